@@ -1,0 +1,61 @@
+# Two commands: `make run` (demo on SQLite, nothing else needed) and `make test` (the whole suite
+# on PostgreSQL and Redis). `make install` alone installs; it is quick when nothing changed.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+DEMO_TENANTS ?= 500
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/welfare
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run test lint format check-deploy worker beat clean
+
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "ERROR: $(PYTHON) is needed"; exit 1; }
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	@touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	DEBUG=true $(PY) manage.py migrate --no-input
+	DEBUG=true $(PY) manage.py seed_demo --tenants $(DEMO_TENANTS) --if-empty
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C stops it)"
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install lint
+	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
+
+check-deploy: install
+	DEBUG=false SECRET_KEY=check-only-$$RANDOM-not-a-real-key-but-long-enough-for-django-checks \
+		ALLOWED_HOSTS=welfare.example.org EMAIL_URL=smtp://localhost:25 \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+worker: install
+	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A config beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) .tools db.sqlite3 staticfiles

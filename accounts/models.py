@@ -1,0 +1,90 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Team(models.Model):
+    """A team of officers; it works the tenants of its patches."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Patch(models.Model):
+    """A housing patch: the homes one team looks after."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="patches")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "patches"
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class StaffManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        OFFICER = "officer", "Officer"
+        INCOME_OFFICER = "income_officer", "Income officer"
+        MANAGER = "manager", "Manager"
+
+    role = models.CharField(max_length=20, choices=Role, default=Role.OFFICER)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+
+    objects = StaffManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            # Officers and income officers work one team's patches; managers see everything.
+            models.CheckConstraint(
+                condition=models.Q(role="manager") | models.Q(team__isnull=False),
+                name="staff_outside_management_have_a_team",
+            ),
+            models.UniqueConstraint(Lower("username"), name="username_unique_ignoring_case"),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="email_unique_ignoring_case",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_manager(self):
+        return self.role == self.Role.MANAGER
+
+    @property
+    def is_income_officer(self):
+        return self.role == self.Role.INCOME_OFFICER
+
+    @property
+    def is_officer(self):
+        return self.role == self.Role.OFFICER
+
+    @property
+    def sees_arrears_amounts(self):
+        return self.role in (self.Role.INCOME_OFFICER, self.Role.MANAGER)
+
+    def requires_two_factor(self):
+        """Managers must use two-factor; anyone who has set it up must use it too."""
+        from django_otp import user_has_device
+
+        return self.is_manager or user_has_device(self, confirmed=True)

@@ -1,0 +1,19 @@
+"""The test run: PostgreSQL and Redis on this machine unless the environment says otherwise.
+
+Tests run with DEBUG-style defaults (a throwaway key, plain static storage); the production
+settings are checked separately by `tests/test_settings_deploy.py` in a subprocess.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
+# A queue of this run's own, so a worker left over from another run never takes its tasks.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"test-{os.getpid()}")
+
+from .settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

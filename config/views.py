@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from accounts.access import staff_required
+
+
+@staff_required
+def home(request):
+    return render(request, "home.html", {"panels": home_panels(request.user)})
+
+
+def home_panels(user):
+    """Work waiting for this person, gathered from each app (later issues add their own)."""
+    return []
+
+
+def accessibility(request):
+    return render(request, "accessibility.html")
+
+
+@never_cache
+def healthz(request):
+    """Whether the database and Redis answer. No sign-in, no personal data."""
+    checks = {"database": _check_database(), "redis": _check_redis()}
+    healthy = all(value in ("ok", "not configured") for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+def _check_database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return "error"
+    return "ok"
+
+
+def _check_redis():
+    if not settings.REDIS_URL:
+        return "not configured"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+    except Exception:
+        return "error"
+    return "ok"
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
