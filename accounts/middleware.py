@@ -7,7 +7,7 @@ OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/healthz", "/sta
 
 
 class TwoFactorMiddleware:
-    """Send signed-in staff who must use two-factor to verify (or set it up) before anything else."""
+    """Send staff who must use two-factor to verify (or set it up) before anything else."""
 
     def __init__(self, get_response):
         self.get_response = get_response

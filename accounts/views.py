@@ -100,7 +100,9 @@ def two_factor_setup(request):
                 "accounts/backup_codes.html",
                 {"codes": codes, "next": _safe_next(request), "first_time": True},
             )
-        form.add_error("token", "That code did not match. Check the time on your phone and try again")
+        form.add_error(
+            "token", "That code did not match. Check the time on your phone and try again"
+        )
     secret = base64.b32encode(device.bin_key).decode()
     return render(
         request,
@@ -130,7 +132,11 @@ def backup_codes(request):
         return redirect("accounts:two_factor")
     with transaction.atomic():
         codes = _new_backup_codes(request.user)
-    return render(request, "accounts/backup_codes.html", {"codes": codes, "next": reverse_lazy("accounts:security")})
+    return render(
+        request,
+        "accounts/backup_codes.html",
+        {"codes": codes, "next": reverse_lazy("accounts:security")},
+    )
 
 
 @login_required

@@ -70,7 +70,7 @@ class Command(BaseCommand):
             user.save()
 
     def _print_sign_ins(self, password):
-        self.stdout.write(self.style.SUCCESS("Demo sign-ins (password for all: %s):" % password))
+        self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {password}):"))
         for username, _first, _last, role, team_name in STAFF:
             where = f", {team_name}" if team_name else ""
             note = " (sets up two-factor on first sign-in)" if role == User.Role.MANAGER else ""

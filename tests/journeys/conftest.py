@@ -1,0 +1,101 @@
+"""Browser journeys: Debian's Chromium driven by Playwright, with axe-core on every page visited."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; the live server's ORM calls are in
+# another thread, and the test's own setup is plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _journeys_use_committed_data(transactional_db):
+    """The live server runs in another thread: journey data must really be committed."""
+
+
+class Journey:
+    """A page that axe-checks every page it lands on and fails the test on a CSP violation."""
+
+    def __init__(self, page, base_url):
+        self.page = page
+        self.base_url = base_url
+        self.visited = []
+        self.checked = set()
+        self.csp_errors = []
+        self.navigated = []
+        page.on("console", self._on_console)
+        page.on(
+            "framenavigated",
+            lambda frame: frame == page.main_frame and self.navigated.append(frame.url),
+        )
+        page.add_init_script(AXE)  # injected by the browser itself, so CSP does not block it
+
+    def _on_console(self, message):
+        if "Content Security Policy" in message.text:
+            self.csp_errors.append(message.text)
+
+    def goto(self, path):
+        self.page.goto(self.base_url + path)
+        return self.check()
+
+    def check(self):
+        """Run axe-core on the page as it is now; serious or critical violations fail the test."""
+        self.page.wait_for_load_state("load")
+        result = self.page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
+        url = self.page.url
+        self.visited.append(url)
+        self.checked.add(url)
+        blocking = [
+            f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(
+                n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                for n in v["nodes"][:3]
+            )
+            for v in result["violations"]
+            if v["impact"] in BLOCKING_IMPACTS
+        ]
+        assert not blocking, f"axe-core on {url}:\n" + "\n".join(blocking)
+        assert not self.csp_errors, f"CSP violations on {url}: {self.csp_errors}"
+        return self.page
+
+    def sign_in(self, username, password=PASSWORD):
+        self.goto("/accounts/sign-in/")
+        self.page.get_by_label("Username or email address").fill(username)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        return self.check()
+
+
+@pytest.fixture
+def journey(page, live_server):
+    page.set_default_timeout(15_000)
+    journey = Journey(page, live_server.url)
+    yield journey
+    unchecked = [url for url in journey.navigated if url not in journey.checked]
+    assert not unchecked, f"pages visited without an axe-core check: {unchecked}"

@@ -1,0 +1,148 @@
+"""The skeleton's promises: headers, health check, error pages, production settings, compose."""
+
+import importlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+class TestSecurityHeaders:
+    def test_csp_has_a_nonce_that_every_inline_script_carries(self, client):
+        response = client.get("/accounts/sign-in/")
+        csp = response["Content-Security-Policy"]
+        nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+        assert "script-src 'self' 'nonce-" in csp
+        assert "frame-ancestors 'none'" in csp
+        scripts = re.findall(r"<script([^>]*)>", response.content.decode())
+        assert scripts
+        for attributes in scripts:
+            assert f'nonce="{nonce}"' in attributes or "src=" in attributes
+
+    def test_framing_and_referrer_headers(self, client):
+        response = client.get("/accounts/sign-in/")
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+    def test_forms_carry_a_csrf_token(self, client):
+        assert 'name="csrfmiddlewaretoken"' in client.get("/accounts/sign-in/").content.decode()
+
+    def test_post_without_csrf_token_is_refused(self, officer):
+        from django.test import Client
+
+        strict = Client(enforce_csrf_checks=True)
+        strict.force_login(officer)
+        assert strict.post("/accounts/logout/").status_code == 403
+
+
+@pytest.mark.django_db
+class TestHealth:
+    def test_reports_database_and_redis_without_sign_in(self, client):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+    def test_reports_a_redis_outage(self, client, settings):
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["redis"] == "error"
+
+
+@pytest.mark.django_db
+class TestErrorPages:
+    def test_404_is_in_the_house_style(self, officer_client):
+        response = officer_client.get("/no-such-page/")
+        assert response.status_code == 404
+        assert "Page not found" in response.content.decode()
+        assert "govuk-header" in response.content.decode()
+
+    def test_403_for_the_wrong_role(self, officer_client, rf, officer):
+        from django.core.exceptions import PermissionDenied
+
+        from accounts.access import manager_required
+
+        view = manager_required(lambda request: None)
+        request = rf.get("/")
+        request.user = officer
+        with pytest.raises(PermissionDenied):
+            view(request)
+
+
+def manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": "sqlite:///:memory:",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "-production-like-key-for-the-deploy-check-only-" + "y" * 10,
+    "ALLOWED_HOSTS": "welfare.example.org",
+    "EMAIL_URL": "smtp://mail.example.org:587",
+}
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def _command(service):
+    command = service["command"]
+    return " ".join(command) if isinstance(command, list) else command
+
+
+def test_compose_services_run_real_modules():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    for service in services.values():
+        assert "healthcheck" in service
+
+    web = _command(services["web"])
+    assert "manage.py migrate" in web
+    module, attribute = re.search(r"gunicorn\s+([\w.]+):(\w+)", web).groups()
+    assert callable(getattr(importlib.import_module(module), attribute))
+
+    for name in ("worker", "beat"):
+        app = re.search(r"celery\s+-A\s+([\w.]+)", _command(services[name])).group(1)
+        assert importlib.import_module(app).celery_app.main == "config"
+    scheduler = re.search(r"--scheduler\s+([\w.]+)\.(\w+)", _command(services["beat"]))
+    assert hasattr(importlib.import_module(scheduler.group(1)), scheduler.group(2))
+
+    env_example = (ROOT / ".env.example").read_text()
+    for variable in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"):
+        assert f"\n{variable}=" in env_example
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_task_sent_through_redis(celery_worker_process):
+    from config.celery_app import ping
+
+    assert ping.delay().get(timeout=30) == "pong"
