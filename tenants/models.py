@@ -1,1 +1,231 @@
-from django.db import models  # noqa: F401
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Patch
+
+
+class SupportProvider(models.Model):
+    """An organisation supporting tenants in supported living schemes."""
+
+    name = models.CharField(max_length=200, unique=True)
+    phone = PhoneNumberField(blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Scheme(models.Model):
+    class Type(models.TextChoices):
+        INDEPENDENT_LIVING = "independent_living", "Independent living"
+        SUPPORTED_LIVING = "supported_living", "Supported living"
+
+    name = models.CharField(max_length=200, unique=True)
+    type = models.CharField(max_length=20, choices=Type)
+    support_provider = models.ForeignKey(
+        SupportProvider, on_delete=models.SET_NULL, null=True, blank=True, related_name="schemes"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PatchArea(models.Model):
+    """The patch map managers keep: a postcode's outward code (PR1) belongs to one patch."""
+
+    outward_code = models.CharField(max_length=4, unique=True)
+    patch = models.ForeignKey(Patch, on_delete=models.CASCADE, related_name="areas")
+
+    class Meta:
+        ordering = ["outward_code"]
+
+    def __str__(self):
+        return f"{self.outward_code} -> {self.patch.code}"
+
+
+class TenantQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The tenants `user` may see: a manager all, anyone else their team's patches only."""
+        if user.is_manager:
+            return self
+        return self.filter(patch__team_id=user.team_id)
+
+    def current(self, on=None):
+        """Tenancies not ended and tenants not known to have died."""
+        on = on or date.today()
+        return self.filter(
+            Q(tenancy_end_date__isnull=True) | Q(tenancy_end_date__gt=on),
+            deceased_on__isnull=True,
+            deceased_reported_on__isnull=True,
+        )
+
+    def eligible_for_calls(self, on=None):
+        """Current tenants we may call: not declined, not in hospital beyond `on`."""
+        on = on or date.today()
+        return self.current(on).filter(
+            Q(in_hospital_until__isnull=True) | Q(in_hospital_until__lte=on),
+            declined_calls_on__isnull=True,
+        )
+
+    def unassigned(self):
+        return self.filter(patch__isnull=True)
+
+
+class Tenant(models.Model):
+    tenancy_ref = models.CharField("tenancy reference", max_length=20, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    phone = PhoneNumberField(blank=True)
+    mobile = PhoneNumberField(blank=True)
+    no_phone = models.BooleanField(default=False)
+    email = models.EmailField(blank=True)
+    address_line_1 = models.CharField(max_length=200)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8, help_text="Stored as PR1 2AB")
+    patch = models.ForeignKey(
+        Patch, on_delete=models.PROTECT, null=True, blank=True, related_name="tenants"
+    )
+    scheme = models.ForeignKey(
+        Scheme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tenants",
+        help_text="Blank for general needs housing",
+    )
+    support_provider = models.ForeignKey(
+        SupportProvider, on_delete=models.SET_NULL, null=True, blank=True, related_name="tenants"
+    )
+    lifeline = models.BooleanField("Progress Lifeline telecare customer", default=False)
+    lives_alone = models.BooleanField(null=True, help_text="Blank when not known")
+    self_isolating_from = models.DateField("unwell or self-isolating from", null=True, blank=True)
+    self_isolating_until = models.DateField("unwell or self-isolating until", null=True, blank=True)
+    interpreter_language = models.CharField(max_length=100, blank=True)
+    communication_needs = models.TextField(
+        blank=True, help_text="Hearing or speech needs, easy read, anything that changes a call"
+    )
+    declined_calls_on = models.DateField("declined welfare calls on", null=True, blank=True)
+    in_hospital_until = models.DateField(null=True, blank=True)
+    tenancy_end_date = models.DateField(null=True, blank=True)
+    deceased_reported_on = models.DateField(
+        "reported deceased on", null=True, blank=True, help_text="Awaiting a manager's confirmation"
+    )
+    deceased_on = models.DateField("deceased (confirmed) on", null=True, blank=True)
+    last_contact_at = models.DateTimeField(
+        "last successful contact", null=True, blank=True, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "last_contact_at"])
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "tenancy_ref"]
+        indexes = [
+            models.Index(Upper("last_name"), Upper("first_name"), name="tenant_name_idx"),
+            models.Index(fields=["postcode"], name="tenant_postcode_idx"),
+            models.Index(fields=["phone"], name="tenant_phone_idx"),
+            models.Index(fields=["mobile"], name="tenant_mobile_idx"),
+            models.Index(fields=["patch", "last_name"], name="tenant_patch_name_idx"),
+            models.Index(fields=["date_of_birth"], name="tenant_dob_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(self_isolating_until__isnull=True)
+                | Q(self_isolating_from__isnull=True)
+                | Q(self_isolating_until__gte=models.F("self_isolating_from")),
+                name="tenant_isolation_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.tenancy_ref})"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def home_type(self):
+        return self.scheme.get_type_display() if self.scheme else "General needs"
+
+    @property
+    def outward_code(self):
+        return self.postcode.split(" ")[0] if self.postcode else ""
+
+    def age_on(self, on):
+        dob = self.date_of_birth
+        return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+    def is_isolating_on(self, on):
+        return bool(
+            self.self_isolating_from
+            and self.self_isolating_from <= on
+            and (self.self_isolating_until is None or self.self_isolating_until >= on)
+        )
+
+    def phones(self):
+        return [number for number in (self.phone, self.mobile) if number]
+
+
+class FamilyContact(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="family_contacts")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=100)
+    phone = PhoneNumberField(blank=True)
+    consent_to_updates = models.BooleanField(
+        "tenant consents to wellbeing updates to this contact", default=False
+    )
+    consent_given_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consent_to_updates=False) | Q(consent_given_on__isnull=False),
+                name="family_consent_has_a_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.relationship})"
+
+
+class AccessLog(models.Model):
+    """Every staff read of tenant data: special category data must show who looked and when."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", "Viewed record"
+        SEARCH = "search", "Searched"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=10, choices=Kind)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, related_name="+")
+    query = models.CharField(max_length=200, blank=True)
+    page = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["tenant", "-at"], name="accesslog_tenant_idx"),
+            models.Index(fields=["user", "-at"], name="accesslog_user_idx"),
+        ]
