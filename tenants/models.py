@@ -229,3 +229,6 @@ class AccessLog(models.Model):
             models.Index(fields=["tenant", "-at"], name="accesslog_tenant_idx"),
             models.Index(fields=["user", "-at"], name="accesslog_user_idx"),
         ]
+
+    def __str__(self):
+        return f"{self.user} {self.get_kind_display().lower()} at {self.at:%Y-%m-%d %H:%M}"

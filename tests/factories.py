@@ -63,3 +63,53 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     name = "Authenticator app"
     confirmed = True
+
+
+# Tenants -----------------------------------------------------------------------------------
+from tenants.models import FamilyContact, Scheme, SupportProvider, Tenant  # noqa: E402
+
+
+class SupportProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportProvider
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Harbour Support Services {n}")
+
+
+class SchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scheme
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Ribble Court {n}")
+    type = Scheme.Type.INDEPENDENT_LIVING
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    """A valid tenant: phones from Ofcom's drama landline range, which libphonenumber accepts."""
+
+    class Meta:
+        model = Tenant
+
+    tenancy_ref = factory.Sequence(lambda n: f"PHG-{n:06d}")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=20, maximum_age=65)
+    phone = factory.Sequence(lambda n: f"+44207946{n % 1000:04d}")
+    address_line_1 = factory.Faker("street_address", locale="en_GB")
+    town = "Preston"
+    postcode = "PR1 2AB"
+    patch = factory.SubFactory(PatchFactory)
+    lives_alone = False
+
+
+class FamilyContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FamilyContact
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Faker("name", locale="en_GB")
+    relationship = "Daughter"
+    phone = "+441134960123"
+    consent_to_updates = False

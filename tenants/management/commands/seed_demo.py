@@ -1,10 +1,17 @@
+import sys
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Patch, Team, User
+from tenants.demo import DemoTenants
+from tenants.models import FamilyContact, Tenant
 
 DEMO_PASSWORD = "welfare-demo-2026"  # noqa: S105 (demo data only; refused outside DEBUG)
+BATCH = 5000
 
 TEAMS = {
     "Preston and South Ribble": [
@@ -27,13 +34,13 @@ STAFF = [
 
 
 class Command(BaseCommand):
-    help = "Load demo teams, patches and staff sign-ins (and tenants: see --tenants)."
+    help = "Load demo teams, patches, staff sign-ins and N realistic tenants."
 
     def add_arguments(self, parser):
         parser.add_argument("--tenants", type=int, default=500)
         parser.add_argument("--seed", type=int, default=2020)
         parser.add_argument(
-            "--if-empty", action="store_true", help="Do nothing if staff already exist."
+            "--if-empty", action="store_true", help="Do nothing if tenants already exist."
         )
         parser.add_argument("--password", default=None)
 
@@ -41,11 +48,14 @@ class Command(BaseCommand):
         password = options["password"] or (DEMO_PASSWORD if settings.DEBUG else None)
         if password is None:
             raise CommandError("Outside DEBUG, give the demo staff a password with --password.")
-        if options["if_empty"] and User.objects.exists():
+        if options["if_empty"] and Tenant.objects.exists():
             self.stdout.write("Demo data already loaded.")
         else:
+            started = time.monotonic()
             with transaction.atomic():
                 self._staff(password)
+                created = self._tenants(options["tenants"], options["seed"])
+            self.stdout.write(f"Created {created:,} tenants in {time.monotonic() - started:.1f} s.")
         self._print_sign_ins(password)
 
     def _staff(self, password):
@@ -68,6 +78,27 @@ class Command(BaseCommand):
             )
             user.set_password(password)
             user.save()
+
+    def _tenants(self, count, seed):
+        demo = DemoTenants(count, seed)
+        demo.reference_data()
+        start = (Tenant.objects.count() or 0) + 1
+        done = 0
+        show_progress = sys.stderr.isatty()
+        while done < count:
+            size = min(BATCH, count - done)
+            tenants = [demo.tenant(start + done + i) for i in range(size)]
+            tenants = bulk_create_with_history(
+                tenants, Tenant, batch_size=BATCH, default_change_reason="demo data"
+            )
+            contacts = [demo.family_contact(t) for t in tenants if demo.random.random() < 0.3]
+            FamilyContact.objects.bulk_create(contacts, batch_size=BATCH)
+            done += size
+            if show_progress:
+                sys.stderr.write(f"\r{done:,} / {count:,} tenants")
+        if show_progress:
+            sys.stderr.write("\n")
+        return done
 
     def _print_sign_ins(self, password):
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {password}):"))

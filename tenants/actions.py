@@ -1,0 +1,50 @@
+"""Writes to the tenant register. Each is one transaction and records who changed what, and why."""
+
+from django.db import transaction
+
+from .models import FamilyContact, Tenant
+
+FLAG_FIELDS = [
+    "self_isolating_from",
+    "self_isolating_until",
+    "in_hospital_until",
+    "declined_calls_on",
+    "deceased_reported_on",
+    "interpreter_language",
+    "communication_needs",
+    "lives_alone",
+    "lifeline",
+]
+
+
+@transaction.atomic
+def tenant_update_flags(*, tenant: Tenant, user, reason: str, **values) -> Tenant:
+    """Change the flags that change calls; the audit history keeps before, after, who and why."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    changed = [
+        name for name in FLAG_FIELDS if name in values and getattr(tenant, name) != values[name]
+    ]
+    if not changed:
+        return tenant
+    for name in changed:
+        setattr(tenant, name, values[name])
+    tenant.full_clean()
+    tenant._change_reason = reason
+    tenant._history_user = user
+    tenant.save(update_fields=[*changed, "updated_at"])
+    return tenant
+
+
+@transaction.atomic
+def family_contact_save(*, tenant: Tenant, user, reason: str, contact=None, **values):
+    """Add or change a family contact. Consent to wellbeing updates is dated when given."""
+    contact = contact or FamilyContact(tenant=tenant)
+    for name, value in values.items():
+        setattr(contact, name, value)
+    if not contact.consent_to_updates:
+        contact.consent_given_on = None
+    contact.full_clean()
+    contact._change_reason = reason
+    contact._history_user = user
+    contact.save()
+    return contact

@@ -1,0 +1,79 @@
+from crispy_forms_gds.fields import DateInputField
+from django import forms
+from phonenumber_field.formfields import PhoneNumberField
+
+from config.forms import GDSFormMixin
+
+from .models import FamilyContact
+
+REASON_HELP = "Kept in the record's history, with your name and the time."
+
+
+def date_field(label, help_text=""):
+    return DateInputField(
+        label=label, required=False, help_text=help_text or "For example, 27 3 2026"
+    )
+
+
+class TenantFlagsForm(GDSFormMixin, forms.Form):
+    communication_needs = forms.CharField(
+        label="Communication needs",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Hearing or speech needs, easy read, anything the caller must know first",
+    )
+    interpreter_language = forms.CharField(label="Interpreter language", required=False)
+    lives_alone = forms.TypedChoiceField(
+        label="Lives alone",
+        choices=[("", "Not known"), ("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: {"yes": True, "no": False}.get(value),
+        empty_value=None,
+        required=False,
+    )
+    lifeline = forms.BooleanField(label="Progress Lifeline telecare customer", required=False)
+    self_isolating_from = date_field("Unwell or self-isolating from")
+    self_isolating_until = date_field("Unwell or self-isolating until")
+    in_hospital_until = date_field("In hospital until", "Calls pause until this date")
+    declined_calls_on = date_field("Declined welfare calls on", "The tenant is never queued")
+    deceased_reported_on = date_field(
+        "Reported deceased on", "A manager confirms; calls stop at once"
+    )
+    reason = forms.CharField(
+        label="Reason for the change",
+        help_text=REASON_HELP,
+        max_length=100,
+        error_messages={"required": "Enter the reason for the change"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("self_isolating_from"), data.get("self_isolating_until")
+        if end and not start:
+            self.add_error(
+                "self_isolating_from",
+                "Enter the date the tenant became unwell or started isolating",
+            )
+        if start and end and end < start:
+            self.add_error(
+                "self_isolating_until", "The end date must be on or after the start date"
+            )
+        return data
+
+
+class FamilyContactForm(GDSFormMixin, forms.ModelForm):
+    phone = PhoneNumberField(region="GB", required=False, label="Phone number")
+    reason = forms.CharField(
+        label="Reason for the change",
+        help_text=REASON_HELP,
+        max_length=100,
+        error_messages={"required": "Enter the reason for the change"},
+    )
+
+    class Meta:
+        model = FamilyContact
+        fields = ["name", "relationship", "phone", "consent_to_updates"]
+        labels = {"consent_to_updates": "The tenant consents to wellbeing updates to this contact"}
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search tenants", required=False, max_length=100)

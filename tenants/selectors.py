@@ -1,0 +1,123 @@
+"""Reads of the tenant register. Every read of a record or a search is logged (access log)."""
+
+import re
+
+import phonenumbers
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from .models import AccessLog, FamilyContact, Tenant
+
+POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?(\s*\d[A-Z]{2})?$")
+REF = re.compile(r"^(?=.*\d)[A-Z0-9/-]{3,20}$")
+
+
+def get_tenant_for_user(user, pk):
+    """The tenant record if `user` may see it; 404 for another team's tenant, as for none."""
+    queryset = (
+        Tenant.objects.visible_to(user)
+        .select_related("patch__team", "scheme__support_provider", "support_provider")
+        .prefetch_related(
+            Prefetch("family_contacts", queryset=FamilyContact.objects.order_by("name"))
+        )
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def search_tenants(user, query):
+    """Tenants visible to `user` matching a name, tenancy reference, postcode or phone number."""
+    queryset = Tenant.objects.visible_to(user).select_related("patch", "scheme")
+    query = " ".join(query.split())
+    if not query:
+        return queryset.none()
+    upper = query.upper()
+    condition = Q()
+    if REF.match(upper):
+        condition |= Q(tenancy_ref__istartswith=upper)
+    if POSTCODE.match(upper):
+        compact = upper.replace(" ", "")
+        if len(compact) >= 5:  # a full postcode: PR12AB -> PR1 2AB
+            condition |= Q(postcode=f"{compact[:-3]} {compact[-3:]}")
+        else:  # an outward code alone: PR1 (the space stops PR1 matching PR10)
+            condition |= Q(postcode__startswith=f"{compact} ")
+    digits = re.sub(r"[^\d+]", "", query)
+    if len(digits) >= 9:
+        try:
+            number = phonenumbers.parse(digits, "GB")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None:
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            condition |= Q(phone=e164) | Q(mobile=e164)
+    words = [word for word in re.split(r"[\s,]+", query) if word]
+    if words and not any(ch.isdigit() for ch in query):
+        name = Q()
+        for word in words:
+            name &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        condition |= name
+    if not condition:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def log_access(*, user, kind, page, tenant=None, query=""):
+    """One insert per read: who looked at which tenant, or searched for what, and where."""
+    AccessLog.objects.create(
+        user=user, kind=kind, tenant=tenant, query=query[:200], page=page[:200]
+    )
+
+
+def tenant_access_log(tenant):
+    return AccessLog.objects.filter(tenant=tenant).select_related("user")
+
+
+CONTACT_CHANGE = {
+    "+": "Family contact added",
+    "~": "Family contact changed",
+    "-": "Family contact removed",
+}
+
+
+def tenant_history(tenant, limit=50):
+    """The record's audit trail: tenant and family-contact changes, newest first, with who."""
+    changes = []
+    # One extra row so the oldest shown change can still be compared with the one before it.
+    records = list(
+        tenant.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        diff = record.diff_against(previous).changes if previous else []
+        changes.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "what": "Record created" if record.history_type == "+" else "Record changed",
+                "reason": record.history_change_reason,
+                "changes": [
+                    {
+                        "field": Tenant._meta.get_field(change.field).verbose_name,
+                        "old": change.old,
+                        "new": change.new,
+                    }
+                    for change in diff
+                ],
+            }
+        )
+    contact_records = (
+        FamilyContact.history.filter(tenant_id=tenant.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:limit]
+    )
+    for record in contact_records:
+        changes.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "what": f"{CONTACT_CHANGE[record.history_type]}: {record.name}",
+                "reason": record.history_change_reason,
+                "changes": [],
+            }
+        )
+    changes.sort(key=lambda change: change["when"], reverse=True)
+    return changes[:limit]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tenants"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("<int:pk>/", views.record, name="record"),
+    path("<int:pk>/flags/", views.edit_flags, name="edit_flags"),
+    path("<int:pk>/family/add/", views.family_contact, name="add_family_contact"),
+    path("<int:pk>/family/<int:contact_pk>/", views.family_contact, name="edit_family_contact"),
+    path("<int:pk>/access/", views.access_log, name="access_log"),
+]

@@ -1,0 +1,98 @@
+from datetime import date
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.access import manager_required, staff_required
+from welfare.selectors import tenant_call_context
+
+from . import actions, selectors
+from .forms import FamilyContactForm, SearchForm, TenantFlagsForm
+from .models import AccessLog, FamilyContact
+
+PAGE_SIZE = 25
+
+
+@staff_required
+def search(request):
+    form = SearchForm(request.GET)
+    query = form.data.get("q", "").strip()[:100]
+    page = None
+    if query:
+        results = selectors.search_tenants(request.user, query)
+        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        selectors.log_access(
+            user=request.user, kind=AccessLog.Kind.SEARCH, query=query, page=request.path
+        )
+    return render(request, "tenants/search.html", {"form": form, "query": query, "page": page})
+
+
+@staff_required
+def record(request, pk):
+    tenant = selectors.get_tenant_for_user(request.user, pk)
+    selectors.log_access(
+        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
+    )
+    today = date.today()
+    context = {
+        "tenant": tenant,
+        "today": today,
+        "age": tenant.age_on(today),
+        "isolating": tenant.is_isolating_on(today),
+        "history": selectors.tenant_history(tenant),
+        **tenant_call_context(tenant, today),
+    }
+    return render(request, "tenants/record.html", context)
+
+
+@staff_required
+def edit_flags(request, pk):
+    tenant = selectors.get_tenant_for_user(request.user, pk)
+    initial = {name: getattr(tenant, name) for name in actions.FLAG_FIELDS}
+    initial["lives_alone"] = {True: "yes", False: "no"}.get(tenant.lives_alone, "")
+    form = TenantFlagsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actions.tenant_update_flags(
+            tenant=tenant,
+            user=request.user,
+            reason=data.pop("reason"),
+            **data,
+        )
+        messages.success(request, "The tenant's record has been updated.")
+        return redirect("tenants:record", pk=tenant.pk)
+    return render(request, "tenants/edit_flags.html", {"tenant": tenant, "form": form})
+
+
+@staff_required
+def family_contact(request, pk, contact_pk=None):
+    tenant = selectors.get_tenant_for_user(request.user, pk)
+    contact = get_object_or_404(FamilyContact, pk=contact_pk, tenant=tenant) if contact_pk else None
+    form = FamilyContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in FamilyContactForm.Meta.fields}
+        data["phone"] = data["phone"] or ""
+        if data["consent_to_updates"] and not (contact and contact.consent_given_on):
+            data["consent_given_on"] = date.today()
+        actions.family_contact_save(
+            tenant=tenant,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            contact=contact,
+            **data,
+        )
+        messages.success(request, "The family contact has been saved.")
+        return redirect("tenants:record", pk=tenant.pk)
+    return render(
+        request,
+        "tenants/family_contact.html",
+        {"tenant": tenant, "form": form, "contact": contact},
+    )
+
+
+@manager_required
+def access_log(request, pk):
+    tenant = selectors.get_tenant_for_user(request.user, pk)
+    page = Paginator(selectors.tenant_access_log(tenant), 50).get_page(request.GET.get("page"))
+    return render(request, "tenants/access_log.html", {"tenant": tenant, "page": page})
