@@ -24,6 +24,12 @@ class UsernameOrEmailBackend(ModelBackend):
             return user
         return None
 
+    def get_user(self, user_id):
+        # The header shows every page's user with their team: fetch both in one query.
+        User = get_user_model()
+        user = User._default_manager.select_related("team").filter(pk=user_id).first()
+        return user if user and self.user_can_authenticate(user) else None
+
 
 def axes_username(request, credentials):
     """One lockout counter per person, whether they typed their username or email."""

@@ -111,7 +111,7 @@ class Tenant(models.Model):
         SupportProvider, on_delete=models.SET_NULL, null=True, blank=True, related_name="tenants"
     )
     lifeline = models.BooleanField("Progress Lifeline telecare customer", default=False)
-    lives_alone = models.BooleanField(null=True, help_text="Blank when not known")
+    lives_alone = models.BooleanField(null=True, blank=True, help_text="Blank when not known")
     self_isolating_from = models.DateField("unwell or self-isolating from", null=True, blank=True)
     self_isolating_until = models.DateField("unwell or self-isolating until", null=True, blank=True)
     interpreter_language = models.CharField(max_length=100, blank=True)
