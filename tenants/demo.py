@@ -1,8 +1,8 @@
 """Realistic demo tenants for `seed_demo`: valid UK data with a real association's cohort mix.
 
 Phones come from Ofcom's drama *landline* ranges, which libphonenumber holds valid (Faker's
-en_GB mobiles are drama numbers that fail validation). Rows are built as plain tuples and
-written in batches, so a million tenants never sit in memory as model objects.
+en_GB mobiles are drama numbers that fail validation). Rows are built as plain dicts and
+written in batches (COPY on PostgreSQL), so a million tenants never sit in memory as objects.
 """
 
 import random
@@ -13,7 +13,7 @@ from faker.providers.person.en_GB import Provider as People
 
 from accounts.models import Patch
 
-from .models import FamilyContact, PatchArea, Scheme, SupportProvider, Tenant
+from .models import FamilyContact, PatchArea, Scheme, SupportProvider
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -144,39 +144,44 @@ class DemoTenants:
         if contacted:
             day = self.today - timedelta(days=r.randrange(1, 120))
             last_contact = datetime.combine(day, time(r.randint(9, 16), r.randrange(60)), LONDON)
-        return Tenant(
-            tenancy_ref=f"PHG-{index:07d}",
-            first_name=r.choice(self.first_names),
-            last_name=r.choice(self.last_names),
-            date_of_birth=self.birth_date(aged),
-            phone="" if no_phone or (has_mobile and r.random() < 0.5) else self.phone(),
-            mobile=self.phone() if has_mobile else "",
-            no_phone=no_phone,
-            email="",
-            address_line_1=f"{r.randint(1, 180)} {r.choice(STREETS)}",
-            town=town,
-            postcode=self.postcode(outward),
-            patch=patch,
-            scheme=scheme,
-            support_provider=scheme.support_provider if scheme else None,
-            lifeline=r.random() < 0.05,
-            lives_alone=r.choice([True, True, False, None]),
-            self_isolating_from=isolating_from,
-            self_isolating_until=isolating_from + timedelta(days=10) if isolating else None,
-            interpreter_language=r.choice(LANGUAGES) if r.random() < 0.03 else "",
-            communication_needs=r.choice(NEEDS) if r.random() < 0.06 else "",
-            declined_calls_on=self.today - timedelta(days=r.randrange(10, 400))
+        return {
+            "tenancy_ref": f"PHG-{index:07d}",
+            "first_name": r.choice(self.first_names),
+            "last_name": r.choice(self.last_names),
+            "date_of_birth": self.birth_date(aged),
+            "phone": "" if no_phone or (has_mobile and r.random() < 0.5) else self.phone(),
+            "mobile": self.phone() if has_mobile else "",
+            "no_phone": no_phone,
+            "address_line_1": f"{r.randint(1, 180)} {r.choice(STREETS)}",
+            "town": town,
+            "postcode": self.postcode(outward),
+            "patch_id": patch.pk if patch else None,
+            "scheme_id": scheme.pk if scheme else None,
+            "support_provider_id": scheme.support_provider_id if scheme else None,
+            "lifeline": r.random() < 0.05,
+            "lives_alone": r.choice([True, True, False, None]),
+            "self_isolating_from": isolating_from,
+            "self_isolating_until": isolating_from + timedelta(days=10) if isolating else None,
+            "interpreter_language": r.choice(LANGUAGES) if r.random() < 0.03 else "",
+            "communication_needs": r.choice(NEEDS) if r.random() < 0.06 else "",
+            "declined_calls_on": self.today - timedelta(days=r.randrange(10, 400))
             if r.random() < 0.01
             else None,
-            last_contact_at=last_contact,
-        )
+            "last_contact_at": last_contact,
+            "email": "",
+            "address_line_2": "",
+            "in_hospital_until": None,
+            "tenancy_end_date": None,
+            "deceased_reported_on": None,
+            "deceased_on": None,
+        }
 
-    def family_contact(self, tenant):
+    def family_contact(self, tenant_id, last_name):
         r = self.random
         consent = r.random() < 0.6
         return FamilyContact(
-            tenant=tenant,
-            name=f"{r.choice(self.first_names)} {tenant.last_name}",
+            tenant_id=tenant_id,
+            name=f"{r.choice(self.first_names)} {last_name}",
             relationship=r.choice(RELATIONSHIPS),
             phone=self.phone(),
             consent_to_updates=consent,

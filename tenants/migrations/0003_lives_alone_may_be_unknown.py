@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_trigram_search'),
+        ("tenants", "0002_trigram_search"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicaltenant',
-            name='lives_alone',
-            field=models.BooleanField(blank=True, help_text='Blank when not known', null=True),
+            model_name="historicaltenant",
+            name="lives_alone",
+            field=models.BooleanField(blank=True, help_text="Blank when not known", null=True),
         ),
         migrations.AlterField(
-            model_name='tenant',
-            name='lives_alone',
-            field=models.BooleanField(blank=True, help_text='Blank when not known', null=True),
+            model_name="tenant",
+            name="lives_alone",
+            field=models.BooleanField(blank=True, help_text="Blank when not known", null=True),
         ),
     ]
