@@ -8,6 +8,7 @@ EVERYONE = (OFFICER, INCOME, MANAGER)
 SECTIONS = [
     # (label, url name, roles, URL prefix that marks it current)
     ("Home", "home", EVERYONE, None),
+    ("Service status", "services:register", (MANAGER,), "/services/"),
     ("Tenants", "tenants:search", EVERYONE, "/tenants/"),
 ]
 

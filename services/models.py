@@ -1,1 +1,133 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    OPERATING = "operating", "Operating"
+    REDUCED = "reduced", "Reduced service"
+    UNAVAILABLE = "unavailable", "Currently unavailable"
+
+    @property
+    def description(self):
+        return STATUS_DESCRIPTIONS[self]
+
+    @property
+    def heading(self):
+        return STATUS_HEADINGS[self]
+
+    @property
+    def tag_colour(self):
+        return STATUS_TAG_COLOURS[self]
+
+
+STATUS_DESCRIPTIONS = {
+    Status.OPERATING: "Running, within government and Public Health England guidance.",
+    Status.REDUCED: "Running, but less than usual.",
+    Status.UNAVAILABLE: "Stopped for now.",
+}
+STATUS_HEADINGS = {
+    Status.OPERATING: "Operating (within government guidance)",
+    Status.REDUCED: "Reduced services",
+    Status.UNAVAILABLE: "Currently unavailable",
+}
+STATUS_TAG_COLOURS = {
+    Status.OPERATING: "govuk-tag--green",
+    Status.REDUCED: "govuk-tag--yellow",
+    Status.UNAVAILABLE: "govuk-tag--red",
+}
+# The public page lists what tenants cannot use first: that is what they come to find out.
+PUBLIC_ORDER = [Status.UNAVAILABLE, Status.REDUCED, Status.OPERATING]
+
+
+class Service(models.Model):
+    """A service the association runs; its status is the latest change in force (`status_at`)."""
+
+    name = models.CharField(max_length=150, unique=True)
+    slug = models.SlugField(max_length=150, unique=True)
+    position = models.PositiveIntegerField(default=0, help_text="Order within its status group")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def status_at(self, at):
+        """The change in force at `at`, or None before the first one."""
+        return self.changes.in_force(at).first()
+
+
+class StatusChangeQuerySet(models.QuerySet):
+    def in_force(self, at):
+        """Changes that have taken effect by `at` and were not cancelled, latest first.
+
+        The first row for a service is its status at `at`: every read of "current" goes
+        through this ordering, so one rule decides it.
+        """
+        return self.filter(cancelled_at__isnull=True, effective_at__lte=at).order_by(
+            "-effective_at", "-pk"
+        )
+
+    def scheduled(self, at):
+        """Changes still to take effect after `at`, soonest first."""
+        return self.filter(cancelled_at__isnull=True, effective_at__gt=at).order_by(
+            "effective_at", "pk"
+        )
+
+
+class StatusChange(models.Model):
+    """One change to a service's status and public message, now or at a future time.
+
+    Rows are never edited, except to cancel one before it takes effect: the rows are the history.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
+    status = models.CharField(max_length=20, choices=Status)
+    message = models.TextField(max_length=1000)
+    effective_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # Null for the list loaded when the register was set up, and if a manager's account goes.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = StatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_at", "-pk"]
+        indexes = [models.Index(fields=["service", "-effective_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="status_change_status_valid"
+            ),
+            models.CheckConstraint(condition=~Q(message=""), name="status_change_has_message"),
+            # Once a change has taken effect it is history: it can only be replaced, not undone.
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(cancelled_at__lt=F("effective_at")),
+                name="status_change_cancelled_before_effect",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service}: {self.get_status_display()} from {self.effective_at:%Y-%m-%d}"
+
+    @property
+    def status_choice(self):
+        return Status(self.status)
+
+    def is_scheduled(self, at):
+        return self.cancelled_at is None and self.effective_at > at

@@ -113,3 +113,31 @@ class FamilyContactFactory(factory.django.DjangoModelFactory):
     relationship = "Daughter"
     phone = "+441134960123"
     consent_to_updates = False
+
+
+from django.utils import timezone  # noqa: E402
+
+from services.models import Service, Status, StatusChange  # noqa: E402
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+    slug = factory.Sequence(lambda n: f"service-{n}")
+    position = factory.Sequence(lambda n: 100 + n)
+
+
+class StatusChangeFactory(factory.django.DjangoModelFactory):
+    """A change in force from now, made by a manager, unless told otherwise."""
+
+    class Meta:
+        model = StatusChange
+
+    service = factory.SubFactory(ServiceFactory)
+    status = Status.OPERATING
+    message = "Running as usual."
+    effective_at = factory.LazyFunction(timezone.now)
+    created_at = factory.LazyFunction(timezone.now)
+    created_by = factory.SubFactory(ManagerFactory)

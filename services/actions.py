@@ -1,0 +1,52 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import cache
+from .models import StatusChange
+
+
+@transaction.atomic
+def status_change_create(*, service, status, message, user, effective_at=None):
+    """Record a change to `service`, in force now or from `effective_at` (which must be future).
+
+    Nothing applies a scheduled change later: the status is read from the history, and the public
+    cache expires at the change's time (services/cache.py).
+    """
+    now = timezone.now()
+    if effective_at is None:
+        effective_at = now
+    elif effective_at <= now:
+        raise ValidationError({"effective_at": "The date and time must be in the future"})
+    change = StatusChange(
+        service=service,
+        status=status,
+        message=message.strip(),
+        effective_at=effective_at,
+        created_at=now,
+        created_by=user,
+    )
+    change.full_clean()
+    change.save()
+    cache.invalidate_on_commit()
+    return change
+
+
+@transaction.atomic
+def status_change_cancel(*, change, user):
+    """Cancel a scheduled change before it takes effect; once in force it can only be replaced."""
+    # Lock the row so two managers cancelling at once record one cancellation, not two.
+    change = StatusChange.objects.select_for_update().get(pk=change.pk)
+    now = timezone.now()
+    if change.cancelled_at is not None:
+        raise ValidationError("This change has already been cancelled")
+    if change.effective_at <= now:
+        raise ValidationError(
+            "This change has already taken effect, so it cannot be cancelled. "
+            "Make a new change instead"
+        )
+    change.cancelled_at = now
+    change.cancelled_by = user
+    change.save(update_fields=["cancelled_at", "cancelled_by"])
+    cache.invalidate_on_commit()
+    return change

@@ -1,0 +1,111 @@
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from .models import PUBLIC_ORDER, Service, Status, StatusChange
+
+
+def _with_current(queryset, at):
+    # A sliced Prefetch: the database picks each service's latest change in force (a window
+    # function), so this is one query however long the history grows.
+    return queryset.prefetch_related(
+        Prefetch(
+            "changes",
+            queryset=StatusChange.objects.in_force(at)[:1],
+            to_attr="current_changes",
+        )
+    )
+
+
+def _current(service):
+    return service.current_changes[0] if service.current_changes else None
+
+
+def service_register(*, at):
+    """Every service with its change in force (`current`) and what is scheduled (`scheduled`)."""
+    services = list(
+        _with_current(Service.objects.all(), at).prefetch_related(
+            Prefetch(
+                "changes",
+                queryset=StatusChange.objects.scheduled(at).select_related("created_by"),
+                to_attr="scheduled",
+            )
+        )
+    )
+    for service in services:
+        service.current = _current(service)
+    return services
+
+
+def get_service(slug):
+    """A service by slug, or 404. Services are not team data: any manager may open any of them."""
+    return get_object_or_404(Service, slug=slug)
+
+
+def get_change(pk):
+    return get_object_or_404(StatusChange.objects.select_related("service"), pk=pk)
+
+
+def service_history(*, service, at):
+    """Every change to `service`, newest effective time first, with the staff who made it, each
+    with a `state`: scheduled, in force, replaced or cancelled."""
+    changes = list(service.changes.select_related("created_by", "cancelled_by"))
+    current = service.status_at(at)
+    for change in changes:
+        if change.cancelled_at is not None:
+            change.state = "cancelled"
+        elif change.effective_at > at:
+            change.state = "scheduled"
+        elif change == current:
+            change.state = "in force"
+        else:
+            change.state = "replaced"
+    return changes
+
+
+@dataclass
+class StatusGroup:
+    status: Status
+    services: list = field(default_factory=list)
+
+
+@dataclass
+class PublicStatus:
+    groups: list
+    last_updated: datetime | None
+    next_change_at: datetime | None
+
+    @property
+    def services(self):
+        return [service for group in self.groups for service in group.services]
+
+
+def public_status(*, at):
+    """What the public may see at `at`: services in force, grouped by status, and when the next
+    scheduled change takes effect (the moment this answer goes out of date). Two queries.
+
+    Scheduled changes, staff and cancelled rows stay out: only the services, their status, their
+    message and when that took effect.
+    """
+    groups = {status: StatusGroup(status) for status in PUBLIC_ORDER}
+    for service in _with_current(Service.objects.all(), at):
+        service.current = _current(service)
+        if service.current is not None:  # a service whose first change is still to come
+            groups[service.current.status].services.append(service)
+    last_updated = max(
+        (s.current.effective_at for group in groups.values() for s in group.services),
+        default=None,
+    )
+    return PublicStatus(list(groups.values()), last_updated, next_change_at(at=at))
+
+
+def next_change_at(*, at):
+    """When the next scheduled change takes effect: the public outputs are good until then."""
+    return StatusChange.objects.scheduled(at).values_list("effective_at", flat=True).first()
+
+
+def changes_in_force(*, at, limit=50):
+    """The latest changes to have taken effect, for the public feed (no staff, no cancelled)."""
+    return list(StatusChange.objects.in_force(at).select_related("service")[:limit])
