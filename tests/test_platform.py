@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,36 @@ def test_a_real_worker_runs_a_task_sent_through_redis(celery_worker_process):
     from config.celery_app import ping
 
     assert ping.delay().get(timeout=30) == "pong"
+
+
+def test_beat_starts_and_takes_the_redbeat_lock(settings):
+    """`celery -A config beat` starts with RedBeat and holds the single-beat lock in Redis."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "true",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_REDBEAT_KEY_PREFIX": f"test-beat-{os.getpid()}",
+    }
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    watchdog = threading.Timer(60, beat.kill)  # never hang the suite on a stuck beat
+    watchdog.start()
+    try:
+        output = ""
+        for line in beat.stdout:
+            output += line
+            if "Acquired lock" in line:
+                break
+    finally:
+        watchdog.cancel()
+        beat.terminate()
+        beat.wait(timeout=15)
+    assert "redbeat.schedulers.RedBeatScheduler" in output
+    assert "Acquired lock" in output
