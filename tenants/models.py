@@ -152,10 +152,14 @@ class TenantQuerySet(models.QuerySet):
             )
             for code, rule in rules.items()
         }
+        overdue = [
+            When(last_contact_at__isnull=True, then=self._days_since(on, "created_at")),
+        ]
+        if "everyone_else" not in cohorts:  # then some tenants have no cadence: never due
+            overdue.insert(0, When(call_cadence_days__isnull=True, then=Value(None)))
         return self.annotate(**flags, call_cadence_days=cadence).annotate(
             call_days_overdue=Case(
-                When(call_cadence_days__isnull=True, then=Value(None)),
-                When(last_contact_at__isnull=True, then=self._days_since(on, "created_at")),
+                *overdue,
                 default=self._days_since(on, "last_contact_at") - F("call_cadence_days"),
                 output_field=IntegerField(),
             )

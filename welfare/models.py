@@ -1,1 +1,251 @@
-from django.db import models  # noqa: F401
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Patch, Team
+from tenants.models import Tenant
+
+
+class Cohort(models.Model):
+    """A group of tenants called at a cadence managers can change (DOMAIN.md, cohorts).
+
+    Who is in each cohort is a rule in code (`TenantQuerySet.call_cohort_rules`); the numbers
+    live here so managers can change them, and every change is in the history.
+    """
+
+    class Code(models.TextChoices):
+        AGED_70 = "aged_70", "Aged 70+"
+        UNWELL = "unwell", "Unwell or self-isolating"
+        INDEPENDENT_LIVING = "independent_living", "Independent living"
+        SUPPORTED_LIVING = "supported_living", "Supported living"
+        LIFELINE = "lifeline", "Lifeline customer"
+        EVERYONE_ELSE = "everyone_else", "Everyone else"
+
+    code = models.CharField(max_length=30, unique=True, choices=Code, editable=False)
+    name = models.CharField(max_length=100)
+    who = models.CharField(max_length=200)
+    cadence_days = models.PositiveSmallIntegerField(
+        "call every (days)", validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    active = models.BooleanField(
+        "calls switched on",
+        default=True,
+        help_text="Only the everyone else cohort can be switched off.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # A vulnerable tenant must never silently drop out of the queue.
+            models.CheckConstraint(
+                condition=Q(active=True) | Q(code="everyone_else"),
+                name="only_everyone_else_can_be_switched_off",
+            ),
+            models.CheckConstraint(
+                condition=Q(cadence_days__gte=1, cadence_days__lte=365),
+                name="cohort_cadence_between_1_and_365_days",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if not self.active and self.code != self.Code.EVERYONE_ELSE:
+            raise ValidationError({"active": "Only the everyone else cohort can be switched off."})
+
+
+class CallTaskQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=CallTask.Status.OPEN)
+
+    def ranked(self):
+        """Most overdue first (earliest due date), then highest risk; oldest task breaks ties."""
+        return self.order_by("due_on", "-risk_score", "id")
+
+    def claimed(self, now=None):
+        """Claimed in the last CALL_CLAIM_MINUTES: older claims count as back in the queue."""
+        return self.filter(claimed_by__isnull=False, claimed_at__gte=claim_cutoff(now))
+
+    def claimable(self, now=None):
+        now = now or timezone.now()
+        return self.open().filter(
+            Q(claimed_by__isnull=True) | Q(claimed_at__lt=claim_cutoff(now)),
+            Q(available_from__isnull=True) | Q(available_from__lte=now),
+        )
+
+
+def claim_minutes():
+    return getattr(settings, "CALL_CLAIM_MINUTES", 30)
+
+
+def claim_cutoff(now=None):
+    """Claims made before this moment have lapsed (computed when read: no job frees them)."""
+    return (now or timezone.now()) - timedelta(minutes=claim_minutes())
+
+
+class CallTask(models.Model):
+    """One tenant to call: the builder opens at most one open task per tenant."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CLOSED = "closed", "Closed"
+
+    class ClosedReason(models.TextChoices):
+        NOT_DUE = "not_due", "No longer due: contacted since the task was opened"
+        NOT_ELIGIBLE = "not_eligible", "No longer eligible for calls"
+
+    class Wellbeing(models.TextChoices):
+        GOOD = "good", "Good"
+        OKAY = "okay", "Okay"
+        STRUGGLING = "struggling", "Struggling"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="call_tasks")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="call_tasks",
+        help_text="Blank when the tenant has no patch: managers see these under No team.",
+    )
+    team_fixed = models.BooleanField(
+        default=False, help_text="A manager moved this task by hand: builds leave its team alone."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    closed_reason = models.CharField(max_length=30, blank=True)
+    opened_on = models.DateField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    # The rank, refreshed by every build: most overdue first, then the risk score. The due date
+    # is stored rather than "days overdue" so that a task's row only changes when its rank does.
+    due_on = models.DateField()
+    cadence_days = models.PositiveSmallIntegerField()
+    risk_score = models.PositiveSmallIntegerField(default=0)
+    # The risk factors behind the score, so the queue can say why and count by reason.
+    unwell = models.BooleanField("unwell or self-isolating", default=False)
+    aged_70 = models.BooleanField("aged 70+", default=False)
+    lives_alone = models.BooleanField("lives alone outside a scheme", default=False)
+    last_wellbeing = models.CharField(
+        max_length=10,
+        choices=Wellbeing,
+        blank=True,
+        help_text=(
+            "Wellbeing at the last call that reached the tenant. Set by call logging; a new "
+            "task starts with the tenant's last known value."
+        ),
+    )
+    attempts = models.PositiveSmallIntegerField("failed attempts", default=0)
+
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claimed_call_tasks",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_call_tasks",
+        help_text="An officer a manager gave this task to: only they take it from the queue.",
+    )
+    available_from = models.DateTimeField(
+        null=True, blank=True, help_text="Not offered before this time (retries)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CallTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "-risk_score", "id"]
+        constraints = [
+            # The last line of defence behind the builder's advisory lock: never two open tasks.
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(status="open"),
+                name="one_open_call_task_per_tenant",
+            ),
+        ]
+        indexes = [
+            # The queue page and "take next call": a team's open tasks in rank order.
+            models.Index(
+                fields=["team", "due_on", "-risk_score", "id"],
+                condition=Q(status="open"),
+                name="calltask_queue_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Call {self.tenant.full_name} (task {self.pk})"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.OPEN
+
+    def days_overdue(self, today):
+        return (today - self.due_on).days
+
+    def claim_active(self, now=None):
+        return bool(self.claimed_by_id and self.claimed_at and self.claimed_at >= claim_cutoff(now))
+
+    def is_claimed_by(self, user, now=None):
+        return self.claimed_by_id == user.pk and self.claim_active(now)
+
+    def claim_expires_at(self):
+        return self.claimed_at + timedelta(minutes=claim_minutes()) if self.claimed_at else None
+
+    def reasons(self, today):
+        """Why this tenant is in the queue, in words: "overdue 6 days - aged 70+ - lives alone"."""
+        days = self.days_overdue(today)
+        words = [f"overdue {days} day{'s' if days != 1 else ''}" if days > 0 else "due today"]
+        if self.unwell:
+            words.append("unwell or self-isolating")
+        if self.aged_70:
+            words.append("aged 70+")
+        if self.lives_alone:
+            words.append("lives alone")
+        if self.last_wellbeing == self.Wellbeing.STRUGGLING:
+            words.append("struggling at the last call")
+        if self.attempts:
+            words.append(f"{self.attempts} failed attempt{'s' if self.attempts != 1 else ''}")
+        return " - ".join(words)
+
+
+class Redeployment(models.Model):
+    """For a period, another team works a patch's calls (staff redeployed to make calls)."""
+
+    patch = models.ForeignKey(Patch, on_delete=models.CASCADE, related_name="redeployments")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="redeployments")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="redeployment_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patch.code} to {self.team} from {self.starts_on} to {self.ends_on}"

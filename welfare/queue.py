@@ -1,0 +1,313 @@
+"""The daily call queue (DOMAIN.md, "The daily queue"): one open call task per due tenant.
+
+`build_call_queue` is what the 06:00 beat job, `manage.py build_call_queue` and the tests run.
+In one transaction it:
+
+1. closes open tasks whose tenant is no longer eligible, or no longer due;
+2. re-ranks the tasks still open from earlier days (due date, risk, team), writing only rows
+   whose rank changed;
+3. opens a task for every due tenant without one.
+
+Who is due is `Tenant.objects.due_on(on)`; nothing here repeats that rule. On PostgreSQL the
+steps are set-based SQL statements (no Python loop over tenants) under a transaction-level
+advisory lock, so a second build running at the same time skips, and one that runs later finds
+nothing to change; the partial unique constraint is the last line of defence. On SQLite (`make
+run`, demo data) steps 2 and 3 run through the ORM.
+
+A build killed part way rolls back whole; the next one does all of it.
+"""
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.db.models import BooleanField as Bool
+from django.db.models import Case, Exists, OuterRef, Value, When
+from django.utils import timezone
+
+from accounts.models import Patch
+from tenants.models import Tenant
+
+from .models import CallTask, Redeployment
+
+logger = logging.getLogger(__name__)
+
+# pg_try_advisory_xact_lock key: any fixed 64-bit number that no other job uses ("welfareq").
+LOCK_KEY = 0x77656C6661726571
+
+# Risk points; a failed attempt adds ATTEMPT_POINTS each. Tasks equally overdue are called in
+# order of this score. Kept in one place: `risk_score` (Python) and `_risk_sql` (SQL) use it.
+RISK_POINTS = {"unwell": 4, "struggling": 4, "aged_70": 2, "lives_alone": 2}
+ATTEMPT_POINTS = 1
+
+
+@dataclass
+class BuildResult:
+    on: date
+    opened: int = 0
+    reranked: int = 0
+    closed_not_due: int = 0
+    closed_not_eligible: int = 0
+    skipped: bool = False
+
+    def as_dict(self):
+        return {**asdict(self), "on": self.on.isoformat()}
+
+    def __str__(self):
+        if self.skipped:
+            return f"{self.on}: another build was running; nothing done"
+        return (
+            f"{self.on}: {self.opened} opened, {self.reranked} re-ranked, "
+            f"{self.closed_not_due} closed (no longer due), "
+            f"{self.closed_not_eligible} closed (no longer eligible)"
+        )
+
+
+def risk_score(*, unwell, aged_70, lives_alone, wellbeing, attempts):
+    return (
+        RISK_POINTS["unwell"] * bool(unwell)
+        + RISK_POINTS["aged_70"] * bool(aged_70)
+        + RISK_POINTS["lives_alone"] * bool(lives_alone)
+        + RISK_POINTS["struggling"] * (wellbeing == CallTask.Wellbeing.STRUGGLING)
+        + ATTEMPT_POINTS * (attempts or 0)
+    )
+
+
+def _risk_sql(*, unwell, aged_70, lives_alone, wellbeing, attempts):
+    """The same score as `risk_score`, as SQL over the given column expressions."""
+    return (
+        f"(CASE WHEN {unwell} THEN {RISK_POINTS['unwell']} ELSE 0 END"
+        f" + CASE WHEN {aged_70} THEN {RISK_POINTS['aged_70']} ELSE 0 END"
+        f" + CASE WHEN {lives_alone} THEN {RISK_POINTS['lives_alone']} ELSE 0 END"
+        f" + CASE WHEN {wellbeing} = '{CallTask.Wellbeing.STRUGGLING}'"
+        f" THEN {RISK_POINTS['struggling']} ELSE 0 END"
+        f" + {ATTEMPT_POINTS} * {attempts})"
+    )
+
+
+def build_call_queue(*, on=None):
+    """Make the queue for `on` (default today, Europe/London); safe to run any number of times."""
+    on = on or timezone.localdate()
+    now = timezone.now()
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgres:
+            with connection.cursor() as cursor:
+                # Held to the end of the transaction; a second build at the same time skips.
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    logger.info("Call queue build for %s skipped: another is running", on)
+                    return BuildResult(on=on, skipped=True)
+                # Room for the hash joins over every tenant to stay in memory.
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+        result = BuildResult(on=on)
+        _close(on, now, result)
+        if postgres:
+            _rerank_and_open_sql(on, now, result)
+        else:
+            _rerank_and_open_orm(on, now, result)
+    logger.info("Call queue built: %s", result)
+    return result
+
+
+def _close(on, now, result):
+    open_tasks = CallTask.objects.open()
+    closed = {"status": CallTask.Status.CLOSED, "closed_at": now}
+    result.closed_not_eligible = open_tasks.filter(
+        ~Exists(Tenant.objects.eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
+    ).update(closed_reason=CallTask.ClosedReason.NOT_ELIGIBLE, **closed)
+    result.closed_not_due = open_tasks.filter(
+        ~Exists(Tenant.objects.due_on(on).filter(pk=OuterRef("tenant_id")))
+    ).update(closed_reason=CallTask.ClosedReason.NOT_DUE, **closed)
+
+
+def _due_rows(on):
+    """What each due tenant's task should say today (all but the team), one row per tenant."""
+    return (
+        Tenant.objects.due_on(on)
+        .annotate(
+            alone=Case(
+                When(lives_alone=True, scheme__isnull=True, then=Value(True)),
+                default=Value(False),
+                output_field=Bool(),
+            )
+        )
+        .values(
+            "id",
+            "patch_id",
+            "call_cadence_days",
+            "call_days_overdue",
+            "in_unwell",
+            "in_aged_70",
+            "alone",
+        )
+        .order_by()
+    )
+
+
+def _redeployments_on(on):
+    return Redeployment.objects.filter(starts_on__lte=on, ends_on__gte=on)
+
+
+def _rerank_and_open_sql(on, now, result):
+    due_sql, due_params = _due_rows(on).query.sql_with_params()
+    # The team each due tenant's task belongs to today: a redeployment of the tenant's patch
+    # that covers `on` (the latest made, if several), otherwise the patch's own team.
+    active = _redeployments_on(on)
+    redeploy_sql, redeploy_params = (
+        active.order_by("patch_id", "-created_at", "-id")
+        .distinct("patch_id")
+        .values("patch_id", "team_id")
+        .query.sql_with_params()
+    )
+    source = f"""
+        SELECT d.id AS tenant_id,
+               COALESCE(r.team_id, p.team_id) AS team_id,
+               %s::date - d.call_days_overdue AS due_on,
+               d.call_cadence_days AS cadence_days,
+               d.in_unwell AS unwell,
+               d.in_aged_70 AS aged_70,
+               d.alone AS lives_alone
+        FROM ({due_sql}) d
+        LEFT JOIN {Patch._meta.db_table} p ON p.id = d.patch_id
+        LEFT JOIN ({redeploy_sql}) r ON r.patch_id = d.patch_id
+    """  # noqa: S608 (table names and ORM-compiled SQL; every value is a parameter)
+    source_params = [on, *due_params, *redeploy_params]
+    task = CallTask._meta.db_table
+    new_risk = _risk_sql(
+        unwell="s.unwell",
+        aged_70="s.aged_70",
+        lives_alone="s.lives_alone",
+        wellbeing="t.last_wellbeing",
+        attempts="t.attempts",
+    )
+    new_team = "CASE WHEN t.team_fixed THEN t.team_id ELSE s.team_id END"
+    with connection.cursor() as cursor:
+        # Tasks still open from earlier days: refresh their rank; write only rows that change.
+        # A task whose team changes (patch moved, redeployment began or ended) leaves the old
+        # team's officer.
+        cursor.execute(
+            f"""
+            UPDATE {task} t SET
+                due_on = s.due_on,
+                cadence_days = s.cadence_days,
+                unwell = s.unwell,
+                aged_70 = s.aged_70,
+                lives_alone = s.lives_alone,
+                risk_score = {new_risk},
+                team_id = {new_team},
+                assigned_to_id = CASE WHEN {new_team} IS DISTINCT FROM t.team_id
+                                 THEN NULL ELSE t.assigned_to_id END
+            FROM ({source}) s
+            WHERE t.tenant_id = s.tenant_id
+              AND t.status = 'open'
+              AND (t.due_on, t.cadence_days, t.unwell, t.aged_70, t.lives_alone, t.risk_score,
+                   t.team_id)
+                  IS DISTINCT FROM
+                  (s.due_on, s.cadence_days, s.unwell, s.aged_70, s.lives_alone, {new_risk},
+                   {new_team})
+            """,  # noqa: S608
+            source_params,
+        )
+        result.reranked = cursor.rowcount
+        first_risk = _risk_sql(
+            unwell="s.unwell",
+            aged_70="s.aged_70",
+            lives_alone="s.lives_alone",
+            wellbeing="w.last_wellbeing",
+            attempts="0",
+        )
+        # New tasks. A tenant's last known wellbeing carries over from their latest task that
+        # recorded one (call logging sets it), so "struggling last time" ranks them higher.
+        cursor.execute(
+            f"""
+            INSERT INTO {task} (
+                tenant_id, team_id, team_fixed, status, closed_reason, opened_on, due_on,
+                cadence_days, risk_score, unwell, aged_70, lives_alone, last_wellbeing,
+                attempts, created_at)
+            SELECT s.tenant_id, s.team_id, false, 'open', '', %s, s.due_on,
+                   s.cadence_days, {first_risk},
+                   s.unwell, s.aged_70, s.lives_alone, COALESCE(w.last_wellbeing, ''), 0, %s
+            FROM ({source}) s
+            LEFT JOIN LATERAL (
+                SELECT last_wellbeing FROM {task} prev
+                WHERE prev.tenant_id = s.tenant_id AND prev.last_wellbeing <> ''
+                ORDER BY prev.id DESC LIMIT 1
+            ) w ON true
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {task} o WHERE o.tenant_id = s.tenant_id AND o.status = 'open'
+            )
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608
+            [on, now, *source_params],
+        )
+        result.opened = cursor.rowcount
+
+
+def _rerank_and_open_orm(on, now, result):
+    """SQLite (demo data): the same steps through the ORM."""
+    redeployed = {}
+    for patch_id, team_id in (
+        _redeployments_on(on).order_by("created_at", "id").values_list("patch_id", "team_id")
+    ):
+        redeployed[patch_id] = team_id  # the latest made wins
+    team_of = dict(Patch.objects.values_list("id", "team_id"))
+    team_of.update(redeployed)
+    open_tasks = {task.tenant_id: task for task in CallTask.objects.open()}
+    last_wellbeing = dict(
+        CallTask.objects.exclude(last_wellbeing="")
+        .order_by("id")
+        .values_list("tenant_id", "last_wellbeing")
+    )
+    fields = ["due_on", "cadence_days", "unwell", "aged_70", "lives_alone", "risk_score", "team"]
+    changed, new = [], []
+    for row in _due_rows(on).iterator():
+        values = {
+            "due_on": on - timedelta(days=row["call_days_overdue"]),
+            "cadence_days": row["call_cadence_days"],
+            "unwell": row["in_unwell"],
+            "aged_70": row["in_aged_70"],
+            "lives_alone": row["alone"],
+        }
+        team_id = team_of.get(row["patch_id"])
+        task = open_tasks.get(row["id"])
+        if task is None:
+            wellbeing = last_wellbeing.get(row["id"], "")
+            score = risk_score(
+                unwell=values["unwell"],
+                aged_70=values["aged_70"],
+                lives_alone=values["lives_alone"],
+                wellbeing=wellbeing,
+                attempts=0,
+            )
+            new.append(
+                CallTask(
+                    tenant_id=row["id"],
+                    team_id=team_id,
+                    opened_on=on,
+                    risk_score=score,
+                    last_wellbeing=wellbeing,
+                    created_at=now,
+                    **values,
+                )
+            )
+            continue
+        values["risk_score"] = risk_score(
+            unwell=values["unwell"],
+            aged_70=values["aged_70"],
+            lives_alone=values["lives_alone"],
+            wellbeing=task.last_wellbeing,
+            attempts=task.attempts,
+        )
+        before = [getattr(task, name) for name in values]
+        for name, value in values.items():
+            setattr(task, name, value)
+        moved = not task.team_fixed and task.team_id != team_id
+        if moved:
+            task.team_id, task.assigned_to_id = team_id, None
+        if moved or before != list(values.values()):
+            changed.append(task)
+    CallTask.objects.bulk_update(changed, [*fields, "assigned_to"], batch_size=500)
+    created = CallTask.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    result.reranked, result.opened = len(changed), len(created)
