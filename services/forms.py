@@ -35,6 +35,12 @@ def parse_time(text):
     return time(hour, minute)
 
 
+class RevealedQuestion(ConditionalQuestion):
+    """A radio choice with its follow-up fields shown beneath it, without the reveal script."""
+
+    template = "services/layout/revealed_question.html"
+
+
 class StatusChangeForm(GDSFormMixin, forms.Form):
     status = forms.ChoiceField(
         label="Status",
@@ -64,7 +70,7 @@ class StatusChangeForm(GDSFormMixin, forms.Form):
     )
     date = DateInputField(
         label="Date",
-        help_text="For example, 27 4 2020",
+        help_text="Only for a later date. For example, 27 4 2020",
         required=False,
         require_all_fields=False,
     )
@@ -88,8 +94,8 @@ class StatusChangeForm(GDSFormMixin, forms.Form):
             Field.textarea("message", label_size=Size.MEDIUM, rows=5, max_characters=MESSAGE_MAX),
             ConditionalRadios(
                 "when",
-                "Now",
-                ConditionalQuestion("At a later date and time", "date", "time"),
+                RevealedQuestion("Now"),
+                RevealedQuestion("At a later date and time", "date", "time"),
             ),
         )
 

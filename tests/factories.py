@@ -141,3 +141,14 @@ class StatusChangeFactory(factory.django.DjangoModelFactory):
     effective_at = factory.LazyFunction(timezone.now)
     created_at = factory.LazyFunction(timezone.now)
     created_by = factory.SubFactory(ManagerFactory)
+
+
+def load_seeded_services():
+    """The services the data migration loads, loaded again if a transactional test emptied the
+    database (pytest-django flushes after each one, and --reuse-db keeps the emptied database)."""
+    import importlib
+
+    from django.apps import apps
+
+    if not Service.objects.exists():
+        importlib.import_module("services.migrations.0002_load_services").load(apps, None)

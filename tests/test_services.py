@@ -15,7 +15,7 @@ from django.utils import timezone
 from services import actions, cache
 from services.forms import parse_time
 from services.models import Service, Status, StatusChange
-from tests.factories import ManagerFactory, StatusChangeFactory
+from tests.factories import ManagerFactory, StatusChangeFactory, load_seeded_services
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,8 @@ REPAIRS = "routine-repairs-and-maintenance"
 
 
 @pytest.fixture(autouse=True)
-def fresh_public_cache():
+def fresh_public_cache(db):
+    load_seeded_services()
     # The cache outlives each test's database rollback: start every test on a new version.
     cache.invalidate()
 

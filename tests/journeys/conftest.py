@@ -99,3 +99,18 @@ def journey(page, live_server):
     yield journey
     unchecked = [url for url in journey.navigated if url not in journey.checked]
     assert not unchecked, f"pages visited without an axe-core check: {unchecked}"
+
+
+def sign_in_manager(journey, username):
+    """Sign an existing manager in through the pages, setting up two-factor as on a first visit."""
+    from django_otp.oath import totp
+
+    from accounts.models import User
+
+    page = journey.sign_in(username)
+    device = User.objects.get(username=username).totpdevice_set.get()
+    page.get_by_label("Security code").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Confirm").click()
+    journey.check()
+    page.get_by_role("link", name="Continue").click()
+    return journey.check()

@@ -1,0 +1,75 @@
+from datetime import datetime, time, timedelta
+
+import time_machine
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from services import cache
+from tests.factories import ManagerFactory, load_seeded_services
+from tests.journeys.conftest import sign_in_manager
+
+REPAIRS = "Routine repairs and maintenance"
+
+
+def test_manager_schedules_a_service_back_and_the_public_page_follows_by_itself(journey):
+    load_seeded_services()
+    cache.invalidate()
+    ManagerFactory(username="maya", first_name="Maya", last_name="Khan")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    at = timezone.make_aware(datetime.combine(tomorrow, time(9, 0)))
+
+    page = sign_in_manager(journey, "maya")
+    page.get_by_role("link", name="Service status").click()
+    journey.check()
+    row = page.locator("#service-routine-repairs-and-maintenance")
+    expect(row).to_contain_text("Currently unavailable")
+    row.get_by_role("link", name=f"Change the status of {REPAIRS}").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Change the status")
+
+    # A time that has passed is refused, with an error summary that links to the field.
+    page.get_by_label("Operating", exact=True).check()
+    page.get_by_label("Message for tenants and the public").fill(
+        "Routine repairs have started again. Report a repair to the Customer Contact Centre."
+    )
+    page.get_by_label("At a later date and time").check()
+    yesterday = tomorrow - timedelta(days=2)
+    page.get_by_label("Day", exact=True).fill(str(yesterday.day))
+    page.get_by_label("Month", exact=True).fill(str(yesterday.month))
+    page.get_by_label("Year", exact=True).fill(str(yesterday.year))
+    page.get_by_label("Time", exact=True).fill("09:00")
+    page.get_by_role("button", name="Save change").click()
+    journey.check()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("The date must be today or in the future")
+    expect(summary).to_be_focused()
+
+    page.get_by_label("Day", exact=True).fill(str(tomorrow.day))
+    page.get_by_label("Month", exact=True).fill(str(tomorrow.month))
+    page.get_by_label("Year", exact=True).fill(str(tomorrow.year))
+    page.get_by_role("button", name="Save change").click()
+    journey.check()
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"{REPAIRS} will change to Operating on {tomorrow.day} {tomorrow:%B %Y} at 9am"
+    )
+    expect(row).to_contain_text("Currently unavailable")
+    expect(row).to_contain_text("by Maya Khan")
+
+    # Until 9am tomorrow the public page still says the service is unavailable...
+    page = journey.goto("/status/")
+    unavailable = page.locator("section", has=page.locator("h2#unavailable"))
+    operating = page.locator("section", has=page.locator("h2#operating"))
+    expect(unavailable).to_contain_text(REPAIRS)
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text("Maya")
+
+    # ...and from then on it shows the change, with no job run and nobody touching anything.
+    with time_machine.travel(at + timedelta(minutes=1)):
+        # The browser's clock does not travel with the server's, so its own copy (kept for up to
+        # 60 seconds, never past the next change in real time) would still look fresh to it:
+        # reload, as someone coming back a minute later would get a new copy.
+        page.reload()
+        journey.check()
+        expect(operating).to_contain_text(REPAIRS)
+        expect(operating).to_contain_text("Routine repairs have started again.")
+        expect(unavailable).not_to_contain_text(REPAIRS)
