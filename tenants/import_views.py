@@ -90,8 +90,8 @@ def _save_report(folder, name, report):
 @manager_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if form.is_bound and form.is_valid():
         _discard_stale(request.user)
         request.session.pop(SESSION_KEY, None)
         token = secrets.token_hex(16)

@@ -121,6 +121,11 @@ class Progress:
         self.stream.flush()
         self.width = len(text)
 
+    def finish(self, rows, bytes_read):
+        self.update(rows, bytes_read, force=True)
+        self.stream.write("\n")
+        self.stream.flush()
+
     def clear(self):
         if self.width:
             self.stream.write("\r" + " " * self.width + "\r")
@@ -222,7 +227,7 @@ class CsvImport:
             if errors_file:
                 errors_file.close()
             if self._progress:
-                self._progress.clear()
+                self._progress.finish(self.report.counts["rows"], self._bytes_read)
         self._kept.sort()
         self.report.rejections = [message for _line, message in self._kept]
         self.report.seconds = round(time.monotonic() - started, 3)
