@@ -8,6 +8,12 @@ change or a cancellation shows at once.
 Why a version key rather than deleting the entries: a request that read the old rows before the
 writer committed may store its render after the writer's delete, and that stale render would then
 be served until it expired. With a version, such a render lands under a version nobody reads.
+
+Each process also keeps the entries it has served in memory, and asks Redis for the version at
+most once a second (LOCAL_SECONDS): with redis-py, one cache read costs more than a whole
+hello-world request (bench/status_load.py). So another worker may show the old version for up to
+a second after a change; the process that made the change drops its copies at once, and no copy
+is served past the next scheduled change. Browsers may keep the page for a minute anyway.
 """
 
 import time
@@ -23,10 +29,16 @@ VERSION_KEY = "services:public:version"
 MAX_TIMEOUT = 300
 # How long browsers and proxies may keep a copy (Cache-Control max-age), at most.
 BROWSER_MAX_AGE = 60
+# How long a process serves its own copy before checking the version in Redis again.
+LOCAL_SECONDS = 1.0
+
+# kind -> (version, entry, monotonic time the version was last checked)
+_local = {}
 
 
 def invalidate():
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    _local.clear()
 
 
 def invalidate_on_commit():
@@ -45,24 +57,37 @@ def _version():
 def get_or_build(kind, build):
     """The cached entry for `kind`, or a fresh one from `build()`.
 
-    `build` returns (body, next_change_at); the entry is a dict with "body" and "until" (epoch
-    seconds of the next scheduled change, or None).
+    `build` returns (body, next_change_at); the entry is a dict with "body" and "until", the
+    epoch seconds it is good until: the next scheduled change, or MAX_TIMEOUT from now.
     """
-    key = f"services:public:{_version()}:{kind}"
+    now, checked_at = time.time(), time.monotonic()
+    local = _local.get(kind)
+    if local is not None and _fresh(local[1], now):
+        if checked_at - local[2] < LOCAL_SECONDS:
+            return local[1]
+        version = _version()
+        if local[0] == version:
+            _local[kind] = (version, local[1], checked_at)
+            return local[1]
+    else:
+        version = _version()
+    key = f"services:public:{version}:{kind}"
     entry = cache.get(key)
-    now = time.time()
-    if entry is not None and (entry["until"] is None or now < entry["until"]):
-        return entry
-    body, next_change_at = build()
-    until = next_change_at.timestamp() if next_change_at else None
-    timeout = MAX_TIMEOUT if until is None else max(1, min(MAX_TIMEOUT, ceil(until - now)))
-    entry = {"body": body, "until": until}
-    cache.set(key, entry, timeout)
+    if entry is None or not _fresh(entry, now):
+        body, next_change_at = build()
+        until = now + MAX_TIMEOUT
+        if next_change_at is not None:
+            until = min(until, next_change_at.timestamp())
+        entry = {"body": body, "until": until}
+        cache.set(key, entry, max(1, ceil(until - now)))
+    _local[kind] = (version, entry, checked_at)
     return entry
+
+
+def _fresh(entry, now):
+    return now < entry["until"]
 
 
 def max_age(entry):
     """Seconds a browser may keep `entry`: never past the next scheduled change."""
-    if entry["until"] is None:
-        return BROWSER_MAX_AGE
     return max(0, min(BROWSER_MAX_AGE, int(entry["until"] - time.time())))

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache import cache as django_cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -435,6 +436,18 @@ class TestPublicPage:
         with django_assert_num_queries(0):
             assert client.get("/status.json").status_code == 200
             assert client.get("/status/feed.atom").status_code == 200
+
+    def test_a_change_made_in_another_worker_shows_after_its_version_check(
+        self, visitor, repairs, manager, monkeypatch
+    ):
+        assert "Back soon." not in public_text(visitor)
+        StatusChangeFactory(service=repairs, message="Back soon.", created_by=manager)
+        # What another process's invalidate() does: a new version in Redis, while this process
+        # still holds its own copy.
+        django_cache.set(cache.VERSION_KEY, "from-another-worker", None)
+        assert "Back soon." not in public_text(visitor)  # until this process checks again
+        monkeypatch.setattr(cache, "LOCAL_SECONDS", 0)
+        assert "Back soon." in public_text(visitor)
 
     def test_each_response_has_its_own_csp_nonce_even_from_the_cache(self, client):
         nonces = []
