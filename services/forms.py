@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.layout import ConditionalQuestion, ConditionalRadios, Field, Layout, Size
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from config.forms import GDSFormMixin
@@ -33,6 +34,18 @@ def parse_time(text):
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
+
+
+class DateField(DateInputField):
+    """Day, month and year inputs, with a GOV.UK message for a date that does not exist."""
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except ValidationError:
+            message = "The date must be a real date"
+            self.fields[0].widget.errors = [message]  # the error summary links to the day
+            raise ValidationError(message) from None
 
 
 class RevealedQuestion(ConditionalQuestion):
@@ -68,7 +81,7 @@ class StatusChangeForm(GDSFormMixin, forms.Form):
         initial=NOW,
         error_messages={"required": "Select when the change takes effect"},
     )
-    date = DateInputField(
+    date = DateField(
         label="Date",
         help_text="Only for a later date. For example, 27 4 2020",
         required=False,

@@ -84,7 +84,8 @@ class PublicStatus:
 
 def public_status(*, at):
     """What the public may see at `at`: services in force, grouped by status, and when the next
-    scheduled change takes effect (the moment this answer goes out of date). Two queries.
+    scheduled change takes effect (the moment this answer goes out of date). Three queries,
+    however many services and changes.
 
     Scheduled changes, staff and cancelled rows stay out: only the services, their status, their
     message and when that took effect.

@@ -256,6 +256,12 @@ class TestChangingAStatus:
         assert '<a href="#id_date_0">Enter the date the change takes effect</a>' in page
         assert '<a href="#id_time">Enter a real time, for example 09:00 or 17:30</a>' in page
 
+    def test_a_date_that_does_not_exist_is_an_error(self, manager_client):
+        data = change_form(when="later", at=local(days=1))
+        data.update({"date_0": "31", "date_1": "2"})
+        page = manager_client.post(f"/services/{REPAIRS}/change/", data).content.decode()
+        assert '<a href="#id_date_0">The date must be a real date</a>' in page
+
     def test_more_than_a_year_ahead_is_an_error(self, manager_client):
         response = manager_client.post(
             f"/services/{REPAIRS}/change/", change_form(when="later", at=local(days=400))
