@@ -6,7 +6,9 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-RUN DEBUG=true python manage.py collectstatic --no-input
+# Collect with the production storage (hashed names, compressed); the key is only for this step.
+RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost EMAIL_URL=consolemail:// \
+    python manage.py collectstatic --no-input
 RUN useradd --system welfare && chown -R welfare /app
 USER welfare
 EXPOSE 8000

@@ -157,7 +157,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -199,6 +199,9 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
 CELERY_REDBEAT_REDIS_URL = REDIS_URL or None
 CELERY_REDBEAT_LOCK_TIMEOUT = 25 * 60
+
+# A call task claimed and left alone this long goes back to the queue (worked out when read).
+CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=30)
 CELERY_REDBEAT_KEY_PREFIX = env("CELERY_REDBEAT_KEY_PREFIX", default="redbeat")
 
 # Mail: printed to the console in development; EMAIL_URL (smtp://...) in production.

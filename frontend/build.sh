@@ -10,8 +10,12 @@ mkdir -p ../static/css ../static/govuk ../tests/journeys/vendor
 npx sass --load-path=node_modules --style=compressed --no-source-map --quiet-deps \
   app.scss ../static/css/app.css
 # The footer's Crown copyright crest is government branding we must not use.
-sed -i 's#background-image:url("/static/govuk/assets/images/govuk-crest.svg")#background-image:none#' \
-  ../static/css/app.css
+sed -i 's#url("/static/govuk/assets/images/govuk-crest.svg")#none#g' ../static/css/app.css
+# Every url() left must point at a file we ship, or collectstatic's manifest fails in production.
+if grep -o 'url("/static/govuk/assets[^"]*")' ../static/css/app.css; then
+  echo "app.css refers to GOV.UK assets that are not vendored" >&2
+  exit 1
+fi
 cp "$gf/govuk-frontend.min.js" ../static/govuk/govuk-frontend.min.js
 cp node_modules/axe-core/axe.min.js ../tests/journeys/vendor/axe.min.js
 echo "built static/css/app.css ($(wc -c < ../static/css/app.css) bytes), govuk-frontend.min.js, axe.min.js"

@@ -180,3 +180,24 @@ def test_beat_starts_and_takes_the_redbeat_lock(settings):
         beat.wait(timeout=15)
     assert "redbeat.schedulers.RedBeatScheduler" in output
     assert "Acquired lock" in output
+
+
+def test_production_static_files_collect_and_pages_render(tmp_path):
+    """With DEBUG=false, collectstatic builds the hashed manifest and pages link to it."""
+    env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path / "static")}
+    result = manage("collectstatic", "--no-input", "-v0", **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+    render = (
+        "from django.test import Client; from django.core.management import call_command;"
+        "call_command('migrate', verbosity=0);"
+        "r = Client().get('/accounts/sign-in/', secure=True, HTTP_HOST='welfare.example.org');"
+        "print(r.status_code); print(r.content.decode())"
+    )
+    result = manage("shell", "--no-imports", "-c", render, **env)
+    assert result.returncode == 0, result.stderr
+    status, _, page = result.stdout.partition("\n")
+    assert status == "200"
+    css = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page)
+    assert css, "the page does not link the hashed stylesheet"
+    assert (tmp_path / css.group(1).removeprefix("/")).exists()
