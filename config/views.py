@@ -1,3 +1,5 @@
+import importlib
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -12,9 +14,22 @@ def home(request):
     return render(request, "home.html", {"panels": home_panels(request.user)})
 
 
+PANEL_APPS = ["welfare", "arrears", "tenants", "services"]
+
+
 def home_panels(user):
-    """Work waiting for this person, gathered from each app (later issues add their own)."""
-    return []
+    """Work waiting for this person. Each app's `panels.panels(user)` returns its own panels:
+    dicts with a `template` to include and whatever that template needs."""
+    panels = []
+    for app in PANEL_APPS:
+        try:
+            module = importlib.import_module(f"{app}.panels")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app}.panels":
+                raise
+            continue
+        panels.extend(module.panels(user))
+    return panels
 
 
 def accessibility(request):

@@ -201,3 +201,20 @@ def test_production_static_files_collect_and_pages_render(tmp_path):
     css = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page)
     assert css, "the page does not link the hashed stylesheet"
     assert (tmp_path / css.group(1).removeprefix("/")).exists()
+
+
+@pytest.mark.django_db
+def test_manager_home_shows_services_and_unassigned_tenants(manager_client):
+    from tests.factories import TenantFactory, load_seeded_services
+
+    load_seeded_services()
+    TenantFactory(patch=None)
+    page = manager_client.get("/").content.decode()
+    assert "Currently unavailable: <strong>8</strong>" in page
+    assert "1 tenant with no patch" in page
+
+
+@pytest.mark.django_db
+def test_officer_home_has_no_manager_panels(officer_client):
+    page = officer_client.get("/").content.decode()
+    assert "Service-status register" not in page and "with no patch" not in page

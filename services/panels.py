@@ -1,0 +1,18 @@
+from django.utils import timezone
+
+from .selectors import next_change_at, public_status
+
+
+def panels(user):
+    """Managers see the services by status on their home page, and the next scheduled change."""
+    if not user.is_manager:
+        return []
+    now = timezone.now()
+    status = public_status(at=now)
+    return [
+        {
+            "template": "services/panels/summary.html",
+            "groups": [(group.status.label, len(group.services)) for group in status.groups],
+            "next_change_at": next_change_at(at=now),
+        }
+    ]
