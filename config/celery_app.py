@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -10,7 +11,13 @@ app.autodiscover_tasks()
 
 # The beat schedule lives here, in code, in Europe/London time. RedBeat keeps it in Redis and
 # holds the lock that keeps a single beat running; each job also takes a PostgreSQL advisory lock.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # The day's welfare call queue, before the first officer signs in. Running it twice is safe.
+    "welfare-build-call-queue": {
+        "task": "welfare.build_call_queue",
+        "schedule": crontab(hour=6, minute=0),
+    },
+}
 
 
 @app.task(name="config.ping")

@@ -199,10 +199,10 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
 CELERY_REDBEAT_REDIS_URL = REDIS_URL or None
 CELERY_REDBEAT_LOCK_TIMEOUT = 25 * 60
+CELERY_REDBEAT_KEY_PREFIX = env("CELERY_REDBEAT_KEY_PREFIX", default="redbeat")
 
 # A call task claimed and left alone this long goes back to the queue (worked out when read).
 CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=30)
-CELERY_REDBEAT_KEY_PREFIX = env("CELERY_REDBEAT_KEY_PREFIX", default="redbeat")
 
 # Mail: printed to the console in development; EMAIL_URL (smtp://...) in production.
 if DEBUG:
