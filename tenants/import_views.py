@@ -118,7 +118,11 @@ def upload(request):
     return render(
         request,
         "tenants/import/upload.html",
-        {"form": form, "max_mb": MAX_UPLOAD_MB, "unassigned": Tenant.objects.unassigned().count()},
+        {
+            "form": form,
+            "max_mb": MAX_UPLOAD_MB,
+            "unassigned": Tenant.objects.current().unassigned().count(),
+        },
     )
 
 
@@ -159,7 +163,7 @@ def result(request):
     return render(
         request,
         "tenants/import/result.html",
-        {"report": report, "unassigned": Tenant.objects.unassigned().count()},
+        {"report": report, "unassigned": Tenant.objects.current().unassigned().count()},
     )
 
 
@@ -191,9 +195,11 @@ def cancel(request):
 
 @manager_required
 def unassigned(request):
-    """Tenants imported with no patch: neither the file nor the patch map placed them."""
+    """Current tenants with no patch: neither the import file nor the patch map placed them.
+    Ended tenancies need no patch, as on the home page's panel."""
     tenants = (
-        Tenant.objects.unassigned()
+        Tenant.objects.current()
+        .unassigned()
         .only("tenancy_ref", "first_name", "last_name", "address_line_1", "postcode")
         .order_by("last_name", "first_name", "tenancy_ref")
     )

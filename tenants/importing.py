@@ -202,6 +202,7 @@ class CsvImport:
         self._seen = {}
         self._bytes_read = 0
         self._errors = None
+        self._progress = None
         started = time.monotonic()
         errors_file = None
         try:
@@ -620,7 +621,8 @@ class TenantImport(CsvImport):
             return [f"scheme_name is blank (scheme_type {kind} needs one)"]
         held = self.schemes.get(name.casefold())
         if held is not None and held.type != kind:
-            return [f'scheme_name "{shown(name)}" is a {held.type} scheme, not {kind}']
+            article = "an" if held.type.startswith("i") else "a"
+            return [f'scheme_name "{shown(name)}" is {article} {held.type} scheme, not {kind}']
         if held is None and not problems:
             # The first row naming a new scheme sets its type; a later row must agree.
             self.schemes[name.casefold()] = _Scheme(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tenants.importing import TenantImport
+from tenants.importing import Column, CsvImport, TenantImport, a_date, tenancy_ref
 from tenants.models import PatchArea, Scheme, SupportProvider, Tenant
 from tests.factories import SchemeFactory, SupportProviderFactory, TenantFactory
 
@@ -508,7 +508,7 @@ def test_a_scheme_is_created_once_and_then_found_by_name(import_rows):
         ({"scheme_name": "Ribble Court"}, 'scheme_name "Ribble Court" is given but scheme_type'),
         (
             {"scheme_type": "supported_living", "scheme_name": "Fylde House"},
-            'scheme_name "Fylde House" is a independent_living scheme, not supported_living',
+            'scheme_name "Fylde House" is an independent_living scheme, not supported_living',
         ),
     ],
 )
@@ -1131,3 +1131,44 @@ def test_stale_uploads_are_cleared_on_the_next_upload(manager_client, import_dir
     upload(manager_client, csv_text([tenant_row(tenancy_ref="PHG-2")]))
 
     assert not first.exists()
+
+
+def test_ended_tenancies_are_not_listed_as_unassigned(manager_client):
+    TenantFactory(patch=None, last_name="Current")
+    TenantFactory(patch=None, last_name="Gone", tenancy_end_date=date(2020, 4, 1))
+
+    page = manager_client.get("/tenants/import/unassigned/").content.decode()
+
+    assert "1 tenant with no patch" in page
+    assert "Gone" not in page
+
+
+# The frame, reused by another import ------------------------------------------------------------
+
+
+class BalanceCheck(CsvImport):
+    """A stand-in for another import file (rent balances): its own columns, the same frame."""
+
+    columns = (Column("tenancy_ref", tenancy_ref, required=True), Column("as_at", a_date))
+    key = "tenancy_ref"
+    shown_counts = ("seen", "rejected")
+
+    def save_batch(self, rows, *, write):
+        self.report.counts["seen"] += len(rows)
+
+
+def test_another_import_reuses_the_frame_with_its_own_columns(write, tmp_path):
+    text = "\ufeff AS_AT ,Tenancy_Ref,extra\r\n2026-11-01,PHG-1,x\r\n\r\n31/02/2026,PHG-2,\r\n"
+    text += "2026-11-01,PHG-1,\r\n"
+    errors = tmp_path / "errors.csv"
+
+    report = BalanceCheck(errors_out=errors).run(write(text))
+
+    assert report.summary() == "seen 1, rejected 2"
+    assert report.unknown_columns == ["extra"]
+    assert report.rejections == [
+        'line 4: as_at "31/02/2026" is not a date',
+        'line 5: tenancy_ref "PHG-1" is already on line 2',
+    ]
+    assert not report.written
+    assert errors.read_text().splitlines()[0] == " AS_AT ,Tenancy_Ref,extra,reason"
