@@ -249,3 +249,6 @@ class Redeployment(models.Model):
 
     def __str__(self):
         return f"{self.patch.code} to {self.team} from {self.starts_on} to {self.ends_on}"
+
+
+from .help_models import *  # noqa: E402, F403  Here to Help, kept in its own module
