@@ -10,6 +10,7 @@ SECTIONS = [
     ("Home", "home", EVERYONE, None),
     ("Service status", "services:register", (MANAGER,), "/services/"),
     ("Tenants", "tenants:search", EVERYONE, "/tenants/"),
+    ("Call queue", "welfare:queue", (OFFICER, MANAGER), "/queue/"),
 ]
 
 

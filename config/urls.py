@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("services.urls")),
     path("tenants/import/", include("tenants.import_urls")),
     path("tenants/", include("tenants.urls")),
+    path("queue/", include("welfare.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,164 @@
-"""Reads for welfare calls. (The queue issue fills this in.)"""
+"""Reads for welfare calls: the queue, the managers' overview and the tenant record's panel."""
+
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.access import team_filter
+from accounts.models import Team
+from tenants.models import Tenant
+
+from .models import CallTask, Cohort, claim_cutoff
+
+
+def get_task_for_user(user, pk):
+    """The call task if `user` may work it: their team's, or any for a manager; else 404."""
+    queryset = CallTask.objects.filter(**team_filter(user, "team")).select_related(
+        "tenant__patch", "tenant__scheme", "team", "claimed_by", "assigned_to"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def team_queue(team_id):
+    """A team's open tasks in rank order; `team_id` None: tasks of tenants with no patch."""
+    return (
+        CallTask.objects.open()
+        .filter(team_id=team_id)
+        .ranked()
+        .select_related("tenant", "claimed_by", "assigned_to")
+    )
+
+
+def my_tasks(user, now=None):
+    """Open tasks `user` holds a live claim on or a manager assigned to them, in rank order."""
+    cutoff = claim_cutoff(now)
+    return (
+        CallTask.objects.open()
+        .filter(Q(claimed_by=user, claimed_at__gte=cutoff) | Q(assigned_to=user))
+        .ranked()
+        .select_related("tenant", "claimed_by", "assigned_to")
+    )
+
+
+def queue_counts(tasks, today, now=None):
+    """How many of `tasks` there are, and how many for each reason, in one query."""
+    cutoff = claim_cutoff(now)
+    return tasks.order_by().aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(due_on__lt=today)),
+        unwell=Count("id", filter=Q(unwell=True)),
+        aged_70=Count("id", filter=Q(aged_70=True)),
+        lives_alone=Count("id", filter=Q(lives_alone=True)),
+        struggling=Count("id", filter=Q(last_wellbeing=CallTask.Wellbeing.STRUGGLING)),
+        retried=Count("id", filter=Q(attempts__gt=0)),
+        claimed=Count("id", filter=Q(claimed_by__isnull=False, claimed_at__gte=cutoff)),
+        assigned=Count("id", filter=Q(assigned_to__isnull=False)),
+    )
+
+
+def team_overview(today, now=None):
+    """Per team (and "No team" for tenants without a patch): queue size and oldest task."""
+    cutoff = claim_cutoff(now)
+    figures = {
+        row["team_id"]: row
+        for row in CallTask.objects.open()
+        .order_by()
+        .values("team_id")
+        .annotate(
+            size=Count("id"),
+            oldest_due_on=Min("due_on"),
+            unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
+            claimed=Count("id", filter=Q(claimed_by__isnull=False, claimed_at__gte=cutoff)),
+        )
+    }
+    rows = []
+    for team in [*Team.objects.order_by("name"), None]:
+        row = figures.get(team.pk if team else None)
+        if team is None and row is None:
+            continue  # no tenant without a patch is due: nothing to show
+        size = row["size"] if row else 0
+        oldest = row["oldest_due_on"] if row else None
+        rows.append(
+            {
+                "team": team,
+                "size": size,
+                "oldest_due_on": oldest,
+                "oldest_days_overdue": (today - oldest).days if oldest else None,
+                "unassigned": row["unassigned"] if row else 0,
+                "claimed": row["claimed"] if row else 0,
+            }
+        )
+    return rows
+
+
+def _not_queued_reason(tenant, today):
+    if tenant.deceased_on:
+        return "deceased"
+    if tenant.deceased_reported_on:
+        return "reported deceased"
+    if tenant.tenancy_end_date and tenant.tenancy_end_date <= today:
+        return "tenancy ended"
+    if tenant.declined_calls_on:
+        return f"declined welfare calls on {tenant.declined_calls_on:%-d %B %Y}"
+    if tenant.in_hospital_until and tenant.in_hospital_until > today:
+        return f"in hospital until {tenant.in_hospital_until:%-d %B %Y}"
+    return "not eligible for calls"
 
 
 def tenant_call_context(tenant, today):
-    """Context for the calls panel of the tenant record: cohorts, cadence, due date, last calls."""
-    return {}
+    """Context for the calls panel of the tenant record: the cohorts the tenant is in today,
+    the cadence that follows, when the next call is due (or why none is), and the open task.
+
+    Keys start with `call_` because the record page merges them into its own context."""
+    row = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .with_cadence(today)
+        .annotate(
+            call_eligible=Exists(Tenant.objects.eligible_for_calls(today).filter(pk=OuterRef("pk")))
+        )
+        .values(
+            *(f"in_{code}" for code in Tenant.objects.call_cohort_rules(today)),
+            "call_cadence_days",
+            "call_days_overdue",
+            "call_eligible",
+        )
+        .get()
+    )
+    cohorts = {cohort.code: cohort for cohort in Cohort.objects.all()}
+    names = [
+        cohort.name for code, cohort in cohorts.items() if row.get(f"in_{code}") and cohort.active
+    ]
+    everyone_else = cohorts.get(Cohort.Code.EVERYONE_ELSE)
+    if not names and everyone_else:
+        names = [everyone_else.name + ("" if everyone_else.active else " (calls switched off)")]
+    cadence, overdue = row["call_cadence_days"], row["call_days_overdue"]
+    due_on = due_text = None
+    not_queued = ""
+    if not row["call_eligible"]:
+        not_queued = _not_queued_reason(tenant, today)
+    elif cadence is None:
+        not_queued = "no cohort with calls switched on"
+    else:
+        due_on = today.fromordinal(today.toordinal() - overdue)
+        if overdue > 0:
+            due_text = f"Overdue by {overdue} day{'s' if overdue != 1 else ''}"
+        elif overdue == 0:
+            due_text = "Due today"
+        else:
+            due_text = f"Due on {due_on:%-d %B %Y}"
+    task = (
+        CallTask.objects.open()
+        .filter(tenant_id=tenant.pk)
+        .select_related("team", "claimed_by", "assigned_to")
+        .first()
+    )
+    return {
+        "call_cohorts": names,
+        "call_cadence_days": cadence,
+        "call_due_on": due_on,
+        "call_due_text": due_text,
+        "call_never_contacted": tenant.last_contact_at is None,
+        "call_not_queued": not_queued,
+        "call_task": task,
+        "call_task_claimed": bool(task and task.claim_active(timezone.now())),
+    }
