@@ -152,3 +152,33 @@ def load_seeded_services():
 
     if not Service.objects.exists():
         importlib.import_module("services.migrations.0002_load_services").load(apps, None)
+
+
+# Welfare call queue -------------------------------------------------------------------------
+from welfare.models import CallTask, Cohort  # noqa: E402
+
+
+def load_default_cohorts():
+    """The cohorts the data migration seeds, with their default cadences, loaded again if a
+    transactional test emptied the database."""
+    import importlib
+
+    seed = importlib.import_module("welfare.migrations.0002_seed_cohorts")
+    for code, name, who, days in seed.COHORTS:
+        Cohort.objects.update_or_create(
+            code=code, defaults={"name": name, "who": who, "cadence_days": days, "active": True}
+        )
+
+
+class CallTaskFactory(factory.django.DjangoModelFactory):
+    """An open call task, as the builder would open it for a tenant due today."""
+
+    class Meta:
+        model = CallTask
+
+    tenant = factory.SubFactory(TenantFactory)
+    team = factory.LazyAttribute(lambda task: task.tenant.patch.team if task.tenant.patch else None)
+    opened_on = factory.LazyFunction(timezone.localdate)
+    due_on = factory.LazyFunction(timezone.localdate)
+    cadence_days = 90
+
