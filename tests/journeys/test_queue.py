@@ -1,0 +1,108 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django_otp.oath import totp
+from playwright.sync_api import expect
+
+from tests.factories import (
+    ManagerFactory,
+    OfficerFactory,
+    PatchFactory,
+    TeamFactory,
+    TenantFactory,
+    TOTPDeviceFactory,
+    load_default_cohorts,
+)
+from welfare.models import CallTask
+from welfare.queue import build_call_queue
+
+
+def make_queue():
+    load_default_cohorts()
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    TeamFactory(name="South team")
+    now = timezone.now()
+    TenantFactory(
+        first_name="Margaret",
+        last_name="Holt",
+        patch=patch,
+        phone="+442079460123",
+        date_of_birth=timezone.localdate() - timedelta(days=82 * 366),
+        lives_alone=True,
+        last_contact_at=now - timedelta(days=30),
+        communication_needs="Hard of hearing: speak slowly",
+    )
+    TenantFactory(
+        first_name="Peter", last_name="Ashworth", patch=patch, last_contact_at=now - timedelta(91)
+    )
+    build_call_queue()
+    return team
+
+
+def test_officer_takes_the_next_call_and_hands_it_back(journey):
+    team = make_queue()
+    OfficerFactory(username="olivia", first_name="Olivia", team=team)
+    page = journey.sign_in("olivia")
+
+    page.get_by_role("link", name="Call queue", exact=True).click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Call queue")
+    expect(page.locator("#queue-counts")).to_contain_text("2 calls waiting")
+    expect(page.locator("#queue tbody tr").first).to_contain_text("Margaret Holt")
+    expect(page.locator("#queue tbody tr").first).to_contain_text("aged 70+ - lives alone")
+
+    page.get_by_role("button", name="Take next call").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Margaret Holt")
+    expect(page.get_by_role("link", name="020 7946 0123")).to_have_attribute(
+        "href", "tel:+442079460123"
+    )
+    expect(page.locator("#communication-needs")).to_contain_text("Hard of hearing")
+    expect(page.locator("#claim-status")).to_contain_text("You have this call until")
+    task = CallTask.objects.get(tenant__last_name="Holt")
+    assert page.url.endswith(f"/queue/task/{task.pk}/")
+    assert task.claimed_by.username == "olivia"
+
+    page.get_by_role("button", name="Hand back to the queue").click()
+    journey.check()
+    expect(page.get_by_role("alert")).to_contain_text("The call to Margaret Holt is back")
+    task.refresh_from_db()
+    assert task.claimed_by is None
+
+
+def test_manager_assigns_a_call_and_changes_a_cadence(journey):
+    team = make_queue()
+    OfficerFactory(username="ravi", first_name="Ravi", last_name="Patel", team=team)
+    manager = ManagerFactory(username="maya", first_name="Maya")
+    device = TOTPDeviceFactory(user=manager)
+    page = journey.sign_in("maya")
+    page.get_by_label("Security code").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Continue").click()
+    journey.check()
+
+    page.get_by_role("link", name="Call queue", exact=True).click()
+    journey.check()
+    page.get_by_role("link", name="View queue of North team").click()
+    journey.check()
+    page.get_by_label("Select the call to Peter Ashworth").check()
+    page.get_by_label("Officer").select_option(label="Ravi Patel")
+    page.get_by_role("button", name="Assign selected calls").click()
+    journey.check()
+    expect(page.get_by_role("alert")).to_contain_text("1 call assigned to Ravi Patel")
+    expect(page.locator("#queue")).to_contain_text("Assigned to Ravi Patel")
+
+    page.get_by_role("link", name="All call queues").click()
+    journey.check()
+    page.get_by_role("link", name="Redeploy a patch's calls to another team").click()
+    journey.check()
+    page.get_by_role("link", name="All call queues").click()
+    journey.check()
+    page.get_by_role("link", name="Cohorts and how often they are called").click()
+    journey.check()
+    page.get_by_role("link", name="Change Aged 70+").click()
+    journey.check()
+    page.get_by_label("Call every (days)").fill("10")
+    page.get_by_role("button", name="Save").click()
+    journey.check()
+    expect(page.locator("main table").first).to_contain_text("10 days")
