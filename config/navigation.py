@@ -11,6 +11,7 @@ SECTIONS = [
     ("Service status", "services:register", (MANAGER,), "/services/"),
     ("Tenants", "tenants:search", EVERYONE, "/tenants/"),
     ("Call queue", "welfare:queue", (OFFICER, MANAGER), "/queue/"),
+    ("Here to Help", "help:my_requests", (OFFICER, INCOME, MANAGER), "/help/"),
 ]
 
 

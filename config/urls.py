@@ -12,6 +12,7 @@ urlpatterns = [
     path("tenants/import/", include("tenants.import_urls")),
     path("tenants/", include("tenants.urls")),
     path("queue/", include("welfare.urls")),
+    path("help/", include("welfare.help_urls")),
     path("django-admin/", admin.site.urls),
 ]
 

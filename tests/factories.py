@@ -182,3 +182,57 @@ class CallTaskFactory(factory.django.DjangoModelFactory):
     due_on = factory.LazyFunction(timezone.localdate)
     cadence_days = 90
 
+
+# Here to Help -------------------------------------------------------------------------------
+from welfare.help_models import (  # noqa: E402
+    HelpRequest,
+    Need,
+    Organisation,
+    OrganisationArea,
+    OrganisationNeed,
+    target_due_at,
+)
+
+
+class HelpRequestFactory(factory.django.DjangoModelFactory):
+    """A new food request, raised now by an officer, with its target worked out as raising does."""
+
+    class Meta:
+        model = HelpRequest
+
+    tenant = factory.SubFactory(TenantFactory)
+    need = Need.FOOD
+    source = HelpRequest.Source.PHONE_IN
+    team = factory.LazyAttribute(lambda r: r.tenant.patch.team if r.tenant.patch else None)
+    raised_by = factory.SubFactory(OfficerFactory)
+    raised_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda r: target_due_at(r.need, r.raised_at))
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """A directory entry validated now, meeting `needs` (food) in `areas` (PR1)."""
+
+    class Meta:
+        model = Organisation
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Community Pantry {n}")
+    kind = Organisation.Kind.CHARITY
+    phone = "+441614960123"
+    opening_notes = "Monday to Friday, 10am to 2pm"
+    validated_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def needs(self, create, extracted, **kwargs):
+        if create:
+            OrganisationNeed.objects.bulk_create(
+                OrganisationNeed(organisation=self, need=need) for need in extracted or [Need.FOOD]
+            )
+
+    @factory.post_generation
+    def areas(self, create, extracted, **kwargs):
+        if create:
+            codes = extracted if extracted is not None else [] if self.covers_all_areas else ["PR1"]
+            OrganisationArea.objects.bulk_create(
+                OrganisationArea(organisation=self, outward_code=code) for code in codes
+            )
