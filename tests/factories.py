@@ -115,6 +115,57 @@ class FamilyContactFactory(factory.django.DjangoModelFactory):
     consent_to_updates = False
 
 
+# Arrears -----------------------------------------------------------------------------------
+import datetime  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from django.utils.timezone import localdate  # noqa: E402
+
+from arrears.models import ArrearsFlag, RentBalance, SupportOffer  # noqa: E402
+
+
+class ArrearsFlagFactory(factory.django.DjangoModelFactory):
+    """An open flag raised today by an income officer of the tenant's team, no review date."""
+
+    class Meta:
+        model = ArrearsFlag
+
+    tenant = factory.SubFactory(TenantFactory)
+    reported_on = factory.LazyFunction(localdate)
+    reason = ArrearsFlag.Reason.FURLOUGH
+    raised_by = factory.SubFactory(
+        IncomeOfficerFactory,
+        team=factory.LazyAttribute(
+            lambda user: (
+                user.factory_parent.tenant.patch.team
+                if user.factory_parent.tenant.patch
+                else TeamFactory()
+            )
+        ),
+    )
+
+
+class RentBalanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RentBalance
+
+    tenant = factory.SubFactory(TenantFactory)
+    balance = Decimal("250.00")
+    as_at = factory.LazyFunction(localdate)
+    weekly_rent = Decimal("98.50")
+    imported_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+class SupportOfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportOffer
+
+    flag = factory.SubFactory(ArrearsFlagFactory)
+    kind = SupportOffer.Kind.BENEFITS_CHECK
+    offered_on = factory.LazyFunction(localdate)
+    recorded_by = factory.SelfAttribute("flag.raised_by")
+
+
 from django.utils import timezone  # noqa: E402
 
 from services.models import Service, Status, StatusChange  # noqa: E402

@@ -1,0 +1,172 @@
+"""The rent system's balance export (rent-balances.md), on the tenant import's frame.
+
+The frame (`tenants.importing.CsvImport`) gives the shared rules: encoding, header, line endings,
+blank lines, all-or-nothing, dry run, skip invalid, errors out and line-numbered messages. This
+file adds the columns and what the register must hold. Each batch of rows costs three queries
+whatever its size: the tenancies it names, their latest balances, and one upsert.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from tenants.importing import Column, CsvImport, Invalid, a_date, shown, tenancy_ref
+from tenants.models import Tenant
+
+from .models import RentBalance
+from .money import NotAnAmount, parse_pounds
+
+
+def pounds(value):
+    try:
+        return parse_pounds(value)
+    except NotAnAmount as error:
+        raise Invalid(str(error)) from None
+
+
+def weekly_rent(value):
+    amount = pounds(value)
+    if amount < 0:
+        raise Invalid("is negative")
+    if amount >= Decimal("1000000"):
+        raise Invalid("is too large")
+    return amount
+
+
+def not_in_the_future(value):
+    day = a_date(value)
+    if day > timezone.localdate():
+        raise Invalid("is in the future")
+    return day
+
+
+BALANCE_COLUMNS = (
+    Column("tenancy_ref", tenancy_ref, required=True),
+    Column("balance", pounds, required=True),
+    Column("as_at", not_in_the_future, required=True),
+    Column("weekly_rent", weekly_rent, blank=None),
+)
+
+
+@dataclass(slots=True, frozen=True)
+class _Held:
+    as_at: object
+    balance: Decimal
+    weekly_rent: Decimal | None
+
+
+class RentBalanceImport(CsvImport):
+    """Adds each row as a balance of its tenancy, keeping every balance as history.
+
+    A row older than the latest balance held before this run is ignored and reported, never
+    written: re-importing an old file changes nothing. A row for the same day as the latest held
+    corrects it. Several days for one tenancy in one file are all history; the same tenancy and
+    day twice is an error on the later line, as a repeated key is in the tenant file.
+    """
+
+    columns = BALANCE_COLUMNS
+    shown_counts = ("created", "updated", "unchanged", "ignored", "rejected")
+    lock_name = "arrears.import_rent_balances"
+
+    def __init__(self, *, on_notice=None, **kwargs):
+        super().__init__(**kwargs)
+        self.on_notice = on_notice
+
+    def prepare(self):
+        self.now = timezone.now()
+        self.notices = []  # messages for the rows ignored, as many as `keep_rejections`
+        self.tenant_ids = {}  # tenancy_ref -> tenant id, for refs seen so far
+        # The latest balance each tenancy had before this run started, looked up once per
+        # tenancy: rows this run writes must not make later rows of the same file look stale.
+        self.held = {}
+        self.lines = {}  # (tenancy_ref, as_at) -> the line it is first on
+
+    def check_row(self, row):
+        pair = (row.values["tenancy_ref"], row.values["as_at"])
+        first = self.lines.setdefault(pair, row.line)
+        if first != row.line:
+            return [
+                f'tenancy_ref "{shown(row.raw["tenancy_ref"])}" with as_at '
+                f'"{row.raw["as_at"]}" is already on line {first}'
+            ]
+        return []
+
+    def check_batch(self, rows):
+        refs = {row.values["tenancy_ref"] for row in rows} - self.tenant_ids.keys()
+        if refs:
+            self.tenant_ids.update(
+                Tenant.objects.filter(tenancy_ref__in=refs).values_list("tenancy_ref", "pk")
+            )
+        kept = []
+        for row in rows:
+            if row.values["tenancy_ref"] in self.tenant_ids:
+                kept.append(row)
+            else:
+                ref = shown(row.raw["tenancy_ref"])
+                self.reject(row, [f'tenancy_ref "{ref}" is not a tenancy the register holds'])
+        self._load_held({self.tenant_ids[row.values["tenancy_ref"]] for row in kept})
+        return kept
+
+    def _load_held(self, tenant_ids):
+        new = tenant_ids - self.held.keys()
+        if not new:
+            return
+        latest = RentBalance.objects.filter(tenant_id=OuterRef("tenant_id")).order_by("-as_at")
+        found = RentBalance.objects.filter(
+            tenant_id__in=new, as_at=Subquery(latest.values("as_at")[:1])
+        ).values_list("tenant_id", "as_at", "balance", "weekly_rent")
+        self.held.update(dict.fromkeys(new))
+        for tenant_id, as_at, balance, rent in found:
+            self.held[tenant_id] = _Held(as_at, balance, rent)
+
+    def save_batch(self, rows, *, write):
+        counts = self.report.counts
+        keeps_rent = "weekly_rent" not in self.present
+        balances = []
+        for row in rows:
+            values = row.values
+            tenant_id = self.tenant_ids[values["tenancy_ref"]]
+            held = self.held[tenant_id]
+            rent = values.get("weekly_rent")
+            if held is not None and values["as_at"] < held.as_at:
+                counts["ignored"] += 1
+                self._notice(
+                    row,
+                    f'as_at "{row.raw["as_at"]}" is older than the balance held '
+                    f"(as at {held.as_at:%d/%m/%Y}): ignored",
+                )
+                continue
+            if held is not None and values["as_at"] == held.as_at:
+                if keeps_rent:
+                    rent = held.weekly_rent
+                if (values["balance"], rent) == (held.balance, held.weekly_rent):
+                    counts["unchanged"] += 1
+                    continue
+                counts["updated"] += 1
+            else:
+                counts["created"] += 1
+            balances.append(
+                RentBalance(
+                    tenant_id=tenant_id,
+                    balance=values["balance"],
+                    as_at=values["as_at"],
+                    weekly_rent=rent,
+                    imported_at=self.now,
+                )
+            )
+        if write and balances:
+            RentBalance.objects.bulk_create(
+                balances,
+                update_conflicts=True,
+                unique_fields=["tenant", "as_at"],
+                update_fields=["balance", "weekly_rent", "imported_at"],
+            )
+
+    def _notice(self, row, problem):
+        message = f"line {row.line}: {problem}"
+        if self.keep_rejections is None or len(self.notices) < self.keep_rejections:
+            self.notices.append(message)
+        if self.on_notice:
+            self.on_notice(message)
