@@ -17,6 +17,11 @@ app.conf.beat_schedule = {
         "task": "welfare.build_call_queue",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Arrears flags whose review date has come are marked "review due". Safe to run twice.
+    "arrears-mark-reviews-due": {
+        "task": "arrears.mark_reviews_due",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 

@@ -10,6 +10,7 @@ SECTIONS = [
     ("Home", "home", EVERYONE, None),
     ("Service status", "services:register", (MANAGER,), "/services/"),
     ("Tenants", "tenants:search", EVERYONE, "/tenants/"),
+    ("Arrears", "arrears:flags", (INCOME, MANAGER), "/arrears/"),
     ("Call queue", "welfare:queue", (OFFICER, MANAGER), "/queue/"),
     ("Here to Help", "help:my_requests", (OFFICER, INCOME, MANAGER), "/help/"),
 ]

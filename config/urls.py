@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("services.urls")),
     path("tenants/import/", include("tenants.import_urls")),
     path("tenants/", include("tenants.urls")),
+    path("arrears/", include("arrears.urls")),
     path("queue/", include("welfare.urls")),
     path("help/", include("welfare.help_urls")),
     path("django-admin/", admin.site.urls),

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
+from arrears.selectors import arrears_context
 from welfare.help_selectors import help_context
 from welfare.selectors import tenant_call_context
 
@@ -44,6 +45,7 @@ def record(request, pk):
         "history": selectors.tenant_history(tenant),
         **tenant_call_context(tenant, today),
         **help_context(request.user, tenant),
+        **arrears_context(request.user, tenant),
     }
     return render(request, "tenants/record.html", context)
 

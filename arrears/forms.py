@@ -1,0 +1,225 @@
+from datetime import timedelta
+
+from crispy_forms_gds.fields import DateInputField
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from config.forms import GDSFormMixin
+
+from .models import ArrearsFlag, SupportOffer
+from .money import NotAnAmount, parse_pounds
+from .selectors import BALANCE_BANDS, REVIEW_FILTERS, STATUS_FILTERS
+
+# A typo in the year should not hold escalation until 2062.
+LATEST_REVIEW = timedelta(days=366)
+REASON_HELP = "Kept in the flag's history, with your name and the time."
+
+
+class DateField(DateInputField):
+    """Day, month and year inputs, with a GOV.UK message for a date that does not exist."""
+
+    def __init__(self, *, past=False, future=False, error_messages=None, **kwargs):
+        kwargs.setdefault("help_text", "For example, 27 3 2026")
+        super().__init__(**kwargs)  # it sets its own error_messages: ours go on top
+        self.error_messages.update(error_messages or {})
+        self.past, self.future = past, future
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except ValidationError:
+            message = "The date must be a real date"
+            self.fields[0].widget.errors = [message]  # the error summary links to the day
+            raise ValidationError(message) from None
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        today = timezone.localdate()
+        message = None
+        if self.past and value > today:
+            message = "The date must be today or in the past"
+        elif self.future and value < today:
+            message = "The date must be today or in the future"
+        elif self.future and value > today + LATEST_REVIEW:
+            message = "The date must be within a year from today"
+        if message:
+            self.fields[0].widget.errors = [message]
+            raise ValidationError(message)
+
+
+class PoundsField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_pounds(value)
+        except NotAnAmount:
+            raise ValidationError(
+                "Enter an amount in pounds and pence, like £12.50", code="invalid"
+            ) from None
+
+
+class RaiseFlagForm(GDSFormMixin, forms.Form):
+    reported_on = DateField(
+        label="Date the tenant reported losing income",
+        past=True,
+        error_messages={"required": "Enter the date the tenant reported it"},
+    )
+    reason = forms.ChoiceField(
+        label="Why the tenant lost income",
+        choices=ArrearsFlag.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why the tenant lost income"},
+    )
+    details = forms.CharField(
+        label="Details",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the reason is Other",
+    )
+    review_date = DateField(
+        label="Review date (optional)",
+        required=False,
+        future=True,
+        help_text="Usual arrears escalation is held until this date. For example, 27 3 2026",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == ArrearsFlag.Reason.OTHER and not data.get("details"):
+            self.add_error("details", "Enter the details of why the tenant lost income")
+        return data
+
+
+class ReviewDateForm(GDSFormMixin, forms.Form):
+    review_date = DateField(
+        label="Review date",
+        future=True,
+        help_text="Usual arrears escalation is held until this date. For example, 27 3 2026",
+        error_messages={"required": "Enter the review date"},
+    )
+    reason = forms.CharField(
+        label="Reason for the date",
+        help_text=REASON_HELP,
+        max_length=200,
+        error_messages={"required": "Enter the reason for the review date"},
+    )
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+
+    def clean_review_date(self):
+        value = self.cleaned_data["review_date"]
+        if self.current and value == self.current:
+            raise ValidationError("The review date is already this date: choose another")
+        return value
+
+
+class SupportForm(GDSFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="Support offered",
+        choices=SupportOffer.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the support offered"},
+    )
+    agency = forms.CharField(
+        label="Agency",
+        required=False,
+        max_length=200,
+        help_text="For an external agency only: for example, Citizens Advice or StepChange",
+    )
+    weekly_amount = PoundsField(
+        label="Amount per week towards the arrears",
+        required=False,
+        help_text="For a payment arrangement only. For example, £12.50",
+    )
+    offered_on = DateField(
+        label="Date offered", past=True, error_messages={"required": "Enter the date offered"}
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=SupportOffer.Outcome.choices,
+        initial=SupportOffer.Outcome.PENDING,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the outcome"},
+    )
+    outcome_on = DateField(
+        label="Date of the outcome",
+        required=False,
+        past=True,
+        help_text="Leave blank while waiting for an outcome. For example, 27 3 2026",
+    )
+    outcome_notes = forms.CharField(
+        label="Outcome notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == SupportOffer.Kind.EXTERNAL_AGENCY and not data.get("agency"):
+            self.add_error("agency", "Enter the name of the agency")
+        amount = data.get("weekly_amount")
+        if amount is not None:
+            if kind and kind != SupportOffer.Kind.PAYMENT_ARRANGEMENT:
+                self.add_error("weekly_amount", "Only a payment arrangement has an amount")
+            elif amount <= 0:
+                self.add_error("weekly_amount", "The amount must be more than £0")
+            elif amount >= 100000:
+                self.add_error("weekly_amount", "The amount must be less than £100,000")
+        _check_outcome(self, data)
+        return data
+
+
+class OutcomeForm(GDSFormMixin, forms.Form):
+    outcome = SupportForm.base_fields["outcome"]
+    outcome_on = SupportForm.base_fields["outcome_on"]
+    outcome_notes = SupportForm.base_fields["outcome_notes"]
+
+    def clean(self):
+        data = super().clean()
+        _check_outcome(self, data)
+        return data
+
+
+def _check_outcome(form, data):
+    outcome, on = data.get("outcome"), data.get("outcome_on")
+    if outcome and outcome != SupportOffer.Outcome.PENDING and not on:
+        form.add_error("outcome_on", "Enter the date of the outcome")
+    if outcome == SupportOffer.Outcome.PENDING and on:
+        form.add_error("outcome_on", "Leave the date blank while waiting for an outcome")
+
+
+class CloseFlagForm(GDSFormMixin, forms.Form):
+    closed_on = DateField(
+        label="Date closed", past=True, error_messages={"required": "Enter the date closed"}
+    )
+    reason = forms.CharField(
+        label="Why the flag is closed",
+        help_text="For example, back in work and the arrears are cleared",
+        max_length=200,
+        error_messages={"required": "Enter why the flag is closed"},
+    )
+
+
+class FlagFilterForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Reason", required=False, choices=[("", "Any reason"), *ArrearsFlag.Reason.choices]
+    )
+    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_FILTERS)
+    review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_FILTERS)
+    band = forms.ChoiceField(
+        label="Balance",
+        required=False,
+        choices=[("", "Any balance"), *((code, label) for code, label, _ in BALANCE_BANDS)],
+    )
+
+    def filters(self):
+        """The valid filters; an invalid value (a hand-edited URL) counts as no filter."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name, "") for name in self.fields}

@@ -1,0 +1,124 @@
+"""Reads for arrears. Amounts leave here only for users who may see them
+(`User.sees_arrears_amounts`): for anyone else no balance is even queried."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from tenants.models import Tenant
+
+from .models import ArrearsFlag, RentBalance, ReviewChange, SupportOffer
+
+# Balance bands for the list's filter: (code, label, condition on the annotated balance).
+BALANCE_BANDS = [
+    ("none", "No balance held", Q(balance__isnull=True)),
+    ("clear", "No arrears, or in credit", Q(balance__lte=0)),
+    ("under_500", "Under £500", Q(balance__gt=0, balance__lt=Decimal("500"))),
+    ("500_to_1000", "£500 to £999.99", Q(balance__gte=500, balance__lt=Decimal("1000"))),
+    ("1000_plus", "£1,000 or more", Q(balance__gte=Decimal("1000"))),
+]
+STATUS_FILTERS = [
+    ("", "Open or review due"),
+    ("open", "Open"),
+    ("review_due", "Review due"),
+    ("closed", "Closed"),
+    ("any", "Any status"),
+]
+REVIEW_FILTERS = [
+    ("", "Any review date"),
+    ("due", "Due now"),
+    ("week", "Due in the next 7 days"),
+    ("none", "No review date set"),
+]
+
+
+def flag_list(user, *, on, reason="", status="", review="", band=""):
+    """The flags `user` may see, with each tenant's latest balance, filtered; reviews due first.
+
+    Status follows the review rule (`due_for_review`) rather than the stored status, so a
+    review set for today shows as due before the morning job has run.
+    """
+    flags = (
+        ArrearsFlag.objects.visible_to(user)
+        .with_balance()
+        .select_related("tenant__patch")
+        .order_by("review_date", "-reported_on", "pk")
+    )
+    if reason:
+        flags = flags.filter(reason=reason)
+    if status == "open":
+        # exclude() keeps flags with no review date: NOT (review_date <= on AND NOT NULL).
+        flags = flags.not_closed().exclude(review_date__lte=on)
+    elif status == "review_due":
+        flags = flags.due_for_review(on)
+    elif status == "closed":
+        flags = flags.filter(status=ArrearsFlag.Status.CLOSED)
+    elif status != "any":
+        flags = flags.not_closed()
+    if review == "due":
+        flags = flags.due_for_review(on)
+    elif review == "week":
+        flags = flags.not_closed().filter(review_date__gt=on, review_date__lte=on + timedelta(7))
+    elif review == "none":
+        flags = flags.not_closed().filter(review_date__isnull=True)
+    for code, _label, condition in BALANCE_BANDS:
+        if band == code:
+            flags = flags.filter(condition)
+    return flags
+
+
+def get_flag_for_user(user, pk):
+    """A flag if `user` may see its tenant; 404 for another team's flag, as for none."""
+    queryset = (
+        ArrearsFlag.objects.visible_to(user)
+        .select_related("tenant__patch__team", "raised_by")
+        .prefetch_related(
+            Prefetch("support", queryset=SupportOffer.objects.select_related("recorded_by")),
+            Prefetch("review_changes", queryset=ReviewChange.objects.select_related("changed_by")),
+        )
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def get_support_for_user(user, flag_pk, pk):
+    flag = get_flag_for_user(user, flag_pk)
+    return flag, get_object_or_404(SupportOffer, pk=pk, flag=flag)
+
+
+def tenant_balances(tenant, limit=12):
+    """The tenancy's balance history, newest first."""
+    return list(RentBalance.objects.filter(tenant=tenant).order_by("-as_at")[:limit])
+
+
+def reviews_due(user, on):
+    """Flags of `user`'s team (all, for a manager) whose review has come by `on`, oldest first."""
+    return (
+        ArrearsFlag.objects.visible_to(user)
+        .due_for_review(on)
+        .select_related("tenant")
+        .order_by("review_date", "pk")
+    )
+
+
+def arrears_context(user, tenant: Tenant):
+    """What the tenant record's arrears section shows `user`, under the key `arrears`.
+
+    An officer gets one fact, whether financial support is in place (an open flag), and
+    nothing else is read: no reason, no balance, no amount can reach the page.
+    """
+    flags = ArrearsFlag.objects.filter(tenant=tenant)
+    if not user.sees_arrears_amounts:
+        return {"arrears": {"sees_amounts": False, "support_in_place": flags.not_closed().exists()}}
+    open_flag = flags.not_closed().first()
+    latest = RentBalance.objects.filter(tenant=tenant).order_by("-as_at").first()
+    return {
+        "arrears": {
+            "sees_amounts": True,
+            "support_in_place": open_flag is not None,
+            "flag": open_flag,
+            "balance": latest,
+            "closed_flags": flags.filter(status=ArrearsFlag.Status.CLOSED).count(),
+        }
+    }
