@@ -347,6 +347,22 @@ class TestWorkflow:
         page = officer_client.get(f"/help/{food.pk}/").content.decode()
         assert "Preston Food Bank" in page
 
+    def test_tenant_record_lists_open_requests_first(self, officer_client, tenant):
+        now = timezone.now()
+        done = HelpRequestFactory(
+            tenant=tenant,
+            need=Need.BENEFITS,
+            status=HelpRequest.Status.RESOLVED,
+            resolved_at=now,
+            outcome="Claim made",
+        )
+        late = HelpRequestFactory(tenant=tenant, need=Need.FOOD, due_at=now - timedelta(hours=1))
+        soon = HelpRequestFactory(tenant=tenant, need=Need.MEDICATION)
+        response = officer_client.get(f"/tenants/{tenant.pk}/")
+        assert response.context["help_requests"] == [late, soon, done]
+        assert response.context["help_open_count"] == 2
+        assert response.content.decode().count("Past target") == 1
+
     def test_viewing_a_request_is_in_the_access_log(self, officer_client, officer, food):
         officer_client.get(f"/help/{food.pk}/")
         entry = AccessLog.objects.get()
@@ -540,13 +556,16 @@ class TestLists:
     ):
         HelpRequestFactory.create_batch(2, tenant=tenant, owner=officer)
         # session, user, two-factor devices (TOTP, backup codes), count, one page of requests
-        # with tenant, owner and team, session renewal (savepoint, update, release)
+        # with tenant, owner and team, session renewal (savepoint, update, release); the team
+        # list also reads the team's staff for the owner filter.
         with django_assert_num_queries(9):
             officer_client.get("/help/")
+        with django_assert_num_queries(10):
+            officer_client.get("/help/team/")
         HelpRequestFactory.create_batch(10, tenant=TenantFactory(patch=tenant.patch), owner=officer)
+        HelpRequestFactory.create_batch(10, tenant=tenant)
         with django_assert_num_queries(9):
             officer_client.get("/help/")
-        # The team list also reads the team's staff for the owner filter.
         with django_assert_num_queries(10):
             officer_client.get("/help/team/")
 
