@@ -252,3 +252,4 @@ class Redeployment(models.Model):
 
 
 from .help_models import *  # noqa: E402, F403  Here to Help, kept in its own module
+from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
