@@ -12,6 +12,7 @@ from django.utils import timezone
 from conftest import sign_in
 from tenants.models import AccessLog
 from tests.factories import (
+    ArrearsFlagFactory,
     CallTaskFactory,
     HelpRequestFactory,
     IncomeOfficerFactory,
@@ -444,8 +445,8 @@ class TestObjectAccess:
         money.refresh_from_db()
         assert money.arrears_considered_at is None
 
-    def test_directory_changes_are_for_managers(self, officer_client, income_client, food_bank):
-        for client in (officer_client, income_client):
+    def test_directory_changes_are_for_managers(self, officer, income_officer, food_bank):
+        for client in (sign_in(Client(), officer), sign_in(Client(), income_officer)):
             assert client.get(f"/help/directory/{food_bank.pk}/").status_code == 200
             for url in [
                 "/help/directory/add/",
@@ -660,7 +661,8 @@ class TestPanels:
         panel = next(p for p in response.context["panels"] if "requests" in p and "count" in p)
         assert panel["requests"] == [money]
         page = response.content.decode()
-        assert f'href="/tenants/{tenant.pk}/">Consider an arrears flag' in page
+        raise_url = f"/arrears/raise/?tenant={tenant.pk}&amp;request={money.pk}"
+        assert f'href="{raise_url}">Consider an arrears flag' in page
         assert outsider.full_name not in page
 
         response = income_client.post(f"/help/{money.pk}/arrears-considered/", {"next": "/"})
@@ -670,6 +672,32 @@ class TestPanels:
         assert money.arrears_considered_at is not None
         assert RequestNote.objects.filter(request=money, text__contains="arrears").exists()
         assert 'id="panel-help-arrears"' not in income_client.get("/").content.decode()
+
+    def test_a_flag_raised_from_the_request_takes_it_off_the_panel(
+        self, income_client, officer, tenant
+    ):
+        officer_client = sign_in(Client(), officer)  # `income_client` is the default client
+        money = HelpRequestFactory(tenant=tenant, need=Need.FINANCIAL)
+        assert 'id="panel-help-arrears"' in income_client.get("/").content.decode()
+        flag = ArrearsFlagFactory(tenant=tenant, help_request=money)
+        assert 'id="panel-help-arrears"' not in income_client.get("/").content.decode()
+        page = income_client.get(f"/help/{money.pk}/").content.decode()
+        assert f'href="/arrears/{flag.pk}/">Arrears flag raised from this request' in page
+        # An officer is told a flag was raised, without a link into the arrears pages.
+        page = officer_client.get(f"/help/{money.pk}/").content.decode()
+        assert "An income officer raised an arrears flag from this request" in page
+        assert f'href="/arrears/{flag.pk}/"' not in page
+
+    def test_the_request_page_offers_the_flag_to_income_officers_only(
+        self, income_client, officer, tenant
+    ):
+        officer_client = sign_in(Client(), officer)
+        money = HelpRequestFactory(tenant=tenant, need=Need.FINANCIAL)
+        raise_url = f"/arrears/raise/?tenant={tenant.pk}&amp;request={money.pk}"
+        assert raise_url in income_client.get(f"/help/{money.pk}/").content.decode()
+        page = officer_client.get(f"/help/{money.pk}/").content.decode()
+        assert raise_url not in page
+        assert "An income officer has not yet considered an arrears flag" in page
 
     def test_considering_twice_keeps_the_first(self, income_officer, tenant):
         money = HelpRequestFactory(tenant=tenant, need=Need.FINANCIAL)

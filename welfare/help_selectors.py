@@ -85,11 +85,11 @@ def help_context(user, tenant):
 
 def arrears_to_consider(user):
     """Open financial-difficulty requests of `user`'s team's tenants no one has considered an
-    arrears flag for yet, oldest first."""
+    arrears flag for yet, oldest first. Raising a flag from the request counts as considering."""
     return (
         HelpRequest.objects.visible_to(user)
         .open()
-        .filter(need=Need.FINANCIAL, arrears_considered_at__isnull=True)
+        .filter(need=Need.FINANCIAL, arrears_considered_at__isnull=True, arrears_flags__isnull=True)
         .select_related("tenant")
         .order_by("raised_at", "id")
     )

@@ -94,6 +94,9 @@ def _render_request(request, help_request, *, note_form=None, status_form=None, 
         "note_form": note_form or NoteForm(),
         "status_form": status_form or StatusForm(current=help_request.status),
         "can_consider_arrears": request.user.sees_arrears_amounts,
+        "arrears_flags": list(help_request.arrears_flags.order_by("reported_on"))
+        if help_request.is_financial_difficulty
+        else [],
     }
     return render(request, "help/request.html", context, status=status)
 

@@ -150,7 +150,7 @@ def test_income_officer_considers_an_arrears_flag_from_the_home_page(journey):
     panel = page.locator("#panel-help-arrears")
     expect(panel).to_contain_text("Peter Ashworth")
     expect(panel.get_by_role("link", name="Consider an arrears flag")).to_have_attribute(
-        "href", f"/tenants/{tenant.pk}/"
+        "href", f"/arrears/raise/?tenant={tenant.pk}&request={money.pk}"
     )
     panel.get_by_role("button", name="Considered").click()
     journey.check()
