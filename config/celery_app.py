@@ -17,6 +17,12 @@ app.conf.beat_schedule = {
         "task": "welfare.build_call_queue",
         "schedule": crontab(hour=6, minute=0),
     },
+    # After the build: any due tenant with neither a call task nor an escalation is listed on
+    # managers' home pages (a vulnerable tenant must never silently drop out). Safe to run twice.
+    "welfare-queue-check": {
+        "task": "welfare.queue_check",
+        "schedule": crontab(hour=6, minute=20),
+    },
     # Arrears flags whose review date has come are marked "review due". Safe to run twice.
     "arrears-mark-reviews-due": {
         "task": "arrears.mark_reviews_due",

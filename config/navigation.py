@@ -6,13 +6,14 @@ OFFICER, INCOME, MANAGER = "officer", "income_officer", "manager"
 EVERYONE = (OFFICER, INCOME, MANAGER)
 
 SECTIONS = [
-    # (label, url name, roles, URL prefix that marks it current)
+    # (label, url name, roles, URL prefix that marks it current: the longest match wins)
     ("Home", "home", EVERYONE, None),
-    ("Service status", "services:register", (MANAGER,), "/services/"),
-    ("Tenants", "tenants:search", EVERYONE, "/tenants/"),
-    ("Arrears", "arrears:flags", (INCOME, MANAGER), "/arrears/"),
     ("Call queue", "welfare:queue", (OFFICER, MANAGER), "/queue/"),
+    ("Tenants", "tenants:search", EVERYONE, "/tenants/"),
     ("Here to Help", "help:my_requests", (OFFICER, INCOME, MANAGER), "/help/"),
+    ("Arrears", "arrears:flags", (INCOME, MANAGER), "/arrears/"),
+    ("Escalations", "welfare:escalations", (MANAGER,), "/queue/escalations/"),
+    ("Service status", "services:register", (MANAGER,), "/services/"),
 ]
 
 
@@ -25,6 +26,12 @@ def navigation(request):
         if user.role not in roles:
             continue
         url = reverse(url_name)
-        current = request.path == url if prefix is None else request.path.startswith(prefix)
-        items.append({"label": label, "url": url, "current": current})
+        if prefix is None:
+            match = len(url) if request.path == url else 0
+        else:
+            match = len(prefix) if request.path.startswith(prefix) else 0
+        items.append({"label": label, "url": url, "match": match, "current": False})
+    best = max((item["match"] for item in items), default=0)
+    for item in items:
+        item["current"] = best > 0 and item["match"] == best
     return {"nav_items": items}

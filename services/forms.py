@@ -1,13 +1,10 @@
-import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from crispy_forms_gds.fields import DateInputField
-from crispy_forms_gds.layout import ConditionalQuestion, ConditionalRadios, Field, Layout, Size
+from crispy_forms_gds.layout import ConditionalRadios, Field, Layout, Size
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from config.forms import GDSFormMixin
+from config.forms import DateField, GDSFormMixin, RevealedQuestion, parse_time
 
 from .models import Status
 
@@ -15,43 +12,6 @@ NOW, LATER = "now", "later"
 MESSAGE_MAX = 1000
 # A typo in the year should not schedule a change for 2220.
 LATEST_SCHEDULE = timedelta(days=366)
-
-_TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$")
-
-
-def parse_time(text):
-    """'9:30', '09.30', '0930', '17:00', '9am', '2.30pm', '12pm' (midday): a time, or None."""
-    match = _TIME.match(text.strip().lower().replace(" ", ""))
-    if not match:
-        return None
-    hour, minute, half = int(match[1]), int(match[2] or 0), match[3]
-    if half:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    elif match[2] is None and len(match[1]) > 2:
-        return None
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
-
-
-class DateField(DateInputField):
-    """Day, month and year inputs, with a GOV.UK message for a date that does not exist."""
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except ValidationError:
-            message = "The date must be a real date"
-            self.fields[0].widget.errors = [message]  # the error summary links to the day
-            raise ValidationError(message) from None
-
-
-class RevealedQuestion(ConditionalQuestion):
-    """A radio choice with its follow-up fields shown beneath it, without the reveal script."""
-
-    template = "services/layout/revealed_question.html"
 
 
 class StatusChangeForm(GDSFormMixin, forms.Form):

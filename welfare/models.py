@@ -103,6 +103,10 @@ class CallTask(models.Model):
     class ClosedReason(models.TextChoices):
         NOT_DUE = "not_due", "No longer due: contacted since the task was opened"
         NOT_ELIGIBLE = "not_eligible", "No longer eligible for calls"
+        ESCALATED = "escalated", "Escalated to a manager"
+        DECLINED = "declined", "The tenant declined further calls"
+        IN_HOSPITAL = "in_hospital", "The tenant is in hospital"
+        DECEASED = "deceased", "The tenant was reported deceased"
 
     class Wellbeing(models.TextChoices):
         GOOD = "good", "Good"
@@ -186,6 +190,13 @@ class CallTask(models.Model):
                 condition=Q(status="open"),
                 name="calltask_queue_idx",
             ),
+            # The build carries each tenant's last known wellbeing into their next task: one
+            # probe per new task, into an index that holds only tasks with a wellbeing.
+            models.Index(
+                fields=["tenant", "-id"],
+                condition=~Q(last_wellbeing=""),
+                name="calltask_wellbeing_idx",
+            ),
         ]
 
     def __str__(self):
@@ -251,5 +262,5 @@ class Redeployment(models.Model):
         return f"{self.patch.code} to {self.team} from {self.starts_on} to {self.ends_on}"
 
 
-from .help_models import *  # noqa: E402, F403  Here to Help, kept in its own module
 from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
+from .help_models import *  # noqa: E402, F403  Here to Help, kept in its own module

@@ -1,7 +1,8 @@
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from . import help_selectors
+from .call_models import Escalation, QueueGap
 from .models import CallTask, claim_cutoff
 
 
@@ -40,5 +41,16 @@ def help_panels(user):
     return result
 
 
+def escalation_panels(user):
+    """Managers: open escalations, and any due tenant the morning check found uncovered."""
+    if not user.is_manager:
+        return []
+    summary = Escalation.objects.filter(status=Escalation.Status.OPEN).aggregate(
+        open=Count("id"), oldest=Min("opened_at")
+    )
+    gaps = QueueGap.objects.filter(resolved_at__isnull=True).count()
+    return [{"template": "welfare/panels/escalations.html", "gaps": gaps, **summary}]
+
+
 def panels(user):
-    return [*queue_panels(user), *help_panels(user)]
+    return [*escalation_panels(user), *queue_panels(user), *help_panels(user)]

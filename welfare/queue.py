@@ -9,9 +9,10 @@ In one transaction it:
 3. opens a task for every due tenant without one.
 
 Who is due is `Tenant.objects.due_on(on)`; nothing here repeats that rule. On PostgreSQL the
-steps are set-based SQL statements (no Python loop over tenants) under a transaction-level
-advisory lock, so a second build running at the same time skips, and one that runs later finds
-nothing to change; the partial unique constraint is the last line of defence. On SQLite (`make
+steps are set-based SQL statements (no Python loop over tenants; what each due tenant's task
+should say is worked out once, into a temporary table) under a transaction-level advisory lock,
+so a second build running at the same time skips, and one that runs later finds nothing to
+change; the partial unique constraint is the last line of defence. On SQLite (`make
 run`, demo data) steps 2 and 3 run through the ORM.
 
 A build killed part way rolls back whole; the next one does all of it.
@@ -29,7 +30,7 @@ from django.utils import timezone
 from accounts.models import Patch
 from tenants.models import Tenant
 
-from .models import CallTask, Redeployment
+from .models import CallTask, Escalation, Redeployment
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ LOCK_KEY = 0x77656C6661726571
 # order of this score. Kept in one place: `risk_score` (Python) and `_risk_sql` (SQL) use it.
 RISK_POINTS = {"unwell": 4, "struggling": 4, "aged_70": 2, "lives_alone": 2}
 ATTEMPT_POINTS = 1
+
+# What each due tenant's task should say today, worked out once per build (PostgreSQL).
+DUE_TABLE = "welfare_due_today"
 
 
 @dataclass
@@ -102,16 +106,56 @@ def build_call_queue(*, on=None):
                 # Room for the hash joins over every tenant to stay in memory.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         result = BuildResult(on=on)
-        _close(on, now, result)
         if postgres:
+            _close_sql(on, now, result)
             _rerank_and_open_sql(on, now, result)
         else:
+            _close_orm(on, now, result)
             _rerank_and_open_orm(on, now, result)
     logger.info("Call queue built: %s", result)
     return result
 
 
-def _close(on, now, result):
+def _closing(on):
+    """Open tasks whose tenant is not due today, each marked with whether they are eligible."""
+    return (
+        CallTask.objects.open()
+        .filter(~Exists(Tenant.objects.due_on(on).filter(pk=OuterRef("tenant_id"))))
+        .annotate(
+            eligible=Exists(Tenant.objects.eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
+        )
+        .values("id", "eligible")
+        .order_by()
+    )
+
+
+def _close_sql(on, now, result):
+    """One pass over the due tenants closes every task that should close, with its reason."""
+    closing_sql, closing_params = _closing(on).query.sql_with_params()
+    task = CallTask._meta.db_table
+    reason = CallTask.ClosedReason
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH closed AS (
+                UPDATE {task} t SET
+                    status = %s,
+                    closed_at = %s,
+                    closed_reason = CASE WHEN c.eligible THEN %s ELSE %s END
+                FROM ({closing_sql}) c
+                WHERE t.id = c.id
+                RETURNING t.closed_reason
+            )
+            SELECT closed_reason, count(*) FROM closed GROUP BY closed_reason
+            """,  # noqa: S608 (table name and ORM-compiled SQL; every value is a parameter)
+            [CallTask.Status.CLOSED, now, reason.NOT_DUE, reason.NOT_ELIGIBLE, *closing_params],
+        )
+        counts = dict(cursor.fetchall())
+    result.closed_not_due = counts.get(reason.NOT_DUE, 0)
+    result.closed_not_eligible = counts.get(reason.NOT_ELIGIBLE, 0)
+
+
+def _close_orm(on, now, result):
     open_tasks = CallTask.objects.open()
     closed = {"status": CallTask.Status.CLOSED, "closed_at": now}
     result.closed_not_eligible = open_tasks.filter(
@@ -124,8 +168,11 @@ def _close(on, now, result):
 
 def _due_rows(on):
     """What each due tenant's task should say today (all but the team), one row per tenant."""
+    # A tenant with an open escalation is in a manager's hands until it is closed: no new task.
+    escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
     return (
         Tenant.objects.due_on(on)
+        .filter(~Exists(escalated))
         .annotate(
             alone=Case(
                 When(lives_alone=True, scheme__isnull=True, then=Value(True)),
@@ -173,8 +220,15 @@ def _rerank_and_open_sql(on, now, result):
         LEFT JOIN {Patch._meta.db_table} p ON p.id = d.patch_id
         LEFT JOIN ({redeploy_sql}) r ON r.patch_id = d.patch_id
     """  # noqa: S608 (table names and ORM-compiled SQL; every value is a parameter)
-    source_params = [on, *due_params, *redeploy_params]
     task = CallTask._meta.db_table
+    with connection.cursor() as cursor:
+        # Work out what every due tenant's task should say once, for both statements below.
+        cursor.execute(f"DROP TABLE IF EXISTS {DUE_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {DUE_TABLE} ON COMMIT DROP AS {source}",
+            [on, *due_params, *redeploy_params],
+        )
+        cursor.execute(f"ANALYZE {DUE_TABLE}")
     new_risk = _risk_sql(
         unwell="s.unwell",
         aged_70="s.aged_70",
@@ -199,7 +253,7 @@ def _rerank_and_open_sql(on, now, result):
                 team_id = {new_team},
                 assigned_to_id = CASE WHEN {new_team} IS DISTINCT FROM t.team_id
                                  THEN NULL ELSE t.assigned_to_id END
-            FROM ({source}) s
+            FROM {DUE_TABLE} s
             WHERE t.tenant_id = s.tenant_id
               AND t.status = 'open'
               AND (t.due_on, t.cadence_days, t.unwell, t.aged_70, t.lives_alone, t.risk_score,
@@ -208,7 +262,6 @@ def _rerank_and_open_sql(on, now, result):
                   (s.due_on, s.cadence_days, s.unwell, s.aged_70, s.lives_alone, {new_risk},
                    {new_team})
             """,  # noqa: S608
-            source_params,
         )
         result.reranked = cursor.rowcount
         first_risk = _risk_sql(
@@ -229,7 +282,7 @@ def _rerank_and_open_sql(on, now, result):
             SELECT s.tenant_id, s.team_id, false, 'open', '', %s, s.due_on,
                    s.cadence_days, {first_risk},
                    s.unwell, s.aged_70, s.lives_alone, COALESCE(w.last_wellbeing, ''), 0, %s
-            FROM ({source}) s
+            FROM {DUE_TABLE} s
             LEFT JOIN LATERAL (
                 SELECT last_wellbeing FROM {task} prev
                 WHERE prev.tenant_id = s.tenant_id AND prev.last_wellbeing <> ''
@@ -240,7 +293,7 @@ def _rerank_and_open_sql(on, now, result):
             )
             ON CONFLICT DO NOTHING
             """,  # noqa: S608
-            [on, now, *source_params],
+            [on, now],
         )
         result.opened = cursor.rowcount
 

@@ -10,6 +10,7 @@ from tenants.models import AccessLog
 from tenants.selectors import log_access
 
 from . import actions, selectors
+from .call_views import call_page_context
 from .forms import CohortForm, RebalanceForm, RedeploymentForm, TaskActionForm
 from .models import CallTask, Cohort, Redeployment
 
@@ -79,20 +80,7 @@ def take_next(request):
 def task(request, pk):
     task = selectors.get_task_for_user(request.user, pk)
     log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=task.tenant, page=request.path)
-    user, tenant = request.user, task.tenant
-    return render(
-        request,
-        "welfare/task.html",
-        {
-            "task": task,
-            "tenant": tenant,
-            "reasons": task.reasons(timezone.localdate()),
-            "claimed": task.claim_active(),
-            "mine": task.is_claimed_by(user),
-            "can_see_record": user.is_manager
-            or (tenant.patch is not None and tenant.patch.team_id == user.team_id),
-        },
-    )
+    return render(request, "welfare/task.html", call_page_context(request.user, task))
 
 
 @require_POST

@@ -1,0 +1,269 @@
+"""Logging a welfare call and what follows from it (DOMAIN.md: The call; Retries and escalation).
+
+`call_log` is the one write behind the call form. It is one transaction: the call, the task,
+the tenant and any Here to Help requests all change together or not at all.
+"""
+
+from datetime import datetime, time
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from tenants.models import Tenant
+
+from .call_models import Call, Escalation, EscalationAction, QueueGap
+from .help_actions import request_raise
+from .help_models import HelpRequest, add_working_days
+from .models import CallTask
+
+ATTEMPTS_BEFORE_ESCALATION = 3
+QUEUE_CHECK_LOCK = 0x77656C6667617073  # "welfgaps": any fixed number no other job uses
+HISTORY_REASON = "welfare call"
+
+
+class CallRefused(Exception):
+    """The call cannot be logged against this task; the message says why, in plain words."""
+
+
+def next_working_day_start(now):
+    """Midnight (Europe/London) at the start of the next working day after `now`."""
+    london = timezone.get_default_timezone()
+    today = timezone.localtime(now, london).date()
+    return timezone.make_aware(datetime.combine(add_working_days(today, 1), time.min), london)
+
+
+@transaction.atomic
+def call_log(
+    *,
+    task,
+    officer,
+    outcome,
+    idempotency_key,
+    wellbeing="",
+    answers=(),
+    needs=(),
+    family_contact=None,
+    call_back_at=None,
+    in_hospital_until=None,
+    notes="",
+    now=None,
+):
+    """Record one call on a task the officer holds, and apply its outcome.
+
+    Sending the same `idempotency_key` again (a double click, a resubmitted form) returns the
+    call already recorded and changes nothing. A task that is closed, or whose claim lapsed or
+    passed to someone else, is refused with `CallRefused`.
+    """
+    existing = Call.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    now = now or timezone.now()
+    task = CallTask.objects.select_for_update().select_related("tenant").get(pk=task.pk)
+    if not task.is_open:
+        raise CallRefused("This call is no longer open, so it was not recorded.")
+    if not task.is_claimed_by(officer, now):
+        if task.claim_active(now):
+            raise CallRefused(f"{task.claimed_by} has taken this call, so yours was not recorded.")
+        raise CallRefused(
+            "Your hold on this call ran out, so it was not recorded. Take the call again to "
+            "record it."
+        )
+    if family_contact is not None and not (
+        family_contact.tenant_id == task.tenant_id and family_contact.consent_to_updates
+    ):
+        raise CallRefused("That family contact has not consented to wellbeing updates.")
+    tenant = Tenant.objects.select_for_update().get(pk=task.tenant_id)
+    today = timezone.localtime(now).date()
+    try:
+        with transaction.atomic():
+            call = Call.objects.create(
+                task=task,
+                tenant=tenant,
+                officer=officer,
+                made_at=now,
+                made_on=today,
+                outcome=outcome,
+                wellbeing=wellbeing if outcome == Call.Outcome.SPOKE else "",
+                answers=list(answers) if outcome == Call.Outcome.SPOKE else [],
+                call_back_at=call_back_at if outcome == Call.Outcome.CALL_BACK else None,
+                in_hospital_until=in_hospital_until
+                if outcome == Call.Outcome.IN_HOSPITAL
+                else None,
+                family_updated=family_contact,
+                notes=notes,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # The same form sent twice at once: the other request recorded it first.
+        existing = Call.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+    _apply_outcome(call, task, tenant, officer, now, today, needs)
+    return call
+
+
+def _release(task):
+    task.claimed_by = None
+    task.claimed_at = None
+
+
+def _close(task, reason, now):
+    task.status = CallTask.Status.CLOSED
+    task.closed_reason = reason
+    task.closed_at = now
+    _release(task)
+
+
+def _save_tenant(tenant, officer, fields):
+    tenant._history_user = officer
+    tenant._change_reason = HISTORY_REASON
+    tenant.save(update_fields=[*fields, "updated_at"])
+
+
+def _apply_outcome(call, task, tenant, officer, now, today, needs):
+    outcome = call.outcome
+    if outcome == Call.Outcome.SPOKE:
+        task.status = CallTask.Status.DONE
+        task.closed_at = now
+        task.last_wellbeing = call.wellbeing
+        _release(task)
+        # last_contact_at is not in the audited fields: the calls are its history.
+        Tenant.objects.filter(pk=tenant.pk).update(last_contact_at=now)
+        for need in needs:
+            request_raise(
+                tenant=tenant,
+                need=need,
+                source=HelpRequest.Source.WELFARE_CALL,
+                raised_by=officer,
+                source_task=task,
+            )
+    elif outcome in Call.FAILED:
+        days = (
+            Call.objects.filter(task=task, outcome__in=Call.FAILED)
+            .values("made_on")
+            .distinct()
+            .count()
+        )
+        task.attempts = days
+        _release(task)
+        if days >= ATTEMPTS_BEFORE_ESCALATION:
+            _escalate(task, Escalation.Reason.FAILED_ATTEMPTS, now)
+        else:
+            task.available_from = next_working_day_start(now)
+    elif outcome == Call.Outcome.WRONG_NUMBER:
+        _release(task)
+        _escalate(task, Escalation.Reason.WRONG_NUMBER, now)
+    elif outcome == Call.Outcome.CALL_BACK:
+        # Held for the time the tenant asked, for the same officer.
+        task.available_from = call.call_back_at
+        task.assigned_to = officer
+        _release(task)
+    elif outcome == Call.Outcome.DECLINED:
+        tenant.declined_calls_on = today
+        _save_tenant(tenant, officer, ["declined_calls_on"])
+        _close(task, CallTask.ClosedReason.DECLINED, now)
+    elif outcome == Call.Outcome.IN_HOSPITAL:
+        tenant.in_hospital_until = call.in_hospital_until
+        _save_tenant(tenant, officer, ["in_hospital_until"])
+        _close(task, CallTask.ClosedReason.IN_HOSPITAL, now)
+    elif outcome == Call.Outcome.DECEASED:
+        tenant.deceased_reported_on = today
+        _save_tenant(tenant, officer, ["deceased_reported_on"])
+        CallTask.objects.open().filter(tenant=tenant).exclude(pk=task.pk).update(
+            status=CallTask.Status.CLOSED,
+            closed_reason=CallTask.ClosedReason.DECEASED,
+            closed_at=now,
+            claimed_by=None,
+            claimed_at=None,
+        )
+        HelpRequest.objects.filter(tenant=tenant, status__in=HelpRequest.OPEN_STATUSES).update(
+            status=HelpRequest.Status.CLOSED,
+            resolved_at=now,
+            outcome="Closed: the tenant was reported deceased on a welfare call.",
+        )
+        _escalate(task, Escalation.Reason.DECEASED, now)
+    task.save()
+
+
+def _escalate(task, reason, now):
+    """Close the task and open an escalation, so the tenant stays in front of a manager."""
+    _close(task, CallTask.ClosedReason.ESCALATED, now)
+    escalation, _ = Escalation.objects.get_or_create(
+        tenant_id=task.tenant_id,
+        status=Escalation.Status.OPEN,
+        defaults={"task": task, "team_id": task.team_id, "reason": reason, "opened_at": now},
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_record_action(*, escalation, kind, notes, by, now=None):
+    escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if not escalation.is_open:
+        raise CallRefused("This escalation is closed.")
+    return EscalationAction.objects.create(
+        escalation=escalation, kind=kind, notes=notes, by=by, at=now or timezone.now()
+    )
+
+
+@transaction.atomic
+def escalation_close(*, escalation, result, by, contacted=False, death_confirmed=None, now=None):
+    """Close an escalation with its result (never without one).
+
+    `contacted`: the tenant was reached (by family, a visit...): counts as a successful contact.
+    `death_confirmed` (deceased escalations): True records the death; False clears the report
+    and the tenant is called again.
+    """
+    now = now or timezone.now()
+    escalation = (
+        Escalation.objects.select_for_update().select_related("tenant").get(pk=escalation.pk)
+    )
+    if not escalation.is_open:
+        raise CallRefused("This escalation is already closed.")
+    if not result.strip():
+        raise CallRefused("Enter the result before closing the escalation.")
+    tenant = Tenant.objects.select_for_update().get(pk=escalation.tenant_id)
+    if escalation.reason == Escalation.Reason.DECEASED:
+        if death_confirmed is None:
+            raise CallRefused("Say whether the death is confirmed.")
+        if death_confirmed:
+            tenant.deceased_on = tenant.deceased_reported_on or timezone.localtime(now).date()
+        else:
+            tenant.deceased_reported_on = None
+        _save_tenant(tenant, by, ["deceased_on", "deceased_reported_on"])
+    if contacted:
+        Tenant.objects.filter(pk=tenant.pk).update(last_contact_at=now)
+    escalation.status = Escalation.Status.CLOSED
+    escalation.result = result.strip()
+    escalation.closed_at = now
+    escalation.closed_by = by
+    escalation.save()
+    return escalation
+
+
+@transaction.atomic
+def queue_check(*, on=None, now=None):
+    """Find every eligible, due tenant with neither an open call task nor an open escalation,
+    and record them for managers. Set-based; safe to run twice on a day. Gaps found earlier
+    that are now covered are marked resolved."""
+    now = now or timezone.now()
+    on = on or timezone.localtime(now).date()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Two workers running the check at once: the second waits, then finds nothing new.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [QUEUE_CHECK_LOCK])
+    open_task = CallTask.objects.open().filter(tenant=OuterRef("pk"))
+    open_escalation = Escalation.objects.filter(
+        tenant=OuterRef("pk"), status=Escalation.Status.OPEN
+    )
+    missing = Tenant.objects.due_on(on).filter(~Exists(open_task), ~Exists(open_escalation))
+    ids = list(missing.values_list("pk", flat=True))
+    QueueGap.objects.bulk_create(
+        [QueueGap(tenant_id=pk, found_on=on) for pk in ids], ignore_conflicts=True
+    )
+    QueueGap.objects.filter(resolved_at__isnull=True).exclude(
+        tenant_id__in=missing.values("pk")
+    ).update(resolved_at=now)
+    return len(ids)
