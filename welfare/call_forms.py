@@ -84,7 +84,7 @@ class CallForm(GDSFormMixin, forms.Form):
         self.helper.layout = Layout(
             "idempotency_key",
             Fieldset(
-                *[Field.textarea(f"answer_{i}") for i in range(len(SCRIPT))],
+                *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],
                 legend="The script",
                 legend_size=Size.MEDIUM,
             ),
@@ -95,8 +95,9 @@ class CallForm(GDSFormMixin, forms.Form):
                     for value, label in Call.Outcome.choices
                 ],
             ),
-            Field.textarea("notes"),
+            Field.textarea("notes", rows=3),
         )
+        self.helper.legend_size = Size.MEDIUM
 
     def clean(self):
         cleaned = super().clean()
