@@ -444,7 +444,7 @@ class TestBuild:
 
 
 def test_the_build_works_on_sqlite(tmp_path):
-    """`make run` uses SQLite: the ORM path opens, re-ranks and closes like PostgreSQL's."""
+    """`make run` uses SQLite: the ORM paths open, re-rank, close and claim like PostgreSQL's."""
     script = """
 from datetime import date, timedelta
 from accounts.models import Patch, Team
@@ -466,6 +466,11 @@ third = build_call_queue(on=on + timedelta(days=1))
 print(first.opened, second.opened, second.reranked, third.closed_not_eligible, third.reranked)
 print(sorted((t.tenant.tenancy_ref, t.team_id is None, t.risk_score)
              for t in CallTask.objects.open()))
+from accounts.models import User
+from welfare.actions import call_task_claim_next
+officer = User.objects.create(username="olivia", role="officer", team=team)
+claimed = call_task_claim_next(user=officer)
+print(claimed.tenant.tenancy_ref, call_task_claim_next(user=officer))
 """
     env = {
         "PATH": os.environ["PATH"],
@@ -485,8 +490,9 @@ print(sorted((t.tenant.tenancy_ref, t.team_id is None, t.risk_score)
         )
         assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-2] == "3 0 0 1 1"
-    assert lines[-1] == "[('T0', True, 4), ('T2', False, 8)]"
+    assert lines[-3] == "3 0 0 1 1"
+    assert lines[-2] == "[('T0', True, 4), ('T2', False, 8)]"
+    assert lines[-1] == "T2 None"  # claimed through the ORM; then nothing left
 
 
 # Concurrency (PostgreSQL, real connections) ----------------------------------------------
@@ -651,6 +657,14 @@ class TestClaims:
             available_from=timezone.now() + timedelta(hours=2)
         )
         assert actions.call_task_claim_next(user=officer) is None
+
+    def test_a_retry_whose_time_has_come_takes_its_place_by_rank(self, officer, queue_of):
+        first, second = queue_of(2)
+        CallTask.objects.filter(pk=first.pk).update(
+            available_from=timezone.now() - timedelta(minutes=1)
+        )
+        assert actions.call_task_claim_next(user=officer).pk == first.pk
+        assert actions.call_task_claim_next(user=officer).pk == second.pk
 
     def test_a_claim_left_for_30_minutes_goes_back_to_the_queue(self, team, queue_of):
         (task,) = queue_of(1)

@@ -4,7 +4,7 @@ redeployments and cohort cadences. (The daily build itself is `welfare.queue`.)"
 import heapq
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -25,9 +25,14 @@ def call_task_claim_next(*, user, now=None):
     """Claim the top task `user` may take from their team's queue (tasks a manager assigned to
     them first, then unassigned ones in rank order); None when nothing is waiting.
 
-    On PostgreSQL the candidate row is locked with SKIP LOCKED, so officers pressing "Take next
-    call" together each get a different task without waiting for one another."""
+    On PostgreSQL this is one statement (`CLAIM_NEXT_SQL`). Rows are locked with SKIP LOCKED,
+    so officers pressing "Take next call" together each get a different task without waiting
+    for one another, and the queue is read in parts that each have their own partial index, so
+    a claim never steps over the tasks other officers hold or the retries not yet due."""
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        params = {"team": user.team_id, "user": user.pk, "now": now, "cutoff": claim_cutoff(now)}
+        return next(iter(CallTask.objects.raw(CLAIM_NEXT_SQL, params)), None)
     claimable = CallTask.objects.claimable(now).filter(team_id=user.team_id)
     for candidates in (
         claimable.filter(assigned_to=user),
@@ -35,13 +40,59 @@ def call_task_claim_next(*, user, now=None):
     ):
         for _ in range(CLAIM_TRIES):
             with transaction.atomic():
-                task = candidates.ranked().select_for_update(skip_locked=True, of=("self",)).first()
+                task = _top(candidates)
                 if task is None:
                     break
                 if _claim(task.pk, user, now):
                     task.claimed_by, task.claimed_at = user, now
                     return task
     return None
+
+
+def _part(condition):
+    """The top unlocked task of one part of a team's queue."""
+    return (
+        "SELECT id, due_on, risk_score FROM welfare_calltask"  # noqa: S608 (fixed conditions)
+        f" WHERE status = 'open' AND team_id = %(team)s AND {condition}"
+        " ORDER BY due_on, risk_score DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+    )
+
+
+_AVAILABLE = "(available_from IS NULL OR available_from <= %(now)s)"
+_MINE = _part(
+    "assigned_to_id = %(user)s AND (claimed_by_id IS NULL OR claimed_at < %(cutoff)s)"
+    f" AND {_AVAILABLE}"
+)
+_WAITING = _part("claimed_by_id IS NULL AND assigned_to_id IS NULL AND available_from IS NULL")
+_RETRY = _part("claimed_by_id IS NULL AND assigned_to_id IS NULL AND available_from <= %(now)s")
+_LAPSED = _part(
+    "claimed_by_id IS NOT NULL AND claimed_at < %(cutoff)s AND assigned_to_id IS NULL"
+    f" AND {_AVAILABLE}"
+)
+# One statement: the parts of the queue, each read through its own partial index
+# (CallTask.Meta.indexes), and the best of their tops claimed, the officer's own first.
+CLAIM_NEXT_SQL = f"""
+    WITH mine AS MATERIALIZED ({_MINE}),
+    waiting AS MATERIALIZED ({_WAITING}),
+    retry AS MATERIALIZED ({_RETRY}),
+    lapsed AS MATERIALIZED ({_LAPSED}),
+    chosen AS (
+        SELECT id FROM (
+            SELECT 0 AS mine_first, * FROM mine
+            UNION ALL SELECT 1, * FROM waiting
+            UNION ALL SELECT 1, * FROM retry
+            UNION ALL SELECT 1, * FROM lapsed
+        ) candidates
+        ORDER BY mine_first, due_on, risk_score DESC, id LIMIT 1
+    )
+    UPDATE welfare_calltask t SET claimed_by_id = %(user)s, claimed_at = %(now)s
+    FROM chosen WHERE t.id = chosen.id
+    RETURNING t.*
+"""  # noqa: S608 (fixed SQL; every value is a parameter)
+
+
+def _top(tasks):
+    return tasks.ranked().select_for_update(skip_locked=True, of=("self",)).first()
 
 
 def call_task_claim(*, task, user, now=None):

@@ -190,6 +190,29 @@ class CallTask(models.Model):
                 condition=Q(status="open"),
                 name="calltask_queue_idx",
             ),
+            # "Take next call" reads the queue in three parts, each from its own index, so a
+            # claim never steps over tasks other officers hold or retries not yet due
+            # (welfare.actions.call_task_claim_next).
+            models.Index(
+                fields=["team", "due_on", "-risk_score", "id"],
+                condition=Q(
+                    status="open",
+                    claimed_by__isnull=True,
+                    assigned_to__isnull=True,
+                    available_from__isnull=True,
+                ),
+                name="calltask_waiting_idx",
+            ),
+            models.Index(
+                fields=["team", "available_from"],
+                condition=Q(status="open", available_from__isnull=False),
+                name="calltask_retry_idx",
+            ),
+            models.Index(
+                fields=["team", "claimed_at"],
+                condition=Q(status="open", claimed_by__isnull=False),
+                name="calltask_claimed_idx",
+            ),
             # The build carries each tenant's last known wellbeing into their next task: one
             # probe per new task, into an index that holds only tasks with a wellbeing.
             models.Index(
