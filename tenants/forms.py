@@ -61,7 +61,20 @@ class TenantFlagsForm(GDSFormMixin, forms.Form):
 
 
 class FamilyContactForm(GDSFormMixin, forms.ModelForm):
-    phone = PhoneNumberField(region="GB", required=False, label="Phone number")
+    phone = PhoneNumberField(
+        region="GB",
+        required=False,
+        label="Phone number",
+        help_text="A UK number, for example 01772 123456",
+        error_messages={"invalid": "Enter a real UK phone number, like 01772 123456"},
+        widget=forms.TextInput(
+            attrs={
+                "class": "govuk-input govuk-input--width-20",
+                "type": "tel",
+                "autocomplete": "tel",
+            }
+        ),
+    )
     reason = forms.CharField(
         label="Reason for the change",
         help_text=REASON_HELP,

@@ -3,8 +3,7 @@ from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.models import Team, User
-from config.forms import GDSFormMixin
-from services.forms import RevealedQuestion
+from config.forms import GDSFormMixin, RevealedQuestion
 
 from .help_actions import parse_areas
 from .help_models import HelpRequest, Need, Organisation
@@ -216,9 +215,7 @@ class OrganisationForm(GDSFormMixin, forms.ModelForm):
         region="GB",
         required=False,
         label="Phone number",
-        widget=forms.TextInput(
-            attrs={"class": "govuk-input govuk-input--width-20", "input_type": "tel"}
-        ),
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20", "type": "tel"}),
         error_messages={"invalid": "Enter a UK phone number, like 01632 960 001"},
     )
 
