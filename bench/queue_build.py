@@ -1,0 +1,110 @@
+"""How long the daily call-queue build takes at a million tenants, against a bare insert.
+
+    .venv/bin/python bench/queue_build.py [--tenants N] [--rounds R]
+
+On PostgreSQL (see queue_data.py for the database and the generated tenants). Each round
+empties the call tasks, then times:
+
+* first build: `build_call_queue` opening a task for every due tenant;
+* second build: the same day again (changes nothing);
+* bare insert: `INSERT INTO copy SELECT * FROM welfare_calltask` of the very rows the first
+  build made, into a table made `LIKE welfare_calltask INCLUDING ALL` (the same indexes,
+  including the partial unique one) and given the same foreign keys, so it writes what the
+  build writes with none of the work of deciding what to write. The same insert into the copy
+  without foreign keys is printed too.
+
+Goals: first build at most 2.0x the bare insert, second build at most 1.0x. Figures are the
+best of the rounds.
+"""
+
+import argparse
+import time
+
+from queue_data import cohort_mix, ensure_tenants, setup_django
+
+COPY = "bench_calltask_copy"
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def bare_insert(foreign_keys):
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {COPY}")
+        cursor.execute(f"CREATE TABLE {COPY} (LIKE welfare_calltask INCLUDING ALL)")
+        if foreign_keys:
+            # The same foreign keys as welfare_calltask, deferred to commit as Django makes them.
+            cursor.execute(
+                """
+                SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = 'welfare_calltask'::regclass AND contype = 'f'
+                """
+            )
+            for n, (definition,) in enumerate(cursor.fetchall()):
+                cursor.execute(f"ALTER TABLE {COPY} ADD CONSTRAINT {COPY}_fk{n} {definition}")
+        cursor.execute("CHECKPOINT")
+
+    def insert():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {COPY} SELECT * FROM welfare_calltask")
+            return cursor.rowcount
+
+    seconds, rows = timed(insert)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {COPY}")
+    return seconds, rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tenants", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    options = parser.parse_args()
+
+    setup_django()
+    from django.db import connection
+    from django.utils import timezone
+
+    from welfare.queue import build_call_queue
+
+    ensure_tenants(options.tenants)
+    today = timezone.localdate()
+    total, mix = cohort_mix(today)
+    print(f"{total:,} tenants: " + ", ".join(f"{code} {share:.1%}" for code, share in mix.items()))
+
+    rounds = []
+    for round_number in range(1, options.rounds + 1):
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE welfare_calltask CASCADE")
+            cursor.execute("CHECKPOINT")
+        first, built = timed(lambda: build_call_queue(on=today))
+        second, rebuilt = timed(lambda: build_call_queue(on=today))
+        assert rebuilt.opened == rebuilt.reranked == rebuilt.closed_not_due == 0, rebuilt
+        bare_fk, rows = bare_insert(foreign_keys=True)
+        bare, _ = bare_insert(foreign_keys=False)
+        assert rows == built.opened
+        rounds.append((first, second, bare_fk, bare))
+        print(
+            f"round {round_number}: {built.opened:,} tasks opened; first build {first:.2f} s, "
+            f"second build {second:.2f} s, bare insert {bare_fk:.2f} s "
+            f"({bare:.2f} s without foreign keys)"
+        )
+
+    first, second, bare_fk, bare = (min(column) for column in zip(*rounds, strict=True))
+    print()
+    print(f"first build   {first:6.2f} s  {first / bare_fk:4.2f}x the bare insert (goal <= 2.0x)")
+    print(f"second build  {second:6.2f} s  {second / bare_fk:4.2f}x the bare insert (goal <= 1.0x)")
+    print(f"bare insert   {bare_fk:6.2f} s  same indexes and foreign keys")
+    print(
+        f"              {bare:6.2f} s  same indexes, no foreign keys: first build "
+        f"{first / bare:.2f}x, second {second / bare:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
