@@ -1,10 +1,10 @@
 from datetime import timedelta
 
-from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from config.forms import DateField as BaseDateField
 from config.forms import GDSFormMixin
 
 from .models import ArrearsFlag, SupportOffer
@@ -16,22 +16,14 @@ LATEST_REVIEW = timedelta(days=366)
 REASON_HELP = "Kept in the flag's history, with your name and the time."
 
 
-class DateField(DateInputField):
-    """Day, month and year inputs, with a GOV.UK message for a date that does not exist."""
+class DateField(BaseDateField):
+    """A GOV.UK date input that can insist on a date in the past or the future."""
 
     def __init__(self, *, past=False, future=False, error_messages=None, **kwargs):
         kwargs.setdefault("help_text", "For example, 27 3 2026")
         super().__init__(**kwargs)  # it sets its own error_messages: ours go on top
         self.error_messages.update(error_messages or {})
         self.past, self.future = past, future
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except ValidationError:
-            message = "The date must be a real date"
-            self.fields[0].widget.errors = [message]  # the error summary links to the day
-            raise ValidationError(message) from None
 
     def validate(self, value):
         super().validate(value)
