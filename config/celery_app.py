@@ -8,6 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The dashboard's refresh task lives beside the refresh itself, in welfare/dashboard.py.
+app.autodiscover_tasks(["welfare"], related_name="dashboard")
 
 # The beat schedule lives here, in code, in Europe/London time. RedBeat keeps it in Redis and
 # holds the lock that keeps a single beat running; each job also takes a PostgreSQL advisory lock.
@@ -27,6 +29,14 @@ app.conf.beat_schedule = {
     "arrears-mark-reviews-due": {
         "task": "arrears.mark_reviews_due",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # The manager dashboard's summary tables, worked out again from the live data. Safe to run
+    # twice (a second at the same time skips); one not started within 14 minutes is dropped,
+    # as the next is on its way.
+    "welfare-refresh-dashboard": {
+        "task": "welfare.refresh_dashboard",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
     },
 }
 

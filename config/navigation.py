@@ -8,6 +8,7 @@ EVERYONE = (OFFICER, INCOME, MANAGER)
 SECTIONS = [
     # (label, url name, roles, URL prefix that marks it current: the longest match wins)
     ("Home", "home", EVERYONE, None),
+    ("Dashboard", "dashboard:index", (MANAGER,), "/dashboard/"),
     ("Call queue", "welfare:queue", (OFFICER, MANAGER), "/queue/"),
     ("Tenants", "tenants:search", EVERYONE, "/tenants/"),
     ("Here to Help", "help:my_requests", (OFFICER, INCOME, MANAGER), "/help/"),
