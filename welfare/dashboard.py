@@ -130,16 +130,20 @@ def _escalation_figures(now):
 def _help_figures(now):
     """Here to Help requests per team, need and status, and how many are past their target."""
     groups = ("team", "need", "status")
-    figures = {
-        (r["team"], r["need"], r["status"]): HelpFigure(
-            team_id=r["team"], need=r["need"], status=r["status"], count=r["n"]
-        )
-        for r in HelpRequest.objects.values(*groups).annotate(n=Count("id")).order_by()
-    }
+    figures = {}
+
+    def figure(r):
+        key = (r["team"], r["need"], r["status"])
+        if key not in figures:  # also for a request that changed between the two queries
+            figures[key] = HelpFigure(team_id=r["team"], need=r["need"], status=r["status"])
+        return figures[key]
+
+    for r in HelpRequest.objects.values(*groups).annotate(n=Count("id")).order_by():
+        figure(r).count = r["n"]
     # The "past target" rule is HelpRequestQuerySet.past_target's, not repeated here.
     late = HelpRequest.objects.past_target(now).values(*groups).annotate(n=Count("id")).order_by()
     for r in late:
-        figures[r["team"], r["need"], r["status"]].past_target = r["n"]
+        figure(r).past_target = r["n"]
     return list(figures.values())
 
 
@@ -148,20 +152,22 @@ def _arrears_figures(on):
     due by the review rule (ArrearsFlagQuerySet.due_for_review)."""
     team = F("tenant__patch__team_id")
     figures = {}
+
+    def figure(r):
+        key = (r["team"], r["reason"])
+        if key not in figures:  # also for a flag raised between the two queries
+            figures[key] = ArrearsFigure(team_id=r["team"], reason=r["reason"])
+        return figures[key]
+
     rows = ArrearsFlag.objects.values("reason", "status", team=team).annotate(n=Count("id"))
     for r in rows.order_by():
-        figure = figures.get((r["team"], r["reason"]))
-        if figure is None:
-            figure = figures[r["team"], r["reason"]] = ArrearsFigure(
-                team_id=r["team"], reason=r["reason"]
-            )
         if r["status"] == ArrearsFlag.Status.CLOSED:
-            figure.closed += r["n"]
+            figure(r).closed += r["n"]
         else:
-            figure.open += r["n"]
+            figure(r).open += r["n"]
     due = ArrearsFlag.objects.due_for_review(on).values("reason", team=team)
     for r in due.annotate(n=Count("id")).order_by():
-        figures[r["team"], r["reason"]].review_due = r["n"]
+        figure(r).review_due = r["n"]
     return list(figures.values())
 
 
