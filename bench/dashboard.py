@@ -1,0 +1,558 @@
+"""The manager dashboard at a million tenants and five million calls.
+
+    .venv/bin/python bench/dashboard.py [--tenants N] [--calls M] [--managers 5] [--requests 40]
+                                        [--rounds 3]
+
+DATABASE_URL names the database (default postgres://postgres@127.0.0.1:5432/welfare_dash_bench);
+it is created and migrated if missing. The tenants are queue_data.py's (generated in SQL with
+the cohort mix of a large association); on top of them, also in SQL (`INSERT ... SELECT
+generate_series`, never Python objects) and kept between runs while the counts match:
+
+* one finished call task per tenant, and M calls on them spread over the last 180 days (60%
+  spoke to the tenant), loaded with the call table's indexes and foreign keys dropped and then
+  rebuilt, as a bulk load would be;
+* open escalations for 2% of tenants (opened up to 14 days ago) and as many closed ones;
+* Here to Help requests for 20% of tenants, every need and status, some past their target;
+* arrears flags for 5% of tenants, review dates from 30 days ago to 30 days ahead.
+
+Then it times, in the same run:
+
+* refresh: `dashboard_refresh()`, everything the 15-minute job does (lock, GROUP BY queries
+  through the ORM and the due rule, writing the snapshot, deleting old ones, commit);
+* raw: the same figures from hand-written GROUP BY queries in plain SQL, writing nothing: the
+  least the database has to do. The figures of both are compared and must match;
+* page: the dashboard page for 5 managers at once (threads, each with its own Django test
+  Client, signed in with two-factor passed, cycling through all teams, one team and no team),
+  p50 and p95 latency, and a CSV download's.
+
+Goals: refresh at most 1.5x raw (best of the rounds each); page p95 at most 500 ms.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from datetime import timedelta
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare_dash_bench")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+
+from queue_data import ensure_tenants, setup_django  # noqa: E402 (reads DATABASE_URL)
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def staff():
+    """An officer per bench team (calls, requests), an income officer (flags), five managers."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import Team, User
+
+    officers = []
+    for team in Team.objects.filter(name__startswith="Bench team"):
+        officer, _ = User.objects.get_or_create(
+            username=f"bench-officer-{team.pk}", defaults={"role": "officer", "team": team}
+        )
+        officers.append(officer.pk)
+    income, _ = User.objects.get_or_create(
+        username="bench-income", defaults={"role": "income_officer", "team": team}
+    )
+    managers = []
+    for n in range(5):
+        manager, _ = User.objects.get_or_create(
+            username=f"bench-manager-{n}", defaults={"role": "manager"}
+        )
+        TOTPDevice.objects.get_or_create(user=manager, defaults={"name": "App", "confirmed": True})
+        managers.append(manager)
+    return officers, income.pk, managers
+
+
+def _bulk_load_calls(cursor, sql, params):
+    """Insert into welfare_call with its indexes and foreign keys dropped, then rebuild them."""
+    cursor.execute(
+        """
+        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = 'welfare_call'::regclass AND contype IN ('f', 'u')
+        """
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'welfare_call'
+        AND indexname NOT IN (SELECT conname FROM pg_constraint
+                              WHERE conrelid = 'welfare_call'::regclass)
+        """
+    )
+    indexes = cursor.fetchall()
+    for name, _ in constraints:
+        cursor.execute(f'ALTER TABLE welfare_call DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    cursor.execute(sql, params)
+    for _, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in constraints:
+        cursor.execute(f'ALTER TABLE welfare_call ADD CONSTRAINT "{name}" {definition}')
+
+
+def ensure_activity(tenants, calls):
+    """Call tasks, calls, escalations, requests and flags for the generated tenants."""
+    from django.db import connection, transaction
+
+    officers, income, managers = staff()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM welfare_calltask")
+        tasks_now = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM welfare_call")
+        calls_now = cursor.fetchone()[0]
+    if (tasks_now, calls_now) == (tenants, calls):
+        print(f"Using the {tasks_now:,} call tasks and {calls_now:,} calls already generated")
+        return managers
+    started = time.monotonic()
+    steps = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        # Check foreign keys per statement, so the call table can be altered after the tasks.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "TRUNCATE welfare_calltask, welfare_call, welfare_escalation, welfare_helprequest, "
+            "arrears_arrearsflag, welfare_dashboardsnapshot CASCADE"
+        )
+        step = time.monotonic()
+        cursor.execute(
+            """
+            INSERT INTO welfare_calltask (
+                tenant_id, team_id, team_fixed, status, closed_reason, opened_on, closed_at,
+                due_on, cadence_days, risk_score, unwell, aged_70, lives_alone, last_wellbeing,
+                attempts, created_at)
+            SELECT t.id, p.team_id, false, 'done', '', current_date - 200, now() - interval
+                   '1 day', current_date - 200, 90, 0, false, false, false, '', 0,
+                   now() - interval '200 days'
+            FROM tenants_tenant t LEFT JOIN accounts_patch p ON p.id = t.patch_id
+            ORDER BY t.id
+            """
+        )
+        steps["call tasks"] = time.monotonic() - step
+        step = time.monotonic()
+        per_task = -(-calls // tenants)
+        _bulk_load_calls(
+            cursor,
+            """
+            INSERT INTO welfare_call (
+                task_id, tenant_id, officer_id, made_at, made_on, outcome, wellbeing, answers,
+                call_back_at, in_hospital_until, family_updated_id, notes, idempotency_key)
+            SELECT k.id, k.tenant_id, (%(officers)s::bigint[])[1 + k.id %% %(nofficers)s],
+                   m.made_at, (m.made_at AT TIME ZONE 'Europe/London')::date, o.outcome,
+                   CASE WHEN o.outcome = 'spoke' THEN 'good' ELSE '' END, '[]',
+                   CASE WHEN o.outcome = 'call_back' THEN m.made_at + interval '2 hours' END,
+                   NULL, NULL, '', gen_random_uuid()
+            FROM welfare_calltask k
+            CROSS JOIN generate_series(1, %(per_task)s) g
+            CROSS JOIN LATERAL (
+                SELECT now() - (random() + (k.id + g) * 0) * interval '180 days' AS made_at) m
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN r < 0.60 THEN 'spoke' WHEN r < 0.85 THEN 'no_answer'
+                            WHEN r < 0.95 THEN 'voicemail' WHEN r < 0.97 THEN 'wrong_number'
+                            ELSE 'call_back' END AS outcome
+                FROM (SELECT random() + (k.id + g) * 0 AS r) x) o
+            LIMIT %(calls)s
+            """,
+            {
+                "officers": officers,
+                "nofficers": len(officers),
+                "per_task": per_task,
+                "calls": calls,
+            },
+        )
+        steps["calls (load, indexes, foreign keys)"] = time.monotonic() - step
+        step = time.monotonic()
+        team_of = "(SELECT team_id FROM accounts_patch p WHERE p.id = t.patch_id)"
+        cursor.execute(
+            f"""
+            INSERT INTO welfare_escalation (tenant_id, team_id, reason, status, opened_at,
+                                            result, closed_at, task_id)
+            SELECT t.id, {team_of},
+                   (ARRAY['failed_attempts', 'wrong_number', 'deceased'])[1 + t.id %% 3],
+                   CASE WHEN t.id %% %(every)s = 0 THEN 'open' ELSE 'closed' END,
+                   now() - random() * interval '14 days',
+                   CASE WHEN t.id %% %(every)s = 0 THEN '' ELSE 'Reached by the provider' END,
+                   CASE WHEN t.id %% %(every)s = 0 THEN NULL ELSE now() END, NULL
+            FROM tenants_tenant t WHERE t.id %% %(every)s IN (0, %(every)s / 2)
+            """,
+            {"every": 50},  # 2% open, 2% closed
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO welfare_helprequest (
+                tenant_id, team_id, need, source, status, raised_by_id, raised_at, due_at,
+                resolved_at, outcome, updated_at)
+            SELECT t.id, {team_of}, x.need, 'phone_in', x.status,
+                   (%(officers)s::bigint[])[1 + t.id %% %(nofficers)s],
+                   x.raised_at,
+                   x.raised_at + CASE WHEN x.need IN ('food', 'medication')
+                                      THEN interval '1 day' ELSE interval '7 days' END,
+                   CASE WHEN x.status IN ('resolved', 'closed') THEN now() END,
+                   CASE WHEN x.status IN ('resolved', 'closed') THEN 'Done' ELSE '' END,
+                   now()
+            FROM tenants_tenant t
+            CROSS JOIN LATERAL (
+                SELECT (ARRAY['food', 'medication', 'benefits', 'mental_health',
+                              'financial_difficulty', 'technology', 'utility_credit',
+                              'befriending', 'other'])[1 + (t.id / 5) %% 9] AS need,
+                       (ARRAY['new', 'in_progress', 'referred', 'resolved', 'closed'])
+                           [1 + (t.id / 45) %% 5] AS status,
+                       now() - (random() + t.id * 0) * interval '60 days' AS raised_at) x
+            WHERE t.id %% 5 = 0
+            """,
+            {"officers": officers, "nofficers": len(officers)},
+        )
+        cursor.execute(
+            """
+            INSERT INTO arrears_arrearsflag (
+                tenant_id, reported_on, reason, details, status, review_date, review_due_since,
+                raised_by_id, raised_at, closed_on, closed_reason, help_request_id)
+            SELECT t.id, current_date - 60,
+                   (ARRAY['furlough', 'redundancy', 'reduced_hours', 'self_employment',
+                          'illness', 'other'])[1 + (t.id / 20) %% 6],
+                   '', CASE WHEN t.id %% 100 = 3 THEN 'closed' ELSE 'open' END,
+                   current_date + (floor(random() * 61) - 30)::int, NULL, %(income)s,
+                   now() - interval '60 days',
+                   CASE WHEN t.id %% 100 = 3 THEN current_date - 1 END, '', NULL
+            FROM tenants_tenant t WHERE t.id %% 20 = 3
+            """,
+            {"income": income},
+        )
+        steps["escalations, requests, flags"] = time.monotonic() - step
+    with connection.cursor() as cursor:
+        for table in ("welfare_calltask", "welfare_call", "welfare_escalation",
+                      "welfare_helprequest", "arrears_arrearsflag"):  # fmt: skip
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    print(
+        f"Generated activity in SQL in {time.monotonic() - started:.1f} s ("
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps.items())
+        + ")"
+    )
+    return managers
+
+
+# The raw GROUP BY queries: hand-written SQL, nothing written -------------------------------
+
+
+def raw_figures(now):
+    """Every figure of the dashboard from plain SQL, folded into the refresh's shapes."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from tenants.models import Tenant
+    from welfare.dashboard_models import AGE_BAND_ENDS
+    from welfare.models import Cohort
+
+    on = timezone.localdate(now)
+    cadence = dict(Cohort.objects.filter(active=True).values_list("code", "cadence_days"))
+    codes = list(Tenant.objects.call_cohort_rules(on))
+    try:
+        born_by = on.replace(year=on.year - 70)
+    except ValueError:  # 29 February, as call_cohort_rules has it
+        born_by = on.replace(year=on.year - 70, day=28)
+    bands = " ".join(
+        f"WHEN opened_at > %(now)s - interval '{days} days' THEN '{band.value}'"
+        for band, days in AGE_BAND_ENDS
+    )
+    queries = {
+        "cohorts": """
+            SELECT team_id, aged_70, unwell, independent_living, supported_living, lifeline,
+                   sign(CASE WHEN last_contact IS NULL THEN %(on)s - joined
+                             ELSE %(on)s - last_contact - cadence END) AS standing, count(*)
+            FROM (
+                SELECT p.team_id,
+                       t.date_of_birth <= %(born_by)s AS aged_70,
+                       COALESCE(t.self_isolating_from <= %(on)s AND (t.self_isolating_until
+                                IS NULL OR t.self_isolating_until >= %(on)s), false) AS unwell,
+                       COALESCE(s.type = 'independent_living', false) AS independent_living,
+                       COALESCE(s.type = 'supported_living', false) AS supported_living,
+                       t.lifeline,
+                       (t.last_contact_at AT TIME ZONE 'Europe/London')::date AS last_contact,
+                       (t.created_at AT TIME ZONE 'Europe/London')::date AS joined,
+                       COALESCE(LEAST(
+                           CASE WHEN t.date_of_birth <= %(born_by)s THEN %(c_aged_70)s END,
+                           CASE WHEN t.self_isolating_from <= %(on)s AND (t.self_isolating_until
+                                IS NULL OR t.self_isolating_until >= %(on)s)
+                                THEN %(c_unwell)s END,
+                           CASE WHEN s.type = 'independent_living'
+                                THEN %(c_independent_living)s END,
+                           CASE WHEN s.type = 'supported_living' THEN %(c_supported_living)s END,
+                           CASE WHEN t.lifeline THEN %(c_lifeline)s END),
+                           %(c_everyone_else)s) AS cadence
+                FROM tenants_tenant t
+                LEFT JOIN accounts_patch p ON p.id = t.patch_id
+                LEFT JOIN tenants_scheme s ON s.id = t.scheme_id
+                WHERE (t.tenancy_end_date IS NULL OR t.tenancy_end_date > %(on)s)
+                  AND t.deceased_on IS NULL AND t.deceased_reported_on IS NULL
+                  AND (t.in_hospital_until IS NULL OR t.in_hospital_until <= %(on)s)
+                  AND t.declined_calls_on IS NULL
+                OFFSET 0
+            ) x
+            GROUP BY 1, 2, 3, 4, 5, 6, 7
+        """,
+        "calls": """
+            SELECT k.team_id, c.made_on, count(*), count(*) FILTER (WHERE c.outcome = 'spoke')
+            FROM welfare_call c JOIN welfare_calltask k ON k.id = c.task_id
+            WHERE c.made_on BETWEEN %(start)s AND %(on)s
+            GROUP BY 1, 2
+        """,
+        "escalations": f"""
+            SELECT team_id, reason, CASE {bands} ELSE '7_days_or_more' END, count(*)
+            FROM welfare_escalation WHERE status = 'open' GROUP BY 1, 2, 3
+        """,
+        "requests": """
+            SELECT team_id, need, status, count(*),
+                   count(*) FILTER (WHERE status IN ('new', 'in_progress', 'referred')
+                                    AND due_at < %(now)s)
+            FROM welfare_helprequest GROUP BY 1, 2, 3
+        """,
+        "arrears": """
+            SELECT p.team_id, f.reason,
+                   count(*) FILTER (WHERE f.status <> 'closed'),
+                   count(*) FILTER (WHERE f.status <> 'closed' AND f.review_date <= %(on)s),
+                   count(*) FILTER (WHERE f.status = 'closed')
+            FROM arrears_arrearsflag f
+            JOIN tenants_tenant t ON t.id = f.tenant_id
+            LEFT JOIN accounts_patch p ON p.id = t.patch_id
+            GROUP BY 1, 2
+        """,
+        "services": """
+            SELECT status, count(*) FROM (
+                SELECT DISTINCT ON (service_id) service_id, status FROM services_statuschange
+                WHERE cancelled_at IS NULL AND effective_at <= %(now)s
+                ORDER BY service_id, effective_at DESC, id DESC) current
+            GROUP BY 1
+        """,
+    }
+    params = {
+        "now": now,
+        "on": on,
+        "start": on - timedelta(days=89),
+        "born_by": born_by,
+        **{f"c_{code}": cadence.get(code) for code in [*codes, "everyone_else"]},
+    }
+    results = {}
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for name, sql in queries.items():
+            cursor.execute(sql, params)
+            results[name] = cursor.fetchall()
+    seconds = time.perf_counter() - started
+
+    cohorts = {}
+    for team, *flags, standing, count in results["cohorts"]:
+        member_of = [code for code, flag in zip(codes, flags, strict=True) if flag]
+        for code in member_of or ["everyone_else"]:
+            figure = cohorts.setdefault((team, code), [0, 0, 0, 0])
+            figure[0] += count
+            if standing is not None:  # -1 up to date, 0 due today, 1 overdue
+                figure[{-1: 1, 0: 2, 1: 3}[int(standing)]] += count
+    figures = {
+        "cohorts": {key: tuple(value) for key, value in cohorts.items()},
+        "calls": {(team, day): (n, spoke) for team, day, n, spoke in results["calls"]},
+        "escalations": {(t, r, a): n for t, r, a, n in results["escalations"]},
+        "requests": {(t, nd, s): (n, late) for t, nd, s, n, late in results["requests"]},
+        "arrears": {(t, r): (o, d, c) for t, r, o, d, c in results["arrears"]},
+        "services": dict(results["services"]),
+    }
+    return seconds, figures
+
+
+def snapshot_figures(snapshot):
+    from welfare.dashboard_models import (
+        ArrearsFigure,
+        CallDayFigure,
+        CohortFigure,
+        EscalationFigure,
+        HelpFigure,
+        ServiceFigure,
+    )
+
+    def rows(model, *fields):
+        return model.objects.filter(snapshot=snapshot).values_list(*fields)
+
+    return {
+        "cohorts": {
+            (t, c): (n, u, d, o)
+            for t, c, n, u, d, o in rows(
+                CohortFigure, "team_id", "cohort", "tenants", "up_to_date", "due_today", "overdue"
+            )
+        },
+        "calls": {
+            (t, d): (n, s) for t, d, n, s in rows(CallDayFigure, "team_id", "day", "calls", "spoke")
+        },
+        "escalations": {
+            (t, r, a): n
+            for t, r, a, n in rows(EscalationFigure, "team_id", "reason", "age", "count")
+        },
+        "requests": {
+            (t, nd, s): (n, late)
+            for t, nd, s, n, late in rows(
+                HelpFigure, "team_id", "need", "status", "count", "past_target"
+            )
+        },
+        "arrears": {
+            (t, r): (o, d, c)
+            for t, r, o, d, c in rows(
+                ArrearsFigure, "team_id", "reason", "open", "review_due", "closed"
+            )
+        },
+        "services": {s: n for s, n in rows(ServiceFigure, "status", "count") if n},
+    }
+
+
+# The page, five managers at once ------------------------------------------------------------
+
+
+def page_load(managers, requests_each):
+    from django.db import connections
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.models import Team
+
+    team = Team.objects.filter(name__startswith="Bench team").order_by("name").first()
+    queries = [{}, {"team": team.pk}, {"team": "none"}]
+    latencies, csv_latencies, errors = [], [], []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(managers))
+
+    def manager_session(manager):
+        try:
+            client = Client()
+            client.force_login(manager)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = manager.totpdevice_set.get().persistent_id
+            session.save()
+            for query in queries:  # warm up: templates, connections
+                client.get("/dashboard/", query)
+            barrier.wait()
+            mine, mine_csv = [], []
+            for n in range(requests_each):
+                started = time.perf_counter()
+                response = client.get("/dashboard/", queries[n % len(queries)])
+                mine.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    errors.append(response.status_code)
+                if n % 8 == 0:
+                    started = time.perf_counter()
+                    response = client.get("/dashboard/calls.csv", queries[n % len(queries)])
+                    mine_csv.append(time.perf_counter() - started)
+                    if response.status_code != 200:
+                        errors.append(response.status_code)
+            with lock:
+                latencies.extend(mine)
+                csv_latencies.extend(mine_csv)
+        except Exception as error:  # reported, not swallowed: the run fails below
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=manager_session, args=(m,)) for m in managers]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return latencies, csv_latencies, errors, elapsed
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tenants", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=5_000_000)
+    parser.add_argument("--managers", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=40, help="page loads per manager")
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+
+    setup_django()
+    from django.db import connection
+    from django.utils import timezone
+
+    from welfare.dashboard import dashboard_refresh
+
+    started = time.monotonic()
+    ensure_tenants(options.tenants)
+    managers = ensure_activity(options.tenants, options.calls)[: options.managers]
+    print(f"Data ready in {time.monotonic() - started:.1f} s")
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in ("tenants_tenant", "welfare_call", "welfare_escalation",
+                      "welfare_helprequest", "arrears_arrearsflag"):  # fmt: skip
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            counts[table] = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM welfare_call WHERE made_on >= current_date - 89")
+        in_window = cursor.fetchone()[0]
+    print(
+        "Rows: " + ", ".join(f"{table} {n:,}" for table, n in counts.items())
+        + f"; calls in the last 90 days {in_window:,}"
+    )  # fmt: skip
+
+    # Refresh against the raw queries, alternating so both see the same cache state.
+    now = timezone.now()
+    raw_figures(now)  # warm up
+    dashboard_refresh(now=now)
+    raw_times, refresh_times = [], []
+    for _ in range(options.rounds):
+        seconds, raw = raw_figures(now)
+        raw_times.append(seconds)
+        seconds, snapshot = timed(lambda: dashboard_refresh(now=now))
+        refresh_times.append(seconds)
+    mine = snapshot_figures(snapshot)
+    mismatched = [name for name in raw if raw[name] != mine[name]]
+    best_raw, best_refresh = min(raw_times), min(refresh_times)
+    print(
+        f"Refresh: best {best_refresh:.2f} s, median {statistics.median(refresh_times):.2f} s"
+        f" ({options.rounds} rounds)"
+    )
+    print(
+        f"Raw GROUP BY queries: best {best_raw:.2f} s, median {statistics.median(raw_times):.2f} s"
+    )
+    print(
+        f"Refresh / raw: {best_refresh / best_raw:.2f}x best, "
+        f"{statistics.median(refresh_times) / statistics.median(raw_times):.2f}x median "
+        "(goal <= 1.5x)"
+    )
+    print("Figures match the raw queries: " + ("yes" if not mismatched else f"NO {mismatched}"))
+
+    latencies, csv_latencies, errors, elapsed = page_load(managers, options.requests)
+    if latencies:
+        print(
+            f"Dashboard page, {len(managers)} managers at once, {len(latencies)} loads in "
+            f"{elapsed:.1f} s ({len(latencies) / elapsed:.1f}/s): "
+            f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+            f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms (goal p95 <= 500 ms)"
+        )
+    if csv_latencies:
+        print(
+            f"CSV download (calls), {len(csv_latencies)} among them: "
+            f"p50 {percentile(csv_latencies, 0.5) * 1000:.0f} ms, "
+            f"p95 {percentile(csv_latencies, 0.95) * 1000:.0f} ms"
+        )
+    if errors:
+        print(f"Errors: {errors[:5]}")
+    if errors or mismatched:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
