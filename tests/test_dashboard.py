@@ -422,8 +422,11 @@ class TestFigures:
         assert "9 calls, 4 of which reached the tenant: a contact rate of 44%" in page
         # Charts: SVG for those who would rather look, described for those who cannot.
         assert page.count('role="img"') == 2
-        assert "The busiest day was Wednesday 18 November with 4." in page
-        assert "44% of calls reached the tenant" in page
+        assert (
+            "From 21 August to 18 November 2026: 9 calls. The busiest day was Wednesday"
+            " 18 November with 4." in page
+        )
+        assert "From 21 August to 18 November 2026: 44% of calls reached the tenant." in page
         assert "style=" not in page  # the CSP allows no inline styles
         assert "Ashworth" not in page  # no tenant is named
 

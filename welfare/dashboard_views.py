@@ -73,7 +73,7 @@ def _grid(levels, top_value, suffix=""):
 
 
 def _period(days):
-    return f"from {days[0].day:%-d %B} to {days[-1].day:%-d %B %Y}"
+    return f"From {days[0].day:%-d %B} to {days[-1].day:%-d %B %Y}"
 
 
 def calls_chart(days):
@@ -95,11 +95,11 @@ def calls_chart(days):
     total = sum(day.calls for day in days)
     if total:
         summary = (
-            f"{_period(days).capitalize()}: {total:,} calls. The busiest day was "
+            f"{_period(days)}: {total:,} calls. The busiest day was "
             f"{most.day:%A %-d %B} with {most.calls:,}."
         )
     else:
-        summary = f"{_period(days).capitalize()}: no calls."
+        summary = f"{_period(days)}: no calls."
     return {
         "bars": bars,
         "grid": _grid(sorted({0, top // 2, top}), top),
@@ -127,12 +127,12 @@ def contact_rate_chart(days):
         low = min(rated, key=lambda d: d.contact_rate)
         high = max(rated, key=lambda d: d.contact_rate)
         summary = (
-            f"{_period(days).capitalize()}: {dashboard.percent(sum(d.spoke for d in days), calls)}%"
+            f"{_period(days)}: {dashboard.percent(sum(d.spoke for d in days), calls)}%"
             f" of calls reached the tenant. The lowest day was {low.day:%A %-d %B} at "
             f"{low.contact_rate}%, the highest {high.day:%A %-d %B} at {high.contact_rate}%."
         )
     else:
-        summary = f"{_period(days).capitalize()}: no calls, so no contact rate."
+        summary = f"{_period(days)}: no calls, so no contact rate."
     return {
         "path": " ".join(path),
         "points": points,
