@@ -30,6 +30,7 @@ run: install
 	DEBUG=true $(PY) manage.py migrate --no-input
 	DEBUG=true $(PY) manage.py seed_demo --tenants $(DEMO_TENANTS) --if-empty
 	DEBUG=true $(PY) manage.py build_call_queue
+	DEBUG=true $(PY) manage.py refresh_dashboard
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C stops it)"
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -691,3 +691,12 @@ def test_the_refresh_runs_on_a_real_worker(celery_worker_process):
     again = refresh_dashboard_task.delay().get(timeout=60)
     assert again["snapshot"] > snapshot.pk
     assert DashboardSnapshot.objects.count() == 2
+
+
+def test_refresh_command_writes_a_snapshot_for_make_run():
+    from django.core.management import call_command
+
+    from welfare.dashboard_models import DashboardSnapshot
+
+    call_command("refresh_dashboard")
+    assert DashboardSnapshot.objects.count() == 1
