@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed, get_tag_uri
+from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required
@@ -207,7 +208,9 @@ class StatusFeed(Feed):
         return f"{change.service.name}: {change.get_status_display()}"
 
     def item_description(self, change):
-        return change.message
+        # Atom says this summary is HTML: escape the plain-text message so a reader shows it
+        # as typed and never runs markup from it.
+        return escape(change.message)
 
     def item_link(self, change):
         return f"{reverse('services:public')}#{change.service.slug}"

@@ -554,3 +554,14 @@ class TestPublicData:
 def _status_in_json(client, slug):
     data = json.loads(client.get("/status.json").content)
     return next(s["status"] for s in data["services"] if s["id"] == slug)
+
+
+def test_feed_summary_is_escaped_html(client):
+    from tests.factories import ServiceFactory, StatusChangeFactory
+
+    change = StatusChangeFactory(
+        service=ServiceFactory(name="Feed escaping"), message="Bins & <b>bulky</b> items"
+    )
+    body = client.get("/status/feed.atom").content.decode()
+    assert change.message not in body
+    assert "Bins &amp;amp; &amp;lt;b&amp;gt;bulky" in body
