@@ -380,3 +380,43 @@ class TestNeverDropped:
         assert check["task"] == "welfare.queue_check"
         assert (check["schedule"].hour, check["schedule"].minute) == ({6}, {20})
         assert build.hour == {6} and build.minute == {0}
+
+
+class TestFlagsOnTheRecord:
+    """Flags set on the tenant record stop calls at once, as the form promises."""
+
+    def post_flag(self, client, tenant, field, value):
+        return client.post(
+            f"/tenants/{tenant.pk}/flags/",
+            {
+                "reason": "Phoned in",
+                "lives_alone": "no",
+                f"{field}_0": value.day,
+                f"{field}_1": value.month,
+                f"{field}_2": value.year,
+            },
+        )
+
+    @pytest.mark.parametrize(
+        ("field", "days", "reason"),
+        [
+            ("declined_calls_on", 0, CallTask.ClosedReason.DECLINED),
+            ("in_hospital_until", 10, CallTask.ClosedReason.IN_HOSPITAL),
+            ("deceased_reported_on", 0, CallTask.ClosedReason.DECEASED),
+        ],
+    )
+    def test_the_open_call_closes_at_once(self, officer_client, task, tenant, field, days, reason):
+        response = self.post_flag(
+            officer_client, tenant, field, timezone.localdate() + timedelta(days=days)
+        )
+        assert response.status_code == 302
+        task.refresh_from_db()
+        assert (task.status, task.closed_reason) == (CallTask.Status.CLOSED, reason)
+
+    def test_a_death_reported_on_the_record_goes_to_a_manager(self, officer_client, task, tenant):
+        request = HelpRequestFactory(tenant=tenant)
+        self.post_flag(officer_client, tenant, "deceased_reported_on", timezone.localdate())
+        escalation = Escalation.objects.get(tenant=tenant)
+        assert escalation.reason == Escalation.Reason.DECEASED
+        request.refresh_from_db()
+        assert request.status == HelpRequest.Status.CLOSED

@@ -199,6 +199,45 @@ def _escalate(task, reason, now):
 
 
 @transaction.atomic
+def calls_follow_flags(*, tenant, changed, now=None):
+    """After a tenant's flags change on their record: close open call tasks if the tenant can
+    no longer be called today, and ask a manager to confirm a reported death."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    if not Tenant.objects.eligible_for_calls(today).filter(pk=tenant.pk).exists():
+        if tenant.deceased_reported_on or tenant.deceased_on:
+            reason = CallTask.ClosedReason.DECEASED
+        elif tenant.declined_calls_on:
+            reason = CallTask.ClosedReason.DECLINED
+        elif tenant.in_hospital_until and tenant.in_hospital_until > today:
+            reason = CallTask.ClosedReason.IN_HOSPITAL
+        else:
+            reason = CallTask.ClosedReason.NOT_ELIGIBLE
+        CallTask.objects.open().filter(tenant=tenant).update(
+            status=CallTask.Status.CLOSED,
+            closed_reason=reason,
+            closed_at=now,
+            claimed_by=None,
+            claimed_at=None,
+        )
+    if "deceased_reported_on" in changed and tenant.deceased_reported_on and not tenant.deceased_on:
+        HelpRequest.objects.filter(tenant=tenant, status__in=HelpRequest.OPEN_STATUSES).update(
+            status=HelpRequest.Status.CLOSED,
+            resolved_at=now,
+            outcome="Closed: the tenant was reported deceased.",
+        )
+        Escalation.objects.get_or_create(
+            tenant=tenant,
+            status=Escalation.Status.OPEN,
+            defaults={
+                "team_id": tenant.patch.team_id if tenant.patch_id else None,
+                "reason": Escalation.Reason.DECEASED,
+                "opened_at": now,
+            },
+        )
+
+
+@transaction.atomic
 def escalation_record_action(*, escalation, kind, notes, by, now=None):
     escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
     if not escalation.is_open:
