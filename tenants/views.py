@@ -53,6 +53,9 @@ def record(request, pk):
 @staff_required
 def edit_flags(request, pk):
     tenant = selectors.get_tenant_for_user(request.user, pk)
+    selectors.log_access(
+        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
+    )
     initial = {name: getattr(tenant, name) for name in actions.FLAG_FIELDS}
     initial["lives_alone"] = {True: "yes", False: "no"}.get(tenant.lives_alone, "")
     form = TenantFlagsForm(request.POST or None, initial=initial)
@@ -72,6 +75,9 @@ def edit_flags(request, pk):
 @staff_required
 def family_contact(request, pk, contact_pk=None):
     tenant = selectors.get_tenant_for_user(request.user, pk)
+    selectors.log_access(
+        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
+    )
     contact = get_object_or_404(FamilyContact, pk=contact_pk, tenant=tenant) if contact_pk else None
     form = FamilyContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -98,5 +104,8 @@ def family_contact(request, pk, contact_pk=None):
 @manager_required
 def access_log(request, pk):
     tenant = selectors.get_tenant_for_user(request.user, pk)
+    selectors.log_access(
+        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
+    )
     page = Paginator(selectors.tenant_access_log(tenant), 50).get_page(request.GET.get("page"))
     return render(request, "tenants/access_log.html", {"tenant": tenant, "page": page})

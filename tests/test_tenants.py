@@ -276,3 +276,21 @@ class TestDemoData:
         assert 0.15 < aged / 400 < 0.40
         assert Tenant.objects.filter(scheme__type="independent_living").count() > 20
         assert Tenant.objects.filter(patch__isnull=False).count() > 380
+
+
+def test_every_page_showing_a_tenant_is_in_the_access_log(income_client, income_officer, tenant):
+    from tests.factories import ArrearsFlagFactory
+
+    flag = ArrearsFlagFactory(tenant=tenant)
+    pages = [
+        f"/tenants/{tenant.pk}/flags/",
+        f"/tenants/{tenant.pk}/family/add/",
+        f"/arrears/{flag.pk}/",
+        f"/help/raise/{tenant.pk}/",
+    ]
+    for page in pages:
+        assert income_client.get(page).status_code == 200, page
+    logged = set(
+        AccessLog.objects.filter(user=income_officer, tenant=tenant).values_list("page", flat=True)
+    )
+    assert logged == set(pages)

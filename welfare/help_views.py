@@ -64,6 +64,7 @@ def team_requests(request):
 @staff_required
 def raise_request(request, tenant_pk):
     tenant = get_tenant_for_user(request.user, tenant_pk)
+    log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path)
     form = RaiseRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         help_request = actions.request_raise(
