@@ -91,6 +91,7 @@ TEMPLATES = [
                 "config.context_processors.site",
                 "config.navigation.navigation",
             ],
+            "libraries": {"govuk": "config.templatetags.govuk"},
         },
     },
 ]

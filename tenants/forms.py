@@ -1,8 +1,8 @@
-from crispy_forms_gds.fields import DateInputField
 from django import forms
+from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 
-from config.forms import GDSFormMixin
+from config.forms import DateField, GDSFormMixin
 
 from .models import FamilyContact
 
@@ -10,8 +10,11 @@ REASON_HELP = "Kept in the record's history, with your name and the time."
 
 
 def date_field(label, help_text=""):
-    return DateInputField(
-        label=label, required=False, help_text=help_text or "For example, 27 3 2026"
+    return DateField(
+        label=label,
+        required=False,
+        require_all_fields=False,
+        help_text=help_text or "For example, 27 3 2026",
     )
 
 
@@ -48,7 +51,19 @@ class TenantFlagsForm(GDSFormMixin, forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("self_isolating_from"), data.get("self_isolating_until")
-        if end and not start:
+        today = timezone.localdate()
+        for name, label in (
+            ("declined_calls_on", "The date the tenant declined calls"),
+            ("deceased_reported_on", "The date the death was reported"),
+            ("self_isolating_from", "The date the tenant became unwell or started isolating"),
+        ):
+            if data.get(name) and data[name] > today:
+                self.add_error(name, f"{label} must be today or in the past")
+        if data.get("in_hospital_until") and data["in_hospital_until"] < today:
+            self.add_error(
+                "in_hospital_until", "The date must be today or later (leave it blank once home)"
+            )
+        if end and not start and "self_isolating_from" not in self.errors:
             self.add_error(
                 "self_isolating_from",
                 "Enter the date the tenant became unwell or started isolating",

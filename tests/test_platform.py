@@ -218,3 +218,31 @@ def test_manager_home_shows_services_and_unassigned_tenants(manager_client):
 def test_officer_home_has_no_manager_panels(officer_client):
     page = officer_client.get("/").content.decode()
     assert "Service-status register" not in page and "with no patch" not in page
+
+
+@pytest.mark.django_db
+def test_error_summary_links_reach_a_focusable_field(officer_client, patch, officer):
+    """Each error summary link points at an element on the page that can take focus: the first
+    radio of a group, the day of a date."""
+    from django.utils import timezone
+
+    from tests.factories import CallTaskFactory, TenantFactory
+
+    task = CallTaskFactory(
+        tenant=TenantFactory(patch=patch), claimed_by=officer, claimed_at=timezone.now()
+    )
+    page = officer_client.post(f"/queue/task/{task.pk}/log/", {"idempotency_key": "x"}).content
+    page = page.decode()
+    assert 'href="#id_outcome_1"' in page and 'id="id_outcome_1"' in page
+    page = officer_client.post(
+        f"/tenants/{task.tenant.pk}/flags/",
+        {
+            "reason": "x",
+            "self_isolating_from_0": "31",
+            "self_isolating_from_1": "2",
+            "self_isolating_from_2": "2026",
+        },
+    ).content.decode()
+    assert 'href="#id_self_isolating_from_0"' in page and 'id="id_self_isolating_from_0"' in page
+    assert "The date must be a real date" in page
+    assert "day is out of range" not in page

@@ -1,9 +1,9 @@
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from django import forms
+from django.utils import timezone
 
 from accounts.models import Patch, Team, User
-from config.forms import GDSFormMixin
+from config.forms import DateField, GDSFormMixin
 
 from .models import CallTask, Cohort
 
@@ -92,8 +92,8 @@ class RedeploymentForm(GDSFormMixin, forms.Form):
         empty_label="Choose",
         error_messages={"required": "Choose the team that makes the calls"},
     )
-    starts_on = DateInputField(label="From", help_text="For example, 1 6 2026")
-    ends_on = DateInputField(label="Until (the last day)", help_text="For example, 14 6 2026")
+    starts_on = DateField(label="From", help_text="For example, 1 6 2026")
+    ends_on = DateField(label="Until (the last day)", help_text="For example, 14 6 2026")
 
     def clean(self):
         data = super().clean()
@@ -103,6 +103,8 @@ class RedeploymentForm(GDSFormMixin, forms.Form):
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The last day must be on or after the first")
+        elif ends_on and ends_on < timezone.localdate():
+            self.add_error("ends_on", "The last day must be today or later")
         return data
 
 
