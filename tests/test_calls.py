@@ -256,6 +256,18 @@ class TestCallPage:
         page = response.content.decode()
         assert "govuk-error-summary" in page and "Select how the tenant is" in page
 
+    def test_only_the_chosen_outcomes_questions_are_checked(self, officer_client, task):
+        response = self.post(
+            officer_client,
+            task,
+            call_back_date_0="31",
+            call_back_date_1="2",
+            call_back_date_2="2027",
+            in_hospital_until_0="99",
+        )
+        assert response.status_code == 302
+        assert Call.objects.get().outcome == "spoke"
+
     def test_call_back_needs_a_future_time(self, officer_client, task):
         past = timezone.localdate() - timedelta(days=1)
         response = self.post(
@@ -341,6 +353,7 @@ class TestNeverDropped:
     def test_the_check_finds_exactly_the_broken_rows(self, patch, officer):
         on = timezone.localdate()
         tenants = TenantFactory.create_batch(30, patch=patch, last_contact_at=None)
+        Tenant.objects.update(created_at=timezone.now() - timedelta(days=2))  # on the register
         build_call_queue(on=on)
         assert queue_check(on=on) == 0
         # Break some rows: tasks deleted, closed by hand, or done without a contact recorded.
@@ -365,8 +378,13 @@ class TestNeverDropped:
         assert queue_check(on=on) == 0
         assert not QueueGap.objects.filter(resolved_at__isnull=True).exists()  # ... and clears
 
+    def test_a_tenant_added_today_is_not_missing_until_the_next_build(self, patch):
+        TenantFactory(patch=patch, last_contact_at=None)
+        assert queue_check() == 0
+
     def test_managers_see_the_gaps_on_their_home_page(self, manager_client, patch):
         tenant = TenantFactory(patch=patch, last_contact_at=None)
+        Tenant.objects.filter(pk=tenant.pk).update(created_at=timezone.now() - timedelta(days=2))
         queue_check()
         page = manager_client.get("/").content.decode()
         assert "1 due tenant with no call task or escalation" in page

@@ -297,7 +297,12 @@ def queue_check(*, on=None, now=None):
     open_escalation = Escalation.objects.filter(
         tenant=OuterRef("pk"), status=Escalation.Status.OPEN
     )
-    missing = Tenant.objects.due_on(on).filter(~Exists(open_task), ~Exists(open_escalation))
+    # A tenant added to the register today joins the queue at the next morning's build: not
+    # missing yet.
+    start_of_day = timezone.make_aware(datetime.combine(on, time.min))
+    missing = Tenant.objects.due_on(on).filter(
+        ~Exists(open_task), ~Exists(open_escalation), created_at__lt=start_of_day
+    )
     ids = list(missing.values_list("pk", flat=True))
     QueueGap.objects.bulk_create(
         [QueueGap(tenant_id=pk, found_on=on) for pk in ids], ignore_conflicts=True

@@ -103,6 +103,12 @@ class CallForm(GDSFormMixin, forms.Form):
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
         now = timezone.now()
+        # Only the chosen outcome's follow-up questions count: a half-typed call-back date is
+        # no reason to refuse "spoke to tenant".
+        wanted = set(_follow_up(outcome, ["wellbeing", "needs", "family_contact"]))
+        for name in ALL_FOLLOW_UPS - wanted:
+            self._errors.pop(name, None)
+            cleaned.pop(name, None)
         if outcome == Call.Outcome.SPOKE:
             if not cleaned.get("wellbeing"):
                 self.add_error("wellbeing", "Select how the tenant is")
@@ -135,6 +141,16 @@ class CallForm(GDSFormMixin, forms.Form):
             cleaned["in_hospital_until"] = None
         cleaned["answers"] = [cleaned.get(f"answer_{i}", "") for i in range(len(SCRIPT))]
         return cleaned
+
+
+ALL_FOLLOW_UPS = {
+    "wellbeing",
+    "needs",
+    "family_contact",
+    "call_back_date",
+    "call_back_time",
+    "in_hospital_until",
+}
 
 
 def _follow_up(outcome, spoke_fields):
