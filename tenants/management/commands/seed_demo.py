@@ -55,6 +55,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._staff(password)
                 created = self._tenants(options["tenants"], options["seed"])
+                self._directory()
             self.stdout.write(f"Created {created:,} tenants in {time.monotonic() - started:.1f} s.")
         self._print_sign_ins(password)
 
@@ -139,6 +140,86 @@ class Command(BaseCommand):
                 f"({columns}, history_date, history_change_reason, history_type) "
                 f"SELECT {columns}, %s, 'demo data', '+' FROM tenants_tenant WHERE id >= %s",
                 [timezone.now(), first_pk],
+            )
+
+    def _directory(self):
+        """A few resource-directory entries, so signposting can be tried at once."""
+        from datetime import timedelta
+
+        from welfare.help_models import Need, Organisation, OrganisationArea, OrganisationNeed
+
+        manager = User.objects.get(username="manager")
+        now = timezone.now()
+        entries = [
+            # name, kind, needs, areas (empty: all), phone, days since validated
+            (
+                "Preston Community Food Bank",
+                "charity",
+                [Need.FOOD],
+                ["PR1", "PR2", "PR3"],
+                "+441614960101",
+                10,
+            ),
+            (
+                "Fylde Coast Pantry",
+                "community_group",
+                [Need.FOOD],
+                ["FY1", "FY2", "FY3", "FY4", "FY5", "FY7", "FY8"],
+                "+441614960102",
+                20,
+            ),
+            (
+                "Leyland Good Neighbours",
+                "community_group",
+                [Need.BEFRIENDING, Need.FOOD],
+                ["PR25", "PR26", "PR5", "PR7"],
+                "+441614960103",
+                30,
+            ),
+            (
+                "Citizens Advice Lancashire West",
+                "charity",
+                [Need.BENEFITS, Need.FINANCIAL],
+                [],
+                "+441614960104",
+                15,
+            ),
+            (
+                "Lancashire Mind",
+                "charity",
+                [Need.MENTAL_HEALTH, Need.BEFRIENDING],
+                [],
+                "+441614960105",
+                40,
+            ),
+            (
+                "Prescription Delivery Volunteers",
+                "community_group",
+                [Need.MEDICATION],
+                ["PR1", "PR2", "PR25", "FY8"],
+                "+441614960106",
+                120,
+            ),  # needs validating again
+        ]
+        for name, kind, needs, areas, phone, days in entries:
+            organisation, created = Organisation.objects.get_or_create(
+                name=name,
+                defaults={
+                    "kind": kind,
+                    "covers_all_areas": not areas,
+                    "phone": phone,
+                    "opening_notes": "Monday to Friday, 10am to 4pm",
+                    "validated_at": now - timedelta(days=days),
+                    "validated_by": manager,
+                },
+            )
+            if not created:
+                continue
+            OrganisationNeed.objects.bulk_create(
+                OrganisationNeed(organisation=organisation, need=need) for need in needs
+            )
+            OrganisationArea.objects.bulk_create(
+                OrganisationArea(organisation=organisation, outward_code=code) for code in areas
             )
 
     def _print_sign_ins(self, password):
