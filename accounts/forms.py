@@ -17,6 +17,8 @@ class SignInForm(GDSFormMixin, AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Username or email address"
+        self.fields["username"].error_messages["required"] = "Enter your username or email address"
+        self.fields["password"].error_messages["required"] = "Enter your password"
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "spellcheck": "false", "class": "govuk-input"}
         )

@@ -19,10 +19,9 @@ REASON_HELP = "Kept in the flag's history, with your name and the time."
 class DateField(BaseDateField):
     """A GOV.UK date input that can insist on a date in the past or the future."""
 
-    def __init__(self, *, past=False, future=False, error_messages=None, **kwargs):
+    def __init__(self, *, past=False, future=False, **kwargs):
         kwargs.setdefault("help_text", "For example, 27 3 2026")
-        super().__init__(**kwargs)  # it sets its own error_messages: ours go on top
-        self.error_messages.update(error_messages or {})
+        super().__init__(**kwargs)
         self.past, self.future = past, future
 
     def validate(self, value):

@@ -61,6 +61,10 @@ def parse_time(text):
 class DateField(DateInputField):
     """Day, month and year inputs, with a GOV.UK message for a date that does not exist."""
 
+    def __init__(self, *, error_messages=None, **kwargs):
+        super().__init__(**kwargs)  # it sets its own error_messages: ours go on top
+        self.error_messages.update(error_messages or {})
+
     def compress(self, data_list):
         try:
             return super().compress(data_list)

@@ -43,7 +43,7 @@ class StatusChangeForm(GDSFormMixin, forms.Form):
     )
     date = DateField(
         label="Date",
-        help_text="Only for a later date. For example, 27 4 2020",
+        help_text="Only for a later date. For example, 27 4 2027",
         required=False,
         require_all_fields=False,
     )
@@ -81,7 +81,20 @@ class StatusChangeForm(GDSFormMixin, forms.Form):
             self.add_error(
                 "status", "The service already has this status and message. Change one of them"
             )
+        if self._new_status_old_message(cleaned):
+            # The old message describes the old status: tenants would read a contradiction.
+            self.add_error(
+                "message", "Change the message to say what the new status means for tenants"
+            )
         return cleaned
+
+    def _new_status_old_message(self, cleaned):
+        return (
+            self.current is not None
+            and cleaned.get("status")
+            and cleaned.get("status") != self.current.status
+            and (cleaned.get("message") or "").strip() == self.current.message
+        )
 
     def _clean_effective_at(self, cleaned):
         day, at = cleaned.get("date"), None

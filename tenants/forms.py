@@ -101,6 +101,10 @@ class FamilyContactForm(GDSFormMixin, forms.ModelForm):
         model = FamilyContact
         fields = ["name", "relationship", "phone", "consent_to_updates"]
         labels = {"consent_to_updates": "The tenant consents to wellbeing updates to this contact"}
+        error_messages = {
+            "name": {"required": "Enter the contact's name"},
+            "relationship": {"required": "Enter how the contact is related to the tenant"},
+        }
 
 
 class SearchForm(forms.Form):

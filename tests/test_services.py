@@ -274,6 +274,13 @@ class TestChangingAStatus:
         page = manager_client.post(f"/services/{REPAIRS}/change/", data).content.decode()
         assert "already has this status and message" in page
 
+    def test_a_new_status_needs_a_new_message(self, manager_client, repairs):
+        current = repairs.status_at(timezone.now())
+        data = change_form(status="operating", message=current.message)
+        page = manager_client.post(f"/services/{REPAIRS}/change/", data).content.decode()
+        assert "Change the message to say what the new status means for tenants" in page
+        assert repairs.status_at(timezone.now()).status == current.status
+
     def test_an_empty_message_is_an_error(self, manager_client):
         page = manager_client.post(
             f"/services/{REPAIRS}/change/", change_form(message="  ")

@@ -92,8 +92,16 @@ class RedeploymentForm(GDSFormMixin, forms.Form):
         empty_label="Choose",
         error_messages={"required": "Choose the team that makes the calls"},
     )
-    starts_on = DateField(label="From", help_text="For example, 1 6 2026")
-    ends_on = DateField(label="Until (the last day)", help_text="For example, 14 6 2026")
+    starts_on = DateField(
+        label="From",
+        help_text="For example, 1 6 2027",
+        error_messages={"required": "Enter the first day", "incomplete": "Enter the first day"},
+    )
+    ends_on = DateField(
+        label="Until (the last day)",
+        help_text="For example, 14 6 2027",
+        error_messages={"required": "Enter the last day", "incomplete": "Enter the last day"},
+    )
 
     def clean(self):
         data = super().clean()
