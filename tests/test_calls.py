@@ -333,6 +333,13 @@ class TestEscalations:
         assert not escalation.is_open and escalation.actions.count() == 1
         assert tenant.last_contact_at is not None
 
+    def test_closed_escalations_can_be_listed(self, manager_client, escalation, manager):
+        escalation_close(escalation=escalation, result="Number corrected with family", by=manager)
+        open_page = manager_client.get("/queue/escalations/").content.decode()
+        assert escalation.tenant.full_name not in open_page
+        page = manager_client.get("/queue/escalations/?status=closed").content.decode()
+        assert escalation.tenant.full_name in page and "Number corrected with family" in page
+
     def test_deceased_confirmation(self, task, officer, manager, tenant):
         log(task, officer, Call.Outcome.DECEASED)
         escalation = Escalation.objects.get()

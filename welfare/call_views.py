@@ -84,11 +84,14 @@ def log_call(request, pk):
 
 @manager_required
 def escalations(request):
+    closed = request.GET.get("status") == "closed"
     open_escalations = (
-        Escalation.objects.filter(status=Escalation.Status.OPEN)
+        Escalation.objects.filter(
+            status=Escalation.Status.CLOSED if closed else Escalation.Status.OPEN
+        )
         .select_related("tenant", "team")
         .annotate(action_count=Count("actions"))
-        .order_by("opened_at", "id")
+        .order_by(*(["-closed_at", "-id"] if closed else ["opened_at", "id"]))
     )
     team_id = request.GET.get("team")
     if team_id and team_id.isdigit():
@@ -105,7 +108,13 @@ def escalations(request):
     return render(
         request,
         "welfare/escalations.html",
-        {"page": page, "by_team": by_team, "team_filter": team_id or "", "now": timezone.now()},
+        {
+            "page": page,
+            "by_team": by_team,
+            "team_filter": team_id or "",
+            "closed": closed,
+            "now": timezone.now(),
+        },
     )
 
 
