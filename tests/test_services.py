@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from services import actions, cache
 from services.forms import parse_time
@@ -366,7 +367,7 @@ class TestHistory:
         rows = re.findall(r'<tr class="govuk-table__row" id="change-.*?</tr>', page, re.S)
         assert len(rows) == 4
         assert "Scheduled" in rows[1] and "Soon." in rows[1]
-        assert f"Cancelled by {manager.get_full_name()}" in rows[0]
+        assert f"Cancelled by {escape(manager.get_full_name())}" in rows[0]
         assert "In force now" in rows[2] and "Zenobia Brightwell" in rows[2]
         assert "Replaced" in rows[3] and "Loaded with the service list" in rows[3]
 

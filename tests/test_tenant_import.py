@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -355,8 +356,11 @@ def test_date_of_birth_may_not_be_in_the_future(import_rows):
 
 def test_date_of_birth_may_not_be_over_120_years_ago(import_rows):
     today = timezone.localdate()
-    long_ago = (today.replace(year=today.year - 120, day=1) - timedelta(days=1)).isoformat()
-    just = today.replace(year=today.year - 120, day=min(today.day, 28)).isoformat()
+    # Exactly 120 years ago is the earliest date allowed (28 February for a 29 February); the day
+    # before it is refused. relativedelta keeps this true on the 29th-31st of any month.
+    earliest = today - relativedelta(years=120)
+    long_ago = (earliest - timedelta(days=1)).isoformat()
+    just = earliest.isoformat()
 
     code, out, err = import_rows(
         [tenant_row(date_of_birth=long_ago), tenant_row(tenancy_ref="PHG-2", date_of_birth=just)]
