@@ -31,7 +31,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.ManagerAdminConfig",  # the admin site for managers who passed two-factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -151,6 +151,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
 )
 
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Welfare operations")
+# Never show TOTP keys or backup codes in the admin (accounts/admin.py also replaces its pages).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
