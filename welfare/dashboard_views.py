@@ -6,10 +6,8 @@ drawn here on the server from the figures of the table beneath each: the table i
 view, the chart an extra for those who would rather look than read.
 """
 
-import csv
-
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required
 from accounts.models import Team
+from config.csv import csv_response
 
 from . import dashboard
 
@@ -193,12 +192,9 @@ def table_csv(request, table):
     if snapshot is None:
         raise Http404("The figures have not been worked out yet")
     stamp = timezone.localtime(snapshot.computed_at).strftime("%Y-%m-%d-%H%M")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="dashboard-{table}-{scope.slug}-{stamp}.csv"'
+    return csv_response(
+        f"dashboard-{table}-{scope.slug}-{stamp}.csv", build(snapshot, scope).csv_rows()
     )
-    csv.writer(response).writerows(build(snapshot, scope).csv_rows())
-    return response
 
 
 @require_POST
