@@ -847,6 +847,7 @@ class TestManagerTools:
             other_team
         }
 
+    @time_machine.travel("2026-06-01 10:00", tick=False)  # dates must be within a year of today
     def test_redeploy_checks_the_dates_and_the_team(self, manager_client, patch):
         response = manager_client.post(
             reverse("welfare:redeploy"),
