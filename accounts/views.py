@@ -44,8 +44,13 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
 
 def _safe_next(request, default="home"):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path only: redirect() would take any other word for a view name and fail with a 500.
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return reverse_lazy(default)

@@ -73,6 +73,10 @@ class DateField(DateInputField):
         self.years_back, self.years_ahead = years_back, years_ahead
 
     def compress(self, data_list):
+        # A part of only spaces is stripped to nothing after the "all or none" check: without
+        # this a required date came back as None and reached the model (found by Hypothesis).
+        if any(data_list) and not all(data_list):
+            self._refuse(self.error_messages["incomplete"])
         try:
             return super().compress(data_list)
         except (ValidationError, OverflowError):  # OverflowError: a year of 20 digits
@@ -81,6 +85,8 @@ class DateField(DateInputField):
     def validate(self, value):
         super().validate(value)
         if value is None:
+            if self.required:
+                self._refuse(self.error_messages["required"])
             return
         today = timezone.localdate()
         earliest = today - relativedelta(years=self.years_back)

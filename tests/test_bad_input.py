@@ -142,3 +142,39 @@ def test_a_username_over_255_characters_is_a_failed_sign_in(client):
     assert response.status_code == 200
     assert "Enter a correct username or email address and password." in response.content.decode()
     assert AccessAttempt.objects.get().username == "a" * 255
+
+
+def test_a_required_date_with_a_year_of_spaces_is_incomplete():
+    field = DateField(label="Date closed", error_messages={"incomplete": "Enter the date closed"})
+    with pytest.raises(Exception) as error:
+        field.clean(["29", "11", " "])
+    assert error.value.messages == ["Enter the date closed"]
+
+
+def test_a_required_date_of_spaces_only_is_required():
+    field = DateField(label="Date closed", error_messages={"required": "Enter the date closed"})
+    with pytest.raises(Exception) as error:
+        field.clean([" ", " ", " "])
+    assert error.value.messages == ["Enter the date closed"]
+
+
+def test_a_next_that_is_not_a_path_goes_home(client, manager):
+    from django_otp.oath import totp
+
+    from tests.factories import TOTPDeviceFactory
+
+    device = TOTPDeviceFactory(user=manager)
+    client.force_login(manager)
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    response = client.post("/accounts/two-factor/", {"token": code, "next": "99999"})
+    assert response.status_code == 302
+    assert response.url == "/"
+
+
+def test_arrears_considered_with_a_next_that_is_not_a_path(income_client, tenant, officer):
+    from tests.factories import HelpRequestFactory
+
+    help_request = HelpRequestFactory(tenant=tenant, need="financial_difficulty", raised_by=officer)
+    response = income_client.post(f"/help/{help_request.pk}/arrears-considered/", {"next": "99999"})
+    assert response.status_code == 302
+    assert response.url == f"/help/{help_request.pk}/"
