@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,3 +29,16 @@ class ManagerAdminSite(OTPAdminSite):
             raise PermissionDenied
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Seen, never changed: the service changes these itself, checking teams and keeping history."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

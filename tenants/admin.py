@@ -1,20 +1,9 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import AccessLog, PatchArea, Scheme, SupportProvider, Tenant
 from .selectors import log_access
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Tenant data is changed through the service, which checks teams and keeps the history."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Tenant)
