@@ -3,7 +3,7 @@
 The forms are found by crawling the service as each kind of user, so a form added later is
 covered without listing it here. Hypothesis sends each form strings of every kind: the page's
 own values, digits long enough to overflow, NUL, text in any script, and text far too long for
-its column. The examples are derandomised, so every run sends the same ones.
+its column. The "replayable" Hypothesis profile (conftest.py) sends the same ones every run.
 """
 
 import os
@@ -27,8 +27,6 @@ from tests.factories import (
     SupportOfferFactory,
     TenantFactory,
     TOTPDeviceFactory,
-    load_default_cohorts,
-    load_seeded_services,
 )
 
 pytestmark = pytest.mark.django_db
@@ -126,8 +124,6 @@ def values_for(offered):
 def fuzz(client, action, fields):
     @settings(
         max_examples=EXAMPLES,
-        derandomize=True,
-        database=None,
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
@@ -145,8 +141,6 @@ def fuzz(client, action, fields):
 @pytest.fixture
 def world(patch, officer, income_officer, manager):
     """One of everything a form can be about, in the signed-in users' team."""
-    load_default_cohorts()
-    load_seeded_services()
     tenant = TenantFactory(patch=patch, postcode="PR1 2AB")
     FamilyContactFactory(tenant=tenant)
     SupportOfferFactory(flag=ArrearsFlagFactory(tenant=tenant))
