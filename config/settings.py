@@ -225,10 +225,10 @@ PHONENUMBER_DB_FORMAT = "E164"
 ORGANISATION_NAME = env("ORGANISATION_NAME", default="Northshore Housing")
 SERVICE_NAME = env("SERVICE_NAME", default="Welfare operations")
 # How tenants reach the association, shown (clickable) on the public status pages.
-CONTACT_PHONE = env("CONTACT_PHONE", default="020 7946 0000")
+CONTACT_PHONE = env("CONTACT_PHONE", default="0161 496 0000")
 CONTACT_EMAIL = env("CONTACT_EMAIL", default="contact@northshore-housing.example")
 CONTACT_HOURS = env("CONTACT_HOURS", default="Monday to Friday, 8am to 6pm")
-EMERGENCY_REPAIRS_PHONE = env("EMERGENCY_REPAIRS_PHONE", default="020 7946 0999")
+EMERGENCY_REPAIRS_PHONE = env("EMERGENCY_REPAIRS_PHONE", default="0161 496 0999")
 
 # Security headers. HTTPS settings apply outside DEBUG; SECURE_SSL_REDIRECT can be switched off
 # where a proxy already redirects.
