@@ -181,7 +181,7 @@ def test_every_string_in_the_public_templates_is_translatable(name):
     text = re.sub(r"{% blocktranslate.*?{% endblocktranslate %}", "", text, flags=re.S)
     text = re.sub(r"{%.*?%}|{{.*?}}", "", text, flags=re.S)
     text = re.sub(r"<[^>]*>", " ", text)
-    leftover = [word for word in re.findall(r"[A-Za-z]{2,}", text)]
+    leftover = re.findall(r"[A-Za-z]{2,}", text)
     assert leftover == [], f"untranslated text in {name}: {leftover}"
 
 
