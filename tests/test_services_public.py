@@ -291,3 +291,19 @@ def test_no_personal_data_on_any_public_url(boss, repairs, manager_client):
             body = response.content.decode()
             found = [str(p) for p in personal if str(p) in body]
             assert found == [], f"{url} shows {found}"
+
+
+def test_services_imports_no_app_with_personal_data():
+    import ast
+
+    personal = {"tenants", "welfare", "arrears", "here_to_help"}
+    found = []
+    for path in (Path(settings.BASE_DIR) / "services").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in personal]
+    assert found == []
