@@ -4,7 +4,7 @@ data). The Statuspage API is in test_statuspage.py; the managers' register in te
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from services import actions, cache, statuspage
-from services.models import Service, ServiceGroup, Status, StatusChange
-from tests.factories import ManagerFactory, TenantFactory, load_seeded_services
+from services.models import ServiceGroup, Status, StatusChange
+from tests.factories import TenantFactory
+from tests.services.conftest import REPAIRS, local
 
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-REPAIRS = "routine-repairs-and-maintenance"
+
 PUBLIC_URLS = [
     "/status/",
     "/status.json",
@@ -38,31 +39,6 @@ UNREACHABLE_REDIS = {
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_public_cache(db):
-    load_seeded_services()
-    cache.reset()
-    cache.invalidate()
-
-
-@pytest.fixture
-def repairs(db):
-    return Service.objects.get(slug=REPAIRS)
-
-
-@pytest.fixture
-def boss(db):
-    return ManagerFactory(
-        username="zbrightwell", first_name="Zenobia", last_name="Brightwell",
-        email="zenobia.brightwell@example.org",
-    )  # fmt: skip
-
-
-def local(days=0, hour=9, minute=0):
-    day = timezone.localdate() + timedelta(days=days)
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
 def page_of(client, url="/status/"):

@@ -18,11 +18,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services import actions, cache
 from services.models import Service, Status, StatusChange
-from tests.factories import ManagerFactory, load_seeded_services
+from tests.services.conftest import REPAIRS
 
 pytestmark = pytest.mark.django_db
 
-REPAIRS = "routine-repairs-and-maintenance"
+
 REPAIRS_NAME = "Routine repairs and maintenance"
 
 # The fields of Statuspage's public v2 objects, as its documentation and live pages give them.
@@ -60,23 +60,6 @@ ENDPOINTS = {
     "scheduled-maintenances/upcoming": {"page", "scheduled_maintenances"},
     "scheduled-maintenances/active": {"page", "scheduled_maintenances"},
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_public_cache(db):
-    load_seeded_services()
-    cache.reset()
-    cache.invalidate()
-
-
-@pytest.fixture
-def repairs(db):
-    return Service.objects.get(slug=REPAIRS)
-
-
-@pytest.fixture
-def boss(db):
-    return ManagerFactory(first_name="Zenobia", last_name="Brightwell")
 
 
 def api(name, client=None):

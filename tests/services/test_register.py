@@ -1,7 +1,7 @@
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -17,19 +17,12 @@ from django.utils.html import escape
 from services import actions, cache
 from services.forms import parse_time
 from services.models import Service, Status, StatusChange
-from tests.factories import ManagerFactory, StatusChangeFactory, load_seeded_services
+from tests.factories import StatusChangeFactory
+from tests.services.conftest import REPAIRS, local
 
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-REPAIRS = "routine-repairs-and-maintenance"
-
-
-@pytest.fixture(autouse=True)
-def fresh_public_cache(db):
-    load_seeded_services()
-    # The cache outlives each test's database rollback: start every test on a new version.
-    cache.invalidate()
 
 
 @pytest.fixture
@@ -42,26 +35,6 @@ def visitor():
 def commits(django_capture_on_commit_callbacks):
     """Run on-commit callbacks (the cache invalidation) as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
-def repairs(db):
-    return Service.objects.get(slug=REPAIRS)
-
-
-@pytest.fixture
-def boss(db):
-    """A manager with a name we can look for on the public outputs."""
-    return ManagerFactory(
-        username="zbrightwell", first_name="Zenobia", last_name="Brightwell",
-        email="zenobia.brightwell@example.org",
-    )  # fmt: skip
-
-
-def local(days=0, hour=9, minute=0):
-    """A time in Europe/London, `days` from today."""
-    day = timezone.localdate() + timedelta(days=days)
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
 def change_form(status="operating", message="Repairs are back.", when="now", at=None):
