@@ -19,7 +19,8 @@ from services.models import ServiceGroup, Status, StatusChange
 from tests.factories import TenantFactory
 from tests.services.conftest import REPAIRS, local
 
-pytestmark = pytest.mark.django_db
+# Run again under the fixed clocks of `make test` (dates run through all of these).
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

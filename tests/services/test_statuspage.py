@@ -20,7 +20,8 @@ from services import actions, cache
 from services.models import Service, Status, StatusChange
 from tests.services.conftest import REPAIRS
 
-pytestmark = pytest.mark.django_db
+# Run again under the fixed clocks of `make test` (dates run through all of these).
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 REPAIRS_NAME = "Routine repairs and maintenance"
