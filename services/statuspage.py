@@ -81,11 +81,12 @@ def snapshot(*, at, base):
     services, changes = selectors.public_history(at=at)
     by_pk = {service.pk: service for service in services}
     current, open_incidents, incidents, maintenances = {}, {}, [], []
+    previous = {}  # service pk -> the status before this change, scheduled ones included
     for change in changes:
         change.service = by_pk[change.service_id]
-        before = current.get(change.service_id)
         if change.created_at < change.effective_at:  # made ahead of time
-            maintenances.append((change, before.status if before else None))
+            maintenances.append((change, previous.get(change.service_id)))
+        previous[change.service_id] = change.status
         if change.effective_at > at:
             continue
         current[change.service_id] = change

@@ -232,6 +232,20 @@ def test_a_scheduled_change_is_a_scheduled_maintenance(repairs, boss):
     assert "Never happens." not in json.dumps(done)
 
 
+def test_a_scheduled_changes_old_status_counts_the_ones_scheduled_before_it(repairs, boss):
+    at = tomorrow_at_nine()
+    for status, when in ((Status.OPERATING, at), (Status.REDUCED, at + timedelta(days=1))):
+        actions.status_change_create(
+            service=repairs, status=status, message="Planned.", user=boss, effective_at=when
+        )
+    upcoming = api("scheduled-maintenances/upcoming")["scheduled_maintenances"]
+    changes = [m["incident_updates"][0]["affected_components"][0] for m in upcoming]
+    assert [(c["old_status"], c["new_status"]) for c in changes] == [
+        ("major_outage", "operational"),
+        ("operational", "partial_outage"),
+    ]
+
+
 def test_staff_are_never_named(repairs, boss):
     actions.status_change_create(
         service=repairs, status=Status.REDUCED, message="Urgent repairs only.", user=boss
