@@ -284,3 +284,21 @@ def test_services_imports_no_app_with_personal_data():
                 names = [node.module or ""]
             found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in personal]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("message", "html"),
+    [
+        ("In danger, call 999.", 'call <a class="govuk-link" href="tel:999">999</a>.'),
+        ("Press 55 when asked.", "Press 55 when asked."),
+        ("Ring +44 161 496 0123 today", 'href="tel:+441614960123">+44 161 496 0123</a> today'),
+        ("javascript:alert(1)", "javascript:alert(1)"),
+        ("See (https://www.gov.uk/x).", 'href="https://www.gov.uk/x" rel'),
+        ('"><img src=x onerror=alert(1)>', "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"),
+        ("Line one\nLine two", "Line one<br>Line two"),
+    ],
+)
+def test_messages_are_escaped_and_only_numbers_emails_and_web_links_become_links(message, html):
+    from services.linkify import linkify
+
+    assert html in linkify(message)
