@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -100,7 +100,15 @@ def service_page(request, slug):
         html = _render_page(request, "services/public_service.html", {"view": view})
         return html, view.next_change_at
 
-    return _page_response(request, cache.get_or_build(f"service:{slug}", build))
+    try:
+        entry = cache.get_or_build(f"service:{slug}", build)
+    except Http404:
+        # In the tenants' layout, not the staff one, with the way back to every service.
+        html = render_to_string(
+            "services/public_404.html", {"contact": _contact(), "user": AnonymousUser()}, request
+        )
+        return HttpResponseNotFound(html)
+    return _page_response(request, entry)
 
 
 def public_json(request):

@@ -140,14 +140,19 @@ class TestPageForTenants:
         assert "govuk-phase-banner" not in page
 
     def test_an_unknown_service_is_not_found(self, client):
-        assert client.get("/status/no-such-service/").status_code == 404
+        response = client.get("/status/no-such-service/")
+        assert response.status_code == 404
+        page = response.content.decode()
+        assert "Page not found" in page and 'href="/status/"' in page
+        assert "govuk-phase-banner" not in page
         assert client.get("/status/no-such-service/feed.atom").status_code == 404
 
 
 # Every string in the public templates goes through the translation tags (Welsh-ready).
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "services"
 PUBLIC_TEMPLATES = [
-    "public_base.html", "public.html", "public_service.html", "includes/contact.html",
+    "public_base.html", "public.html", "public_service.html", "public_404.html",
+    "includes/contact.html",
 ]  # fmt: skip
 
 
