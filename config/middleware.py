@@ -1,9 +1,6 @@
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
-# Pages that are the same for everyone and may be cached (the public status page sets its own).
-CACHEABLE_PREFIXES = ("/status", "/healthz", "/static/")
-
 
 class RefuseNulMiddleware:
     """A NUL character in the address or a form is refused with a clear page, not a 500.
@@ -29,16 +26,15 @@ def _has_nul(query_dict):
 
 
 class NoStoreMiddleware:
-    """Staff pages are never kept by the browser: a record must not reopen from the cache of a
-    shared PC after sign-out (the Back button, or the history)."""
+    """Nothing the service sends is kept by the browser, unless the page says it is public (the
+    status pages, the same for everyone, set their own caching). A record must not reopen from
+    the cache of a shared PC after sign-out (the Back button, or the history)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        staff = user is not None and user.is_authenticated
-        if staff or not request.path.startswith(CACHEABLE_PREFIXES):
+        if "public" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)
         return response

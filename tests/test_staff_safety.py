@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import PASSWORD, TenantFactory, TOTPDeviceFactory
@@ -31,9 +32,11 @@ class TestNoStore:
     def test_the_sign_in_page_is_never_stored(self, client):
         assert "no-store" in client.get("/accounts/sign-in/")["Cache-Control"]
 
-    def test_the_public_status_page_keeps_its_own_caching(self, client):
-        response = client.get("/status/")
-        assert "no-store" not in response.get("Cache-Control", "")
+    @pytest.mark.parametrize("path", ["/status/", "/status.json", "/api/v2/summary.json"])
+    def test_public_status_pages_keep_their_own_caching(self, manager_client, path):
+        for who in (Client(), manager_client):  # signed out, and a signed-in manager
+            cache_control = who.get(path)["Cache-Control"]
+            assert "public" in cache_control and "no-store" not in cache_control
 
 
 class TestPasswordReset:
