@@ -75,10 +75,11 @@ class NotifyStub:
         self.server.shutdown()
         self.server.server_close()
 
-    def fail_next(self, status_code, times=1):
-        """Answer the next `times` sends with Notify's documented error for `status_code`."""
+    def fail_next(self, status_code, times=1, accept=False):
+        """Answer the next `times` sends with Notify's documented error for `status_code`;
+        with `accept`, take the message first (as when the answer is lost on the way back)."""
         with self.lock:
-            self.forced.extend([status_code] * times)
+            self.forced.extend([(status_code, accept)] * times)
 
     def sends(self):
         return [body for method, path, body in self.requests if method == "POST"]
@@ -197,8 +198,8 @@ class NotifyStub:
                     return self._error(403)
                 with stub.lock:
                     forced = stub.forced.pop(0) if stub.forced else None
-                if forced:
-                    return self._error(forced)
+                if forced and not forced[1]:
+                    return self._error(forced[0])
                 if self.path == "/v2/notifications/sms":
                     kind, to = "sms", body.get("phone_number", "")
                     if not uk_mobile(to):
@@ -234,6 +235,8 @@ class NotifyStub:
                 }
                 with stub.lock:
                     stub.notifications[notification_id] = item
+                if forced:
+                    return self._error(forced[0])
                 content = {"body": text}
                 content.update({"from_number": "Northshore"} if kind == "sms" else {})
                 return self._answer(
