@@ -59,8 +59,8 @@ def normalise_address(channel, to):
 def refusal_reason(*, tenant, kind, channel, address):
     """Why a message must not go, or None. Asked when it is written and again when it is sent:
     a tenant who opts out, or a kind switched off, stops messages already queued."""
-    setting = MessageKind.objects.filter(kind=kind).first()
-    if setting is not None and not setting.enabled:
+    setting = MessageKind.objects.setting(kind)
+    if not setting.enabled:
         return f"“{setting}” messages are switched off"
     if tenant is None:
         return None
@@ -187,7 +187,7 @@ def message_deliver(message_id, *, client=None):
     if client is None:
         now = timezone.now()
         return _finish(message, Status.OUTBOX, submitted_at=now)
-    template_id = MessageKind.objects.get(kind=message.kind).template_id(message.channel)
+    template_id = MessageKind.objects.setting(message.kind).template_id(message.channel)
     if not template_id:
         return _finish(
             message, Status.NOT_SENT, f"No Notify template id set for {message.get_kind_display()}"

@@ -25,6 +25,18 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
 
 
+class MessageKindManager(models.Manager):
+    def setting(self, kind):
+        """The row of `kind`, made (switched on, no templates) if it is missing: a migration
+        adds all six, but a database emptied by hand or by a test flush has none."""
+        return self.get_or_create(kind=kind)[0]
+
+    def every_kind(self):
+        """All six rows, in the order the kinds happen."""
+        existing = {row.kind: row for row in self.all()}
+        return [existing.get(kind) or self.setting(kind) for kind in Kind.values]
+
+
 class MessageKind(models.Model):
     """One per kind: the Notify template ids managers keep, and whether the kind is switched on."""
 
@@ -35,6 +47,8 @@ class MessageKind(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = MessageKindManager()
 
     class Meta:
         ordering = ["id"]

@@ -2,7 +2,7 @@
 
 from django.db.models import Count
 
-from .models import Channel, ContactPreference, FailingContact, Message, MessageKind, Status
+from .models import Channel, ContactPreference, FailingContact, Message, Status
 
 
 def failing_contacts_for_tenant(tenant):
@@ -75,12 +75,6 @@ def tenant_route(tenant):
     if failing:
         return None, None, "Every number and address on the record is failing"
     return None, None, "No mobile number or email address"
-
-
-def message_kinds():
-    """The six kinds with their settings, in the order they happen."""
-    existing = {row.kind: row for row in MessageKind.objects.all()}
-    return [existing[kind] for kind in existing]
 
 
 def outbox(limit=None):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -56,12 +56,14 @@ def index(request):
 
 @manager_required
 def kinds(request):
-    return render(request, "messaging/kinds.html", {"kinds": MessageKind.objects.all()})
+    return render(request, "messaging/kinds.html", {"kinds": MessageKind.objects.every_kind()})
 
 
 @manager_required
 def kind_change(request, kind):
-    setting = get_object_or_404(MessageKind, kind=kind)
+    if kind not in Kind.values:
+        raise Http404
+    setting = MessageKind.objects.setting(kind)
     form = MessageKindForm(request.POST or None, instance=setting)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -107,7 +109,7 @@ def bulk_detail(request, pk):
     item = get_object_or_404(
         BulkMessage.objects.select_related("scheme", "patch", "created_by", "approved_by"), pk=pk
     )
-    context = {"bulk": item, "kind": MessageKind.objects.get(kind=Kind.BULK)}
+    context = {"bulk": item, "kind": MessageKind.objects.setting(Kind.BULK)}
     if item.state == BulkMessage.State.QUEUED:
         context["counts"] = sorted(
             selectors.bulk_status_counts(item).items(), key=lambda pair: pair[0].label

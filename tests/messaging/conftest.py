@@ -25,7 +25,9 @@ def notify(stub, settings):
     settings.NOTIFY_API_KEY = API_KEY
     settings.NOTIFY_BASE_URL = stub.url
     settings.NOTIFY_CALLBACK_TOKEN = CALLBACK_TOKEN
-    MessageKind.objects.update(sms_template_id=SMS_TEMPLATE, email_template_id=EMAIL_TEMPLATE)
+    for kind in MessageKind.objects.every_kind():
+        kind.sms_template_id, kind.email_template_id = SMS_TEMPLATE, EMAIL_TEMPLATE
+        kind.save()
     return stub
 
 
