@@ -183,20 +183,22 @@ def message_deliver(message_id, *, client=None):
     )
     if reason:
         return _finish(message, Status.NOT_SENT, reason)
-    client = client if client is not None else notify_client()
-    if client is None:
-        now = timezone.now()
-        return _finish(message, Status.OUTBOX, submitted_at=now)
-    template_id = MessageKind.objects.setting(message.kind).template_id(message.channel)
-    if not template_id:
-        return _finish(
-            message, Status.NOT_SENT, f"No Notify template id set for {message.get_kind_display()}"
-        )
+    # A bulk row is written in SQL with no personalisation: it gets its own here, and keeps
+    # what was sent.
     personalisation = dict(message.personalisation)
     if message.bulk_id:
         personalisation = {"body": message.bulk.body, **personalisation}
         if message.tenant is not None:
             personalisation.setdefault("first_name", message.tenant.first_name)
+        message.personalisation = personalisation
+    client = client if client is not None else notify_client()
+    if client is None:
+        return _finish(message, Status.OUTBOX, submitted_at=timezone.now())
+    template_id = MessageKind.objects.setting(message.kind).template_id(message.channel)
+    if not template_id:
+        return _finish(
+            message, Status.NOT_SENT, f"No Notify template id set for {message.get_kind_display()}"
+        )
     try:
         earlier = _earlier_send(client, message) if message.attempts > 1 else None
         if earlier is not None:

@@ -75,7 +75,10 @@ def test_a_manager_sends_a_bulk_message_to_a_scheme_and_reads_it_in_the_outbox(j
     rows = page.locator("#messages tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("In the outbox (not sent)")
-    expect(page.locator("#messages")).to_contain_text("Ada Able")
+    ada = rows.filter(has_text="Ada Able")
+    expect(ada).to_contain_text("+447700900001")
+    expect(ada).to_contain_text("first_name: Ada")
+    expect(ada).to_contain_text("body: Keep cool: drink water, close the curtains.")
     expect(page.locator("#messages")).not_to_contain_text("Di Ellis")
 
 

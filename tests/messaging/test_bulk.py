@@ -117,6 +117,7 @@ def test_sending_writes_one_row_per_recipient_and_sends_each_once(
         "body": "Keep cool: drink water and close the curtains in the day.",
         "first_name": reachable[0].first_name,
     }
+    assert rows[0].personalisation == first["personalisation"]  # the row keeps what was sent
     # A batch run again (a redelivered task) sends nothing more.
     low, high = rows.order_by("pk").first().pk, rows.order_by("pk").last().pk
     assert send_bulk_batch(made.pk, low, high) == 0
