@@ -25,41 +25,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare_msg_bench")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare_msg_bench")
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 QUEUE = "bench-messages"
 SCHEME = "Bench bulk scheme"
+# Read by the settings when queue_data's setup_django() starts Django (and by the worker).
+os.environ.update(
+    REDIS_URL=REDIS,
+    CELERY_TASK_DEFAULT_QUEUE=QUEUE,
+    CELERY_TASK_ALWAYS_EAGER="false",
+    NOTIFY_API_KEY="",
+)
 
-
-def setup_django():
-    import psycopg
-
-    parsed = urlparse(URL)
-    name = parsed.path.lstrip("/")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-            print(f"Created database {name}")
-    os.environ.update(
-        DATABASE_URL=URL,
-        REDIS_URL=REDIS,
-        CELERY_TASK_DEFAULT_QUEUE=QUEUE,
-        CELERY_TASK_ALWAYS_EAGER="false",
-        NOTIFY_API_KEY="",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", "--no-input", verbosity=0)
+from queue_data import setup_django  # noqa: E402
 
 
 def ensure_tenants(count):
