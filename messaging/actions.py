@@ -297,16 +297,52 @@ POLL_WINDOW = timedelta(days=7)
 POLL_AFTER = timedelta(minutes=10)
 
 
-def messages_poll(*, client=None, limit=500):
-    """Ask Notify for the status of messages whose receipt has not come (the fallback).
+def _reconcile_stuck(client, now, limit=100):
+    """Rows left "being sent" by a worker that died mid-send: Notify is asked, by the row's
+    reference, whether it has the message. If it has, the row takes its id; if not, the row is
+    queued again (and still cannot be sent twice: the claim and the reference see to that)."""
+    stuck = Message.objects.filter(
+        status=Status.SUBMITTING, updated_at__lt=now - POLL_AFTER
+    ).order_by("updated_at")[:limit]
+    for message in stuck:
+        try:
+            earlier = _earlier_send(client, message)
+        except HTTPError as error:
+            logger.warning("Reconciling message %s: %s", message.pk, describe(error))
+            return
+        with transaction.atomic():
+            if earlier is not None:
+                updated = Message.objects.filter(pk=message.pk, status=Status.SUBMITTING).update(
+                    status=Status.SENDING,
+                    notify_id=earlier["id"],
+                    submitted_at=now,
+                    updated_at=now,
+                )
+                if updated:
+                    message_status_update(
+                        notify_id=earlier["id"],
+                        status=earlier["status"],
+                        completed_at=earlier.get("completed_at"),
+                    )
+            elif Message.objects.filter(pk=message.pk, status=Status.SUBMITTING).update(
+                status=Status.QUEUED, updated_at=now
+            ):
+                pk = message.pk
+                transaction.on_commit(lambda pk=pk: _queue(pk))
 
-    Returns how many were updated. Messages older than Notify keeps are marked as a technical
-    failure, so nothing waits for ever.
+
+def messages_poll(*, client=None, limit=500):
+    """Ask Notify for the status of messages whose receipt has not come (the fallback), and
+    settle rows a dead worker left half-sent. Returns how many receipts were updated.
+
+    Messages older than Notify keeps are marked as a technical failure, so nothing waits for
+    ever.
     """
     client = client if client is not None else notify_client()
     if client is None:
         return 0
     now = timezone.now()
+    _reconcile_stuck(client, now)
     Message.objects.filter(status=Status.SENDING, submitted_at__lt=now - POLL_WINDOW).update(
         status=Status.TECHNICAL_FAILURE,
         status_reason="No delivery receipt from Notify within 7 days",

@@ -339,3 +339,27 @@ def test_a_message_with_no_receipt_for_seven_days_is_given_up(notify, committed)
         poll_receipts()
     message.refresh_from_db()
     assert message.status == Status.TECHNICAL_FAILURE
+
+
+def test_a_row_left_half_sent_by_a_dead_worker_is_settled_by_the_poll(notify, settings):
+    # Two rows claimed by a worker that then died: Notify got the first, not the second.
+    tenant = TenantFactory(mobile="+447700900001")
+    reached, lost = (
+        actions.message_send_to_tenant(tenant=tenant, kind=Kind.NO_ANSWER) for _ in range(2)
+    )
+    client = actions.notify_client()
+    client.send_sms_notification(
+        phone_number=DELIVERED, template_id=SMS_TEMPLATE, reference=reached.notify_reference
+    )
+    Message.objects.filter(pk__in=[reached.pk, lost.pk]).update(
+        status=Status.SUBMITTING, attempts=1
+    )
+    assert len(notify.notifications) == 1
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        poll_receipts()
+    reached.refresh_from_db()
+    lost.refresh_from_db()
+    assert reached.status == Status.SENDING
+    assert str(reached.notify_id) in notify.notifications
+    assert lost.status == Status.QUEUED  # sent again once this transaction commits
+    assert len(notify.notifications) == 1
