@@ -71,7 +71,7 @@ class ArrearsFlag(models.Model):
     )
     # The financial-difficulty Here to Help request the flag was raised from, if any.
     help_request = models.ForeignKey(
-        "welfare.HelpRequest",
+        "here_to_help.HelpRequest",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

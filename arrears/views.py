@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.access import income_required
+from here_to_help.models import HelpRequest
 from tenants.models import AccessLog
 from tenants.selectors import get_tenant_for_user, log_access
-from welfare.help_models import HelpRequest
 
 from . import actions, selectors
 from .forms import (

@@ -250,8 +250,8 @@ def raw_figures(now):
     from django.db import connection
     from django.utils import timezone
 
+    from dashboard.models import AGE_BAND_ENDS
     from tenants.models import Tenant
-    from welfare.dashboard_models import AGE_BAND_ENDS
     from welfare.models import Cohort
 
     on = timezone.localdate(now)
@@ -370,7 +370,7 @@ def raw_figures(now):
 
 
 def snapshot_figures(snapshot):
-    from welfare.dashboard_models import (
+    from dashboard.models import (
         ArrearsFigure,
         CallDayFigure,
         CohortFigure,
@@ -487,7 +487,7 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
-    from welfare.dashboard import dashboard_refresh
+    from dashboard.refresh import dashboard_refresh
 
     started = time.monotonic()
     ensure_tenants(options.tenants)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
 from arrears.selectors import arrears_context
-from welfare.help_selectors import help_context
+from here_to_help.selectors import help_context
 from welfare.selectors import tenant_call_context
 
 from . import actions, selectors

@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.html import escape
 
+from here_to_help.models import HelpRequest
 from tenants.models import Tenant
 from tests.factories import (
     CallTaskFactory,
@@ -21,7 +22,6 @@ from tests.factories import (
 )
 from welfare.call_actions import CallRefused, call_log, escalation_close, queue_check
 from welfare.call_models import Call, Escalation, QueueGap
-from welfare.help_models import HelpRequest
 from welfare.models import CallTask
 from welfare.queue import build_call_queue
 

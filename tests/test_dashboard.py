@@ -18,6 +18,11 @@ from django.utils import timezone
 
 from arrears.models import ArrearsFlag
 from conftest import sign_in
+from dashboard import refresh, tables
+from dashboard.models import CohortFigure, DashboardSnapshot
+from dashboard.refresh import dashboard_refresh
+from dashboard.tables import ALL_TEAMS, NO_TEAM, team_scope
+from here_to_help.models import HelpRequest, Need
 from services.models import Service, Status
 from tests.factories import (
     ArrearsFlagFactory,
@@ -31,11 +36,7 @@ from tests.factories import (
     TenantFactory,
     load_default_cohorts,
 )
-from welfare import dashboard
 from welfare.call_models import Call, Escalation
-from welfare.dashboard import ALL_TEAMS, NO_TEAM, dashboard_refresh, team_scope
-from welfare.dashboard_models import CohortFigure, DashboardSnapshot
-from welfare.help_models import HelpRequest, Need
 from welfare.models import CallTask, Cohort
 
 pytestmark = pytest.mark.django_db
@@ -244,7 +245,7 @@ class TestFigures:
         assert [c["code"] for c in snapshot.cohorts] == [c.value for c in Cohort.Code]
 
     def test_cohorts_for_all_teams(self, snapshot):
-        table = dashboard.cohort_table(snapshot, ALL_TEAMS)
+        table = tables.cohort_table(snapshot, ALL_TEAMS)
         # 70+: Ashworth, Iqbal, Nowak (70 today) up to date; Brown due today; Clarke, Davies,
         # Khan overdue. 3 of 7 = 42.8%, rounded down. Unwell: Davies, overdue. Independent
         # living: Hall. Lifeline: Evans. Everyone else: Moss (69) up to date, Jones (never
@@ -258,7 +259,7 @@ class TestFigures:
             ["Lifeline customer", 28, 1, 1, 0, 0, 100],
             ["Everyone else", 90, 3, 1, 1, 1, 33],
         ]
-        headlines = [line.headline for line in dashboard.cohort_lines(snapshot, ALL_TEAMS)]
+        headlines = [line.headline for line in tables.cohort_lines(snapshot, ALL_TEAMS)]
         assert headlines == [
             "Aged 70+: 42% called within 14 days",
             "Unwell or self-isolating: 0% called within 7 days",
@@ -269,16 +270,16 @@ class TestFigures:
         ]
 
     def test_cohorts_by_team(self, world, snapshot):
-        north = rows(dashboard.cohort_table(snapshot, north_scope(world)))
+        north = rows(tables.cohort_table(snapshot, north_scope(world)))
         # North: Ashworth up to date, Brown due, Clarke and Davies overdue: 1 of 4 = 25%.
         assert north[0] == ["Aged 70+", 14, 4, 1, 1, 2, 25]
         assert north[5] == ["Everyone else", 90, 1, 0, 0, 1, 0]  # Fisher
         south = team_scope(str(world.south.pk), [world.north, world.south])
-        south_rows = rows(dashboard.cohort_table(snapshot, south))
+        south_rows = rows(tables.cohort_table(snapshot, south))
         assert south_rows[0] == ["Aged 70+", 14, 2, 2, 0, 0, 100]  # Iqbal, Nowak
         assert south_rows[5] == ["Everyone else", 90, 2, 1, 1, 0, 50]  # Moss, Jones
         # No team: Khan only, overdue.
-        assert rows(dashboard.cohort_table(snapshot, NO_TEAM)) == [
+        assert rows(tables.cohort_table(snapshot, NO_TEAM)) == [
             ["Aged 70+", 14, 1, 0, 0, 1, 0],
             ["Unwell or self-isolating", 7, 0, 0, 0, 0, None],
             ["Independent living", 7, 0, 0, 0, 0, None],
@@ -290,9 +291,9 @@ class TestFigures:
     def test_a_switched_off_cohort_counts_tenants_but_none_as_due(self, world):
         Cohort.objects.filter(code="everyone_else").update(active=False)
         snapshot = dashboard_refresh(now=NOW)
-        lines = dashboard.cohort_lines(snapshot, ALL_TEAMS)
+        lines = tables.cohort_lines(snapshot, ALL_TEAMS)
         assert lines[-1].headline == "Everyone else: calls switched off"
-        assert rows(dashboard.cohort_table(snapshot, ALL_TEAMS))[-1] == [
+        assert rows(tables.cohort_table(snapshot, ALL_TEAMS))[-1] == [
             "Everyone else",
             "Switched off",
             3,
@@ -303,7 +304,7 @@ class TestFigures:
         ]
 
     def test_calls_per_day_and_contact_rate(self, world, snapshot):
-        days = dashboard.call_days(snapshot, ALL_TEAMS)
+        days = tables.call_days(snapshot, ALL_TEAMS)
         assert len(days) == 90
         assert (days[0].day, days[-1].day) == (TODAY - timedelta(days=89), TODAY)
         # Today: North spoke, no answer, voicemail; South spoke: 2 of 4 = 50%. Yesterday:
@@ -317,20 +318,18 @@ class TestFigures:
             TODAY - timedelta(days=89): (1, 0, 0),
         }
         assert days[1].contact_rate is None  # no calls that day: no rate
-        table = dashboard.calls_table(snapshot, ALL_TEAMS)
+        table = tables.calls_table(snapshot, ALL_TEAMS)
         assert rows(table)[:2] == [["Wed 18 Nov 2026", 4, 2, 50], ["Tue 17 Nov 2026", 3, 2, 66]]
         assert rows(table)[-1] == ["Fri 21 Aug 2026", 1, 0, 0]
-        north = {
-            d.day: (d.calls, d.spoke) for d in dashboard.call_days(snapshot, north_scope(world))
-        }
+        north = {d.day: (d.calls, d.spoke) for d in tables.call_days(snapshot, north_scope(world))}
         assert north[TODAY] == (3, 1)
         assert north[TODAY - timedelta(days=1)] == (2, 2)
-        no_team = [d for d in dashboard.call_days(snapshot, NO_TEAM) if d.calls]
+        no_team = [d for d in tables.call_days(snapshot, NO_TEAM) if d.calls]
         assert [(d.day, d.calls, d.spoke) for d in no_team] == [(TODAY - timedelta(days=1), 1, 0)]
 
     def test_open_escalations_by_age(self, world, snapshot):
         header = ["Open for", "3 failed attempts on different days", "Wrong or dead number"]
-        table = dashboard.escalations_table(snapshot, ALL_TEAMS)
+        table = tables.escalations_table(snapshot, ALL_TEAMS)
         assert table.headers == [*header, "Reported deceased: confirm", "All reasons"]
         # Brown 2 hours; Clarke 2 days and Evans exactly 1 day (wrong numbers); Davies 5 days
         # and Khan 3 days 1 hour (deceased); Jones 10 days. Ashworth's is closed.
@@ -341,7 +340,7 @@ class TestFigures:
             ["7 days or more", 1, 0, 0, 1],
             ["All open escalations", 3, 2, 1, 6],
         ]
-        assert rows(dashboard.escalations_table(snapshot, north_scope(world))) == [
+        assert rows(tables.escalations_table(snapshot, north_scope(world))) == [
             ["Under 1 day", 1, 0, 0, 1],
             ["1 to 3 days", 0, 2, 0, 2],
             ["3 to 7 days", 1, 0, 0, 1],
@@ -350,7 +349,7 @@ class TestFigures:
         ]
 
     def test_requests_by_need_and_status_with_those_past_target(self, world, snapshot):
-        table = dashboard.help_table(snapshot, ALL_TEAMS)
+        table = tables.help_table(snapshot, ALL_TEAMS)
         assert table.headers == [
             "Need",
             "New",
@@ -375,13 +374,13 @@ class TestFigures:
             ["Other", 1, 0, 0, 0, 0, 0],
             ["All needs", 3, 1, 1, 1, 1, 3],
         ]
-        north = rows(dashboard.help_table(snapshot, north_scope(world)))
+        north = rows(tables.help_table(snapshot, north_scope(world)))
         assert north[0] == ["Food and shopping", 1, 1, 0, 1, 0, 1]
         assert north[-1] == ["All needs", 1, 1, 1, 1, 1, 2]
-        assert rows(dashboard.help_table(snapshot, NO_TEAM))[-1] == ["All needs", 1, 0, 0, 0, 0, 0]
+        assert rows(tables.help_table(snapshot, NO_TEAM))[-1] == ["All needs", 1, 0, 0, 0, 0, 0]
 
     def test_arrears_flags_by_reason_and_reviews_due(self, world, snapshot):
-        table = dashboard.arrears_table(snapshot, ALL_TEAMS)
+        table = tables.arrears_table(snapshot, ALL_TEAMS)
         # Furlough: Ashworth (review today: due), Brown (in 3 days), Iqbal (no date).
         # Redundancy: Clarke (due 2 days ago). Illness: Davies, closed. Other: Khan (due).
         assert rows(table) == [
@@ -393,13 +392,13 @@ class TestFigures:
             ["Other", 1, 1, 0],
             ["All reasons", 5, 3, 1],
         ]
-        assert rows(dashboard.arrears_table(snapshot, north_scope(world)))[-1] == [
+        assert rows(tables.arrears_table(snapshot, north_scope(world)))[-1] == [
             "All reasons",
             3,
             2,
             1,
         ]
-        assert rows(dashboard.arrears_table(snapshot, NO_TEAM))[-1] == ["All reasons", 1, 1, 0]
+        assert rows(tables.arrears_table(snapshot, NO_TEAM))[-1] == ["All reasons", 1, 1, 0]
 
     def test_services_by_status_are_the_same_for_every_team(self, world, snapshot):
         # Two operating, one reduced, one unavailable; the change due tomorrow and the service
@@ -409,8 +408,8 @@ class TestFigures:
             ["Reduced services", 1],
             ["Currently unavailable", 1],
         ]
-        assert rows(dashboard.services_table(snapshot, ALL_TEAMS)) == expected
-        assert rows(dashboard.services_table(snapshot, north_scope(world))) == expected
+        assert rows(tables.services_table(snapshot, ALL_TEAMS)) == expected
+        assert rows(tables.services_table(snapshot, north_scope(world))) == expected
 
     def test_the_page_shows_the_headline_and_every_table(self, world, snapshot, manager_client):
         page = manager_client.get("/dashboard/").content.decode()
@@ -464,7 +463,7 @@ class TestCsv:
         return dashboard_refresh(now=NOW)
 
     def test_each_table_downloads_with_the_same_figures(self, world, snapshot, manager_client):
-        for slug, build in dashboard.TABLES.items():
+        for slug, build in tables.TABLES.items():
             response = manager_client.get(f"/dashboard/{slug}.csv")
             assert response.status_code == 200
             assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -586,7 +585,7 @@ def test_page_queries_do_not_grow_with_the_data(world, manager_client, django_as
 
     more_of_everything()
     dashboard_refresh()
-    assert CohortFigure.objects.filter(snapshot=dashboard.latest_snapshot()).count() > 12
+    assert CohortFigure.objects.filter(snapshot=tables.latest_snapshot()).count() > 12
     with django_assert_num_queries(14):
         assert manager_client.get("/dashboard/").status_code == 200
     with django_assert_num_queries(14):
@@ -609,17 +608,17 @@ class TestRefresh:
             second.pk,
         ]
         assert not CohortFigure.objects.filter(snapshot_id=first.pk).exists()
-        assert rows(dashboard.cohort_table(third, ALL_TEAMS)) == rows(
-            dashboard.cohort_table(second, ALL_TEAMS)
+        assert rows(tables.cohort_table(third, ALL_TEAMS)) == rows(
+            tables.cohort_table(second, ALL_TEAMS)
         )
-        assert dashboard.latest_snapshot() == third
+        assert tables.latest_snapshot() == third
 
     def test_a_refresh_while_another_holds_the_lock_skips(self, world):
         db = settings.DATABASES["default"]
         with psycopg.connect(
             host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
         ) as other:
-            other.execute("SELECT pg_advisory_lock(%s)", [dashboard.LOCK_KEY])
+            other.execute("SELECT pg_advisory_lock(%s)", [refresh.LOCK_KEY])
             assert dashboard_refresh() is None
         assert not DashboardSnapshot.objects.exists()
 
@@ -629,7 +628,7 @@ class TestRefresh:
         world.tenants.c.save()
         snapshot = dashboard_refresh(now=NOW)
         # Clarke spoken to now: 70+ has 4 of 7 up to date.
-        assert rows(dashboard.cohort_table(snapshot, ALL_TEAMS))[0] == [
+        assert rows(tables.cohort_table(snapshot, ALL_TEAMS))[0] == [
             "Aged 70+",
             14,
             7,
@@ -655,7 +654,7 @@ class TestRefresh:
         with psycopg.connect(
             host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
         ) as other:
-            other.execute("SELECT pg_advisory_lock(%s)", [dashboard.LOCK_KEY])
+            other.execute("SELECT pg_advisory_lock(%s)", [refresh.LOCK_KEY])
             response = manager_client.post("/dashboard/refresh/", follow=True)
         assert "The figures are being worked out already" in response.content.decode()
 
@@ -673,7 +672,7 @@ def test_the_refresh_runs_every_15_minutes_on_beat():
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_the_refresh_runs_on_a_real_worker(celery_worker_process):
-    from welfare.dashboard import refresh_dashboard_task
+    from dashboard.tasks import refresh_dashboard_task
 
     load_default_cohorts()  # a transactional test before this one may have emptied them
     team = TeamFactory(name="North team")
@@ -685,7 +684,7 @@ def test_the_refresh_runs_on_a_real_worker(celery_worker_process):
 
     assert result["skipped"] is False
     snapshot = DashboardSnapshot.objects.get(pk=result["snapshot"])
-    aged_70 = dashboard.cohort_lines(snapshot, ALL_TEAMS)[0]
+    aged_70 = tables.cohort_lines(snapshot, ALL_TEAMS)[0]
     # One spoken to now (up to date), one never contacted who joined today (due today).
     assert (aged_70.tenants, aged_70.up_to_date, aged_70.due_today) == (2, 1, 1)
     again = refresh_dashboard_task.delay().get(timeout=60)
@@ -696,7 +695,7 @@ def test_the_refresh_runs_on_a_real_worker(celery_worker_process):
 def test_refresh_command_writes_a_snapshot_for_make_run():
     from django.core.management import call_command
 
-    from welfare.dashboard_models import DashboardSnapshot
+    from dashboard.models import DashboardSnapshot
 
     call_command("refresh_dashboard")
     assert DashboardSnapshot.objects.count() == 1

@@ -9,7 +9,17 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from config.dates import add_working_days
 from conftest import sign_in
+from here_to_help import actions
+from here_to_help.models import (
+    HelpRequest,
+    Need,
+    Organisation,
+    RequestNote,
+    Signpost,
+    target_due_at,
+)
 from tenants.models import AccessLog
 from tests.factories import (
     ArrearsFlagFactory,
@@ -19,16 +29,6 @@ from tests.factories import (
     OfficerFactory,
     OrganisationFactory,
     TenantFactory,
-)
-from welfare import help_actions as actions
-from welfare.help_models import (
-    HelpRequest,
-    Need,
-    Organisation,
-    RequestNote,
-    Signpost,
-    add_working_days,
-    target_due_at,
 )
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from config.dates import add_working_days
+from here_to_help.actions import request_raise
+from here_to_help.models import HelpRequest
 from tenants.models import Tenant
 
 from .call_models import Call, Escalation, EscalationAction, QueueGap
-from .help_actions import request_raise
-from .help_models import HelpRequest, add_working_days
 from .models import CallTask
 
 ATTEMPTS_BEFORE_ESCALATION = 3

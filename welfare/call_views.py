@@ -9,13 +9,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import User
+from here_to_help.selectors import help_context
 from tenants.models import AccessLog
 from tenants.selectors import log_access
 
 from . import call_actions, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import Escalation, QueueGap
-from .help_selectors import help_context
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 

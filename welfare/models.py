@@ -286,5 +286,3 @@ class Redeployment(models.Model):
 
 
 from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
-from .dashboard_models import *  # noqa: E402, F403
-from .help_models import *  # noqa: E402, F403  Here to Help, kept in its own module

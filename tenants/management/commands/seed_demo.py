@@ -146,7 +146,7 @@ class Command(BaseCommand):
         """A few resource-directory entries, so signposting can be tried at once."""
         from datetime import timedelta
 
-        from welfare.help_models import Need, Organisation, OrganisationArea, OrganisationNeed
+        from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
 
         manager = User.objects.get(username="manager")
         now = timezone.now()

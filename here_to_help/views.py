@@ -13,9 +13,8 @@ from accounts.access import income_required, manager_required, staff_required
 from tenants.models import AccessLog
 from tenants.selectors import get_tenant_for_user, log_access
 
-from . import help_actions as actions
-from . import help_selectors as selectors
-from .help_forms import (
+from . import actions, selectors
+from .forms import (
     DirectoryFilterForm,
     NoteForm,
     OrganisationForm,
@@ -24,7 +23,7 @@ from .help_forms import (
     SignpostForm,
     StatusForm,
 )
-from .help_models import directory_valid_days
+from .models import directory_valid_days
 
 PAGE_SIZE = 25
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from welfare.dashboard import dashboard_refresh
+from dashboard.refresh import dashboard_refresh
 
 
 class Command(BaseCommand):

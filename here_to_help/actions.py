@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .help_models import (
+from .models import (
     HelpRequest,
     Need,
     Organisation,

@@ -5,9 +5,9 @@ from phonenumber_field.formfields import PhoneNumberField
 from accounts.models import Team, User
 from config.forms import GDSFormMixin, RevealedQuestion
 
-from .help_actions import parse_areas
-from .help_models import HelpRequest, Need, Organisation
-from .help_selectors import ALL, CLOSED, NEEDS_VALIDATION, NO_TEAM, OPEN, UNOWNED, VALID
+from .actions import parse_areas
+from .models import HelpRequest, Need, Organisation
+from .selectors import ALL, CLOSED, NEEDS_VALIDATION, NO_TEAM, OPEN, UNOWNED, VALID
 
 NOTE_MAX = 2000
 ANY_NEED = [("", "Any need"), *Need.choices]

@@ -1,14 +1,13 @@
 """Here to Help (DOMAIN.md): requests for help with their notes and signposts, and the resource
 directory of organisations requests are signposted to.
 
-A module of its own, imported at the end of welfare/models.py, so that this work and the call
-queue's can change side by side. Foreign keys name their models as strings for the same reason.
+The models moved here from welfare and keep their tables (`welfare_*`, see migrations/0001), so a
+database upgrades in place. A request keeps the welfare call task it came from as a reference
+(a foreign key named as a string): this app imports nothing from welfare.
 """
 
 from datetime import datetime, time, timedelta
-from functools import lru_cache
 
-import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,16 +15,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-# What welfare/models.py takes in with its `import *`.
-__all__ = [
-    "HelpRequest",
-    "Need",
-    "Organisation",
-    "OrganisationArea",
-    "OrganisationNeed",
-    "RequestNote",
-    "Signpost",
-]
+from config.dates import add_working_days
 
 
 class Need(models.TextChoices):
@@ -57,26 +47,6 @@ def target_working_days(need):
 
 def directory_valid_days():
     return getattr(settings, "HELP_DIRECTORY_VALID_DAYS", DEFAULT_DIRECTORY_VALID_DAYS)
-
-
-@lru_cache(maxsize=32)
-def _bank_holidays(year):
-    # The holidays package is offline data; a year's dates are worked out once per process.
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
-
-
-def is_working_day(day):
-    """Monday to Friday and not an England bank holiday (substitute days included)."""
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
-def add_working_days(day, count):
-    """The `count`th working day after `day`; `day` itself need not be a working day."""
-    while count > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count -= 1
-    return day
 
 
 def target_due_at(need, raised_at):
@@ -194,6 +164,7 @@ class HelpRequest(models.Model):
     objects = HelpRequestQuerySet.as_manager()
 
     class Meta:
+        db_table = "welfare_helprequest"
         verbose_name = "Here to Help request"
         ordering = ["due_at", "id"]
         indexes = [
@@ -256,6 +227,7 @@ class RequestNote(models.Model):
     text = models.TextField()
 
     class Meta:
+        db_table = "welfare_requestnote"
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -331,6 +303,7 @@ class Organisation(models.Model):
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
+        db_table = "welfare_organisation"
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["validated_at"], name="organisation_validated_idx")]
 
@@ -357,6 +330,7 @@ class OrganisationNeed(models.Model):
     need = models.CharField(max_length=30, choices=Need)
 
     class Meta:
+        db_table = "welfare_organisationneed"
         constraints = [
             models.UniqueConstraint(fields=["organisation", "need"], name="organisation_need_once")
         ]
@@ -373,6 +347,7 @@ class OrganisationArea(models.Model):
     outward_code = models.CharField(max_length=4)
 
     class Meta:
+        db_table = "welfare_organisationarea"
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "outward_code"], name="organisation_area_once"
@@ -400,6 +375,7 @@ class Signpost(models.Model):
     notes = models.TextField("what was given to the tenant")
 
     class Meta:
+        db_table = "welfare_signpost"
         ordering = ["given_at", "id"]
 
     def __str__(self):

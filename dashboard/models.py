@@ -1,28 +1,17 @@
 """The manager dashboard's summary tables (DOMAIN.md, "Manager dashboard").
 
-Each refresh (welfare/dashboard.py) writes one `DashboardSnapshot` and its figures: counts per
+Each refresh (dashboard/refresh.py) writes one `DashboardSnapshot` and its figures: counts per
 team (a blank team is "No team": tenants with no patch, tasks and requests with no team), never
 a tenant. The dashboard page and its CSV downloads read only these tables, so what they cost
 does not depend on how many tenants, calls or requests there are.
 
-A module of its own, imported at the end of welfare/models.py. Foreign keys name their models
-as strings so this module imports nothing from the rest of the app.
+The models moved here from welfare and keep their tables (`welfare_*`, see migrations/0001), so a
+database upgrades in place.
 """
 
 from django.db import models
 
 from services.models import Status as ServiceStatus
-
-__all__ = [
-    "AgeBand",
-    "ArrearsFigure",
-    "CallDayFigure",
-    "CohortFigure",
-    "DashboardSnapshot",
-    "EscalationFigure",
-    "HelpFigure",
-    "ServiceFigure",
-]
 
 
 class AgeBand(models.TextChoices):
@@ -50,6 +39,7 @@ class DashboardSnapshot(models.Model):
     seconds = models.FloatField("time taken (seconds)", default=0)
 
     class Meta:
+        db_table = "welfare_dashboardsnapshot"
         ordering = ["-id"]
         get_latest_by = "id"
 
@@ -85,6 +75,7 @@ class CohortFigure(_Figure):
     overdue = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "welfare_cohortfigure"
         indexes = [models.Index(fields=["snapshot", "team"], name="cohortfigure_snapshot_idx")]
 
     def __str__(self):
@@ -99,6 +90,7 @@ class CallDayFigure(_Figure):
     spoke = models.PositiveIntegerField("spoke to tenant", default=0)
 
     class Meta:
+        db_table = "welfare_calldayfigure"
         indexes = [models.Index(fields=["snapshot", "team"], name="calldayfigure_snapshot_idx")]
 
     def __str__(self):
@@ -113,6 +105,7 @@ class EscalationFigure(_Figure):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "welfare_escalationfigure"
         indexes = [models.Index(fields=["snapshot", "team"], name="escalationfigure_snapshot_idx")]
 
     def __str__(self):
@@ -128,6 +121,7 @@ class HelpFigure(_Figure):
     past_target = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "welfare_helpfigure"
         indexes = [models.Index(fields=["snapshot", "team"], name="helpfigure_snapshot_idx")]
 
     def __str__(self):
@@ -143,6 +137,7 @@ class ArrearsFigure(_Figure):
     closed = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "welfare_arrearsfigure"
         indexes = [models.Index(fields=["snapshot", "team"], name="arrearsfigure_snapshot_idx")]
 
     def __str__(self):
@@ -155,6 +150,9 @@ class ServiceFigure(models.Model):
     snapshot = models.ForeignKey(DashboardSnapshot, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=20, choices=ServiceStatus)
     count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "welfare_servicefigure"
 
     def __str__(self):
         return f"{self.status}: {self.count}"

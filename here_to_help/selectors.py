@@ -4,7 +4,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .help_models import HelpRequest, Need, Organisation, OrganisationArea, OrganisationNeed
+from .models import HelpRequest, Need, Organisation, OrganisationArea, OrganisationNeed
 
 OPEN, ALL, UNOWNED, NO_TEAM = "open", "all", "unowned", "none"
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HereToHelpConfig(AppConfig):
+    name = "here_to_help"
+    verbose_name = "Here to Help"
