@@ -5,7 +5,7 @@ and the reads that turn a snapshot of them into tables.
 asks. Each figure table is one set-based GROUP BY over the live tables (two where a rule lives in
 its own queryset method, so the rule is not written twice), returning a handful of rows per team;
 the rows are folded in Python and written as a new `DashboardSnapshot`. Who is up to date with
-their calls comes from the queue's own due rule, `Tenant.objects.with_cadence(on)`. On
+their calls comes from the queue's own due rule, `call_tenants().with_cadence(on)`. On
 PostgreSQL the refresh runs under a transaction-level advisory lock: a second refresh at the
 same time skips, and one that runs later writes a fresh snapshot.
 
@@ -25,7 +25,7 @@ from django.utils import timezone
 from arrears.models import ArrearsFlag
 from here_to_help.models import HelpRequest
 from services.selectors import public_status
-from tenants.models import Tenant
+from welfare.cadence import call_tenants
 from welfare.models import Call, Cohort, Escalation
 
 from .models import (
@@ -54,13 +54,14 @@ EVERYONE_ELSE = Cohort.Code.EVERYONE_ELSE.value
 
 def _cohort_figures(on):
     """Eligible tenants per team and cohort: up to date, due today, overdue (the due rule)."""
-    codes = list(Tenant.objects.call_cohort_rules(on))
+    codes = list(call_tenants().call_cohort_rules(on))
     flags = [f"in_{code}" for code in codes]
     # One row per team and combination of cohorts and standing (-1 up to date, 0 due today,
     # 1 overdue, None no cadence: "everyone else" switched off), so the database groups a
     # million tenants into a few hundred rows and Python adds them up per cohort.
     rows = (
-        Tenant.objects.eligible_for_calls(on)
+        call_tenants()
+        .eligible_for_calls(on)
         .with_cadence(on)
         .annotate(team=F("patch__team_id"), standing=Sign("call_days_overdue"))
         .values("team", *flags, "standing")

@@ -5,13 +5,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
-from arrears.selectors import arrears_context
-from here_to_help.selectors import help_context
-from welfare.selectors import tenant_call_context
 
 from . import actions, selectors
 from .forms import FamilyContactForm, SearchForm, TenantFlagsForm
 from .models import AccessLog, FamilyContact
+from .sections import record_sections
 
 PAGE_SIZE = 25
 
@@ -37,15 +35,15 @@ def record(request, pk):
         user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
     )
     today = date.today()
+    section_context, section_templates = record_sections(request.user, tenant, today)
     context = {
+        **section_context,
         "tenant": tenant,
         "today": today,
         "age": tenant.age_on(today),
         "isolating": tenant.is_isolating_on(today),
         "history": selectors.tenant_history(tenant),
-        **tenant_call_context(tenant, today),
-        **help_context(request.user, tenant),
-        **arrears_context(request.user, tenant),
+        "sections": section_templates,
     }
     return render(request, "tenants/record.html", context)
 

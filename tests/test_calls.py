@@ -20,6 +20,7 @@ from tests.factories import (
     TenantFactory,
     load_default_cohorts,
 )
+from welfare.cadence import call_tenants
 from welfare.call_actions import CallRefused, call_log, escalation_close, queue_check
 from welfare.call_models import Call, Escalation, QueueGap
 from welfare.models import CallTask
@@ -153,7 +154,7 @@ class TestOutcomes:
         assert tenant.deceased_on is None  # pending a manager's confirmation
         assert request.status == HelpRequest.Status.CLOSED
         assert Escalation.objects.get().reason == Escalation.Reason.DECEASED
-        assert not Tenant.objects.eligible_for_calls().filter(pk=tenant.pk).exists()
+        assert not call_tenants().eligible_for_calls().filter(pk=tenant.pk).exists()
 
     def test_family_update_only_with_consent(self, task, officer, tenant):
         no_consent = FamilyContactFactory(tenant=tenant, consent_to_updates=False)

@@ -28,6 +28,7 @@ from tests.factories import (
     load_default_cohorts,
 )
 from welfare import actions
+from welfare.cadence import call_tenants
 from welfare.models import CallTask, Cohort, Redeployment
 from welfare.queue import LOCK_KEY, build_call_queue
 from welfare.selectors import tenant_call_context
@@ -69,11 +70,11 @@ def make_tenant(patch=None, **fields):
 
 
 def cadence(tenant, on=ON):
-    return Tenant.objects.filter(pk=tenant.pk).with_cadence(on).get().call_cadence_days
+    return call_tenants().filter(pk=tenant.pk).with_cadence(on).get().call_cadence_days
 
 
 def is_due(tenant, on=ON):
-    return Tenant.objects.due_on(on).filter(pk=tenant.pk).exists()
+    return call_tenants().due_on(on).filter(pk=tenant.pk).exists()
 
 
 def open_task(tenant):

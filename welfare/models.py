@@ -15,7 +15,7 @@ from tenants.models import Tenant
 class Cohort(models.Model):
     """A group of tenants called at a cadence managers can change (DOMAIN.md, cohorts).
 
-    Who is in each cohort is a rule in code (`TenantQuerySet.call_cohort_rules`); the numbers
+    Who is in each cohort is a rule in code (`welfare.cadence`); the numbers
     live here so managers can change them, and every change is in the history.
     """
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from accounts.access import team_filter
 from accounts.models import Team
-from tenants.models import Tenant
 
+from .cadence import call_tenants, not_eligible_reason
 from .models import CallTask, Cohort, claim_cutoff
 
 
@@ -92,17 +92,12 @@ def team_overview(today, now=None):
 
 
 def _not_queued_reason(tenant, today):
-    if tenant.deceased_on:
-        return "deceased"
-    if tenant.deceased_reported_on:
-        return "reported deceased"
-    if tenant.tenancy_end_date and tenant.tenancy_end_date <= today:
-        return "tenancy ended"
-    if tenant.declined_calls_on:
+    reason = not_eligible_reason(tenant, today)
+    if reason == "declined":
         return f"declined welfare calls on {tenant.declined_calls_on:%-d %B %Y}"
-    if tenant.in_hospital_until and tenant.in_hospital_until > today:
+    if reason == "in_hospital":
         return f"in hospital until {tenant.in_hospital_until:%-d %B %Y}"
-    return "not eligible for calls"
+    return reason.replace("_", " ") if reason else "not eligible for calls"
 
 
 def tenant_call_context(tenant, today):
@@ -111,13 +106,14 @@ def tenant_call_context(tenant, today):
 
     Keys start with `call_` because the record page merges them into its own context."""
     row = (
-        Tenant.objects.filter(pk=tenant.pk)
+        call_tenants()
+        .filter(pk=tenant.pk)
         .with_cadence(today)
         .annotate(
-            call_eligible=Exists(Tenant.objects.eligible_for_calls(today).filter(pk=OuterRef("pk")))
+            call_eligible=Exists(call_tenants().eligible_for_calls(today).filter(pk=OuterRef("pk")))
         )
         .values(
-            *(f"in_{code}" for code in Tenant.objects.call_cohort_rules(today)),
+            *(f"in_{code}" for code in call_tenants().call_cohort_rules(today)),
             "call_cadence_days",
             "call_days_overdue",
             "call_eligible",

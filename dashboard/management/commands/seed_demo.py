@@ -1,3 +1,9 @@
+"""`manage.py seed_demo`: demo staff, tenants (tenants/demo.py) and a resource directory.
+
+It lives in the dashboard app, at the top of the layers, because it fills several apps (the
+register and Here to Help's directory) and tenants/ may import none above it.
+"""
+
 import sys
 import time
 
@@ -7,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Patch, Team, User
+from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
 from tenants.demo import DemoTenants
 from tenants.models import FamilyContact, Tenant
 
@@ -145,8 +152,6 @@ class Command(BaseCommand):
     def _directory(self):
         """A few resource-directory entries, so signposting can be tried at once."""
         from datetime import timedelta
-
-        from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
 
         manager = User.objects.get(username="manager")
         now = timezone.now()
