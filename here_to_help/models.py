@@ -15,6 +15,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.access import team_scoped
 from config.dates import add_working_days
 
 
@@ -68,9 +69,7 @@ class HelpRequestQuerySet(models.QuerySet):
         Access follows the tenant as the tenant record does, so a tenant moved to another team's
         patch takes their requests with them; `team` keeps the team at raising time.
         """
-        if user.is_manager:
-            return self
-        return self.filter(tenant__patch__team_id=user.team_id)
+        return team_scoped(self, user, "tenant__patch__team_id")
 
     def open(self):
         return self.filter(status__in=HelpRequest.OPEN_STATUSES)

@@ -4,13 +4,17 @@ from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from tenants.selectors import log_tenant_read
+
 from .models import HelpRequest, Need, Organisation, OrganisationArea, OrganisationNeed
 
 OPEN, ALL, UNOWNED, NO_TEAM = "open", "all", "unowned", "none"
 
 
-def get_request_for_user(user, pk):
-    """The request if `user` may see its tenant: their team's, or any for a manager; else 404."""
+def get_request_for_user(user, pk, *, page):
+    """The request if `user` may see its tenant: their team's, or any for a manager; else 404.
+    The request shows the tenant's name with their health or money needs (special category
+    data), so the read is logged on `page` as a view of the tenant's record is."""
     queryset = HelpRequest.objects.visible_to(user).select_related(
         "tenant__patch__team",
         "owner",
@@ -19,7 +23,9 @@ def get_request_for_user(user, pk):
         "arrears_considered_by",
         "source_task",
     )
-    return get_object_or_404(queryset, pk=pk)
+    help_request = get_object_or_404(queryset, pk=pk)
+    log_tenant_read(user=user, tenant=help_request.tenant, page=page)
+    return help_request
 
 
 def request_history(help_request):

@@ -7,6 +7,7 @@ from django.db.models.functions import Upper
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from accounts.access import team_scoped
 from accounts.models import Patch
 from config.dates import age_on
 
@@ -58,10 +59,8 @@ class PatchArea(models.Model):
 
 class TenantQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The tenants `user` may see: a manager all, anyone else their team's patches only."""
-        if user.is_manager:
-            return self
-        return self.filter(patch__team_id=user.team_id)
+        """The tenants `user` may see (accounts.access.in_team_scope, by the patch's team)."""
+        return team_scoped(self, user, "patch__team_id")
 
     def current(self, on=None):
         """Tenancies not ended and tenants not known to have died."""

@@ -4,19 +4,34 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.access import team_filter
+from accounts.access import team_scoped
 from accounts.models import Team
+from tenants.selectors import log_tenant_read
 
 from .cadence import call_tenants, not_eligible_reason
-from .models import CallTask, Cohort, claim_cutoff
+from .models import CallTask, Cohort, Escalation, claim_cutoff
 
 
-def get_task_for_user(user, pk):
-    """The call task if `user` may work it: their team's, or any for a manager; else 404."""
-    queryset = CallTask.objects.filter(**team_filter(user, "team")).select_related(
+def get_task_for_user(user, pk, *, page):
+    """The call task if `user` may work it: their team's, or any for a manager; else 404.
+    Logged as a read of the tenant on `page`."""
+    queryset = team_scoped(CallTask.objects, user, "team_id").select_related(
         "tenant__patch", "tenant__scheme", "team", "claimed_by", "assigned_to"
     )
-    return get_object_or_404(queryset, pk=pk)
+    task = get_object_or_404(queryset, pk=pk)
+    log_tenant_read(user=user, tenant=task.tenant, page=page)
+    return task
+
+
+def get_escalation_for_user(user, pk, *, page):
+    """The escalation if `user` may see it (escalations are a manager's: every team's); else
+    404. Logged as a read of the tenant on `page`."""
+    queryset = team_scoped(Escalation.objects, user, "team_id").select_related(
+        "tenant__patch", "tenant__scheme__support_provider", "team", "closed_by"
+    )
+    escalation = get_object_or_404(queryset, pk=pk)
+    log_tenant_read(user=user, tenant=escalation.tenant, page=page)
+    return escalation
 
 
 def team_queue(team_id):

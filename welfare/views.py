@@ -6,8 +6,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import Team, User
-from tenants.models import AccessLog
-from tenants.selectors import log_access
 
 from . import actions, selectors
 from .call_views import call_page_context
@@ -78,15 +76,14 @@ def take_next(request):
 
 @queue_staff
 def task(request, pk):
-    task = selectors.get_task_for_user(request.user, pk)
-    log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=task.tenant, page=request.path)
+    task = selectors.get_task_for_user(request.user, pk, page=request.path)
     return render(request, "welfare/task.html", call_page_context(request.user, task))
 
 
 @require_POST
 @queue_staff
 def claim(request, pk):
-    task = selectors.get_task_for_user(request.user, pk)
+    task = selectors.get_task_for_user(request.user, pk, page=request.path)
     if not task.is_open or not actions.call_task_claim(task=task, user=request.user):
         messages.error(request, "Someone else has this call, or it is no longer open.")
     return redirect("welfare:task", pk=task.pk)
@@ -95,7 +92,7 @@ def claim(request, pk):
 @require_POST
 @queue_staff
 def hand_back(request, pk):
-    task = selectors.get_task_for_user(request.user, pk)
+    task = selectors.get_task_for_user(request.user, pk, page=request.path)
     if actions.call_task_hand_back(task=task, user=request.user):
         messages.success(request, f"The call to {task.tenant.full_name} is back in the queue.")
     else:
