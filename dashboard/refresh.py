@@ -23,6 +23,7 @@ from django.db.models.functions import Sign
 from django.utils import timezone
 
 from arrears.models import ArrearsFlag
+from config.locks import advisory_xact_lock
 from here_to_help.models import HelpRequest
 from services.selectors import public_status
 from welfare.cadence import call_tenants
@@ -194,12 +195,11 @@ def dashboard_refresh(*, now=None):
     on = timezone.localdate(now)
     started = time.perf_counter()
     with transaction.atomic():
+        if not advisory_xact_lock(LOCK_KEY):
+            logger.info("Dashboard refresh skipped: another is running")
+            return None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    logger.info("Dashboard refresh skipped: another is running")
-                    return None
                 # Room for the hash aggregates over every tenant and call to stay in memory.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         previous = list(DashboardSnapshot.objects.order_by("-id").values_list("id", flat=True)[:1])

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tenants.postcodes import OUTWARD_CODE
+
 from .models import (
     HelpRequest,
     Need,
@@ -17,8 +19,6 @@ from .models import (
     Signpost,
     target_due_at,
 )
-
-OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
 
 
 def _note(help_request, author, text, at=None):

@@ -8,8 +8,8 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from .models import AccessLog, FamilyContact, Tenant
+from .postcodes import POSTCODE_OR_OUTWARD
 
-POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?(\s*\d[A-Z]{2})?$")
 REF = re.compile(r"^(?=.*\d)[A-Z0-9/-]{3,20}$")
 
 
@@ -41,7 +41,7 @@ def search_tenants(user, query, *, page):
     condition = Q()
     if REF.match(upper):
         condition |= Q(tenancy_ref__istartswith=upper)
-    if POSTCODE.match(upper):
+    if POSTCODE_OR_OUTWARD.match(upper):
         compact = upper.replace(" ", "")
         if len(compact) >= 5:  # a full postcode: PR12AB -> PR1 2AB
             condition |= Q(postcode=f"{compact[:-3]} {compact[-3:]}")

@@ -6,11 +6,12 @@ the tenant and any Here to Help requests all change together or not at all.
 
 from datetime import datetime, time
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from config.dates import add_working_days
+from config.locks import advisory_xact_lock
 from here_to_help.actions import request_raise
 from here_to_help.models import HelpRequest
 from tenants.models import Tenant
@@ -289,10 +290,8 @@ def queue_check(*, on=None, now=None):
     that are now covered are marked resolved."""
     now = now or timezone.now()
     on = on or timezone.localtime(now).date()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Two workers running the check at once: the second waits, then finds nothing new.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [QUEUE_CHECK_LOCK])
+    # Two workers running the check at once: the second waits, then finds nothing new.
+    advisory_xact_lock(QUEUE_CHECK_LOCK, wait=True)
     open_task = CallTask.objects.open().filter(tenant=OuterRef("pk"))
     open_escalation = Escalation.objects.filter(
         tenant=OuterRef("pk"), status=Escalation.Status.OPEN

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Min
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
@@ -197,6 +198,10 @@ def queue_gaps(request):
 def run_queue_check(request):
     missing = call_actions.queue_check()
     messages.success(
-        request, f"Queue checked: {missing} tenant{'s' if missing != 1 else ''} missing."
+        request,
+        ngettext(
+            "Queue checked: %(n)d tenant missing.", "Queue checked: %(n)d tenants missing.", missing
+        )
+        % {"n": missing},
     )
     return redirect("welfare:queue_gaps")

@@ -28,6 +28,7 @@ from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from accounts.models import Patch
+from config.locks import advisory_xact_lock
 
 from .cadence import call_tenants
 from .models import CallTask, Escalation, Redeployment
@@ -96,13 +97,12 @@ def build_call_queue(*, on=None):
     now = timezone.now()
     postgres = connection.vendor == "postgresql"
     with transaction.atomic():
+        # Held to the end of the transaction; a second build at the same time skips.
+        if not advisory_xact_lock(LOCK_KEY):
+            logger.info("Call queue build for %s skipped: another is running", on)
+            return BuildResult(on=on, skipped=True)
         if postgres:
             with connection.cursor() as cursor:
-                # Held to the end of the transaction; a second build at the same time skips.
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    logger.info("Call queue build for %s skipped: another is running", on)
-                    return BuildResult(on=on, skipped=True)
                 # Room for the hash joins over every tenant to stay in memory.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         result = BuildResult(on=on)

@@ -3,6 +3,7 @@
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.access import team_scoped
 from accounts.models import Team
@@ -152,7 +153,9 @@ def tenant_call_context(tenant, today):
     else:
         due_on = today.fromordinal(today.toordinal() - overdue)
         if overdue > 0:
-            due_text = f"Overdue by {overdue} day{'s' if overdue != 1 else ''}"
+            due_text = ngettext("Overdue by %(n)d day", "Overdue by %(n)d days", overdue) % {
+                "n": overdue
+            }
         elif overdue == 0:
             due_text = "Due today"
         else:

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
@@ -16,7 +17,7 @@ PAGE_SIZE = 25
 
 
 def _calls(count):
-    return f"{count} call{'s' if count != 1 else ''}"
+    return ngettext("%(n)d call", "%(n)d calls", count) % {"n": count}
 
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
@@ -160,7 +161,8 @@ def rebalance(request, team_id):
         total = sum(given.values())
         messages.success(
             request,
-            f"{_calls(total)} shared between {len(given)} officer{'s' if len(given) != 1 else ''}.",
+            f"{_calls(total)} shared between "
+            + ngettext("%(n)d officer.", "%(n)d officers.", len(given)) % {"n": len(given)},
         )
         return redirect("welfare:team", team_id=team.pk)
     return render(request, "welfare/rebalance.html", {"form": form, "team": team})
