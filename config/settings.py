@@ -54,9 +54,11 @@ INSTALLED_APPS = [
     "accounts",
     "tenants",
     "welfare",
+    "here_to_help",
     "services",
     "arrears",
     "messaging",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
