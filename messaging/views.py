@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import manager_required, staff_required
 from accounts.models import Patch
 from tenants.models import AccessLog, Scheme
-from tenants.selectors import get_tenant_for_user, log_access
+from tenants.selectors import get_tenant_for_user
 
 from . import actions, bulk, selectors
 from .forms import BulkMessageForm, ContactPreferenceForm, MessageKindForm
@@ -147,8 +147,7 @@ def bulk_action(request, pk, action):
 
 @staff_required
 def tenant_preferences(request, pk):
-    tenant = get_tenant_for_user(request.user, pk)
-    log_access(user=request.user, kind=AccessLog.Kind.VIEW, page=request.path, tenant=tenant)
+    tenant = get_tenant_for_user(request.user, pk, page=request.path)
     preference = selectors.contact_preference_for(tenant)
     form = ContactPreferenceForm(request.POST or None, instance=preference)
     if request.method == "POST" and form.is_valid():
