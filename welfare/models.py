@@ -301,3 +301,4 @@ class Redeployment(models.Model):
 
 
 from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
+from .visit_models import *  # noqa: E402, F403  Doorstep visits

@@ -3,6 +3,9 @@ from django.utils import timezone
 
 from .call_models import Escalation, QueueGap
 from .models import CallTask, claim_cutoff
+from .visit_selectors import visit_list_for_print
+
+PANEL_VISITS = 10
 
 
 def queue_panels(user):
@@ -28,5 +31,16 @@ def escalation_panels(user):
     return [{"template": "welfare/panels/escalations.html", "gaps": gaps, **summary}]
 
 
+def visit_panels(user):
+    """Officers: the doorstep visits they make, in round order (welfare.visit_selectors)."""
+    if not user.is_officer:
+        return []
+    visits = visit_list_for_print(user, page="/", limit=PANEL_VISITS + 1)
+    more = len(visits) - PANEL_VISITS
+    return [
+        {"template": "welfare/panels/visits.html", "visits": visits[:PANEL_VISITS], "more": more}
+    ]
+
+
 def panels(user):
-    return [*escalation_panels(user), *queue_panels(user)]
+    return [*escalation_panels(user), *queue_panels(user), *visit_panels(user)]

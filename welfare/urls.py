@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import call_views, views
+from . import call_views, views, visit_views
 
 app_name = "welfare"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("escalations/<int:pk>/", call_views.escalation, name="escalation"),
     path("escalations/<int:pk>/action/", call_views.escalation_action, name="escalation_action"),
     path("escalations/<int:pk>/close/", call_views.escalation_close, name="escalation_close"),
+    path("escalations/<int:pk>/visit/", visit_views.visit_raise, name="visit_raise"),
+    path("visits/", visit_views.visits, name="visits"),
+    path("visits/<int:pk>/", visit_views.visit, name="visit"),
+    path("visits/<int:pk>/record/", visit_views.visit_record, name="visit_record"),
+    path("ladder/", visit_views.ladder, name="ladder"),
     path("gaps/", call_views.queue_gaps, name="queue_gaps"),
     path("gaps/check/", call_views.run_queue_check, name="run_queue_check"),
     path("team/<int:team_id>/", views.team_queue, name="team"),
