@@ -118,7 +118,11 @@ def visit_record(
         raise VisitRefused("Say who in the emergency services was contacted, and when.")
     if outcome == Visit.Outcome.SEEN_NEEDS_HELP and not needs:
         raise VisitRefused("Choose what the tenant needs help with.")
-    tenant = Tenant.objects.select_for_update().select_related("patch").get(pk=visit.tenant_id)
+    tenant = (
+        Tenant.objects.select_for_update(of=("self",))
+        .select_related("patch")
+        .get(pk=visit.tenant_id)
+    )
     visit.status = Visit.Status.DONE
     visit.outcome = outcome
     visit.notes = notes.strip()

@@ -8,40 +8,162 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('tenants', '0003_lives_alone_may_be_unknown'),
-        ('welfare', '0008_move_help_and_dashboard_out'),
+        ("accounts", "0001_initial"),
+        ("tenants", "0003_lives_alone_may_be_unknown"),
+        ("welfare", "0008_move_help_and_dashboard_out"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_on', models.DateField(verbose_name='visit by')),
-                ('what_to_ask', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('open', 'To visit'), ('done', 'Visited')], default='open', max_length=10)),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('outcome', models.CharField(blank=True, choices=[('seen_well', 'Seen and well'), ('seen_needs_help', 'Seen and needs help'), ('card_left', 'Card left'), ('no_answer_concern', 'No answer, with concern'), ('moved', 'Tenant has moved'), ('died', 'Tenant has died')], max_length=20)),
-                ('notes', models.TextField(blank=True)),
-                ('number_given', phonenumber_field.modelfields.PhoneNumberField(blank=True, help_text='Card left: the number the tenant (or a neighbour) gave to call.', max_length=128, region=None)),
-                ('emergency_contacted', models.CharField(blank=True, max_length=200, verbose_name='emergency services contacted')),
-                ('emergency_contacted_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('escalation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='welfare.escalation')),
-                ('officer', models.ForeignKey(blank=True, help_text='Blank: anyone in the team may make the visit.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='visits', to=settings.AUTH_USER_MODEL)),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='accounts.team')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("target_on", models.DateField(verbose_name="visit by")),
+                ("what_to_ask", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "To visit"), ("done", "Visited")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("seen_well", "Seen and well"),
+                            ("seen_needs_help", "Seen and needs help"),
+                            ("card_left", "Card left"),
+                            ("no_answer_concern", "No answer, with concern"),
+                            ("moved", "Tenant has moved"),
+                            ("died", "Tenant has died"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "number_given",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True,
+                        help_text="Card left: the number the tenant (or a neighbour) gave to call.",
+                        max_length=128,
+                        region=None,
+                    ),
+                ),
+                (
+                    "emergency_contacted",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="emergency services contacted"
+                    ),
+                ),
+                ("emergency_contacted_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "escalation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="welfare.escalation",
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank: anyone in the team may make the visit.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['target_on', 'id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'open')), fields=['team', 'officer'], name='visit_open_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('tenant',), name='one_open_visit_per_tenant'), models.CheckConstraint(condition=models.Q(models.Q(('outcome', ''), ('status', 'open')), models.Q(('status', 'done'), models.Q(('outcome', ''), _negated=True), ('recorded_at__isnull', False)), _connector='OR'), name='visit_done_has_an_outcome'), models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'no_answer_concern'), _negated=True), models.Q(models.Q(('emergency_contacted', ''), _negated=True), ('emergency_contacted_at__isnull', False)), _connector='OR'), name='visit_concern_records_emergency_contact')],
+                "ordering": ["target_on", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "open")),
+                        fields=["team", "officer"],
+                        name="visit_open_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "open")),
+                        fields=("tenant",),
+                        name="one_open_visit_per_tenant",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("outcome", ""), ("status", "open")),
+                            models.Q(
+                                ("status", "done"),
+                                models.Q(("outcome", ""), _negated=True),
+                                ("recorded_at__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="visit_done_has_an_outcome",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("outcome", "no_answer_concern"), _negated=True),
+                            models.Q(
+                                models.Q(("emergency_contacted", ""), _negated=True),
+                                ("emergency_contacted_at__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="visit_concern_records_emergency_contact",
+                    ),
+                ],
             },
         ),
     ]
