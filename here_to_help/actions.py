@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tenants.postcodes import OUTWARD_CODE
 
+from . import messages
 from .models import (
     HelpRequest,
     Need,
@@ -68,6 +69,7 @@ def request_raise(*, tenant, need, source, raised_by, notes="", source_task=None
     if notes.strip():
         text = f"{text}\n{notes.strip()}"
     _note(help_request, raised_by, text, at=now)
+    messages.request_received(help_request)  # sent by Celery after commit
     return help_request
 
 
@@ -134,6 +136,8 @@ def request_change_status(*, help_request, status, by, outcome=""):
         label = "Outcome" if status == HelpRequest.Status.RESOLVED else "Reason"
         text = f"{text}\n{label}: {outcome}"
     _note(help_request, by, text)
+    if status == HelpRequest.Status.RESOLVED:
+        messages.request_resolved(help_request)  # sent by Celery after commit
     return help_request
 
 

@@ -16,6 +16,7 @@ from here_to_help.actions import request_raise
 from here_to_help.models import HelpRequest
 from tenants.models import Tenant
 
+from . import message_hooks
 from .cadence import call_tenants, not_eligible_reason
 from .call_models import Call, Escalation, EscalationAction, QueueGap
 from .models import CallTask
@@ -104,6 +105,7 @@ def call_log(
             raise
         return existing
     _apply_outcome(call, task, tenant, officer, now, today, needs)
+    message_hooks.after_call(call, tenant)  # queued now, sent by Celery after commit
     return call
 
 
