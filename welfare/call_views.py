@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import manager_required, role_required
 from accounts.models import User
 from here_to_help.selectors import help_context
+from messaging.selectors import failing_numbers_for_tenant
 
 from . import call_actions, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
@@ -40,6 +41,7 @@ def call_page_context(user, task, form=None):
         "today": today,
         **selectors.tenant_call_context(tenant, today),
         **help_context(user, tenant),
+        "failing_numbers": failing_numbers_for_tenant(tenant),  # Notify could not deliver
     }
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from config.celery_app import app
+from messaging.models import MessageKind
 from tests.factories import (
     ManagerFactory,
     OfficerFactory,
@@ -47,6 +48,9 @@ def test_a_no_answer_call_sends_a_text_that_shows_as_delivered(journey, settings
         settings.NOTIFY_API_KEY = API_KEY
         settings.NOTIFY_BASE_URL = stub.url
         settings.NOTIFY_CALLBACK_TOKEN = TOKEN
+        kind = MessageKind.objects.setting("no_answer")
+        kind.sms_template_id = "11111111-2222-4333-8444-555555555555"
+        kind.save()
         load_default_cohorts()
         _, patch = north_team()
         # Notify's test-mode number that is always delivered.
