@@ -42,16 +42,20 @@ def target():
     return timezone.localdate() + timedelta(days=2)
 
 
-@pytest.fixture
-def visit(escalation, team, officer, manager):
+def raise_for(escalation, team, manager, officer=None, what_to_ask=""):
     return visit_raise(
         escalation=escalation,
         team=team,
         officer=officer,
         target_on=target(),
-        what_to_ask="Ask about her medication",
+        what_to_ask=what_to_ask,
         by=manager,
     )
+
+
+@pytest.fixture
+def visit(escalation, team, officer, manager):
+    return raise_for(escalation, team, manager, officer, "Ask about her medication")
 
 
 class TestRaising:
@@ -64,40 +68,19 @@ class TestRaising:
 
     def test_never_two_open_visits_for_a_tenant(self, visit, escalation, team, manager):
         with pytest.raises(VisitRefused, match="already has a visit"):
-            visit_raise(
-                escalation=escalation,
-                team=team,
-                officer=None,
-                target_on=target(),
-                what_to_ask="",
-                by=manager,
-            )
+            raise_for(escalation, team, manager, None, "")
         assert Visit.objects.count() == 1
 
     def test_officer_of_another_team_is_refused(self, escalation, team, other_officer, manager):
         with pytest.raises(VisitRefused, match="not in"):
-            visit_raise(
-                escalation=escalation,
-                team=team,
-                officer=other_officer,
-                target_on=target(),
-                what_to_ask="",
-                by=manager,
-            )
+            raise_for(escalation, team, manager, other_officer, "")
 
     def test_closed_escalation_cannot_become_a_visit(self, escalation, team, manager):
         Escalation.objects.filter(pk=escalation.pk).update(
             status=Escalation.Status.CLOSED, result="Reached by family", closed_at=timezone.now()
         )
         with pytest.raises(VisitRefused, match="closed"):
-            visit_raise(
-                escalation=escalation,
-                team=team,
-                officer=None,
-                target_on=target(),
-                what_to_ask="",
-                by=manager,
-            )
+            raise_for(escalation, team, manager, None, "")
 
     def test_manager_raises_a_visit_from_the_escalation_page(
         self, manager_client, escalation, team, officer
@@ -277,14 +260,7 @@ class TestRound:
         for patch, address, who in rows:
             tenant = TenantFactory(patch=patch, address_line_1=address)
             escalation = Escalation.objects.create(tenant=tenant, team=team, reason="wrong_number")
-            visit_raise(
-                escalation=escalation,
-                team=team,
-                officer=who,
-                target_on=target(),
-                what_to_ask=f"Ask at {address}",
-                by=manager,
-            )
+            raise_for(escalation, team, manager, who, f"Ask at {address}")
 
     def test_officers_list_is_in_patch_then_address_order(self, officer_client, round_):
         page = officer_client.get("/queue/visits/").content.decode()
@@ -313,14 +289,7 @@ class TestRound:
         for _ in range(5):
             tenant = TenantFactory(patch=visit.tenant.patch)
             escalation = Escalation.objects.create(tenant=tenant, team=team, reason="wrong_number")
-            visit_raise(
-                escalation=escalation,
-                team=team,
-                officer=None,
-                target_on=target(),
-                what_to_ask="",
-                by=manager,
-            )
+            raise_for(escalation, team, manager, None, "")
         with django_assert_num_queries(9):
             officer_client.get("/queue/visits/")
 
