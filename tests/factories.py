@@ -219,6 +219,16 @@ def load_default_cohorts():
         Cohort.objects.update_or_create(
             code=code, defaults={"name": name, "who": who, "cadence_days": days, "active": True}
         )
+    load_programme_campaign()
+
+
+def load_programme_campaign():
+    """The COVID welfare calls campaign the data migration seeds, active, with its script."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("welfare.migrations.0009_seed_programme_campaign").seed(apps, None)
 
 
 class CallTaskFactory(factory.django.DjangoModelFactory):

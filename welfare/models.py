@@ -286,5 +286,6 @@ class Redeployment(models.Model):
 
 
 from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
+from .campaign_models import *  # noqa: E402, F403  Campaigns: who, how often, which script
 from .dashboard_models import *  # noqa: E402, F403
 from .help_models import *  # noqa: E402, F403  Here to Help, kept in its own module
