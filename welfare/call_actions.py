@@ -13,6 +13,7 @@ from django.utils import timezone
 from tenants.models import Tenant
 
 from .call_models import Call, Escalation, EscalationAction, QueueGap
+from .campaign_actions import campaign_calls_record
 from .help_actions import request_raise
 from .help_models import HelpRequest, add_working_days
 from .models import CallTask
@@ -47,6 +48,8 @@ def call_log(
     call_back_at=None,
     in_hospital_until=None,
     notes="",
+    campaigns=(),
+    campaign_answers=None,
     now=None,
 ):
     """Record one call on a task the officer holds, and apply its outcome.
@@ -100,6 +103,9 @@ def call_log(
         if existing is None:
             raise
         return existing
+    campaign_calls_record(
+        call=call, campaigns=campaigns, answers=campaign_answers or {}, today=today
+    )
     _apply_outcome(call, task, tenant, officer, now, today, needs)
     return call
 

@@ -126,10 +126,10 @@ class Campaign(models.Model):
 
     def schedule_words(self):
         if self.is_programme:
-            return "Each cohort's cadence"
+            return "each cohort's cadence"
         if self.schedule == self.Schedule.ONCE:
-            return f"Each tenant once by {self.ends_on:%-d %B %Y}"
-        return f"Every {self.cadence_days} days"
+            return f"each tenant once by {self.ends_on:%-d %B %Y}"
+        return f"every {self.cadence_days} days"
 
     def next_due_on(self, reached_on):
         """After reaching a tenant on `reached_on`: when they are due again (None: never)."""
