@@ -1,0 +1,119 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.factories import (
+    ManagerFactory,
+    OfficerFactory,
+    PatchFactory,
+    TeamFactory,
+    TenantFactory,
+    load_default_cohorts,
+)
+from tests.journeys.conftest import Journey, sign_in_manager
+from welfare.queue import build_call_queue
+
+
+def fill_date(page, label, day):
+    group = page.get_by_role("group", name=label)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def test_a_manager_runs_a_cold_weather_check_and_an_officer_sees_both_scripts(
+    journey, browser, live_server
+):
+    load_default_cohorts()
+    today = timezone.localdate()
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    OfficerFactory(username="olivia", first_name="Olivia", team=team)
+    ManagerFactory(username="maya", first_name="Maya")
+    aged = today.replace(year=today.year - 80, day=1)
+    # Due in both: never spoken to. Only in the check: spoken to yesterday. Neither: under 70.
+    TenantFactory(
+        first_name="Margaret",
+        last_name="Holt",
+        patch=patch,
+        date_of_birth=aged,
+        lives_alone=True,
+        last_contact_at=None,
+    )
+    TenantFactory(
+        first_name="Arthur",
+        last_name="Dean",
+        patch=patch,
+        date_of_birth=aged,
+        lives_alone=True,
+        last_contact_at=timezone.now() - timedelta(days=1),
+    )
+    TenantFactory(
+        first_name="Young",
+        last_name="Person",
+        patch=patch,
+        date_of_birth=today.replace(year=today.year - 40, day=1),
+        lives_alone=True,
+        last_contact_at=timezone.now() - timedelta(days=1),
+    )
+
+    page = sign_in_manager(journey, "maya")
+    page.get_by_role("link", name="Campaigns", exact=True).click()
+    journey.check()
+    expect(page.locator("#campaigns")).to_contain_text("COVID welfare calls")
+    page.get_by_role("button", name="Create a campaign").or_(
+        page.get_by_role("link", name="Create a campaign")
+    ).click()
+    journey.check()
+    page.get_by_label("Name").fill("Cold weather check")
+    fill_date(page, "Starts on", today)
+    page.get_by_label("Call each tenant once by the end date").check()
+    fill_date(page, "Ends on (each tenant is called by this day)", today + timedelta(days=14))
+    page.get_by_label("Aged at least").fill("70")
+    page.get_by_label("Only tenants who live alone").check()
+    page.get_by_label("Question 1", exact=True).fill("Is your home warm enough?")
+    question = page.get_by_role("group", name="Question 1", exact=True)
+    question.get_by_label("Answer").select_option(label="Yes or no")
+    question.get_by_label("A 'no' suggests the need").select_option(label="Utility meter credit")
+    page.get_by_role("button", name="Create the campaign").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cold weather check")
+    expect(page.locator("#campaign-summary")).to_contain_text("Aged 70 or more")
+    expect(page.locator("#progress-total")).to_contain_text("All teams 2 0 0 2 0")
+
+    # The next build queues them: Margaret once, for both campaigns.
+    result = build_call_queue()
+    assert result.opened == 2
+
+    # The officer, in a browser of her own.
+    officer = Journey(browser.new_context().new_page(), live_server.url)
+    page = officer.sign_in("olivia")
+    page.get_by_role("link", name="Call queue", exact=True).click()
+    officer.check()
+    page.get_by_role("link", name="Margaret Holt").click()
+    officer.check()
+    page.get_by_role("button", name="Take this call").click()
+    officer.check()
+    expect(page.locator("#call-campaigns")).to_contain_text("Cold weather check")
+    expect(page.get_by_role("group", name="COVID welfare calls: the script")).to_be_visible()
+    script = page.get_by_role("group", name="Cold weather check: the script")
+    expect(script).to_contain_text("A 'no' suggests a need for utility meter credit")
+    page.get_by_label("1. How are you doing?").fill("Cold but cheerful")
+    script.get_by_label("No").check()
+    page.get_by_label("Spoke to tenant").check()
+    page.get_by_label("Okay").check()
+    page.get_by_label("Utility meter credit").check()
+    page.get_by_role("button", name="Save the call").click()
+    officer.check()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Call to Margaret Holt recorded"
+    )
+
+    page = journey.page
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Campaigns").click()
+    journey.check()
+    page.get_by_role("link", name="Cold weather check").click()
+    journey.check()
+    expect(page.locator("#progress-by-team")).to_contain_text("North team 2 1 0 1 0")
+    expect(page.locator("#progress-by-day")).to_contain_text("1 1")
