@@ -15,6 +15,7 @@ SECTIONS = [
     ("Arrears", "arrears:flags", (INCOME, MANAGER), "/arrears/"),
     ("Escalations", "welfare:escalations", (MANAGER,), "/queue/escalations/"),
     ("Campaigns", "campaigns:list", (MANAGER,), "/campaigns/"),
+    ("Providers", "providers:list", (OFFICER, MANAGER), "/providers/"),
     ("Service status", "services:register", (MANAGER,), "/services/"),
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("arrears/", include("arrears.urls")),
     path("queue/", include("welfare.urls")),
     path("campaigns/", include("welfare.campaign_urls")),
+    path("providers/", include("welfare.provider_urls")),
     path("help/", include("welfare.help_urls")),
     path("dashboard/", include("welfare.dashboard_urls")),
     path("django-admin/", admin.site.urls),

@@ -223,12 +223,16 @@ def load_default_cohorts():
 
 
 def load_programme_campaign():
-    """The COVID welfare calls campaign the data migration seeds, active, with its script."""
+    """The campaigns the data migrations seed: the COVID welfare calls, with their script, and
+    provider staffing critical."""
     import importlib
 
     from django.apps import apps
 
     importlib.import_module("welfare.migrations.0009_seed_programme_campaign").seed(apps, None)
+    importlib.import_module("welfare.migrations.0011_seed_provider_critical_campaign").seed(
+        apps, None
+    )
 
 
 class CallTaskFactory(factory.django.DjangoModelFactory):

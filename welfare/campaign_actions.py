@@ -41,8 +41,8 @@ def campaign_create(*, by, questions, teams=(), patches=(), **fields):
     """A new campaign with its script: `questions` is a list of dicts (text, kind, choices,
     need_on_no) in order."""
     campaign = Campaign(created_by=by, **fields)
-    if campaign.kind == Campaign.Kind.PROGRAMME:
-        raise CampaignRefused("There is only one welfare call programme.")
+    if campaign.kind in (Campaign.Kind.PROGRAMME, Campaign.Kind.PROVIDER_CRITICAL):
+        raise CampaignRefused(f"There is only one campaign of {campaign.get_kind_display()}.")
     campaign.full_clean()
     campaign.save()
     campaign.teams.set(teams)
@@ -106,8 +106,8 @@ def campaign_close(*, campaign, by, not_reached, reason="", now=None):
     """Close the campaign. With tenants not reached (`not_reached`, counted by the caller from
     the same rule as the campaign page) it needs a reason, recorded with the close."""
     campaign = _locked(campaign)
-    if campaign.is_programme:
-        raise CampaignRefused("The welfare call programme cannot be closed; pause it instead.")
+    if campaign.is_seeded:
+        raise CampaignRefused(f"{campaign.name} cannot be closed; pause it instead.")
     if campaign.status == Campaign.Status.CLOSED:
         raise CampaignRefused("This campaign is already closed.")
     if not_reached and not reason.strip():

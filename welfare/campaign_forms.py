@@ -51,6 +51,8 @@ def add_campaign_scripts(form, campaigns):
     form has always had) to `form`; returns one fieldset per campaign for its layout."""
     fieldsets = []
     for campaign in campaigns:
+        if not campaign.questions.all():
+            continue  # a reason to call (provider staffing critical), not a script
         names = []
         for number, question in enumerate(campaign.questions.all(), start=1):
             name = f"campaign_{campaign.pk}_{question.position}"

@@ -34,6 +34,7 @@ class Campaign(models.Model):
         PROGRAMME = "programme", "Welfare call cohorts and cadences"
         COHORT = "cohort", "Tenants who match a filter"
         LIST = "list", "An imported list"
+        PROVIDER_CRITICAL = "provider_critical", "Tenants of providers whose staffing is critical"
 
     class Schedule(models.TextChoices):
         CADENCE = "cadence", "Call every so many days"
@@ -51,6 +52,7 @@ class Campaign(models.Model):
         SUPPORTED_LIVING = Scheme.Type.SUPPORTED_LIVING.value, "Supported living scheme"
 
     PROGRAMME_CODE = "covid_welfare"
+    PROVIDER_CRITICAL_CODE = "provider_critical"
 
     code = models.CharField(
         max_length=30, blank=True, editable=False, help_text="Set on campaigns the system seeds"
@@ -114,6 +116,11 @@ class Campaign(models.Model):
     @property
     def is_programme(self):
         return self.kind == self.Kind.PROGRAMME
+
+    @property
+    def is_seeded(self):
+        """The programme and the provider-critical campaign: paused, never closed."""
+        return bool(self.code)
 
     @property
     def is_active(self):

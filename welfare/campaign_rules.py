@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from tenants.models import Tenant
 
 from .campaign_models import Campaign, CampaignMember, CampaignReach
+from .provider_models import Staffing
 
 
 def running_campaigns(on):
@@ -25,6 +26,11 @@ def running_campaigns(on):
 
 def membership(campaign, on):
     """Who is in `campaign` on `on` (not counting eligibility or reach), as a Q over tenants."""
+    if campaign.kind == Campaign.Kind.PROVIDER_CRITICAL:
+        # Supported by the provider directly or through their scheme.
+        return Q(support_provider__oversight__staffing=Staffing.CRITICAL) | Q(
+            scheme__support_provider__oversight__staffing=Staffing.CRITICAL
+        )
     if campaign.kind == Campaign.Kind.LIST:
         return Q(Exists(CampaignMember.objects.filter(campaign=campaign, tenant=OuterRef("pk"))))
     q = Q()

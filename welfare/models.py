@@ -289,3 +289,4 @@ from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue
 from .campaign_models import *  # noqa: E402, F403  Campaigns: who, how often, which script
 from .dashboard_models import *  # noqa: E402, F403
 from .help_models import *  # noqa: E402, F403  Here to Help, kept in its own module
+from .provider_models import *  # noqa: E402, F403  Support providers' staffing check-ins

@@ -1,7 +1,7 @@
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from . import help_selectors
+from . import help_selectors, provider_selectors
 from .call_models import Escalation, QueueGap
 from .models import CallTask, claim_cutoff
 
@@ -52,5 +52,22 @@ def escalation_panels(user):
     return [{"template": "welfare/panels/escalations.html", "gaps": gaps, **summary}]
 
 
+def provider_panels(user):
+    """Managers: providers whose last check-in found staffing critical (the escalation), and
+    overdue check-ins."""
+    if not user.is_manager:
+        return []
+    critical = list(provider_selectors.critical_providers())
+    overdue = provider_selectors.staffing_summary(user)["overdue"]
+    if not critical and not overdue:
+        return []
+    return [{"template": "welfare/panels/providers.html", "critical": critical, "overdue": overdue}]
+
+
 def panels(user):
-    return [*escalation_panels(user), *queue_panels(user), *help_panels(user)]
+    return [
+        *escalation_panels(user),
+        *provider_panels(user),
+        *queue_panels(user),
+        *help_panels(user),
+    ]
