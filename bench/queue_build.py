@@ -110,7 +110,14 @@ def ensure_providers(count):
         cursor.execute("SELECT count(*) FROM tenants_supportprovider WHERE name LIKE 'Bench %%'")
         if cursor.fetchone()[0] == count:
             return
-        cursor.execute("UPDATE tenants_tenant SET support_provider_id = NULL")
+        cursor.execute(
+            "UPDATE tenants_tenant SET support_provider_id = NULL"
+            " WHERE support_provider_id IS NOT NULL"
+        )
+        cursor.execute(
+            "DELETE FROM welfare_provideroversight WHERE provider_id IN"
+            " (SELECT id FROM tenants_supportprovider WHERE name LIKE 'Bench %%')"
+        )
         cursor.execute("DELETE FROM tenants_supportprovider WHERE name LIKE 'Bench %%'")
         cursor.execute(
             """
@@ -129,6 +136,19 @@ def ensure_providers(count):
             WHERE s.id = t.scheme_id AND s.type = 'supported_living'
             """,
             [count],
+        )
+        # Every provider has a team that checks in; 1% of them are critical just now.
+        cursor.execute(
+            """
+            WITH teams AS (SELECT array_agg(id ORDER BY id) ids FROM accounts_team
+                           WHERE name LIKE 'Bench team%%')
+            INSERT INTO welfare_provideroversight
+                (provider_id, team_id, cadence_days, staffing, staffing_since, next_check_in_on)
+            SELECT p.id, teams.ids[1 + p.id %% array_length(teams.ids, 1)], 7,
+                   CASE WHEN p.id %% 100 = 0 THEN 'critical' ELSE 'adequate' END,
+                   now(), current_date + 7
+            FROM tenants_supportprovider p, teams WHERE p.name LIKE 'Bench %%'
+            """
         )
         cursor.execute("VACUUM ANALYZE tenants_tenant")
 

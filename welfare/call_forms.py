@@ -73,7 +73,7 @@ class CallForm(GDSFormMixin, forms.Form):
         # The campaigns the tenant is due in: the programme's script is the six questions
         # below; any other campaign's script follows it (welfare.campaign_forms).
         self.campaigns = [c for c in campaigns if not c.is_programme]
-        programme = len(self.campaigns) < len(campaigns) or not campaigns
+        programme = not campaigns or any(c.uses_welfare_script for c in campaigns)
         for index, question in enumerate(SCRIPT if programme else []):
             self.fields[f"answer_{index}"] = forms.CharField(
                 label=f"{index + 1}. {question}",
@@ -88,7 +88,9 @@ class CallForm(GDSFormMixin, forms.Form):
             del self.fields["family_contact"]
         script = []
         if programme:
-            named = [f"{c}: the script" for c in campaigns if c.is_programme and self.campaigns]
+            # Beside another campaign's script, say whose these six questions are.
+            others = [c for c in self.campaigns if not c.uses_welfare_script]
+            named = [f"{c}: the script" for c in campaigns if c.uses_welfare_script and others]
             script = [
                 Fieldset(
                     *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],

@@ -118,6 +118,11 @@ class Campaign(models.Model):
         return self.kind == self.Kind.PROGRAMME
 
     @property
+    def uses_welfare_script(self):
+        """The programme's six questions serve this campaign (it has no script of its own)."""
+        return self.kind in (self.Kind.PROGRAMME, self.Kind.PROVIDER_CRITICAL)
+
+    @property
     def is_seeded(self):
         """The programme and the provider-critical campaign: paused, never closed."""
         return bool(self.code)

@@ -117,3 +117,49 @@ def test_a_manager_runs_a_cold_weather_check_and_an_officer_sees_both_scripts(
     journey.check()
     expect(page.locator("#progress-by-team")).to_contain_text("North team 2 1 0 1 0")
     expect(page.locator("#progress-by-day")).to_contain_text("1 1")
+
+
+def test_a_critical_check_in_raises_the_cadence_of_the_providers_tenants(journey):
+    from tests.factories import SchemeFactory, SupportProviderFactory
+    from welfare.provider_actions import provider_oversight_set
+
+    load_default_cohorts()
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    OfficerFactory(username="olivia", first_name="Olivia", team=team)
+    provider = SupportProviderFactory(name="Caring Hands")
+    provider_oversight_set(provider=provider, team=team, cadence_days=7)
+    scheme = SchemeFactory(name="Ribble Court", type="supported_living", support_provider=provider)
+    # Spoken to 2 days ago: not due again for 12 days, until the provider is in trouble.
+    TenantFactory(
+        first_name="Ruth",
+        last_name="Ellis",
+        patch=patch,
+        scheme=scheme,
+        date_of_birth=timezone.localdate().replace(year=1980, day=1),
+        last_contact_at=timezone.now() - timedelta(days=2),
+    )
+    assert build_call_queue().opened == 0
+
+    page = journey.sign_in("olivia")
+    page.get_by_role("link", name="Providers", exact=True).click()
+    journey.check()
+    page.get_by_role("link", name="Caring Hands").click()
+    journey.check()
+    expect(page.locator("#provider-summary")).to_contain_text("1 tenant in Ribble Court")
+    page.get_by_label("Critical").check()
+    page.get_by_label("Notes").fill("Half the night staff off sick")
+    page.get_by_role("button", name="Save the check-in").click()
+    journey.check()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("staffing Critical")
+    expect(page.locator("#check-ins")).to_contain_text("Half the night staff off sick")
+
+    assert build_call_queue().opened == 1
+    page.get_by_role("link", name="Call queue", exact=True).click()
+    journey.check()
+    page.get_by_role("button", name="Take next call").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ruth Ellis")
+    expect(page.locator("#call-campaigns")).to_contain_text(
+        "Provider staffing critical (Caring Hands): every 7 days"
+    )
