@@ -107,7 +107,11 @@ def ensure_providers(count):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM tenants_supportprovider WHERE name LIKE 'Bench %%'")
+        cursor.execute(
+            "SELECT count(*) FROM welfare_provideroversight o JOIN tenants_supportprovider p"
+            " ON p.id = o.provider_id WHERE p.name LIKE 'Bench %%'",
+            [],
+        )
         if cursor.fetchone()[0] == count:
             return
         cursor.execute(
@@ -116,9 +120,10 @@ def ensure_providers(count):
         )
         cursor.execute(
             "DELETE FROM welfare_provideroversight WHERE provider_id IN"
-            " (SELECT id FROM tenants_supportprovider WHERE name LIKE 'Bench %%')"
+            " (SELECT id FROM tenants_supportprovider WHERE name LIKE 'Bench %%')",
+            [],
         )
-        cursor.execute("DELETE FROM tenants_supportprovider WHERE name LIKE 'Bench %%'")
+        cursor.execute("DELETE FROM tenants_supportprovider WHERE name LIKE 'Bench %%'", [])
         cursor.execute(
             """
             INSERT INTO tenants_supportprovider (name, phone, email)
@@ -148,7 +153,8 @@ def ensure_providers(count):
                    CASE WHEN p.id %% 100 = 0 THEN 'critical' ELSE 'adequate' END,
                    now(), current_date + 7
             FROM tenants_supportprovider p, teams WHERE p.name LIKE 'Bench %%'
-            """
+            """,
+            [],
         )
         cursor.execute("VACUUM ANALYZE tenants_tenant")
 
@@ -174,8 +180,9 @@ def main():
     ensure_providers(options.providers)
     running = ensure_campaigns(options.campaigns, today)
     print(
-        f"{running} campaigns running (the COVID welfare calls and {options.campaigns} more), "
-        f"{options.providers:,} support providers"
+        f"{running} campaigns running (the COVID welfare calls, provider staffing critical and "
+        f"{options.campaigns} more), "
+        f"{options.providers:,} support providers (1% critical)"
     )
 
     rounds = []

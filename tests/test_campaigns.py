@@ -138,6 +138,27 @@ class TestQueueAcrossCampaigns:
         second = build_call_queue(on=ON)
         assert second.opened == second.reranked == second.closed_not_due == 0
 
+    def test_equally_due_in_two_campaigns_the_shorter_cadence_is_kept_build_after_build(
+        self, manager, patch
+    ):
+        started = ON - timedelta(days=5)
+        # Aged 70+ (every 14 days), last spoken to 19 days ago: due in COVID calls since ON-5,
+        # as in a 7-day campaign that began that day.
+        tenant = make_tenant(
+            patch, date_of_birth=born_aged(75), last_contact_at=at(started - timedelta(14))
+        )
+        cold_weather(
+            manager,
+            starts_on=started,
+            schedule=Campaign.Schedule.CADENCE,
+            cadence_days=7,
+            lives_alone_only=False,
+        )
+        build_call_queue(on=ON)
+        task = CallTask.objects.open().get(tenant=tenant)
+        assert (task.due_on, task.cadence_days) == (started, 7)
+        assert build_call_queue(on=ON).reranked == 0
+
     def test_the_unique_constraint_still_holds_across_campaigns(self, manager, both):
         cold_weather(manager)
         build_call_queue(on=ON)
@@ -271,6 +292,7 @@ class TestTheCallPage:
 def new_campaign_form(**fields):
     return {
         "name": "Cold weather check",
+        "kind": "cohort",
         "starts_on_0": "1",
         "starts_on_1": "12",
         "starts_on_2": "2026",

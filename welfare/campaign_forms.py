@@ -126,6 +126,16 @@ class CampaignForm(GDSFormMixin, forms.Form):
         required=False,
         require_all_fields=False,
     )
+    kind = forms.ChoiceField(
+        label="Who is in it?",
+        choices=[
+            (Campaign.Kind.COHORT, "Tenants who match the filter below"),
+            (Campaign.Kind.LIST, "An imported list (a council's or the NHS's), added after"),
+        ],
+        initial=Campaign.Kind.COHORT,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who is in the campaign"},
+    )
     min_age = forms.IntegerField(
         label="Aged at least",
         help_text="Leave blank for any age",
@@ -194,6 +204,7 @@ class CampaignForm(GDSFormMixin, forms.Form):
                 legend_size=Size.MEDIUM,
             ),
             Fieldset(
+                Field.radios("kind", legend_size=Size.SMALL),
                 "min_age",
                 "home_type",
                 Field.checkboxes("teams", legend_size=Size.SMALL),
@@ -251,9 +262,13 @@ class CampaignForm(GDSFormMixin, forms.Form):
 
     def campaign_fields(self):
         data = self.cleaned_data
+        listed = data["kind"] == Campaign.Kind.LIST
+        if listed:  # the list says who: no filter
+            data.update(min_age=None, home_type="", lives_alone_only=False, lifeline_only=False)
+            data["teams"] = []
         return {
             "name": data["name"],
-            "kind": Campaign.Kind.COHORT,
+            "kind": data["kind"],
             "starts_on": data["starts_on"],
             "ends_on": data.get("ends_on"),
             "schedule": data["schedule"],
@@ -286,3 +301,33 @@ class CampaignCloseForm(GDSFormMixin, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ListUploadForm(GDSFormMixin, forms.Form):
+    file = forms.FileField(
+        label="Upload the list",
+        help_text=(
+            "A CSV file with a tenancy_ref column, or last_name, date_of_birth and postcode "
+            "(first_name helps tell two people apart). Up to 10 MB."
+        ),
+        error_messages={"required": "Select a CSV file", "empty": "The selected file is empty"},
+    )
+    mode = forms.ChoiceField(
+        label="What should happen?",
+        choices=[
+            ("check", "Check the list only: nothing is added"),
+            ("import", "Add every row, or none if any row is rejected"),
+            ("skip", "Add the rows that match, and report the rest"),
+        ],
+        initial="check",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what should happen"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("The selected file must be a CSV")
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError("The selected file must be smaller than 10 MB")
+        return upload

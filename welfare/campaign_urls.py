@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/restart/", views.campaign_resume, name="resume"),
     path("<int:pk>/extend/", views.campaign_extend, name="extend"),
     path("<int:pk>/close/", views.campaign_close, name="close"),
+    path("<int:pk>/list/", views.campaign_import, name="import"),
 ]

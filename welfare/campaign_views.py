@@ -2,10 +2,12 @@
 close."""
 
 import csv
+import tempfile
+from pathlib import Path
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,7 +17,9 @@ from tenants.models import AccessLog
 from tenants.selectors import log_access
 
 from . import campaign_actions, campaign_selectors
-from .campaign_forms import CampaignCloseForm, CampaignExtendForm, CampaignForm
+from .campaign_forms import CampaignCloseForm, CampaignExtendForm, CampaignForm, ListUploadForm
+from .campaign_import import CampaignListImport
+from .campaign_models import Campaign
 
 
 @manager_required
@@ -177,4 +181,47 @@ def campaign_close(request, pk):
         "welfare/campaigns/close.html",
         {"campaign": campaign, "form": form, "page": page, "count": count},
         status=400 if form.is_bound else 200,
+    )
+
+
+KEEP_REJECTIONS = 1000
+
+
+@manager_required
+def campaign_import(request, pk):
+    """Upload an imported list: checked only (a dry run), all or nothing, or the matching rows
+    with the rest reported. Every rejected row is listed with its line."""
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    if campaign.kind != Campaign.Kind.LIST:
+        raise Http404
+    form = ListUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        mode = form.cleaned_data["mode"]
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "list.csv"
+            with open(path, "wb") as destination:
+                for chunk in upload.chunks():
+                    destination.write(chunk)
+            report = CampaignListImport(
+                campaign=campaign,
+                dry_run=mode == "check",
+                skip_invalid=mode == "skip",
+                keep_rejections=KEEP_REJECTIONS,
+                source_name=Path(upload.name).name[:100],
+            ).run(path)
+        if report.refused:
+            form.add_error("file", f"The file was refused: {report.refused}")
+            report = None
+    return render(
+        request,
+        "welfare/campaigns/import.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "report": report,
+            "members": campaign.members.count(),
+        },
+        status=400 if form.errors else 200,
     )

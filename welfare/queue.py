@@ -234,7 +234,8 @@ def _due_table_sql(on, campaigns):
     )
     # With one campaign running every tenant comes once: no need to sort them.
     distinct = "DISTINCT ON (d.id)" if len(parts) > 1 else ""
-    order = "ORDER BY d.id, d.due_on" if len(parts) > 1 else ""
+    # Equally due in two campaigns: the shorter cadence, so every build picks the same row.
+    order = "ORDER BY d.id, d.due_on, d.cadence_days" if len(parts) > 1 else ""
     source = f"""
         SELECT {distinct} d.id AS tenant_id,
                COALESCE(r.team_id, p.team_id) AS team_id,
@@ -346,7 +347,8 @@ def _due_orm(on, campaigns):
                 row["cadence"] = row["call_cadence_days"]
             else:
                 row["due_on"], row["cadence"] = row["campaign_due_on"], _campaign_cadence(campaign)
-            if row["id"] not in due or row["due_on"] < due[row["id"]]["due_on"]:
+            held = due.get(row["id"])
+            if held is None or (row["due_on"], row["cadence"]) < (held["due_on"], held["cadence"]):
                 due[row["id"]] = row
     return due
 
