@@ -163,3 +163,54 @@ def test_a_critical_check_in_raises_the_cadence_of_the_providers_tenants(journey
     expect(page.locator("#call-campaigns")).to_contain_text(
         "Provider staffing critical (Caring Hands): every 7 days"
     )
+
+
+def test_a_list_of_20_tenancies_and_3_bad_rows_is_imported_and_the_3_reported(journey, tmp_path):
+    load_default_cohorts()
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    ManagerFactory(username="maya", first_name="Maya")
+    refs = [TenantFactory(patch=patch, tenancy_ref=f"NHS-{n:03d}").tenancy_ref for n in range(20)]
+    lines = ["tenancy_ref", *refs[:10], "NOPE-001", *refs[10:15], "", "BAD REF!", *refs[15:]]
+    lines.insert(8, refs[0])  # a repeat, on line 9
+    path = tmp_path / "shielded.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    page = sign_in_manager(journey, "maya")
+    page.get_by_role("link", name="Campaigns", exact=True).click()
+    journey.check()
+    page.get_by_role("link", name="Create a campaign").click()
+    journey.check()
+    today = timezone.localdate()
+    page.get_by_label("Name").fill("Shielded patients")
+    fill_date(page, "Starts on", today)
+    page.get_by_label("Call each tenant once by the end date").check()
+    fill_date(page, "Ends on (each tenant is called by this day)", today + timedelta(days=7))
+    page.get_by_label("An imported list").check()
+    page.get_by_label("Question 1", exact=True).fill("Do you have your medicines?")
+    page.get_by_role("button", name="Create the campaign").click()
+    journey.check()
+    page.get_by_role("link", name="Import the list").click()
+    journey.check()
+
+    page.get_by_label("Upload the list").set_input_files(str(path))
+    page.get_by_label("Check the list only").check()
+    page.get_by_role("button", name="Upload", exact=True).click()
+    journey.check()
+    report = page.locator("#import-report")
+    expect(report).to_contain_text("nothing was added")
+    expect(report).to_contain_text("Added 20, already on the list 0, rejected 3")
+    expect(page.locator("#rejections li")).to_have_text(
+        [
+            'Line 9: tenancy_ref "NHS-000" is already on line 2',
+            'Line 13: tenancy_ref "NOPE-001" matches no tenant',
+            'Line 20: tenancy_ref "BAD REF!" is not 1-20 letters, digits, "-" or "/"',
+        ]
+    )
+
+    page.get_by_label("Upload the list").set_input_files(str(path))
+    page.get_by_label("Add the rows that match, and report the rest").check()
+    page.get_by_role("button", name="Upload", exact=True).click()
+    journey.check()
+    expect(page.locator("#list-size")).to_have_text("20 tenants on the list.")
+    expect(page.locator("#rejections li")).to_have_count(3)
