@@ -18,6 +18,7 @@ from django.utils.html import escape
 
 from tenants.models import AccessLog, Tenant
 from tests.factories import SchemeFactory, TenantFactory
+from welfare.call_actions import queue_check
 from welfare.call_models import SCRIPT, Call, Escalation
 from welfare.campaign_actions import CampaignRefused, campaign_close, campaign_create
 from welfare.campaign_models import Campaign, CampaignCall, CampaignQuestion, CampaignReach
@@ -158,6 +159,12 @@ class TestQueueAcrossCampaigns:
         task = CallTask.objects.open().get(tenant=tenant)
         assert (task.due_on, task.cadence_days) == (started, 7)
         assert build_call_queue(on=ON).reranked == 0
+
+    def test_the_never_dropped_check_covers_every_campaign(self, manager, alone):
+        cold_weather(manager)
+        assert queue_check(on=ON, now=at(ON, 6)) == 1  # due in the check, no task yet
+        build_call_queue(on=ON)
+        assert queue_check(on=ON, now=at(ON, 7)) == 0
 
     def test_the_unique_constraint_still_holds_across_campaigns(self, manager, both):
         cold_weather(manager)

@@ -14,6 +14,7 @@ from tenants.models import Tenant
 
 from .call_models import Call, Escalation, EscalationAction, QueueGap
 from .campaign_actions import campaign_calls_record
+from .campaign_rules import due_in_any
 from .help_actions import request_raise
 from .help_models import HelpRequest, add_working_days
 from .models import CallTask
@@ -306,7 +307,7 @@ def queue_check(*, on=None, now=None):
     # A tenant added to the register today joins the queue at the next morning's build: not
     # missing yet.
     start_of_day = timezone.make_aware(datetime.combine(on, time.min))
-    missing = Tenant.objects.due_on(on).filter(
+    missing = due_in_any(on).filter(
         ~Exists(open_task), ~Exists(open_escalation), created_at__lt=start_of_day
     )
     ids = list(missing.values_list("pk", flat=True))

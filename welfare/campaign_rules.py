@@ -87,6 +87,14 @@ def due_in(campaign, on):
     )
 
 
+def due_in_any(on):
+    """Tenants due in at least one running campaign on `on` (the never-dropped check)."""
+    due = Q()
+    for campaign in running_campaigns(on):
+        due |= Q(pk__in=due_in(campaign, on).values("pk"))
+    return Tenant.objects.filter(due) if due else Tenant.objects.none()
+
+
 def campaigns_due_for(tenant, on):
     """The running campaigns `tenant` is due in on `on`: the scripts on their call page. A task
     opened for the programme alone (or by hand) shows the programme, as it always did."""
