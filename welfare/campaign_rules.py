@@ -19,7 +19,7 @@ def running_campaigns(on):
     """Campaigns whose tenants are called on `on`: active and started, the programme first."""
     return list(
         Campaign.objects.filter(status=Campaign.Status.ACTIVE, starts_on__lte=on)
-        .prefetch_related("teams", "patches")
+        .prefetch_related("teams", "patches", "questions")
         .order_by("-kind", "starts_on", "id")  # "programme" sorts after "list" and "cohort"
     )
 
