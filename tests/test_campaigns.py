@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from tenants.models import AccessLog, Tenant
-from tests.factories import SchemeFactory, TenantFactory
+from tests.factories import PatchFactory, SchemeFactory, TenantFactory
 from welfare.call_actions import queue_check
 from welfare.call_models import SCRIPT, Call, Escalation
 from welfare.campaign_actions import CampaignRefused, campaign_close, campaign_create
@@ -226,6 +226,16 @@ class TestQueueAcrossCampaigns:
         build_call_queue(on=ON)
         queued = set(CallTask.objects.open().values_list("tenant_id", flat=True))
         assert in_scheme.pk in queued and not {elsewhere.pk, no_lifeline.pk} & queued
+
+    def test_a_patch_ticked_adds_its_tenants_to_the_teams_ticked(self, manager, patch, other_patch):
+        ours, theirs = make_tenant(patch), make_tenant(other_patch)
+        make_tenant(PatchFactory(team=other_patch.team))
+        cold_weather(
+            manager, min_age=None, lives_alone_only=False, teams=[patch.team], patches=[other_patch]
+        )
+        build_call_queue(on=ON)
+        queued = set(CallTask.objects.open().values_list("tenant_id", flat=True))
+        assert queued == {ours.pk, theirs.pk}
 
     def test_tenants_who_declined_or_died_are_never_queued(self, manager, patch):
         make_tenant(patch, date_of_birth=born_aged(75), lives_alone=True, declined_calls_on=ON)

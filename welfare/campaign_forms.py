@@ -3,7 +3,7 @@
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
 from django import forms
 
-from accounts.models import Team
+from accounts.models import Patch, Team
 from config.forms import DateField, GDSFormMixin
 
 from .campaign_models import Campaign, CampaignQuestion
@@ -160,6 +160,14 @@ class CampaignForm(GDSFormMixin, forms.Form):
         required=False,
     )
 
+    patches = forms.ModelMultipleChoiceField(
+        label="Patches",
+        help_text="Leave all unticked for every patch. A team or a patch ticked is in it.",
+        queryset=Patch.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         questions = []
@@ -208,6 +216,7 @@ class CampaignForm(GDSFormMixin, forms.Form):
                 "min_age",
                 "home_type",
                 Field.checkboxes("teams", legend_size=Size.SMALL),
+                Field.checkboxes("patches", legend_size=Size.SMALL),
                 "lives_alone_only",
                 "lifeline_only",
                 legend="Who is in it",
@@ -265,7 +274,7 @@ class CampaignForm(GDSFormMixin, forms.Form):
         listed = data["kind"] == Campaign.Kind.LIST
         if listed:  # the list says who: no filter
             data.update(min_age=None, home_type="", lives_alone_only=False, lifeline_only=False)
-            data["teams"] = []
+            data["teams"], data["patches"] = [], []
         return {
             "name": data["name"],
             "kind": data["kind"],
@@ -278,6 +287,7 @@ class CampaignForm(GDSFormMixin, forms.Form):
             "lives_alone_only": data.get("lives_alone_only", False),
             "lifeline_only": data.get("lifeline_only", False),
             "teams": data.get("teams") or [],
+            "patches": data.get("patches") or [],
             "questions": data["questions"],
         }
 
