@@ -6,7 +6,7 @@ The queue builder, the call page and the campaign page all read it from here. Th
 cadence" (or, for "once by" campaigns, not reached at all since the campaign began).
 """
 
-from django.db.models import DateField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from tenants.models import Tenant
@@ -16,11 +16,20 @@ from .provider_models import Staffing
 
 
 def running_campaigns(on):
-    """Campaigns whose tenants are called on `on`: active and started, the programme first."""
+    """Campaigns whose tenants are called on `on`: active and started; the programme first,
+    then provider staffing critical, then the others as they began."""
     return list(
         Campaign.objects.filter(status=Campaign.Status.ACTIVE, starts_on__lte=on)
         .prefetch_related("teams", "patches", "questions")
-        .order_by("-kind", "starts_on", "id")  # "programme" sorts after "list" and "cohort"
+        .order_by(
+            Case(
+                When(kind=Campaign.Kind.PROGRAMME, then=0),
+                When(kind=Campaign.Kind.PROVIDER_CRITICAL, then=1),
+                default=2,
+            ),
+            "starts_on",
+            "id",
+        )
     )
 
 
