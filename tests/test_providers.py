@@ -110,6 +110,20 @@ class TestCheckIns:
         assert "Staffing critical" in page and escape(provider.name) in page
 
 
+class TestHomePages:
+    def test_officers_see_their_teams_check_ins_due(self, client, officer, other_officer, provider):
+        ProviderOversight.objects.filter(provider=provider).update(next_check_in_on=ON)
+        client.force_login(officer)
+        assert "Caring Hands" in client.get(reverse("home")).content.decode()
+        client.force_login(other_officer)
+        assert "Caring Hands" not in client.get(reverse("home")).content.decode()
+
+    def test_a_check_in_moves_it_off_the_home_page(self, officer_client, officer, provider):
+        ProviderOversight.objects.filter(provider=provider).update(next_check_in_on=ON)
+        provider_check_in_record(provider=provider, by=officer, staffing="adequate")
+        assert "Caring Hands" not in officer_client.get(reverse("home")).content.decode()
+
+
 class TestPagesAndAccess:
     def test_the_list_puts_critical_first_and_counts_overdue(
         self, manager_client, officer, provider, team

@@ -52,9 +52,19 @@ def escalation_panels(user):
     return [{"template": "welfare/panels/escalations.html", "gaps": gaps, **summary}]
 
 
+CHECK_INS_SHOWN = 5
+
+
 def provider_panels(user):
-    """Managers: providers whose last check-in found staffing critical (the escalation), and
-    overdue check-ins."""
+    """Officers: their team's provider check-ins due. Managers: providers whose last check-in
+    found staffing critical (the escalation), and overdue check-ins."""
+    if user.is_officer:
+        due = provider_selectors.check_ins_due(user.team_id)
+        shown = list(due[:CHECK_INS_SHOWN])
+        if not shown:
+            return []
+        count = len(shown) if len(shown) < CHECK_INS_SHOWN else due.count()
+        return [{"template": "welfare/panels/check_ins.html", "due": shown, "count": count}]
     if not user.is_manager:
         return []
     critical = list(provider_selectors.critical_providers())

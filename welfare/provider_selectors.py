@@ -53,3 +53,14 @@ def critical_providers():
     return ProviderOversight.objects.filter(staffing=Staffing.CRITICAL).select_related(
         "provider", "team"
     )
+
+
+def check_ins_due(team_id, on=None):
+    """A team's provider check-ins due on `on` (default today) or before, oldest first."""
+    return (
+        ProviderOversight.objects.filter(
+            team_id=team_id, next_check_in_on__lte=on or timezone.localdate()
+        )
+        .select_related("provider")
+        .order_by("next_check_in_on", "id")
+    )
