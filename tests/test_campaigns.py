@@ -470,6 +470,9 @@ class TestManagersPages:
         assert campaign.closed_reason == "The cold snap ended"
         assert build_call_queue(on=ON).opened == 0
 
-    def test_the_programme_cannot_be_closed(self, manager):
+    def test_the_programme_cannot_be_paused_or_closed(self, manager_client, manager):
         with pytest.raises(CampaignRefused):
             campaign_close(campaign=programme(), by=manager, not_reached=0)
+        response = manager_client.post(reverse("campaigns:pause", args=[programme().pk]))
+        assert programme().status == Campaign.Status.ACTIVE
+        assert "cannot be paused" in manager_client.get(response.url).content.decode()

@@ -69,6 +69,9 @@ def campaign_pause(*, campaign, by):
     """Stop queueing the campaign's tenants from the next build; calls already open for other
     campaigns go on."""
     campaign = _locked(campaign)
+    if campaign.is_seeded:
+        # Like the cohorts that cannot be switched off: vulnerable tenants would drop out.
+        raise CampaignRefused(f"{campaign.name} cannot be paused: change the cohorts' cadences.")
     if campaign.status != Campaign.Status.ACTIVE:
         raise CampaignRefused("Only an active campaign can be paused.")
     campaign.status = Campaign.Status.PAUSED
@@ -107,7 +110,7 @@ def campaign_close(*, campaign, by, not_reached, reason="", now=None):
     the same rule as the campaign page) it needs a reason, recorded with the close."""
     campaign = _locked(campaign)
     if campaign.is_seeded:
-        raise CampaignRefused(f"{campaign.name} cannot be closed; pause it instead.")
+        raise CampaignRefused(f"{campaign.name} cannot be closed.")
     if campaign.status == Campaign.Status.CLOSED:
         raise CampaignRefused("This campaign is already closed.")
     if not_reached and not reason.strip():

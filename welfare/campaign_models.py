@@ -124,7 +124,7 @@ class Campaign(models.Model):
 
     @property
     def is_seeded(self):
-        """The programme and the provider-critical campaign: paused, never closed."""
+        """The programme and the provider-critical campaign: never paused or closed."""
         return bool(self.code)
 
     @property
