@@ -17,6 +17,7 @@ SECTIONS = [
     ("Campaigns", "campaigns:list", (MANAGER,), "/campaigns/"),
     ("Providers", "providers:list", (OFFICER, MANAGER), "/providers/"),
     ("Service status", "services:register", (MANAGER,), "/services/"),
+    ("Messages", "messaging:index", (MANAGER,), "/messages/"),
 ]
 
 

@@ -15,8 +15,9 @@ urlpatterns = [
     path("queue/", include("welfare.urls")),
     path("campaigns/", include("welfare.campaign_urls")),
     path("providers/", include("welfare.provider_urls")),
-    path("help/", include("welfare.help_urls")),
-    path("dashboard/", include("welfare.dashboard_urls")),
+    path("help/", include("here_to_help.urls")),
+    path("messages/", include("messaging.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -203,6 +203,7 @@ def load_seeded_services():
 
     if not Service.objects.exists():
         importlib.import_module("services.migrations.0002_load_services").load(apps, None)
+        importlib.import_module("services.migrations.0003_service_group").assign(apps, None)
 
 
 # Welfare call queue -------------------------------------------------------------------------
@@ -229,8 +230,8 @@ def load_programme_campaign():
 
     from django.apps import apps
 
-    importlib.import_module("welfare.migrations.0009_seed_programme_campaign").seed(apps, None)
-    importlib.import_module("welfare.migrations.0011_seed_provider_critical_campaign").seed(
+    importlib.import_module("welfare.migrations.0010_seed_programme_campaign").seed(apps, None)
+    importlib.import_module("welfare.migrations.0012_seed_provider_critical_campaign").seed(
         apps, None
     )
 
@@ -249,7 +250,7 @@ class CallTaskFactory(factory.django.DjangoModelFactory):
 
 
 # Here to Help -------------------------------------------------------------------------------
-from welfare.help_models import (  # noqa: E402
+from here_to_help.models import (  # noqa: E402
     HelpRequest,
     Need,
     Organisation,

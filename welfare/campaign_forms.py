@@ -5,9 +5,9 @@ from django import forms
 
 from accounts.models import Patch, Team
 from config.forms import DateField, GDSFormMixin
+from here_to_help.models import Need
 
 from .campaign_models import Campaign, CampaignQuestion
-from .help_models import Need
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 

@@ -16,9 +16,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Patch, Team
+from here_to_help.models import Need
 from tenants.models import Scheme, Tenant
-
-from .help_models import Need
 
 __all__ = [
     "Campaign",

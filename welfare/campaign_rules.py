@@ -1,7 +1,7 @@
 """Who each campaign calls, and when: the due rule across campaigns, in one place.
 
 The queue builder, the call page and the campaign page all read it from here. The programme
-(the COVID welfare calls) is `Tenant.objects.due_on`, unchanged; every other campaign is
+(the COVID welfare calls) is `call_tenants().due_on`, unchanged; every other campaign is
 "eligible for calls, matches the campaign's filter or list, and not reached within its
 cadence" (or, for "once by" campaigns, not reached at all since the campaign began).
 """
@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from tenants.models import Tenant
 
+from .cadence import call_tenants
 from .campaign_models import Campaign, CampaignMember, CampaignReach
 from .provider_models import Staffing
 
@@ -80,9 +81,9 @@ def due_in(campaign, on):
     """Tenants due a call in `campaign` on `on`, annotated with `campaign_due_on`: the date
     they became due, or the deadline of a "once by" campaign (the queue ranks by it)."""
     if campaign.is_programme:
-        return Tenant.objects.due_on(on)
+        return call_tenants().due_on(on)
     reach = CampaignReach.objects.filter(campaign=campaign, tenant=OuterRef("pk"))
-    tenants = Tenant.objects.eligible_for_calls(on).with_cadence(on)
+    tenants = call_tenants().eligible_for_calls(on).with_cadence(on)
     tenants = tenants.filter(membership(campaign, on))
     if campaign.schedule == Campaign.Schedule.ONCE:
         return tenants.filter(~Exists(reach)).annotate(

@@ -1,10 +1,10 @@
 """Reads for support providers: the list by staffing status, one provider, counts for panels."""
 
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.access import team_scoped
 from tenants.models import SupportProvider, Tenant
 
 from .provider_models import ProviderOversight, Staffing
@@ -13,19 +13,16 @@ STATUS_ORDER = {Staffing.CRITICAL: 0, Staffing.STRETCHED: 1, "": 2, Staffing.ADE
 
 
 def providers_for_user(user):
-    """Providers a manager sees (all) or an officer's team owns, with their oversight."""
+    """Providers in the user's team scope: a manager's all, an officer's those their team owns
+    the relationship with; each with its oversight."""
     providers = SupportProvider.objects.select_related("oversight__team").order_by("name")
-    if not user.is_manager:
-        providers = providers.filter(oversight__team_id=user.team_id)
-    return providers
+    return team_scoped(providers, user, "oversight__team_id")
 
 
 def get_provider_for_user(user, pk):
-    """A provider a manager, or an officer of the team that owns it, may see; else 404."""
-    provider = get_object_or_404(providers_for_user(user), pk=pk)
-    if not user.is_manager and provider.oversight.team_id != user.team_id:
-        raise Http404
-    return provider
+    """A provider in the user's team scope; 404 for another team's, as for none. No tenant's
+    data is shown on its page (a count of tenants), so nothing is logged."""
+    return get_object_or_404(providers_for_user(user), pk=pk)
 
 
 def supported_tenants(provider):
@@ -37,9 +34,7 @@ def supported_tenants(provider):
 
 def staffing_summary(user):
     """How many providers are at each staffing status, and how many check-ins are overdue."""
-    oversight = ProviderOversight.objects.all()
-    if not user.is_manager:
-        oversight = oversight.filter(team_id=user.team_id)
+    oversight = team_scoped(ProviderOversight.objects.all(), user, "team_id")
     return oversight.aggregate(
         critical=Count("id", filter=Q(staffing=Staffing.CRITICAL)),
         stretched=Count("id", filter=Q(staffing=Staffing.STRETCHED)),

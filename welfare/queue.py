@@ -9,7 +9,7 @@ In one transaction it:
 3. opens a task for every due tenant without one.
 
 Who is due is the union over the running campaigns of `campaign_rules.due_in` (for the COVID
-programme, `Tenant.objects.due_on(on)`); nothing here repeats those rules. A tenant due in
+programme, `call_tenants().due_on(on)`); nothing here repeats those rules. A tenant due in
 several campaigns gets one task, ranked by the earliest of its campaigns' due dates (a "once
 by" campaign's is its deadline). On PostgreSQL the
 steps are set-based SQL statements (no Python loop over tenants; what each due tenant's task
@@ -31,9 +31,10 @@ from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from accounts.models import Patch
-from tenants.models import Tenant
+from config.locks import advisory_xact_lock
 
 from . import campaign_rules
+from .cadence import call_tenants
 from .campaign_rules import running_campaigns
 from .models import CallTask, Escalation, Redeployment
 
@@ -105,13 +106,12 @@ def build_call_queue(*, on=None):
     now = timezone.now()
     postgres = connection.vendor == "postgresql"
     with transaction.atomic():
+        # Held to the end of the transaction; a second build at the same time skips.
+        if not advisory_xact_lock(LOCK_KEY):
+            logger.info("Call queue build for %s skipped: another is running", on)
+            return BuildResult(on=on, skipped=True)
         if postgres:
             with connection.cursor() as cursor:
-                # Held to the end of the transaction; a second build at the same time skips.
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    logger.info("Call queue build for %s skipped: another is running", on)
-                    return BuildResult(on=on, skipped=True)
                 # Room for the hash joins over every tenant to stay in memory.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         result = BuildResult(on=on)
@@ -137,7 +137,7 @@ def _closing(on):
             where=[_NOT_IN_DUE_TABLE]
         )
         .annotate(
-            eligible=Exists(Tenant.objects.eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
+            eligible=Exists(call_tenants().eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
         )
         .values("id", "eligible")
         .order_by()
@@ -173,7 +173,7 @@ def _close_sql(on, now, result):
 def _close_orm(on, now, result, due):
     not_due = CallTask.objects.open().exclude(tenant_id__in=list(due))
     closed = {"status": CallTask.Status.CLOSED, "closed_at": now}
-    eligible = Tenant.objects.eligible_for_calls(on).filter(pk=OuterRef("tenant_id"))
+    eligible = call_tenants().eligible_for_calls(on).filter(pk=OuterRef("tenant_id"))
     result.closed_not_eligible = not_due.filter(~Exists(eligible)).update(
         closed_reason=CallTask.ClosedReason.NOT_ELIGIBLE, **closed
     )
