@@ -1,18 +1,18 @@
 """Managers' campaign pages: the list, a new campaign, progress (with a CSV), pause, extend,
 close."""
 
-import csv
 import tempfile
 from pathlib import Path
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required
+from config.csv import csv_response, safe_writer
 from tenants.models import AccessLog
 from tenants.selectors import log_access
 
@@ -68,11 +68,8 @@ def campaign_csv(request, pk):
     campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
     today = timezone.localdate()
     progress = campaign_selectors.campaign_progress(campaign, today)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="campaign-{campaign.pk}-progress-{today:%Y-%m-%d}.csv"'
-    )
-    writer = csv.writer(response)
+    response = csv_response(f"campaign-{campaign.pk}-progress-{today:%Y-%m-%d}.csv")
+    writer = safe_writer(response)
     writer.writerow(["team", "tenants", "reached", "attempted", "not yet tried", "escalated"])
     for row in [*progress["by_team"], {"patch__team__name": "All teams", **progress["totals"]}]:
         writer.writerow(
