@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "accounts",
+    "imports",
     "tenants",
     "welfare",
     "services",

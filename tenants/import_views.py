@@ -22,8 +22,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import manager_required
+from imports.frame import Report
 
-from .importing import Report, TenantImport
+from .importing import TenantImport
 from .models import Tenant
 
 SESSION_KEY = "tenant_import"

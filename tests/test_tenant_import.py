@@ -15,7 +15,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tenants.importing import Column, CsvImport, TenantImport, a_date, tenancy_ref
+from imports.cells import a_date, tenancy_ref
+from imports.frame import Column, CsvImport
+from tenants.importing import TenantImport
 from tenants.models import PatchArea, Scheme, SupportProvider, Tenant
 from tests.factories import SchemeFactory, SupportProviderFactory, TenantFactory
 
@@ -638,14 +640,30 @@ def test_an_unmatched_update_keeps_the_patch_a_manager_gave(import_rows, patch):
 # Keys, updates and re-imports ------------------------------------------------------------------
 
 
-def test_the_same_ref_twice_is_an_error_on_the_later_line(import_rows):
+def test_the_same_ref_twice_rejects_both_rows_and_picks_neither(import_rows):
     rows = [tenant_row(), tenant_row(first_name="Edna"), tenant_row(tenancy_ref="PHG-2")]
 
     code, out, err = import_rows(rows, "--skip-invalid")
 
-    assert rejected_messages(err) == ['line 3: tenancy_ref "PHG-000101" is already on line 2']
-    assert Tenant.objects.get(tenancy_ref="PHG-000101").first_name == "Margaret"
-    assert Tenant.objects.count() == 2
+    assert rejected_messages(err) == [
+        'line 2: tenancy_ref "PHG-000101" is also on line 3',
+        'line 3: tenancy_ref "PHG-000101" is already on line 2',
+    ]
+    assert not Tenant.objects.filter(tenancy_ref="PHG-000101").exists()
+    assert list(Tenant.objects.values_list("tenancy_ref", flat=True)) == ["PHG-2"]
+    assert "rejected 2" in out
+
+
+def test_a_ref_on_three_lines_names_the_others(import_rows):
+    rows = [tenant_row(), tenant_row(tenancy_ref="PHG-2"), tenant_row(), tenant_row()]
+
+    code, out, err = import_rows(rows, "--skip-invalid")
+
+    assert rejected_messages(err) == [
+        'line 2: tenancy_ref "PHG-000101" is also on lines 4 and 5',
+        'line 4: tenancy_ref "PHG-000101" is already on line 2',
+        'line 5: tenancy_ref "PHG-000101" is already on line 2',
+    ]
 
 
 def test_an_existing_ref_updates_the_tenant_and_records_history(import_rows, patch):
@@ -1168,9 +1186,10 @@ def test_another_import_reuses_the_frame_with_its_own_columns(write, tmp_path):
 
     report = BalanceCheck(errors_out=errors).run(write(text))
 
-    assert report.summary() == "seen 1, rejected 2"
+    assert report.summary() == "seen 0, rejected 3"
     assert report.unknown_columns == ["extra"]
     assert report.rejections == [
+        'line 2: tenancy_ref "PHG-1" is also on line 5',
         'line 4: as_at "31/02/2026" is not a date',
         'line 5: tenancy_ref "PHG-1" is already on line 2',
     ]
