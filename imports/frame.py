@@ -149,6 +149,7 @@ class CsvImport:
         keep_rejections=None,
         source_name=None,
         on_progress=None,
+        user=None,
     ):
         self.dry_run = dry_run
         self.skip_invalid = skip_invalid
@@ -158,6 +159,7 @@ class CsvImport:
         self.keep_rejections = keep_rejections
         self.source_name = source_name
         self.on_progress = on_progress  # called with the report about once a second
+        self.user = user  # who the history of what is written names, if anyone
 
     # Hooks for an import to fill in.
 

@@ -96,10 +96,6 @@ class TenantImport(CsvImport):
     shown_counts = ("created", "updated", "unchanged", "rejected", "unassigned")
     lock_name = "tenants.import_tenants"
 
-    def __init__(self, *, user=None, **kwargs):
-        super().__init__(**kwargs)
-        self.user = user
-
     def prepare(self):
         if not self.present & {"phone", "mobile", "no_phone"}:
             raise FileRefused("line 1: the file has no phone, mobile or no_phone column")
