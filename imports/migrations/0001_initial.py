@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,26 +14,57 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('file_name', models.CharField(max_length=100)),
-                ('file_size', models.BigIntegerField()),
-                ('status', models.CharField(choices=[('checking', 'Checking'), ('checked', 'Checked: waiting for you to confirm'), ('importing', 'Importing'), ('imported', 'Imported'), ('nothing_imported', 'Nothing imported'), ('refused', 'File refused'), ('cancelled', 'Cancelled'), ('expired', 'Not confirmed within a day'), ('failed', 'Failed')], default='checking', max_length=20)),
-                ('skip_invalid', models.BooleanField(default=False)),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('check_report', models.JSONField(blank=True, null=True)),
-                ('result_report', models.JSONField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('files_deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_jobs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("file_name", models.CharField(max_length=100)),
+                ("file_size", models.BigIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("checking", "Checking"),
+                            ("checked", "Checked: waiting for you to confirm"),
+                            ("importing", "Importing"),
+                            ("imported", "Imported"),
+                            ("nothing_imported", "Nothing imported"),
+                            ("refused", "File refused"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Not confirmed within a day"),
+                            ("failed", "Failed"),
+                        ],
+                        default="checking",
+                        max_length=20,
+                    ),
+                ),
+                ("skip_invalid", models.BooleanField(default=False)),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("check_report", models.JSONField(blank=True, null=True)),
+                ("result_report", models.JSONField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("files_deleted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_jobs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['created_by', '-created_at'], name='import_job_user_idx')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["created_by", "-created_at"], name="import_job_user_idx")
+                ],
             },
         ),
     ]
