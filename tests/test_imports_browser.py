@@ -152,7 +152,7 @@ def test_rejected_rows_make_fix_the_file_the_main_button(manager_client, upload)
     assert "line 3: date_of_birth &quot;31/02/1950&quot; is not a date" in page
     assert "line 10: postcode &quot;nowhere&quot; is not a UK postcode" in page
     assert "notes" in page
-    assert '<a class="govuk-button" data-module="govuk-button"' in page
+    assert '<a class="govuk-button" role="button"' in page
     assert ">Fix the file</a>" in page
     assert "govuk-button--secondary" in page
     assert "Import only the 8 valid rows, leaving out 2" in page
