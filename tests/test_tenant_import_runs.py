@@ -359,3 +359,31 @@ def test_another_import_reuses_the_frame_with_its_own_columns(write, tmp_path):
     ]
     assert not report.written
     assert errors.read_text().splitlines()[0] == " AS_AT ,Tenancy_Ref,extra,reason"
+
+
+# Statistics after bulk writes -------------------------------------------------------------------
+
+
+def reltuples():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'tenants_tenant'::regclass")
+        return cursor.fetchone()[0]
+
+
+def test_an_import_that_changes_over_a_tenth_of_the_tenants_analyses_them(import_rows):
+    """The planner's row estimate follows at once, not when autovacuum gets round to it."""
+    rows = [tenant_row(tenancy_ref=f"PHG-{n}") for n in range(40)]
+
+    import_rows(rows)
+
+    assert reltuples() == 40
+
+
+def test_a_small_change_to_a_large_table_does_not_analyse(import_rows):
+    import_rows([tenant_row(tenancy_ref=f"PHG-{n}") for n in range(40)])
+
+    import_rows([tenant_row(tenancy_ref=f"PHG-{n}") for n in range(43)])  # 3 new: under 10%
+
+    assert reltuples() == 40

@@ -4,6 +4,10 @@
 const panel = document.querySelector("[data-import-progress]");
 if (panel) {
   const url = panel.dataset.importProgress;
+  // The page redraws itself, so the "Refresh" link meant for browsers without JavaScript goes.
+  const hideRefreshLinks = () => {
+    for (const link of panel.querySelectorAll("[data-refresh-link]")) link.hidden = true;
+  };
   const tick = async () => {
     try {
       const response = await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
@@ -15,11 +19,12 @@ if (panel) {
         return;
       }
       panel.innerHTML = next.innerHTML;
+      hideRefreshLinks();
     } catch (error) {
       // A network blip: try again a little later.
     }
     setTimeout(tick, 2000);
   };
-  for (const link of panel.querySelectorAll("[data-refresh-link]")) link.hidden = true;
+  hideRefreshLinks();
   setTimeout(tick, 2000);
 }
