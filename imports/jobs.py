@@ -173,14 +173,18 @@ def _delete_files(pk):
 
 
 def discard_stale_files(now=None):
-    """Delete the files of imports untouched for a day; a check never confirmed expires.
+    """Delete the files of imports untouched for a day; a check never confirmed expires, and a
+    step still "running" after a day (its worker died) has failed, having kept nothing.
     The hourly beat job; returns how many imports' files it deleted."""
-    cutoff = (now or timezone.now()) - FILES_KEPT
-    stale = ImportJob.objects.filter(files_deleted_at__isnull=True, updated_at__lt=cutoff)
+    now = now or timezone.now()
+    stale = ImportJob.objects.filter(files_deleted_at__isnull=True, updated_at__lt=now - FILES_KEPT)
     ImportJob.objects.filter(pk__in=stale.values("pk"), status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.EXPIRED, finished_at=now or timezone.now()
+        status=ImportJob.Status.EXPIRED, finished_at=now
     )
-    pks = list(stale.exclude(status__in=ImportJob.RUNNING).values_list("pk", flat=True))
+    ImportJob.objects.filter(pk__in=stale.values("pk"), status__in=ImportJob.RUNNING).update(
+        status=ImportJob.Status.FAILED, finished_at=now
+    )
+    pks = list(stale.values_list("pk", flat=True))
     for pk in pks:
         _delete_files(pk)
     return len(pks)

@@ -382,6 +382,20 @@ def test_unconfirmed_checks_and_rejected_rows_are_deleted_after_a_day(
     assert ImportJob.objects.get(pk=done.pk).status == ImportJob.Status.IMPORTED
 
 
+def test_a_step_whose_worker_died_fails_after_a_day(manager):
+    job = ImportJob.objects.create(
+        kind="tenants", created_by=manager, file_name="lost.csv", file_size=1
+    )
+    job.folder.mkdir(parents=True)
+    job.upload_path.write_text("tenancy_ref\n")
+
+    jobs.discard_stale_files(now=timezone.now() + timedelta(hours=25))
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert not job.folder.exists()
+
+
 def test_the_hourly_job_is_on_the_beat_schedule():
     from config.celery_app import app
 
