@@ -95,12 +95,9 @@ def job(request, pk):
 
 @staff_required
 def job_progress(request, pk):
-    """The progress panel alone, for htmx; when the step has ended, the whole page reloads."""
+    """The progress panel alone, fetched every two seconds by static/js/import-progress.js,
+    which reloads the page once the panel says the step has ended."""
     job = jobs.get_import_for_user(request.user, pk)
-    if not job.running and request.htmx:
-        response = render(request, "imports/_progress.html", _job_context(request, job))
-        response["HX-Refresh"] = "true"
-        return response
     return render(request, "imports/_progress.html", _job_context(request, job))
 
 
