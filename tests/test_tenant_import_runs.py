@@ -2,6 +2,7 @@
 out, never a crash or half an import, and the frame reused by another import."""
 
 import csv
+import io
 
 import pytest
 from django.db import transaction
@@ -385,5 +386,15 @@ def test_a_small_change_to_a_large_table_does_not_analyse(import_rows):
     import_rows([tenant_row(tenancy_ref=f"PHG-{n}") for n in range(40)])
 
     import_rows([tenant_row(tenancy_ref=f"PHG-{n}") for n in range(43)])  # 3 new: under 10%
+
+    assert reltuples() == 40
+
+
+def test_demo_generation_analyses_the_tenants_too():
+    from django.core.management import call_command
+
+    call_command(
+        "seed_demo", tenants=40, seed=7, password="demo-password-123", stdout=io.StringIO()
+    )
 
     assert reltuples() == 40
