@@ -28,3 +28,13 @@ class ArrearsConfig(AppConfig):
                 ),
             )
         )
+
+        from tenants import sections
+
+        from .selectors import arrears_context
+
+        sections.register(
+            "arrears",
+            template="arrears/includes/tenant_arrears.html",
+            context=lambda user, tenant, today: arrears_context(user, tenant),
+        )

@@ -8,8 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The dashboard's refresh task lives beside the refresh itself, in welfare/dashboard.py.
-app.autodiscover_tasks(["welfare"], related_name="dashboard")
 
 # The beat schedule lives here, in code, in Europe/London time. RedBeat keeps it in Redis and
 # holds the lock that keeps a single beat running; each job also takes a PostgreSQL advisory lock.
@@ -34,6 +32,12 @@ app.conf.beat_schedule = {
     "arrears-mark-reviews-due": {
         "task": "arrears.mark_reviews_due",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # Delivery receipts Notify's callback did not bring: asked for by id. Safe to run twice.
+    "messaging-poll-receipts": {
+        "task": "messaging.poll_receipts",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
     },
     # The manager dashboard's summary tables, worked out again from the live data. Safe to run
     # twice (a second at the same time skips); one not started within 14 minutes is dropped,

@@ -56,8 +56,11 @@ INSTALLED_APPS = [
     "imports",
     "tenants",
     "welfare",
+    "here_to_help",
     "services",
     "arrears",
+    "messaging",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +185,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="welfare"),
+            # An unreachable Redis must fail fast: the public status pages then fall back to the
+            # database (services/cache.py) instead of waiting on the operating system's timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -220,6 +226,20 @@ else:
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="welfare@localhost")
 
+# GOV.UK Notify (README: Messages). With no API key, messages go to the in-app outbox and
+# nothing leaves the machine.
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+# The bearer token set on Notify's delivery-receipt callback; empty: the callback refuses all.
+NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
+# Notify allows 3,000 messages a minute by default; bulk messages are paced to this.
+NOTIFY_RATE_LIMIT_PER_MINUTE = env.int("NOTIFY_RATE_LIMIT_PER_MINUTE", default=3000)
+# First wait before retrying a 429 or 5xx; it doubles each time, up to NOTIFY_MAX_RETRIES.
+NOTIFY_RETRY_BACKOFF_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_SECONDS", default=30)
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=6)
+# A bulk message to more recipients than this needs a second manager's approval.
+MESSAGES_BULK_APPROVAL_THRESHOLD = env.int("MESSAGES_BULK_APPROVAL_THRESHOLD", default=500)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
@@ -229,6 +249,11 @@ PHONENUMBER_DB_FORMAT = "E164"
 # The association's name shown in the header and on public pages.
 ORGANISATION_NAME = env("ORGANISATION_NAME", default="Northshore Housing")
 SERVICE_NAME = env("SERVICE_NAME", default="Welfare operations")
+# How tenants reach the association, shown (clickable) on the public status pages.
+CONTACT_PHONE = env("CONTACT_PHONE", default="0161 496 0000")
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="contact@northshore-housing.example")
+CONTACT_HOURS = env("CONTACT_HOURS", default="Monday to Friday, 8am to 6pm")
+EMERGENCY_REPAIRS_PHONE = env("EMERGENCY_REPAIRS_PHONE", default="0161 496 0999")
 
 # Security headers. HTTPS settings apply outside DEBUG; SECURE_SSL_REDIRECT can be switched off
 # where a proxy already redirects.

@@ -14,8 +14,9 @@ urlpatterns = [
     path("tenants/", include("tenants.urls")),
     path("arrears/", include("arrears.urls")),
     path("queue/", include("welfare.urls")),
-    path("help/", include("welfare.help_urls")),
-    path("dashboard/", include("welfare.dashboard_urls")),
+    path("help/", include("here_to_help.urls")),
+    path("messages/", include("messaging.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

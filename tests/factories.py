@@ -203,6 +203,7 @@ def load_seeded_services():
 
     if not Service.objects.exists():
         importlib.import_module("services.migrations.0002_load_services").load(apps, None)
+        importlib.import_module("services.migrations.0003_service_group").assign(apps, None)
 
 
 # Welfare call queue -------------------------------------------------------------------------
@@ -235,7 +236,7 @@ class CallTaskFactory(factory.django.DjangoModelFactory):
 
 
 # Here to Help -------------------------------------------------------------------------------
-from welfare.help_models import (  # noqa: E402
+from here_to_help.models import (  # noqa: E402
     HelpRequest,
     Need,
     Organisation,
