@@ -36,6 +36,8 @@ def import_start(*, user, kind, upload):
         file_name=upload.name.rsplit("/", 1)[-1][:100],
         file_size=upload.size,
     )
+    # A folder left under this id by another database (a restore, a test run) is not this job's.
+    shutil.rmtree(job.folder, ignore_errors=True)
     job.folder.mkdir(parents=True, mode=0o700)
     with open(job.upload_path, "wb") as destination:
         for chunk in upload.chunks():
