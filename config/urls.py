@@ -9,6 +9,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("accounts/", include("accounts.urls")),
     path("", include("services.urls")),
+    path("imports/", include("imports.urls")),
     path("tenants/import/", include("tenants.import_urls")),
     path("tenants/", include("tenants.urls")),
     path("arrears/", include("arrears.urls")),
