@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
         ("tenants", "0003_lives_alone_may_be_unknown"),
-        ("welfare", "0008_move_help_and_dashboard_out"),
+        ("welfare", "0012_seed_provider_critical_campaign"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
