@@ -4,18 +4,21 @@
 the tenant and any Here to Help requests all change together or not at all.
 """
 
+import hashlib
+import json
 from datetime import datetime, time
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from tenants.models import Tenant
 
-from .call_models import Call, Escalation, EscalationAction, QueueGap
+from .actions import call_task_claim_next
+from .call_models import Call, CallNote, Escalation, EscalationAction, QueueGap
 from .help_actions import request_raise
 from .help_models import HelpRequest, add_working_days
-from .models import CallTask
+from .models import CallTask, claim_cutoff
 
 ATTEMPTS_BEFORE_ESCALATION = 3
 QUEUE_CHECK_LOCK = 0x77656C6667617073  # "welfgaps": any fixed number no other job uses
@@ -33,6 +36,42 @@ def next_working_day_start(now):
     return timezone.make_aware(datetime.combine(add_working_days(today, 1), time.min), london)
 
 
+class CallConflict(CallRefused):
+    """What was sent is not what was recorded: the form's key was used for a call with other
+    content (an amendment after Back), or the task was finished by an earlier call. `call` is
+    the call as it was recorded, to show the officer beside what they typed."""
+
+    def __init__(self, message, call):
+        super().__init__(message)
+        self.call = call
+
+
+def call_digest(
+    *,
+    outcome,
+    wellbeing="",
+    answers=(),
+    needs=(),
+    family_contact=None,
+    call_back_at=None,
+    in_hospital_until=None,
+    notes="",
+):
+    """A fingerprint of what a call form said: equal for a resubmission, different for an
+    amendment."""
+    content = [
+        outcome,
+        wellbeing or "",
+        [answer or "" for answer in answers],
+        sorted(needs),
+        getattr(family_contact, "pk", family_contact),
+        call_back_at.isoformat() if call_back_at else None,
+        in_hospital_until.isoformat() if in_hospital_until else None,
+        (notes or "").strip(),
+    ]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
+
 @transaction.atomic
 def call_log(
     *,
@@ -47,21 +86,48 @@ def call_log(
     call_back_at=None,
     in_hospital_until=None,
     notes="",
+    new_attempt=False,
     now=None,
 ):
     """Record one call on a task the officer holds, and apply its outcome.
 
-    Sending the same `idempotency_key` again (a double click, a resubmitted form) returns the
-    call already recorded and changes nothing. A task that is closed, or whose claim lapsed or
-    passed to someone else, is refused with `CallRefused`.
+    The same `idempotency_key` with the same content (a double click, a resubmitted form)
+    returns the call already recorded, with `replayed` set, and changes nothing. The same key
+    with other content, or a task an earlier call finished, raises `CallConflict` with the
+    recorded call: nothing is recorded and nothing is overwritten. `new_attempt` (the officer
+    chose "Record it as a new attempt" after that) takes the task again if no one else holds
+    it. A task closed otherwise, or whose claim lapsed or passed to someone else, is refused
+    with `CallRefused`.
     """
-    existing = Call.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     now = now or timezone.now()
+    content = {
+        "outcome": outcome,
+        "wellbeing": wellbeing if outcome == Call.Outcome.SPOKE else "",
+        "answers": list(answers) if outcome == Call.Outcome.SPOKE else [],
+        "needs": list(needs) if outcome == Call.Outcome.SPOKE else [],
+        "family_contact": family_contact,
+        "call_back_at": call_back_at if outcome == Call.Outcome.CALL_BACK else None,
+        "in_hospital_until": in_hospital_until if outcome == Call.Outcome.IN_HOSPITAL else None,
+        "notes": notes,
+    }
+    digest = call_digest(**content)
+    # The task's row lock orders two submissions of one form: the second finds the first's call.
     task = CallTask.objects.select_for_update().select_related("tenant").get(pk=task.pk)
+    existing = Call.objects.select_related("officer").filter(idempotency_key=idempotency_key)
+    existing = existing.first()
+    if existing is not None:
+        if existing.content_digest in ("", digest):
+            existing.replayed = True
+            existing.raised_requests = requests_raised_by(existing)
+            return existing
+        raise CallConflict("This call was already recorded with different details.", existing)
     if not task.is_open:
+        last = task.calls.select_related("officer").first()
+        if last is not None:
+            raise CallConflict("This call was already recorded.", last)
         raise CallRefused("This call is no longer open, so it was not recorded.")
+    if new_attempt and not (task.claim_active(now) and task.claimed_by_id != officer.pk):
+        task.claimed_by, task.claimed_at = officer, now
     if not task.is_claimed_by(officer, now):
         if task.claim_active(now):
             raise CallRefused(f"{task.claimed_by} has taken this call, so yours was not recorded.")
@@ -75,33 +141,50 @@ def call_log(
         raise CallRefused("That family contact has not consented to wellbeing updates.")
     tenant = Tenant.objects.select_for_update().get(pk=task.tenant_id)
     today = timezone.localtime(now).date()
-    try:
-        with transaction.atomic():
-            call = Call.objects.create(
-                task=task,
-                tenant=tenant,
-                officer=officer,
-                made_at=now,
-                made_on=today,
-                outcome=outcome,
-                wellbeing=wellbeing if outcome == Call.Outcome.SPOKE else "",
-                answers=list(answers) if outcome == Call.Outcome.SPOKE else [],
-                call_back_at=call_back_at if outcome == Call.Outcome.CALL_BACK else None,
-                in_hospital_until=in_hospital_until
-                if outcome == Call.Outcome.IN_HOSPITAL
-                else None,
-                family_updated=family_contact,
-                notes=notes,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        # The same form sent twice at once: the other request recorded it first.
-        existing = Call.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return existing
-    _apply_outcome(call, task, tenant, officer, now, today, needs)
+    call = Call.objects.create(
+        task=task,
+        tenant=tenant,
+        officer=officer,
+        made_at=now,
+        made_on=today,
+        outcome=outcome,
+        wellbeing=content["wellbeing"],
+        answers=content["answers"],
+        call_back_at=content["call_back_at"],
+        in_hospital_until=content["in_hospital_until"],
+        family_updated=family_contact,
+        notes=notes,
+        idempotency_key=idempotency_key,
+        content_digest=digest,
+    )
+    call.replayed = False
+    call.raised_requests = _apply_outcome(call, task, tenant, officer, now, today, content["needs"])
     return call
+
+
+def requests_raised_by(call):
+    if call.outcome != Call.Outcome.SPOKE:
+        return []
+    return list(
+        HelpRequest.objects.filter(
+            source_task_id=call.task_id,
+            source=HelpRequest.Source.WELFARE_CALL,
+            raised_by_id=call.officer_id,
+        )
+        .order_by("id")
+        .only("need", "due_at")
+    )
+
+
+@transaction.atomic
+def call_add_note(*, call, text, by, idempotency_key, now=None):
+    """Add a note to a recorded call (what the officer typed for an amendment that came after
+    the call was recorded). Sending the same form again adds it once."""
+    note, _ = CallNote.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={"call": call, "text": text.strip(), "by": by, "at": now or timezone.now()},
+    )
+    return note
 
 
 def _release(task):
@@ -123,7 +206,9 @@ def _save_tenant(tenant, officer, fields):
 
 
 def _apply_outcome(call, task, tenant, officer, now, today, needs):
+    """Apply the call's outcome to its task and tenant; returns the requests it raised."""
     outcome = call.outcome
+    raised = []
     if outcome == Call.Outcome.SPOKE:
         task.status = CallTask.Status.DONE
         task.closed_at = now
@@ -131,14 +216,17 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         _release(task)
         # last_contact_at is not in the audited fields: the calls are its history.
         Tenant.objects.filter(pk=tenant.pk).update(last_contact_at=now)
-        for need in needs:
+        raised = [
             request_raise(
                 tenant=tenant,
                 need=need,
                 source=HelpRequest.Source.WELFARE_CALL,
                 raised_by=officer,
                 source_task=task,
+                notes=call.notes,
             )
+            for need in needs
+        ]
     elif outcome in Call.FAILED:
         days = (
             Call.objects.filter(task=task, outcome__in=Call.FAILED)
@@ -185,6 +273,7 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         )
         _escalate(task, Escalation.Reason.DECEASED, now)
     task.save()
+    return raised
 
 
 def _escalate(task, reason, now):
@@ -311,3 +400,17 @@ def queue_check(*, on=None, now=None):
         tenant_id__in=missing.values("pk")
     ).update(resolved_at=now)
     return len(ids)
+
+
+@transaction.atomic
+def call_take_next(*, user, now=None):
+    """ "Take next call": claim the top call `user` may take, then give back any other call they
+    hold, so it goes back to colleagues at once instead of after CALL_CLAIM_MINUTES. With no
+    other call waiting, the call they hold is theirs again."""
+    now = now or timezone.now()
+    task = call_task_claim_next(user=user, now=now)
+    held = CallTask.objects.open().filter(claimed_by=user, claimed_at__gte=claim_cutoff(now))
+    if task is None:
+        return held.order_by("-claimed_at").first()
+    held.exclude(pk=task.pk).update(claimed_by=None, claimed_at=None)
+    return task

@@ -1,11 +1,18 @@
 import uuid
 from datetime import datetime
 
-from crispy_forms_gds.layout import ConditionalRadios, Field, Fieldset, Layout, Size
+from crispy_forms_gds.layout import (
+    ConditionalQuestion,
+    ConditionalRadios,
+    Field,
+    Fieldset,
+    Layout,
+    Size,
+)
 from django import forms
 from django.utils import timezone
 
-from config.forms import DateField, GDSFormMixin, RevealedQuestion, parse_time
+from config.forms import DateField, GDSFormMixin, parse_time
 
 from .call_models import SCRIPT, Call, Escalation, EscalationAction
 from .help_models import Need
@@ -13,8 +20,15 @@ from .help_models import Need
 WELLBEING = [("good", "Good"), ("okay", "Okay"), ("struggling", "Struggling")]
 
 
+class RevealQuestion(ConditionalQuestion):
+    """A radio with its follow-up questions under GOV.UK Frontend's conditional reveal."""
+
+    template = "welfare/layout/reveal_question.html"
+
+
 class CallForm(GDSFormMixin, forms.Form):
-    """The welfare call: the script's answers, then what happened. One form, one call."""
+    """The welfare call: what happened first, and under it only that outcome's questions (the
+    script's answers belong to "spoke to tenant"). One form, one call."""
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
@@ -63,7 +77,7 @@ class CallForm(GDSFormMixin, forms.Form):
         help_text="Calls pause until this date. For example, 27 3 2026",
     )
     notes = forms.CharField(
-        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
 
     def __init__(self, *args, tenant, **kwargs):
@@ -78,37 +92,83 @@ class CallForm(GDSFormMixin, forms.Form):
             )
         contacts = tenant.family_contacts.filter(consent_to_updates=True)
         self.fields["family_contact"].queryset = contacts
-        spoke_fields = ["wellbeing", "needs"] + (["family_contact"] if contacts else [])
         if not contacts:
             del self.fields["family_contact"]
         self.helper.layout = Layout(
             "idempotency_key",
-            Fieldset(
-                *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],
-                legend="The script",
-                legend_size=Size.MEDIUM,
-            ),
             ConditionalRadios(
                 "outcome",
                 *[
-                    RevealedQuestion(label, *_follow_up(value, spoke_fields))
+                    RevealQuestion(label, *self._layout_of(value))
                     for value, label in Call.Outcome.choices
                 ],
             ),
-            Field.textarea("notes", rows=3),
+            Field.textarea("notes", rows=2),
         )
         self.helper.legend_size = Size.MEDIUM
+
+    def _layout_of(self, outcome):
+        if outcome != Call.Outcome.SPOKE:
+            return self.follow_ups(outcome)
+        return [
+            Fieldset(
+                *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],
+                legend="The script",
+                legend_size=Size.SMALL,
+            ),
+            *self.follow_ups(outcome)[len(SCRIPT) :],
+        ]
+
+    def follow_ups(self, outcome):
+        """The fields that belong to `outcome`: asked only when it is chosen."""
+        if outcome == Call.Outcome.SPOKE:
+            script = [f"answer_{i}" for i in range(len(SCRIPT))]
+            return [*script, "wellbeing", "needs", *(["family_contact"] if self._family else [])]
+        if outcome == Call.Outcome.CALL_BACK:
+            return ["call_back_date", "call_back_time"]
+        if outcome == Call.Outcome.IN_HOSPITAL:
+            return ["in_hospital_until"]
+        return []
+
+    @property
+    def _family(self):
+        return "family_contact" in self.fields
+
+    def _filled(self, name):
+        """Whether the officer typed or chose anything in field `name`."""
+        value = self.fields[name].widget.value_from_datadict(
+            self.data, self.files, self.add_prefix(name)
+        )
+        if isinstance(value, list | tuple):
+            return any(str(part).strip() for part in value if part is not None)
+        return bool(value and str(value).strip())
 
     def clean(self):
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
         now = timezone.now()
-        # Only the chosen outcome's follow-up questions count: a half-typed call-back date is
-        # no reason to refuse "spoke to tenant".
-        wanted = set(_follow_up(outcome, ["wellbeing", "needs", "family_contact"]))
+        wanted = set(self.follow_ups(outcome))
+        labels = dict(Call.Outcome.choices)
+        # A follow-up answered under another outcome is never dropped without a word: the
+        # officer chose one thing and typed for another, so they decide which is right.
+        stray = [
+            other
+            for other in Call.Outcome.values
+            if other != outcome
+            and any(name not in wanted and self._filled(name) for name in self.follow_ups(other))
+        ]
+        # Questions not asked have no errors of their own (a half-typed date under another
+        # outcome is reported once, above the outcomes).
         for name in ALL_FOLLOW_UPS - wanted:
             self._errors.pop(name, None)
             cleaned.pop(name, None)
+        for other in stray if outcome else []:
+            self.add_error(
+                "outcome",
+                f'You filled in questions under "{labels[other]}" but chose '
+                f'"{labels[outcome]}": choose "{labels[other]}" to see and clear them, '
+                "or to record that outcome",
+            )
         if outcome == Call.Outcome.SPOKE:
             if not cleaned.get("wellbeing"):
                 self.add_error("wellbeing", "Select how the tenant is")
@@ -139,8 +199,32 @@ class CallForm(GDSFormMixin, forms.Form):
                 self.add_error("in_hospital_until", "The date must be in the future")
         else:
             cleaned["in_hospital_until"] = None
-        cleaned["answers"] = [cleaned.get(f"answer_{i}", "") for i in range(len(SCRIPT))]
+        spoke = outcome == Call.Outcome.SPOKE
+        cleaned["answers"] = [
+            cleaned.get(f"answer_{i}", "") if spoke else "" for i in range(len(SCRIPT))
+        ]
         return cleaned
+
+    def typed_text(self):
+        """What the officer typed, in words: the note added to a call already recorded."""
+        data = self.cleaned_data
+        labels = dict(Call.Outcome.choices)
+        lines = [f"Amended to: {labels.get(data.get('outcome'), '')}".rstrip()]
+        if data.get("wellbeing"):
+            lines[0] += f", {dict(WELLBEING)[data['wellbeing']].lower()}"
+        for question, answer in zip(SCRIPT, data.get("answers", []), strict=False):
+            if answer:
+                lines.append(f"{question} {answer}")
+        if data.get("needs"):
+            needs = dict(Need.choices)
+            lines.append("Needs: " + ", ".join(needs[need] for need in data["needs"]))
+        if data.get("call_back_at"):
+            lines.append(f"Call back: {timezone.localtime(data['call_back_at']):%-d %B %Y %H:%M}")
+        if data.get("in_hospital_until"):
+            lines.append(f"In hospital until {data['in_hospital_until']:%-d %B %Y}")
+        if data.get("notes"):
+            lines.append(data["notes"])
+        return "\n".join(lines)
 
 
 ALL_FOLLOW_UPS = {
@@ -150,17 +234,8 @@ ALL_FOLLOW_UPS = {
     "call_back_date",
     "call_back_time",
     "in_hospital_until",
+    *(f"answer_{i}" for i in range(len(SCRIPT))),
 }
-
-
-def _follow_up(outcome, spoke_fields):
-    if outcome == Call.Outcome.SPOKE:
-        return spoke_fields
-    if outcome == Call.Outcome.CALL_BACK:
-        return ["call_back_date", "call_back_time"]
-    if outcome == Call.Outcome.IN_HOSPITAL:
-        return ["in_hospital_until"]
-    return []
 
 
 class EscalationActionForm(GDSFormMixin, forms.Form):

@@ -8,7 +8,7 @@ from accounts.access import team_filter
 from accounts.models import Team
 from tenants.models import Tenant
 
-from .models import CallTask, Cohort, claim_cutoff
+from .models import Call, CallTask, Cohort, claim_cutoff
 
 
 def get_task_for_user(user, pk):
@@ -17,6 +17,20 @@ def get_task_for_user(user, pk):
         "tenant__patch", "tenant__scheme", "team", "claimed_by", "assigned_to"
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def get_call_for_user(user, pk):
+    """A recorded call if `user` may see its tenant (their team's patches; a manager any)."""
+    queryset = Call.objects.filter(tenant__in=Tenant.objects.visible_to(user)).select_related(
+        "tenant__patch", "officer", "task", "family_updated"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def my_held_task(user, exclude=None, now=None):
+    """The open call `user` holds a live claim on (other than `exclude`), if any."""
+    tasks = CallTask.objects.open().filter(claimed_by=user, claimed_at__gte=claim_cutoff(now))
+    return tasks.exclude(pk=exclude).order_by("-claimed_at").first()
 
 
 def team_queue(team_id):
@@ -152,7 +166,13 @@ def tenant_call_context(tenant, today):
         .select_related("team", "claimed_by", "assigned_to")
         .first()
     )
+    last_spoken = (
+        Call.objects.filter(tenant_id=tenant.pk, outcome=Call.Outcome.SPOKE)
+        .only("pk", "made_at")
+        .first()
+    )
     return {
+        "call_last_spoken": last_spoken,
         "call_cohorts": names,
         "call_cadence_days": cadence,
         "call_due_on": due_on,
