@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.access import manager_required, staff_required
 from arrears.selectors import arrears_context
 from welfare.help_selectors import help_context
-from welfare.selectors import tenant_call_context
+from welfare.selectors import tenant_call_context, tenant_record_calls_context
 
 from . import actions, selectors
 from .forms import FamilyContactForm, SearchForm, TenantFlagsForm
@@ -37,13 +37,15 @@ def record(request, pk):
         user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
     )
     today = date.today()
+    history = selectors.tenant_history(tenant)
     context = {
         "tenant": tenant,
         "today": today,
         "age": tenant.age_on(today),
         "isolating": tenant.is_isolating_on(today),
-        "history": selectors.tenant_history(tenant),
+        "history": history,
         **tenant_call_context(tenant, today),
+        **tenant_record_calls_context(tenant, history),
         **help_context(request.user, tenant),
         **arrears_context(request.user, tenant),
     }

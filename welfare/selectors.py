@@ -182,3 +182,41 @@ def tenant_call_context(tenant, today):
         "call_task": task,
         "call_task_claimed": bool(task and task.claim_active(timezone.now())),
     }
+
+
+TIMELINE_LIMIT = 30
+
+
+def tenant_timeline(tenant, changes=(), limit=TIMELINE_LIMIT):
+    """The record's story, newest first: calls (outcome, wellbeing, answers, notes, officer),
+    escalations with their actions, Here to Help requests and flag changes (`changes`, from
+    `tenants.selectors.tenant_history`). A fixed number of queries, whatever the rows."""
+    from .help_models import HelpRequest
+
+    calls = (
+        tenant.calls.select_related("officer")
+        .prefetch_related("later_notes__by")
+        .order_by("-made_at")[:limit]
+    )
+    escalations = (
+        tenant.escalations.select_related("closed_by")
+        .prefetch_related("actions__by")
+        .order_by("-opened_at")[:limit]
+    )
+    requests = (
+        HelpRequest.objects.filter(tenant=tenant).select_related("owner").order_by("-raised_at")
+    )[:limit]
+    items = [{"kind": "call", "when": call.made_at, "call": call} for call in calls]
+    items += [{"kind": "escalation", "when": e.opened_at, "escalation": e} for e in escalations]
+    items += [{"kind": "request", "when": r.raised_at, "request": r} for r in requests]
+    items += [{"kind": "change", "when": change["when"], "change": change} for change in changes]
+    items.sort(key=lambda item: item["when"], reverse=True)
+    return items[:limit]
+
+
+def tenant_record_calls_context(tenant, changes=()):
+    """The record's calls section: numbers with their source and state, and the timeline."""
+    return {
+        "call_numbers": tenant.contact_numbers(),
+        "call_timeline": tenant_timeline(tenant, changes),
+    }
