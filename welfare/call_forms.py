@@ -26,6 +26,12 @@ class RevealQuestion(ConditionalQuestion):
     template = "welfare/layout/reveal_question.html"
 
 
+class SmallConditionalRadios(ConditionalRadios):
+    """Small radios: the eight outcomes, the notes and Save fit on a laptop screen."""
+
+    template = "welfare/layout/conditional_radios.html"
+
+
 class CallForm(GDSFormMixin, forms.Form):
     """The welfare call: what happened first, and under it only that outcome's questions (the
     script's answers belong to "spoke to tenant"). One form, one call."""
@@ -96,7 +102,7 @@ class CallForm(GDSFormMixin, forms.Form):
             del self.fields["family_contact"]
         self.helper.layout = Layout(
             "idempotency_key",
-            ConditionalRadios(
+            SmallConditionalRadios(
                 "outcome",
                 *[
                     RevealQuestion(label, *self._layout_of(value))
