@@ -1,0 +1,176 @@
+"""The call workspace (issue 14): idempotency that cannot lie, phone numbers officers correct,
+call-backs that come back to their officer, and "Take next call" giving back a held call."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tenants.models import PhoneNumber
+from tests.factories import CallTaskFactory, OfficerFactory, TenantFactory, load_default_cohorts
+from welfare import actions
+from welfare.call_actions import CallConflict, call_add_note, call_log, call_take_next
+from welfare.call_models import Call
+from welfare.models import CallTask
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def cohorts(db):
+    load_default_cohorts()
+
+
+@pytest.fixture
+def task(patch, officer):
+    tenant = TenantFactory(patch=patch, phone="+442079460123", mobile="")
+    return CallTaskFactory(tenant=tenant, claimed_by=officer, claimed_at=timezone.now())
+
+
+def log(task, officer, key, outcome="no_answer", **fields):
+    return call_log(task=task, officer=officer, outcome=outcome, idempotency_key=key, **fields)
+
+
+class TestIdempotency:
+    def test_the_same_key_and_content_replays_the_recorded_call(self, task, officer):
+        key = uuid.uuid4()
+        first = log(task, officer, key, notes="Rang twice")
+        again = log(task, officer, key, notes="Rang twice")
+        assert again.pk == first.pk and again.replayed
+        assert Call.objects.count() == 1
+
+    def test_the_same_key_with_other_content_answers_with_the_call_as_recorded(self, task, officer):
+        key = uuid.uuid4()
+        first = log(task, officer, key)
+        with pytest.raises(CallConflict) as conflict:
+            log(task, officer, key, outcome="spoke", wellbeing="struggling", needs=["food"])
+        assert conflict.value.call == first
+        assert list(Call.objects.values_list("outcome", flat=True)) == ["no_answer"]
+
+    def test_a_finished_task_answers_with_its_call(self, task, officer):
+        done = log(task, officer, uuid.uuid4(), outcome="spoke", wellbeing="good")
+        with pytest.raises(CallConflict) as conflict:
+            log(task, officer, uuid.uuid4())
+        assert conflict.value.call == done
+
+    def test_a_new_attempt_takes_the_task_again_and_records(self, task, officer):
+        key = uuid.uuid4()
+        log(task, officer, key)
+        task.refresh_from_db()
+        assert task.claimed_by is None  # the no-answer gave it back
+        call = log(task, officer, uuid.uuid4(), outcome="spoke", wellbeing="okay", new_attempt=True)
+        task.refresh_from_db()
+        assert call.outcome == "spoke" and task.status == CallTask.Status.DONE
+
+    def test_a_new_attempt_does_not_take_a_call_a_colleague_holds(self, task, officer, team):
+        log(task, officer, uuid.uuid4())
+        colleague = OfficerFactory(team=team)
+        CallTask.objects.filter(pk=task.pk).update(claimed_by=colleague, claimed_at=timezone.now())
+        with pytest.raises(Exception, match="has taken this call"):
+            log(task, officer, uuid.uuid4(), new_attempt=True)
+
+    def test_a_note_sent_twice_is_added_once(self, task, officer):
+        call = log(task, officer, uuid.uuid4())
+        key = uuid.uuid4()
+        for _ in range(2):
+            call_add_note(
+                call=call, text="Amended: spoke to her after all", by=officer, idempotency_key=key
+            )
+        assert list(call.later_notes.values_list("text", flat=True)) == [
+            "Amended: spoke to her after all"
+        ]
+
+
+class TestNumbers:
+    def test_a_dead_file_number_is_not_dialled_while_the_file_sends_it(self, task, officer):
+        tenant = task.tenant
+        PhoneNumber.objects.create(
+            tenant=tenant, number="+442079460123", source="file", status="dead", by=officer
+        )
+        assert tenant.numbers_to_dial() == []
+        assert [n.status for n in tenant.contact_numbers()] == ["dead"]
+        tenant.phone = "+442079460999"  # the file sends a new number
+        tenant.save()
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+442079460999"]
+
+    def test_a_number_added_in_the_app_stands_until_the_file_sends_another(self, task, officer):
+        tenant = task.tenant
+        PhoneNumber.objects.create(
+            tenant=tenant,
+            number="+441134960000",
+            source="app",
+            file_numbers=tenant.file_numbers_key(),
+            by=officer,
+        )
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+441134960000", "+442079460123"]
+        tenant.save()  # a re-import of the same file changes nothing
+        assert str(tenant.numbers_to_dial()[0]) == "+441134960000"
+        tenant.phone = "+442079460999"
+        tenant.save()
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+442079460999"]
+
+    def test_the_numbers_page_marks_and_adds(self, officer_client, task):
+        url = f"/tenants/{task.tenant.pk}/numbers/"
+        officer_client.post(
+            url,
+            {
+                "action": "mark",
+                "mark-number": "+442079460123",
+                "mark-status": "wrong",
+                "mark-reason": "A business answered",
+            },
+        )
+        response = officer_client.post(
+            url, {"action": "add", "add-number": "0113 496 0001", "add-reason": ""}
+        )
+        assert response.status_code == 400
+        assert 'value="0113 496 0001"' in response.content.decode()
+        officer_client.post(
+            url, {"action": "add", "add-number": "0113 496 0001", "add-reason": "From her son"}
+        )
+        assert [str(n) for n in task.tenant.numbers_to_dial()] == ["+441134960001"]
+
+    def test_another_teams_officer_gets_404(self, client, task, other_officer):
+        from conftest import sign_in
+
+        sign_in(client, other_officer)
+        assert client.get(f"/tenants/{task.tenant.pk}/numbers/").status_code == 404
+
+
+class TestTakeNext:
+    def test_a_late_call_back_goes_to_the_team_after_15_minutes(self, task, officer, team):
+        at = timezone.now() + timedelta(hours=1)
+        log(task, officer, uuid.uuid4(), outcome="call_back", call_back_at=at)
+        colleague = OfficerFactory(team=team)
+        assert actions.call_task_claim_next(user=colleague, now=at + timedelta(minutes=14)) is None
+        claimed = actions.call_task_claim_next(user=colleague, now=at + timedelta(minutes=16))
+        assert claimed.pk == task.pk
+
+    def test_the_booking_officer_gets_the_call_back_at_its_time(self, task, officer):
+        at = timezone.now() + timedelta(hours=1)
+        log(task, officer, uuid.uuid4(), outcome="call_back", call_back_at=at)
+        assert actions.call_task_claim_next(user=officer, now=at - timedelta(minutes=1)) is None
+        assert actions.call_task_claim_next(user=officer, now=at).pk == task.pk
+
+    def test_take_next_gives_back_the_call_held(self, task, officer, patch):
+        other = CallTaskFactory(tenant=TenantFactory(patch=patch))
+        with time_machine.travel(timezone.now(), tick=False):
+            taken = call_take_next(user=officer)
+        assert taken.pk == other.pk
+        task.refresh_from_db()
+        assert task.claimed_by is None
+
+    def test_save_and_take_next_call_answers_with_the_next_call_page(
+        self, officer_client, task, patch
+    ):
+        other = CallTaskFactory(tenant=TenantFactory(patch=patch, first_name="Peter"))
+        response = officer_client.post(
+            f"/queue/task/{task.pk}/log/",
+            {"idempotency_key": str(uuid.uuid4()), "outcome": "no_answer", "then": "next"},
+        )
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f'data-page-url="/queue/task/{other.pk}/"' in page
+        assert "recorded: No answer." in page
