@@ -151,10 +151,10 @@ def log_call(request, pk):
         messages.info(request, "There are no more calls waiting in your team's queue.")
         return redirect("welfare:queue")
     # The next call page in this same response: one click, one page load.
+    following = selectors.get_task_for_user(request.user, following.pk)
     log_access(
         user=request.user, kind=AccessLog.Kind.VIEW, tenant=following.tenant, page=request.path
     )
-    following = selectors.get_task_for_user(request.user, following.pk)
     return _render_call_page(
         request, following, page_url=reverse("welfare:task", args=[following.pk])
     )
