@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
+from accounts.submit_once import submit_once
 from arrears.selectors import arrears_context
 from welfare.help_selectors import help_context
 from welfare.selectors import tenant_call_context, tenant_record_calls_context
@@ -75,6 +76,7 @@ def edit_flags(request, pk):
 
 
 @staff_required
+@submit_once
 def family_contact(request, pk, contact_pk=None):
     tenant = selectors.get_tenant_for_user(request.user, pk)
     selectors.log_access(

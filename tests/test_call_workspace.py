@@ -174,3 +174,96 @@ class TestTakeNext:
         page = response.content.decode()
         assert f'data-page-url="/queue/task/{other.pk}/"' in page
         assert "recorded: No answer." in page
+
+
+class TestRecord:
+    def test_the_timeline_costs_the_same_queries_for_one_call_or_five(
+        self, officer_client, task, officer
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        url = f"/tenants/{task.tenant.pk}/"
+
+        def queries():
+            with CaptureQueriesContext(connection) as captured:
+                assert officer_client.get(url).status_code == 200
+            return len(captured)
+
+        log(task, officer, uuid.uuid4(), notes="First try")
+        one = queries()
+        for number in range(4):
+            CallTask.objects.filter(pk=task.pk).update(
+                claimed_by=officer, claimed_at=timezone.now()
+            )
+            task.refresh_from_db()
+            log(task, officer, uuid.uuid4(), notes=f"Try {number + 2}")
+        assert queries() == one
+        page = officer_client.get(url).content.decode()
+        assert "Notes: Try 5" in page and "Notes: First try" in page
+
+    def test_a_request_links_to_the_call_that_raised_it(self, officer_client, task, officer):
+        call = log(
+            task,
+            officer,
+            uuid.uuid4(),
+            outcome="spoke",
+            wellbeing="okay",
+            needs=["food"],
+            notes="Fridge empty",
+        )
+        request = call.raised_requests[0]
+        page = officer_client.get(f"/help/{request.pk}/").content.decode()
+        assert f'href="/queue/call/{call.pk}/"' in page
+        assert "Call notes: Fridge empty" in page
+        assert 'href="tel:+442079460123"' in page
+        assert "due in" in page
+        assert "call task" not in page
+
+    def test_a_call_page_is_404_for_another_team(self, client, task, officer, other_officer):
+        from conftest import sign_in
+
+        call = log(task, officer, uuid.uuid4())
+        sign_in(client, other_officer)
+        assert client.get(f"/queue/call/{call.pk}/").status_code == 404
+
+
+class TestDoubleSubmit:
+    """Raising a request, adding a family contact and adding a note: sent twice, saved once."""
+
+    def twice(self, client, url, data):
+        data = {**data, "form_key": str(uuid.uuid4())}
+        first = client.post(url, data)
+        second = client.post(url, data, follow=True)
+        assert first.status_code == 302
+        assert "That form was already sent: it was saved once." in second.content.decode()
+        return first
+
+    def test_raising_a_request(self, officer_client, task):
+        from welfare.help_models import HelpRequest
+
+        url = f"/help/raise/{task.tenant.pk}/"
+        self.twice(officer_client, url, {"need": "food", "source": "phone_in", "notes": "x"})
+        assert HelpRequest.objects.filter(tenant=task.tenant).count() == 1
+
+    def test_adding_a_family_contact(self, officer_client, task):
+        url = f"/tenants/{task.tenant.pk}/family/add/"
+        data = {"name": "Ann Holt", "relationship": "Daughter", "reason": "Phoned in"}
+        self.twice(officer_client, url, data)
+        assert task.tenant.family_contacts.count() == 1
+
+    def test_adding_a_note(self, officer_client, task, officer):
+        from tests.factories import HelpRequestFactory
+
+        request = HelpRequestFactory(tenant=task.tenant, raised_by=officer)
+        self.twice(officer_client, f"/help/{request.pk}/note/", {"text": "Rang the food bank"})
+        assert request.notes.filter(text="Rang the food bank").count() == 1
+
+    def test_a_refused_form_can_be_sent_again_with_its_key(self, officer_client, task):
+        url = f"/tenants/{task.tenant.pk}/family/add/"
+        key = str(uuid.uuid4())
+        refused = officer_client.post(url, {"name": "Ann Holt", "form_key": key})
+        assert refused.status_code == 200 and "Ann Holt" in refused.content.decode()
+        data = {"name": "Ann Holt", "relationship": "Daughter", "reason": "Phoned in"}
+        assert officer_client.post(url, {**data, "form_key": key}).status_code == 302
+        assert task.tenant.family_contacts.count() == 1
