@@ -12,8 +12,14 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 DEMO_TENANTS ?= 500
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/welfare
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The date-sensitive tests run again at each of these Europe/London times: the last day of a
+# month, 29 February, either side of the clocks going forward, New Year's Eve at 23:59 and the
+# Friday afternoon before a bank holiday. `make test CLOCKS=` skips them.
+CLOCKS ?= 2027-04-30T17:30 2028-02-29T09:00 2027-03-28T00:30 2027-03-28T02:30 \
+	2026-12-31T23:59 2027-05-28T16:45
+CLOCK_TESTS := -m "date_sensitive and not journey and not celery_worker"
 
-.PHONY: install run test lint format check-deploy worker beat clean
+.PHONY: install run test test-random lint format check-deploy worker beat clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "ERROR: $(PYTHON) is needed"; exit 1; }
@@ -31,6 +37,7 @@ run: install
 	DEBUG=true $(PY) manage.py seed_demo --tenants $(DEMO_TENANTS) --if-empty
 	DEBUG=true $(PY) manage.py build_call_queue
 	DEBUG=true $(PY) manage.py refresh_dashboard
+	DEBUG=true $(PY) manage.py demo_backup_code manager
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C stops it)"
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -47,6 +54,15 @@ test: install lint
 	bash scripts/ensure-services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
+	@for clock in $(CLOCKS); do \
+		echo "== the date-sensitive tests again at $$clock (Europe/London)"; \
+		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+			$(VENV)/bin/pytest -q --clock $$clock $(CLOCK_TESTS) || exit 1; \
+	done
+
+test-random: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(VENV)/bin/pytest -p randomly -o addopts="--reuse-db -p no:cacheprovider --strict-markers" $(PYTEST_ARGS)
 
 check-deploy: install
 	DEBUG=false SECRET_KEY=check-only-$$RANDOM-not-a-real-key-but-long-enough-for-django-checks \

@@ -1,15 +1,20 @@
 """Shared fixtures: staff in two teams, signed-in clients, and a real Celery worker on Redis."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import (
     IncomeOfficerFactory,
@@ -21,6 +26,101 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parent
+LONDON = ZoneInfo("Europe/London")
+
+# Hypothesis draws the same examples on every run (derandomize), so a failure in CI replays
+# exactly; `--hypothesis-seed=N` or HYPOTHESIS_PROFILE=explore searches afresh.
+hypothesis_settings.register_profile("replayable", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "replayable"))
+
+# Tests that mean something different on another day: `make test` runs them again under each of
+# the fixed clocks in the Makefile (`--clock`), as well as at the real time. Whole files where
+# dates run through everything; elsewhere, tests whose names speak of dates.
+DATE_SENSITIVE_FILES = (
+    "test_queue",
+    "test_call",
+    "test_help",
+    "test_arrears",
+    "test_dashboard",
+    "test_services",
+    "test_campaign",
+    "test_visit",
+)
+DATE_WORDS = re.compile(
+    r"date|birth|age|_day|today|tomorrow|week|month|year|time|due|overdue|target|schedul|ago"
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="run each test with the clock set to this Europe/London time (it then ticks on)",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "date_sensitive: the test's meaning depends on the date (auto-applied)"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "journeys" in item.path.parts:
+            item.add_marker(pytest.mark.journey)
+        if "celery_worker_process" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.celery_worker)
+        if item.path.name.startswith(DATE_SENSITIVE_FILES) or DATE_WORDS.search(item.name):
+            item.add_marker(pytest.mark.date_sensitive)
+
+
+def pytest_report_header(config):
+    clock = config.getoption("--clock")
+    profile = hypothesis_settings._current_profile
+    lines = [f"hypothesis profile: {profile} (HYPOTHESIS_PROFILE=explore for fresh examples)"]
+    if clock:
+        lines.append(f"clock: every test starts at {clock} Europe/London")
+    return lines
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(request):
+    """With `--clock`, every test starts at that local time; the clock then ticks on, so
+    timeouts and ordering by time still behave."""
+    value = request.config.getoption("--clock")
+    if not value:
+        yield
+        return
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=LONDON)
+    with time_machine.travel(when, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows(request):
+    """Every database test starts with the rows the data migrations seed (cohorts, the service
+    list), whatever ran before it: a transactional test or journey flushes the database, and
+    --reuse-db keeps the emptied one."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        {"transactional_db", "live_server"} & names
+        or (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from tests.factories import load_default_cohorts, load_seeded_services
+
+    load_seeded_services()
+    load_default_cohorts()
 
 
 @pytest.fixture

@@ -190,3 +190,29 @@ class TestStaffModel:
     def test_usernames_are_unique_ignoring_case(self, officer):
         with pytest.raises(IntegrityError):
             OfficerFactory(username="OLIVIA", team=officer.team)
+
+
+class TestDemoBackupCode:
+    def test_the_demo_manager_signs_in_with_the_printed_code(self, client, manager, settings):
+        import io
+
+        from django.core.management import call_command
+
+        settings.DEBUG = True
+        out = io.StringIO()
+        call_command("demo_backup_code", "maya", stdout=out)
+        code = re.search(r"backup code: (\w+)", out.getvalue()).group(1)
+
+        post_sign_in(client, "maya")
+        assert client.get("/").url.startswith("/accounts/two-factor/")  # still required
+        response = client.post("/accounts/two-factor/?next=/", {"token": code})
+        assert response.status_code == 302
+        assert client.get("/").status_code == 200
+
+    def test_it_refuses_to_run_outside_debug(self, manager, settings):
+        from django.core.management import CommandError, call_command
+
+        settings.DEBUG = False
+        with pytest.raises(CommandError, match="only with DEBUG on"):
+            call_command("demo_backup_code", "maya")
+        assert not StaticToken.objects.exists()

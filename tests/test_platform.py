@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import sign_in
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -65,6 +67,24 @@ class TestErrorPages:
         assert response.status_code == 404
         assert "Page not found" in response.content.decode()
         assert "govuk-header" in response.content.decode()
+
+    @pytest.mark.parametrize("debug", [True, False])
+    def test_the_demo_shows_the_apps_own_404_not_the_url_map(
+        self, client, officer, other_patch, settings, debug
+    ):
+        """`make run` serves with DEBUG on: another team's tenant, or a URL that matches nothing,
+        still shows users the app's page, never Django's technical page with every URL."""
+        from tests.factories import TenantFactory
+
+        settings.DEBUG = debug
+        officers_client = sign_in(client, officer)
+        elsewhere = TenantFactory(patch=other_patch)
+        for url in (f"/tenants/{elsewhere.pk}/", "/no-such-page/"):
+            response = officers_client.get(url)
+            page = response.content.decode()
+            assert response.status_code == 404
+            assert "Page not found" in page and "govuk-header" in page
+            assert "URLconf" not in page and "tenants/&lt;int:pk&gt;" not in page
 
     def test_403_for_the_wrong_role(self, officer_client, rf, officer):
         from django.core.exceptions import PermissionDenied
