@@ -46,30 +46,25 @@ class CallConflict(CallRefused):
         self.call = call
 
 
-def call_digest(
-    *,
-    outcome,
-    wellbeing="",
-    answers=(),
-    needs=(),
-    family_contact=None,
-    call_back_at=None,
-    in_hospital_until=None,
-    notes="",
-):
-    """A fingerprint of what a call form said: equal for a resubmission, different for an
-    amendment."""
-    content = [
-        outcome,
-        wellbeing or "",
-        [answer or "" for answer in answers],
-        sorted(needs),
-        getattr(family_contact, "pk", family_contact),
-        call_back_at.isoformat() if call_back_at else None,
-        in_hospital_until.isoformat() if in_hospital_until else None,
-        (notes or "").strip(),
+def call_digest(content):
+    """A fingerprint of what a call form said (`call_log`'s content): equal for a resubmission,
+    different for an amendment."""
+    family, call_back, until = (
+        content["family_contact"],
+        content["call_back_at"],
+        content["in_hospital_until"],
+    )
+    fingerprint = [
+        content["outcome"],
+        content["wellbeing"] or "",
+        [answer or "" for answer in content["answers"]],
+        sorted(content["needs"]),
+        getattr(family, "pk", family),
+        call_back.isoformat() if call_back else None,
+        until.isoformat() if until else None,
+        (content["notes"] or "").strip(),
     ]
-    return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(fingerprint).encode()).hexdigest()
 
 
 @transaction.atomic
@@ -110,7 +105,7 @@ def call_log(
         "in_hospital_until": in_hospital_until if outcome == Call.Outcome.IN_HOSPITAL else None,
         "notes": notes,
     }
-    digest = call_digest(**content)
+    digest = call_digest(content)
     # The task's row lock orders two submissions of one form: the second finds the first's call.
     task = CallTask.objects.select_for_update().select_related("tenant").get(pk=task.pk)
     existing = Call.objects.select_related("officer").filter(idempotency_key=idempotency_key)

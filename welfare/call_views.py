@@ -25,7 +25,7 @@ from .models import Cohort
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
 
-def _tags(tenant, task, cohorts, age, isolating):
+def _tags(tenant, cohorts, age, isolating):
     """The call page's tags, each fact once: the cohorts in words, then lives alone."""
     tags = []
     for name in cohorts:
@@ -61,7 +61,7 @@ def call_page_context(user, task, form=None):
         "task": task,
         "tenant": tenant,
         "reasons": " - ".join(why),
-        "tags": _tags(tenant, task, calls_context["call_cohorts"], age, isolating),
+        "tags": _tags(tenant, calls_context["call_cohorts"], age, isolating),
         "numbers": tenant.contact_numbers(),
         "claimed": task.claim_active(),
         "mine": mine,
