@@ -2,7 +2,8 @@
 call-backs that come back to their officer, and "Take next call" giving back a held call."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -267,3 +268,51 @@ class TestDoubleSubmit:
         data = {"name": "Ann Holt", "relationship": "Daughter", "reason": "Phoned in"}
         assert officer_client.post(url, {**data, "form_key": key}).status_code == 302
         assert task.tenant.family_contacts.count() == 1
+
+
+class TestWords:
+    @time_machine.travel(datetime(2026, 6, 1, 10, tzinfo=ZoneInfo("Europe/London")), tick=False)
+    def test_times_and_targets_in_words(self):
+        from welfare.call_text import target_text, when_text
+
+        london = ZoneInfo("Europe/London")
+        assert when_text(datetime(2026, 6, 1, 14, 30, tzinfo=london)) == "today at 14:30"
+        assert when_text(datetime(2026, 6, 2, 23, 59, tzinfo=london)) == "by the end of tomorrow"
+        assert when_text(datetime(2026, 6, 4, 9, tzinfo=london)) == "on Thursday at 09:00"
+        assert target_text(datetime(2026, 6, 1, 15, tzinfo=london)) == "due in 5 hours"
+        assert target_text(datetime(2026, 5, 30, 9, tzinfo=london)) == "2 days past target"
+
+
+class TestOtherRevealedForms:
+    """The service status change and the request status forms reveal their follow-ups too, and
+    refuse answers under a choice not chosen rather than drop them."""
+
+    def test_a_date_under_later_while_now_is_chosen_is_refused(self, manager_client):
+        from services.models import Service
+        from tests.factories import load_seeded_services
+
+        load_seeded_services()
+        slug = Service.objects.first().slug
+        response = manager_client.post(
+            f"/services/{slug}/change/",
+            {"status": "operating", "message": "Back to normal.", "when": "now", "time": "09:00"},
+        )
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "You filled in questions under &quot;At a later date and time&quot;" in page
+        assert 'value="09:00"' in page
+
+    def test_an_outcome_under_resolved_while_closing_is_refused(
+        self, officer_client, task, officer
+    ):
+        from tests.factories import HelpRequestFactory
+
+        request = HelpRequestFactory(tenant=task.tenant, raised_by=officer)
+        response = officer_client.post(
+            f"/help/{request.pk}/status/",
+            {"status": "closed", "reason": "Daughter shops now", "outcome": "Parcel delivered"},
+        )
+        page = response.content.decode()
+        assert "You filled in questions under &quot;Resolved&quot;" in page
+        request.refresh_from_db()
+        assert request.is_open

@@ -2,7 +2,6 @@ import uuid
 from datetime import datetime
 
 from crispy_forms_gds.layout import (
-    ConditionalQuestion,
     ConditionalRadios,
     Field,
     Fieldset,
@@ -12,18 +11,18 @@ from crispy_forms_gds.layout import (
 from django import forms
 from django.utils import timezone
 
-from config.forms import DateField, GDSFormMixin, parse_time
+from config.forms import (
+    DateField,
+    FollowUpsMixin,
+    GDSFormMixin,
+    RevealedQuestion,
+    parse_time,
+)
 
 from .call_models import SCRIPT, Call, Escalation, EscalationAction
 from .help_models import Need
 
 WELLBEING = [("good", "Good"), ("okay", "Okay"), ("struggling", "Struggling")]
-
-
-class RevealQuestion(ConditionalQuestion):
-    """A radio with its follow-up questions under GOV.UK Frontend's conditional reveal."""
-
-    template = "welfare/layout/reveal_question.html"
 
 
 class SmallConditionalRadios(ConditionalRadios):
@@ -32,7 +31,7 @@ class SmallConditionalRadios(ConditionalRadios):
     template = "welfare/layout/conditional_radios.html"
 
 
-class CallForm(GDSFormMixin, forms.Form):
+class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
     """The welfare call: what happened first, and under it only that outcome's questions (the
     script's answers belong to "spoke to tenant"). One form, one call."""
 
@@ -105,7 +104,7 @@ class CallForm(GDSFormMixin, forms.Form):
             SmallConditionalRadios(
                 "outcome",
                 *[
-                    RevealQuestion(label, *self._layout_of(value))
+                    RevealedQuestion(label, *self._layout_of(value))
                     for value, label in Call.Outcome.choices
                 ],
             ),
@@ -115,17 +114,17 @@ class CallForm(GDSFormMixin, forms.Form):
 
     def _layout_of(self, outcome):
         if outcome != Call.Outcome.SPOKE:
-            return self.follow_ups(outcome)
+            return self.follow_ups_of(outcome)
         return [
             Fieldset(
                 *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],
                 legend="The script",
                 legend_size=Size.SMALL,
             ),
-            *self.follow_ups(outcome)[len(SCRIPT) :],
+            *self.follow_ups_of(outcome)[len(SCRIPT) :],
         ]
 
-    def follow_ups(self, outcome):
+    def follow_ups_of(self, outcome):
         """The fields that belong to `outcome`: asked only when it is chosen."""
         if outcome == Call.Outcome.SPOKE:
             script = [f"answer_{i}" for i in range(len(SCRIPT))]
@@ -140,41 +139,13 @@ class CallForm(GDSFormMixin, forms.Form):
     def _family(self):
         return "family_contact" in self.fields
 
-    def _filled(self, name):
-        """Whether the officer typed or chose anything in field `name`."""
-        value = self.fields[name].widget.value_from_datadict(
-            self.data, self.files, self.add_prefix(name)
-        )
-        if isinstance(value, list | tuple):
-            return any(str(part).strip() for part in value if part is not None)
-        return bool(value and str(value).strip())
+    follow_up_field = "outcome"
 
     def clean(self):
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
         now = timezone.now()
-        wanted = set(self.follow_ups(outcome))
-        labels = dict(Call.Outcome.choices)
-        # A follow-up answered under another outcome is never dropped without a word: the
-        # officer chose one thing and typed for another, so they decide which is right.
-        stray = [
-            other
-            for other in Call.Outcome.values
-            if other != outcome
-            and any(name not in wanted and self._filled(name) for name in self.follow_ups(other))
-        ]
-        # Questions not asked have no errors of their own (a half-typed date under another
-        # outcome is reported once, above the outcomes).
-        for name in ALL_FOLLOW_UPS - wanted:
-            self._errors.pop(name, None)
-            cleaned.pop(name, None)
-        for other in stray if outcome else []:
-            self.add_error(
-                "outcome",
-                f'You filled in questions under "{labels[other]}" but chose '
-                f'"{labels[outcome]}": choose "{labels[other]}" to see and clear them, '
-                "or to record that outcome",
-            )
+        cleaned = self.clean_follow_ups(cleaned)
         if outcome == Call.Outcome.SPOKE:
             if not cleaned.get("wellbeing"):
                 self.add_error("wellbeing", "Select how the tenant is")
@@ -231,17 +202,6 @@ class CallForm(GDSFormMixin, forms.Form):
         if data.get("notes"):
             lines.append(data["notes"])
         return "\n".join(lines)
-
-
-ALL_FOLLOW_UPS = {
-    "wellbeing",
-    "needs",
-    "family_contact",
-    "call_back_date",
-    "call_back_time",
-    "in_hospital_until",
-    *(f"answer_{i}" for i in range(len(SCRIPT))),
-}
 
 
 class EscalationActionForm(GDSFormMixin, forms.Form):

@@ -6,10 +6,16 @@ from django.utils import timezone
 
 
 def when_text(moment, now=None):
-    """ "today at 14:30", "tomorrow at 09:00", "on Monday at 17:00", "on 3 August at 17:00"."""
+    """ "today at 14:30", "tomorrow at 09:00", "on Monday at 17:00", "on 3 August 2026 at
+    17:00"; a moment at 23:59 (a request's target) is "by the end of tomorrow"."""
     now = timezone.localtime(now or timezone.now())
     moment = timezone.localtime(moment)
     days = (moment.date() - now.date()).days
+    if (moment.hour, moment.minute) == (23, 59):  # a target: the end of a working day
+        day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(days)
+        if day is None:
+            day = f"{moment:%A}" if 1 < days < 7 else f"{moment:%-d %B %Y}"
+        return f"by the end of {day}"
     clock = f"{moment:%H:%M}"
     if days == 0:
         return f"today at {clock}"

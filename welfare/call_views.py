@@ -52,7 +52,8 @@ def call_page_context(user, task, form=None):
     why = [*calls_context["call_cohorts"]]
     if calls_context["call_cadence_days"]:
         why.append(f"due every {calls_context['call_cadence_days']} days")
-    why.append(task.reasons(today))
+    cohorts = {name.lower() for name in calls_context["call_cohorts"]}
+    why += [part for part in task.reasons(today).split(" - ") if part not in cohorts]
     help_requests = help_context(user, tenant)
     open_requests = [r for r in help_requests.get("help_requests", []) if r.is_open]
     for request in open_requests:
