@@ -3,16 +3,15 @@
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.access import staff_required
 from config.forms import GDSFormMixin
 
 from . import selectors
-from .models import AccessLog, PhoneNumber, Tenant
+from .actions import phone_number_add, phone_number_mark
+from .models import AccessLog, PhoneNumber
 
 REASON = forms.CharField(
     label="Reason",
@@ -56,44 +55,6 @@ class MarkNumberForm(GDSFormMixin, forms.Form):
             (str(n.number), f"{n.number.as_national} ({n.get_source_display().lower()})")
             for n in numbers
         ]
-
-
-@transaction.atomic
-def phone_number_add(*, tenant, number, reason, by, now=None):
-    """Record a number learned in the app; it stands until the file sends different numbers."""
-    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    row, _ = PhoneNumber.objects.update_or_create(
-        tenant=tenant,
-        number=number,
-        defaults={
-            "source": PhoneNumber.Source.APP,
-            "status": PhoneNumber.Status.GOOD,
-            "file_numbers": tenant.file_numbers_key(),
-            "reason": reason,
-            "by": by,
-            "at": now or timezone.now(),
-        },
-    )
-    return row
-
-
-@transaction.atomic
-def phone_number_mark(*, tenant, number, status, reason, by, now=None):
-    """Mark one of the tenant's numbers good, wrong or dead (the history keeps each change)."""
-    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    in_file = str(number) in {str(n) for n in tenant.phones()}
-    row = PhoneNumber.objects.filter(tenant=tenant, number=number).first()
-    if row is None:
-        row = PhoneNumber(
-            tenant=tenant,
-            number=number,
-            source=PhoneNumber.Source.FILE if in_file else PhoneNumber.Source.APP,
-            file_numbers=tenant.file_numbers_key(),
-        )
-    row.status, row.reason, row.by, row.at = status, reason, by, now or timezone.now()
-    row._history_user = by
-    row.save()
-    return row
 
 
 @staff_required
