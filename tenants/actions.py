@@ -60,18 +60,13 @@ def family_contact_save(*, tenant: Tenant, user, reason: str, contact=None, **va
 def phone_number_add(*, tenant, number, reason, by, now=None):
     """Record a number learned in the app; it stands until the file sends different numbers."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    row, _ = PhoneNumber.objects.update_or_create(
-        tenant=tenant,
-        number=number,
-        defaults={
-            "source": PhoneNumber.Source.APP,
-            "status": PhoneNumber.Status.GOOD,
-            "file_numbers": tenant.file_numbers_key(),
-            "reason": reason,
-            "by": by,
-            "at": now or timezone.now(),
-        },
-    )
+    row = PhoneNumber.objects.filter(tenant=tenant, number=number).first()
+    row = row or PhoneNumber(tenant=tenant, number=number)
+    row.source, row.status = PhoneNumber.Source.APP, PhoneNumber.Status.GOOD
+    row.file_numbers = tenant.file_numbers_key()
+    row.reason, row.by, row.at = reason, by, now or timezone.now()
+    row._history_user = by  # the history says who, as for every other change
+    row.save()
     return row
 
 
