@@ -150,13 +150,12 @@ class TestOutcomes:
         visit_record(
             visit=visit, outcome=Visit.Outcome.CARD_LEFT, by=officer, number_given="+447911123456"
         )
-        tenant.refresh_from_db()
-        assert str(tenant.mobile) == "+447911123456"
+        assert [str(n) for n in tenant.numbers_to_dial()][0] == "+447911123456"
         task = CallTask.objects.open().get(tenant=tenant)
         assert task.available_from == visit.escalation.visits.get().recorded_at
         assert task.cadence_days == 14 and task.attempts == 0
         assert not Escalation.objects.filter(tenant=tenant, status="open").exists()
-        assert tenant.history.first().history_change_reason == "doorstep visit"
+        assert tenant.phone_numbers.get().reason == "Given at a doorstep visit"
 
     def test_no_answer_with_concern_needs_who_and_when(self, visit, officer):
         with pytest.raises(VisitRefused, match="emergency services"):

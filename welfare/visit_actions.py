@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from here_to_help.actions import request_raise
 from here_to_help.models import HelpRequest
+from tenants.actions import phone_number_add
 from tenants.models import Tenant
 
 from .call_actions import CallRefused, calls_follow_flags, escalation_close
@@ -74,15 +75,6 @@ def _retry_call(visit, tenant, now):
         risk_score=task.risk_score if task else 0,
         available_from=now,
     )
-
-
-def _record_number(tenant, number, by):
-    # A mobile goes where messages are sent from; any other number is the landline.
-    field = "mobile" if str(number).startswith("+447") else "phone"
-    setattr(tenant, field, number)
-    tenant._history_user = by
-    tenant._change_reason = HISTORY_REASON
-    tenant.save(update_fields=[field, "updated_at"])
 
 
 @transaction.atomic
@@ -167,7 +159,14 @@ def visit_record(
         )
     if outcome == Visit.Outcome.CARD_LEFT:
         if number_given:
-            _record_number(tenant, number_given, by)
+            # A number learned in the app: calls and texts use it first (tenants.actions).
+            phone_number_add(
+                tenant=tenant,
+                number=number_given,
+                reason="Given at a doorstep visit",
+                by=by,
+                now=now,
+            )
         _retry_call(visit, tenant, now)
     if outcome == Visit.Outcome.DIED and not tenant.deceased_reported_on:
         tenant.deceased_reported_on = timezone.localtime(now).date()

@@ -70,7 +70,8 @@ class Visit(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome, blank=True)
     notes = models.TextField(blank=True)
     number_given = PhoneNumberField(
-        blank=True, help_text="Card left: the number the tenant (or a neighbour) gave to call."
+        blank=True,
+        help_text="Card left: the number the tenant (or a neighbour) gave to call.",
     )
     emergency_contacted = models.CharField(
         "emergency services contacted", max_length=200, blank=True
