@@ -59,7 +59,7 @@ class MarkNumberForm(GDSFormMixin, forms.Form):
 
 @staff_required
 def numbers(request, pk):
-    tenant = selectors.get_tenant_for_user(request.user, pk)
+    tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
     selectors.log_access(
         user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
     )
