@@ -1,4 +1,6 @@
-"""`manage.py seed_demo`: demo staff, tenants (tenants/demo.py) and a resource directory.
+"""`manage.py seed_demo`: demo staff, tenants (tenants/demo.py), a resource directory, and
+`--days` working days of the association's life played through the real actions
+(dashboard/demo_life.py).
 
 It lives in the dashboard app, at the top of the layers, because it fills several apps (the
 register and Here to Help's directory) and tenants/ may import none above it.
@@ -6,13 +8,16 @@ register and Here to Help's directory) and tenants/ may import none above it.
 
 import sys
 import time
+from datetime import timedelta
 
+import time_machine
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Patch, Team, User
+from dashboard.demo_life import DemoLife, at, schedule_tomorrow, working_days
 from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
 from tenants.demo import DemoTenants
 from tenants.models import FamilyContact, Tenant
@@ -50,6 +55,12 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing if tenants already exist."
         )
         parser.add_argument("--password", default=None)
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=90,
+            help="Working days of calls, requests, escalations and arrears to play (0: none).",
+        )
 
     def handle(self, *args, **options):
         password = options["password"] or (DEMO_PASSWORD if settings.DEBUG else None)
@@ -59,11 +70,28 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
         else:
             started = time.monotonic()
+            today = timezone.localdate()
+            days = max(0, options["days"])
+            # The register is made the day before the first day played, so that each tenant's
+            # record, and the queue's "never contacted" rule, begin then.
+            first_day = working_days(today - timedelta(days=1), days)[0] if days else today
+            with time_machine.travel(at(first_day - timedelta(days=1), 7), tick=False):
+                with transaction.atomic():
+                    self._staff(password)
+                    created = self._tenants(options["tenants"], options["seed"])
             with transaction.atomic():
-                self._staff(password)
-                created = self._tenants(options["tenants"], options["seed"])
                 self._directory()
             self.stdout.write(f"Created {created:,} tenants in {time.monotonic() - started:.1f} s.")
+            if days:
+                started = time.monotonic()
+                life = DemoLife(seed=options["seed"])
+                life.play(days, today)
+                with transaction.atomic():
+                    schedule_tomorrow(life.manager, today)
+                self.stdout.write(
+                    f"Played {days} working days ({life.calls:,} calls) "
+                    f"in {time.monotonic() - started:.1f} s."
+                )
         self._print_sign_ins(password)
 
     def _staff(self, password):
