@@ -90,13 +90,11 @@ class DemoLife:
     def play(self, days, today):
         """Play `days` working days before `today`, then start today's morning."""
         for day in working_days(today - timedelta(days=1), days):
-            with time_machine.travel(at(day, 8), tick=False) as clock:
-                with transaction.atomic():
-                    self.day(day, clock)
-        with time_machine.travel(at(today, 8), tick=False):
-            with transaction.atomic():
-                build_call_queue(on=today)
-                mark_reviews_due(on=today)
+            with time_machine.travel(at(day, 8), tick=False) as clock, transaction.atomic():
+                self.day(day, clock)
+        with time_machine.travel(at(today, 8), tick=False), transaction.atomic():
+            build_call_queue(on=today)
+            mark_reviews_due(on=today)
 
     def day(self, day, clock):
         build_call_queue(on=day)
@@ -139,7 +137,9 @@ class DemoLife:
         elif outcome == Outcome.IN_HOSPITAL:
             details["in_hospital_until"] = now.date() + timedelta(days=21)
         self.calls += 1
-        log_call(task, officer, outcome, now, uuid.UUID(int=self.random.getrandbits(128)), **details)
+        log_call(
+            task, officer, outcome, now, uuid.UUID(int=self.random.getrandbits(128)), **details
+        )
         return True
 
     # Here to Help -----------------------------------------------------------------------
@@ -151,11 +151,11 @@ class DemoLife:
         for request in open_requests:
             officer = self.by_team.get(request.team_id)
             roll = r.random()
-            if officer is None or roll < 0.35:
+            if officer is None or roll < 0.5:
                 continue  # waiting: some go past their target
             if request.status == HelpRequest.Status.NEW:
                 request_take_ownership(help_request=request, user=officer)
-            elif request.status == HelpRequest.Status.IN_PROGRESS and roll < 0.6:
+            elif request.status == HelpRequest.Status.IN_PROGRESS and roll < 0.7:
                 organisation = Organisation.objects.offered_for(request).first()
                 if organisation is not None:
                     request_signpost(
@@ -164,14 +164,16 @@ class DemoLife:
                         given_by=officer,
                         notes=SIGNPOST_NOTES,
                     )
-            elif roll < 0.75:
-                status = HelpRequest.Status.RESOLVED if roll < 0.7 else HelpRequest.Status.CLOSED
+            elif roll < 0.85:
+                status = HelpRequest.Status.RESOLVED if roll < 0.8 else HelpRequest.Status.CLOSED
                 outcome = (
                     "The tenant has the help they needed."
                     if status == HelpRequest.Status.RESOLVED
                     else "The tenant's family is helping now."
                 )
-                request_change_status(help_request=request, status=status, by=officer, outcome=outcome)
+                request_change_status(
+                    help_request=request, status=status, by=officer, outcome=outcome
+                )
 
     # Escalations ------------------------------------------------------------------------
     def escalations(self, day):

@@ -75,10 +75,10 @@ class Command(BaseCommand):
             # The register is made the day before the first day played, so that each tenant's
             # record, and the queue's "never contacted" rule, begin then.
             first_day = working_days(today - timedelta(days=1), days)[0] if days else today
-            with time_machine.travel(at(first_day - timedelta(days=1), 7), tick=False):
-                with transaction.atomic():
-                    self._staff(password)
-                    created = self._tenants(options["tenants"], options["seed"])
+            register_day = at(first_day - timedelta(days=1), 7)
+            with time_machine.travel(register_day, tick=False), transaction.atomic():
+                self._staff(password)
+                created = self._tenants(options["tenants"], options["seed"])
             with transaction.atomic():
                 self._directory()
             self.stdout.write(f"Created {created:,} tenants in {time.monotonic() - started:.1f} s.")
