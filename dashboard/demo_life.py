@@ -62,14 +62,10 @@ def log_call(task, officer, outcome, now, key, **details):
     )
 
 
-def working_days(last, count):
-    """The `count` working days up to and including `last`, oldest first."""
-    days, day = [], last
-    while len(days) < count:
-        if is_working_day(day):
-            days.append(day)
-        day -= timedelta(days=1)
-    return days[::-1]
+def working_days(today, days):
+    """The working days among the `days` days before `today`, oldest first."""
+    every_day = (today - timedelta(days=n) for n in range(days, 0, -1))
+    return [day for day in every_day if is_working_day(day)]
 
 
 def at(day, hour, minute=0):
@@ -88,8 +84,9 @@ class DemoLife:
         self.calls = 0
 
     def play(self, days, today):
-        """Play `days` working days before `today`, then start today's morning."""
-        for day in working_days(today - timedelta(days=1), days):
+        """Play the working days among the `days` days before `today`, then start today."""
+        self.days = working_days(today, days)
+        for day in self.days:
             with time_machine.travel(at(day, 8), tick=False) as clock, transaction.atomic():
                 self.day(day, clock)
         with time_machine.travel(at(today, 8), tick=False), transaction.atomic():

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Patch, Team, User
-from dashboard.demo_life import DemoLife, at, schedule_tomorrow, working_days
+from dashboard.demo_life import DemoLife, at, schedule_tomorrow
 from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
 from tenants.demo import DemoTenants
 from tenants.models import FamilyContact, Tenant
@@ -59,7 +59,8 @@ class Command(BaseCommand):
             "--days",
             type=int,
             default=90,
-            help="Working days of calls, requests, escalations and arrears to play (0: none).",
+            help="Days of calls, requests, escalations and arrears to play, working days only "
+            "(0: none).",
         )
 
     def handle(self, *args, **options):
@@ -74,7 +75,7 @@ class Command(BaseCommand):
             days = max(0, options["days"])
             # The register is made the day before the first day played, so that each tenant's
             # record, and the queue's "never contacted" rule, begin then.
-            first_day = working_days(today - timedelta(days=1), days)[0] if days else today
+            first_day = today - timedelta(days=days)
             register_day = at(first_day - timedelta(days=1), 7)
             with time_machine.travel(register_day, tick=False), transaction.atomic():
                 self._staff(password)
@@ -89,7 +90,8 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     schedule_tomorrow(life.manager, today)
                 self.stdout.write(
-                    f"Played {days} working days ({life.calls:,} calls) "
+                    f"Played the {len(life.days)} working days of the last {days} days "
+                    f"({life.calls:,} calls) "
                     f"in {time.monotonic() - started:.1f} s."
                 )
         self._print_sign_ins(password)
