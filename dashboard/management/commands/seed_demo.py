@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Patch, Team, User
 from dashboard.demo_life import DemoLife, at, schedule_tomorrow
 from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
+from imports.statistics import analyze_if_much_changed, estimated_rows
 from tenants.demo import DemoTenants
 from tenants.models import FamilyContact, Tenant
 
@@ -73,6 +74,7 @@ class Command(BaseCommand):
             started = time.monotonic()
             today = timezone.localdate()
             days = max(0, options["days"])
+            before = estimated_rows(Tenant)
             # The register is made the day before the first day played, so that each tenant's
             # record, and the queue's "never contacted" rule, begin then.
             first_day = today - timedelta(days=days)
@@ -82,6 +84,8 @@ class Command(BaseCommand):
                 created = self._tenants(options["tenants"], options["seed"])
             with transaction.atomic():
                 self._directory()
+            # The first queue build after a large seed plans with today's figures (issue 21).
+            analyze_if_much_changed(Tenant, changed=created, before=before)
             self.stdout.write(f"Created {created:,} tenants in {time.monotonic() - started:.1f} s.")
             if days:
                 started = time.monotonic()
