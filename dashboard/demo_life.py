@@ -73,9 +73,8 @@ def at(day, hour, minute=0):
 
 
 class DemoLife:
-    def __init__(self, *, seed, stdout=None):
+    def __init__(self, *, seed):
         self.random = random.Random(seed)
-        self.stdout = stdout
         self.officers = list(User.objects.filter(username__in=["officer.north", "officer.south"]))
         self.by_team = {officer.team_id: officer for officer in self.officers}
         self.income = User.objects.get(username="income.officer")
@@ -210,7 +209,11 @@ class DemoLife:
         raised = []
         for request in waiting:
             request_arrears_considered(help_request=request, by=self.income)
-            if ArrearsFlag.objects.filter(tenant=request.tenant).exclude(status="closed").exists():
+            if (
+                ArrearsFlag.objects.filter(tenant=request.tenant)
+                .exclude(status=ArrearsFlag.Status.CLOSED)
+                .exists()
+            ):
                 continue
             flag_raise(
                 tenant=request.tenant,
