@@ -147,8 +147,8 @@ class DemoLife:
         for request in open_requests:
             officer = self.by_team.get(request.team_id)
             roll = r.random()
-            raised_today = timezone.localtime(request.raised_at).date() == day
-            if officer is None or raised_today or roll < 0.5:
+            age = (day - timezone.localtime(request.raised_at).date()).days
+            if officer is None or age < 2 or roll < 0.5:
                 continue  # waiting: some go past their target
             if request.status == HelpRequest.Status.NEW:
                 request_take_ownership(help_request=request, user=officer)
@@ -161,8 +161,8 @@ class DemoLife:
                         given_by=officer,
                         notes=SIGNPOST_NOTES,
                     )
-            elif roll >= 0.85:  # finished after a few days: many stay in progress or referred
-                status = HelpRequest.Status.RESOLVED if roll < 0.96 else HelpRequest.Status.CLOSED
+            elif age >= 10 and roll >= 0.8:  # finished after a fortnight or so
+                status = HelpRequest.Status.RESOLVED if roll < 0.95 else HelpRequest.Status.CLOSED
                 outcome = (
                     "The tenant has the help they needed."
                     if status == HelpRequest.Status.RESOLVED
