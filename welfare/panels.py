@@ -14,7 +14,14 @@ def queue_panels(user):
     if not user.is_manager:
         tasks = tasks.filter(team_id=user.team_id)
     mine = Q(claimed_by=user, claimed_at__gte=claim_cutoff(timezone.now())) | Q(assigned_to=user)
-    counts = tasks.order_by().aggregate(waiting=Count("id"), mine=Count("id", filter=mine))
+    now = timezone.now()
+    call_backs = Q(assigned_to=user, available_from__isnull=False)
+    counts = tasks.order_by().aggregate(
+        waiting=Count("id"),
+        mine=Count("id", filter=mine),
+        call_backs_due=Count("id", filter=call_backs & Q(available_from__lte=now)),
+        next_call_back=Min("available_from", filter=call_backs & Q(available_from__gt=now)),
+    )
     return [{"template": "welfare/panels/queue.html", "team": user.team, **counts}]
 
 
