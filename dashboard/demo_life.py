@@ -126,7 +126,7 @@ class DemoLife:
         details = {}
         if outcome == Outcome.SPOKE:
             details["wellbeing"] = self.random.choice(WELLBEING)
-            if self.random.random() < 0.15:
+            if self.random.random() < 0.2:
                 details["needs"] = [self.random.choice(Need.values)]
         elif outcome == Outcome.CALL_BACK:
             details["call_back_at"] = at(add_working_days(now.date(), 1), 11)
@@ -162,7 +162,7 @@ class DemoLife:
                         notes=SIGNPOST_NOTES,
                     )
             elif age >= 10 and roll >= 0.8:  # finished after a fortnight or so
-                status = HelpRequest.Status.RESOLVED if roll < 0.95 else HelpRequest.Status.CLOSED
+                status = HelpRequest.Status.RESOLVED if roll < 0.93 else HelpRequest.Status.CLOSED
                 outcome = (
                     "The tenant has the help they needed."
                     if status == HelpRequest.Status.RESOLVED

@@ -22,7 +22,7 @@ NOW = datetime(2027, 3, 10, 7, 30, tzinfo=ZoneInfo("Europe/London"))
 
 def test_the_demo_days_hold_together():
     with time_machine.travel(NOW, tick=False):
-        call_command("seed_demo", tenants=120, days=21, seed=2020, password="demo-password-123")
+        call_command("seed_demo", tenants=150, days=28, seed=2020, password="demo-password-123")
 
     # Every "last spoken to" is the tenant's latest answered call; no one else has one.
     spoke = dict(
