@@ -27,7 +27,7 @@ from tests.factories import (
     TenantFactory,
     load_default_cohorts,
 )
-from welfare import actions
+from welfare import actions, control_actions
 from welfare.models import CallTask, Cohort, Redeployment
 from welfare.queue import LOCK_KEY, build_call_queue
 from welfare.selectors import tenant_call_context
@@ -352,7 +352,7 @@ class TestBuild:
     ):
         tenant = make_tenant(patch, last_contact_at=contacted(200))
         build_call_queue(on=ON)
-        redeployment, moved = actions.redeployment_create(
+        redeployment, moved = control_actions.redeployment_create(
             patch=patch,
             team=other_team,
             starts_on=ON,
@@ -371,10 +371,12 @@ class TestBuild:
         assert open_task(newcomer).team == patch.team
         assert redeployment.history.count() == 1
 
-    def test_a_task_a_manager_moved_keeps_its_team_at_the_next_build(self, patch, other_team):
+    def test_a_task_a_manager_moved_keeps_its_team_at_the_next_build(
+        self, patch, other_team, manager
+    ):
         tenant = make_tenant(patch, last_contact_at=contacted(200))
         build_call_queue(on=ON)
-        actions.call_tasks_move(tasks=CallTask.objects.all(), team=other_team)
+        control_actions.call_tasks_move(tasks=CallTask.objects.all(), team=other_team, by=manager)
         build_call_queue(on=ON + timedelta(days=1))
         assert open_task(tenant).team == other_team
 
@@ -636,19 +638,23 @@ class TestClaims:
         assert f'href="tel:{tasks[0].tenant.phone}"' in page
         assert "Hand back to the queue" in page
 
-    def test_take_next_skips_claimed_tasks_and_others_assignments(self, team, queue_of):
+    def test_take_next_skips_claimed_tasks_and_others_assignments(self, team, queue_of, manager):
         first, second, third = queue_of(3)
         olivia, sam, ravi = (OfficerFactory(team=team) for _ in range(3))
-        actions.call_tasks_assign(tasks=CallTask.objects.filter(pk=second.pk), officer=ravi)
+        control_actions.call_tasks_assign(
+            tasks=CallTask.objects.filter(pk=second.pk), officer=ravi, by=manager
+        )
         assert actions.call_task_claim_next(user=olivia).pk == first.pk
         assert actions.call_task_claim_next(user=sam).pk == third.pk
         assert actions.call_task_claim_next(user=sam) is None
         assert actions.call_task_claim_next(user=ravi).pk == second.pk
 
-    def test_tasks_assigned_to_me_come_first(self, team, queue_of):
+    def test_tasks_assigned_to_me_come_first(self, team, queue_of, manager):
         first, second = queue_of(2)
         olivia = OfficerFactory(team=team)
-        actions.call_tasks_assign(tasks=CallTask.objects.filter(pk=second.pk), officer=olivia)
+        control_actions.call_tasks_assign(
+            tasks=CallTask.objects.filter(pk=second.pk), officer=olivia, by=manager
+        )
         assert actions.call_task_claim_next(user=olivia).pk == second.pk
 
     def test_a_task_waiting_for_a_retry_is_not_offered_yet(self, officer, queue_of):
@@ -838,10 +844,11 @@ class TestManagerTools:
                 "ends_on_0": last.day,
                 "ends_on_1": last.month,
                 "ends_on_2": last.year,
+                "confirm": "yes",
             },
             follow=True,
         )
-        assert "Open calls moved now: 2" in response.content.decode()
+        assert "2 calls moved to South team now" in response.content.decode()
         assert Redeployment.objects.get().ends_on == last
         assert {task.team for task in CallTask.objects.filter(pk__in=[t.pk for t in tasks])} == {
             other_team
@@ -867,17 +874,20 @@ class TestManagerTools:
         assert not Redeployment.objects.exists()
 
     def test_rebalance_gives_each_call_to_the_officer_with_the_fewest(
-        self, manager_client, team, queue_of
+        self, manager_client, manager, team, queue_of
     ):
         tasks = queue_of(7)
         amy, ben = (
             OfficerFactory(team=team, username="amy"),
             OfficerFactory(team=team, username="ben"),
         )
-        actions.call_tasks_assign(tasks=CallTask.objects.filter(pk=tasks[0].pk), officer=amy)
+        control_actions.call_tasks_assign(
+            tasks=CallTask.objects.filter(pk=tasks[0].pk), officer=amy, by=manager
+        )
         actions.call_task_claim_next(user=OfficerFactory(team=team))  # claimed: left alone
         response = manager_client.post(
-            reverse("welfare:rebalance", args=[team.pk]), {"officers": [amy.pk, ben.pk]}
+            reverse("welfare:rebalance", args=[team.pk]),
+            {"officers": [amy.pk, ben.pk], "cap": "10", "confirm": "yes"},
         )
         assert response.status_code == 302
         assigned = dict(
@@ -1082,8 +1092,9 @@ class TestQueryCounts:
     ):
         queue_of(size)
         # 3 (session, user, device) + the team + paginator count + the page of tasks + counts
-        # by reason + the officers and the other teams for the two selects + 3 (session save)
-        with django_assert_num_queries(12):
+        # by reason + the officers and the other teams for the two selects + the officers for
+        # the filter and the history links + the changes that can be undone + 3 (session save)
+        with django_assert_num_queries(14):
             assert manager_client.get(reverse("welfare:team", args=[team.pk])).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])

@@ -194,7 +194,9 @@ def _due_rows(on):
 
 
 def _redeployments_on(on):
-    return Redeployment.objects.filter(starts_on__lte=on, ends_on__gte=on)
+    return Redeployment.objects.filter(
+        starts_on__lte=on, ends_on__gte=on, cancelled_at__isnull=True
+    )
 
 
 def _rerank_and_open_sql(on, now, result):
