@@ -111,10 +111,15 @@ def _seeded_rows(request):
         request.getfixturevalue("db")
     else:
         return
+    from django.core.cache import cache
+
     from tests.factories import load_default_cohorts, load_seeded_services
+    from welfare.control_models import SETTINGS_CACHE_KEY
 
     load_seeded_services()
     load_default_cohorts()
+    # Settings managers save are cached; a rolled-back test must not leave its values behind.
+    cache.delete(SETTINGS_CACHE_KEY)
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def task_history(request, pk):
 
 @manager_required
 def officer_history(request, pk):
-    officer = get_object_or_404(User, pk=pk, role=User.Role.OFFICER)
+    officer = get_object_or_404(User.objects.select_related("team"), pk=pk, role=User.Role.OFFICER)
     page = Paginator(control_selectors.officer_assignment_history(officer), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
