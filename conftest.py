@@ -1,6 +1,7 @@
 """Shared fixtures: staff in two teams, signed-in clients, and a real Celery worker on Redis."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -33,20 +34,21 @@ hypothesis_settings.register_profile("replayable", derandomize=True, print_blob=
 hypothesis_settings.register_profile("explore", print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "replayable"))
 
-# Test files whose tests mean something different on another day: `make test` runs them again
-# under each of the fixed clocks below (`--clock`), as well as at the real time.
-DATE_SENSITIVE = (
+# Tests that mean something different on another day: `make test` runs them again under each of
+# the fixed clocks in the Makefile (`--clock`), as well as at the real time. Whole files where
+# dates run through everything; elsewhere, tests whose names speak of dates.
+DATE_SENSITIVE_FILES = (
     "test_queue",
-    "test_calls",
     "test_call",
     "test_help",
     "test_arrears",
     "test_dashboard",
     "test_services",
-    "test_tenant",
     "test_campaign",
     "test_visit",
-    "test_messag",
+)
+DATE_WORDS = re.compile(
+    r"date|birth|age|_day|today|tomorrow|week|month|year|time|due|overdue|target|schedul|ago"
 )
 
 
@@ -66,7 +68,11 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.path.name.startswith(DATE_SENSITIVE):
+        if "journeys" in item.path.parts:
+            item.add_marker(pytest.mark.journey)
+        if "celery_worker_process" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.celery_worker)
+        if item.path.name.startswith(DATE_SENSITIVE_FILES) or DATE_WORDS.search(item.name):
             item.add_marker(pytest.mark.date_sensitive)
 
 
