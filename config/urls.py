@@ -14,6 +14,7 @@ urlpatterns = [
     path("arrears/", include("arrears.urls")),
     path("queue/", include("welfare.urls")),
     path("help/", include("welfare.help_urls")),
+    path("dashboard/lists/", include("welfare.figure_urls")),
     path("dashboard/", include("welfare.dashboard_urls")),
     path("django-admin/", admin.site.urls),
 ]
