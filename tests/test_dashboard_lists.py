@@ -116,3 +116,59 @@ def test_the_tenant_list_queries_do_not_grow(
     # insert) + 3 (session save)
     with django_assert_num_queries(12):
         assert manager_client.get(url("tenants", standing="overdue")).status_code == 200
+
+
+# Workload by officer ------------------------------------------------------------------------
+
+
+def call(task, officer, outcome, days_ago=0):
+    from welfare.call_models import Call
+
+    made_at = timezone.now() - timedelta(days=days_ago)
+    return Call.objects.create(
+        task=task,
+        tenant=task.tenant,
+        officer=officer,
+        made_at=made_at,
+        made_on=timezone.localtime(made_at).date(),
+        outcome=outcome,
+        wellbeing="good" if outcome == "spoke" else "",
+    )
+
+
+def test_workload_counts_calls_contact_rate_requests_and_escalations(manager_client, patch, team):
+    from tests.factories import CallTaskFactory, OfficerFactory
+
+    amy = OfficerFactory(team=team, first_name="Amy", last_name="Shaw")
+    OfficerFactory(team=team, first_name="Ben", last_name="Cole")  # idle: a line of zeros
+    task = CallTaskFactory(tenant=TenantFactory(patch=patch))
+    call(task, amy, "spoke")
+    call(task, amy, "no_answer", days_ago=1)
+    call(task, amy, "wrong_number", days_ago=2)
+    call(task, amy, "spoke", days_ago=40)  # outside the 30 days
+    Escalation.objects.create(
+        tenant=task.tenant,
+        task=task,
+        team=team,
+        reason="wrong_number",
+        opened_at=timezone.now() - timedelta(days=2, seconds=-1),
+    )
+    HelpRequestFactory(tenant=task.tenant, team=team, raised_by=amy, owner=amy)
+    response = manager_client.get(reverse("figures:workload") + f"?days=30&team={team.pk}")
+    page = response.content.decode()
+    row = page.split("Amy Shaw")[1].split("</tr>")[0]
+    cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]
+    assert cells[1:] == ["3", "33", "1", "1", "1"]
+    assert "Ben Cole" in page
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_workload_queries_do_not_grow(manager_client, team, size, django_assert_num_queries):
+    from tests.factories import OfficerFactory
+
+    for _ in range(size):
+        OfficerFactory(team=team)
+    # 3 (session, user, device) + teams + officers + calls + requests raised + requests
+    # owned + escalations raised + 3 (session save)
+    with django_assert_num_queries(12):
+        assert manager_client.get(reverse("figures:workload")).status_code == 200

@@ -9,9 +9,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.access import manager_required
+from accounts.models import Team
 from tenants.models import AccessLog
 
 from .figure_lists import LISTS, describe, list_form
+from .figure_workload import PERIODS, workload
 
 PAGE_SIZE = 50
 LOG_BATCH = 1000
@@ -85,3 +87,18 @@ def figure_list_csv(request, name):
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     return response
+
+
+@manager_required
+def officer_workload(request):
+    """Per officer over the last 7, 30 or 90 days: calls, contact rate, requests, escalations."""
+    teams = list(Team.objects.order_by("name"))
+    period = request.GET.get("days") if request.GET.get("days") in PERIODS else "30"
+    team = request.GET.get("team", "")
+    team_id = int(team) if team.isdigit() and any(str(t.pk) == team for t in teams) else None
+    lines = workload(days=PERIODS[period], team_id=team_id)
+    return render(
+        request,
+        "dashboard/workload.html",
+        {"lines": lines, "teams": teams, "days": period, "team_id": team_id, "periods": PERIODS},
+    )
