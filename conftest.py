@@ -47,6 +47,8 @@ DATE_SENSITIVE_FILES = (
     "test_campaign",
     "test_visit",
 )
+# The same test files, split into packages along their sections.
+DATE_SENSITIVE_PACKAGES = ("queue", "help", "arrears", "dashboard")
 DATE_WORDS = re.compile(
     r"date|birth|age|_day|today|tomorrow|week|month|year|time|due|overdue|target|schedul|ago"
 )
@@ -72,7 +74,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.journey)
         if "celery_worker_process" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.celery_worker)
-        if item.path.name.startswith(DATE_SENSITIVE_FILES) or DATE_WORDS.search(item.name):
+        if (
+            item.path.name.startswith(DATE_SENSITIVE_FILES)
+            or item.path.parent.name in DATE_SENSITIVE_PACKAGES
+            or DATE_WORDS.search(item.name)
+        ):
             item.add_marker(pytest.mark.date_sensitive)
 
 

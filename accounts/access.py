@@ -1,7 +1,10 @@
-"""Who may do what. Role checks for views, and the team scope every object helper uses."""
+"""Who may do what. Role checks for views, and the team scope every object helper and every
+list selector uses: one predicate (`in_team_scope`, on `rules`), applied to one object or, as a
+filter, to a queryset."""
 
 from functools import wraps
 
+import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
@@ -29,8 +32,26 @@ manager_required = role_required(User.Role.MANAGER)
 income_required = role_required(User.Role.INCOME_OFFICER, User.Role.MANAGER)
 
 
-def team_filter(user, path="patch__team"):
-    """Filter kwargs that limit a queryset to `user`'s team, following `path` to the Team."""
-    if user.is_manager:
-        return {}
-    return {path: user.team_id}
+@rules.predicate
+def sees_every_team(user):
+    return user.is_manager
+
+
+@rules.predicate
+def is_own_team(user, team_id):
+    return team_id is not None and team_id == user.team_id
+
+
+# The team scope: a manager sees every team's work (and work with no team); anyone else only
+# their own team's. `team_id` is the team the object belongs to (for a tenant, their patch's).
+in_team_scope = sees_every_team | is_own_team
+rules.add_rule("in_team_scope", in_team_scope)
+
+
+def team_scoped(queryset, user, team_path):
+    """`queryset` limited to the rows `in_team_scope` lets `user` see; `team_path` leads from
+    the row to its team's id (`"patch__team_id"` for a tenant). The predicate's two branches,
+    in SQL: everything for `sees_every_team`, else the rows whose team is the user's."""
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(**{team_path: user.team_id})

@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.locks import advisory_xact_lock
 from tenants.models import Tenant
 
 from .models import ArrearsFlag, ReviewChange, SupportOffer
@@ -187,12 +188,9 @@ def mark_reviews_due(*, on: date | None = None) -> ReviewsDueResult:
     """
     on = on or timezone.localdate()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [REVIEWS_LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    logger.info("Arrears reviews for %s skipped: another run is going", on)
-                    return ReviewsDueResult(on=on, skipped=True)
+        if not advisory_xact_lock(REVIEWS_LOCK_KEY):
+            logger.info("Arrears reviews for %s skipped: another run is going", on)
+            return ReviewsDueResult(on=on, skipped=True)
         flags = ArrearsFlag.objects
         result = ReviewsDueResult(on=on)
         # Plain UPDATEs write no simple_history rows: the status is derived from the review

@@ -12,15 +12,14 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from simple_history.models import HistoricalRecords
 
+from accounts.access import team_scoped
 from tenants.models import Tenant
 
 
 class ArrearsFlagQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Flags of the tenants `user` may see: a manager all, anyone else their team's patches."""
-        if user.is_manager:
-            return self
-        return self.filter(tenant__patch__team_id=user.team_id)
+        """Flags of the tenants `user` may see (accounts.access.in_team_scope)."""
+        return team_scoped(self, user, "tenant__patch__team_id")
 
     def not_closed(self):
         return self.exclude(status=ArrearsFlag.Status.CLOSED)
@@ -71,7 +70,7 @@ class ArrearsFlag(models.Model):
     )
     # The financial-difficulty Here to Help request the flag was raised from, if any.
     help_request = models.ForeignKey(
-        "welfare.HelpRequest",
+        "here_to_help.HelpRequest",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

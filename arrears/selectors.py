@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from tenants.models import Tenant
+from tenants.selectors import log_tenant_read
 
 from .models import ArrearsFlag, RentBalance, ReviewChange, SupportOffer
 
@@ -69,8 +70,9 @@ def flag_list(user, *, on, reason="", status="", review="", band=""):
     return flags
 
 
-def get_flag_for_user(user, pk):
-    """A flag if `user` may see its tenant; 404 for another team's flag, as for none."""
+def get_flag_for_user(user, pk, *, page):
+    """A flag if `user` may see its tenant; 404 for another team's flag, as for none. Logged as
+    a read of the tenant on `page`."""
     queryset = (
         ArrearsFlag.objects.visible_to(user)
         .select_related("tenant__patch__team", "raised_by")
@@ -79,11 +81,14 @@ def get_flag_for_user(user, pk):
             Prefetch("review_changes", queryset=ReviewChange.objects.select_related("changed_by")),
         )
     )
-    return get_object_or_404(queryset, pk=pk)
+    flag = get_object_or_404(queryset, pk=pk)
+    log_tenant_read(user=user, tenant=flag.tenant, page=page)
+    return flag
 
 
-def get_support_for_user(user, flag_pk, pk):
-    flag = get_flag_for_user(user, flag_pk)
+def get_support_for_user(user, flag_pk, pk, *, page):
+    """A flag's support offer, through `get_flag_for_user` (and so logged)."""
+    flag = get_flag_for_user(user, flag_pk, page=page)
     return flag, get_object_or_404(SupportOffer, pk=pk, flag=flag)
 
 

@@ -9,9 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.access import income_required
-from tenants.models import AccessLog
-from tenants.selectors import get_tenant_for_user, log_access
-from welfare.help_models import HelpRequest
+from here_to_help.models import HelpRequest
+from tenants.selectors import get_tenant_for_user
 
 from . import actions, selectors
 from .forms import (
@@ -51,8 +50,7 @@ def flags(request):
 
 @income_required
 def flag(request, pk):
-    flag = selectors.get_flag_for_user(request.user, pk)
-    log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=flag.tenant, page=request.path)
+    flag = selectors.get_flag_for_user(request.user, pk, page=request.path)
     today = timezone.localdate()
     return render(
         request,
@@ -74,8 +72,7 @@ def raise_flag(request):
     tenant_id = _positive_int(request.GET.get("tenant"))
     if tenant_id is None:
         raise Http404("No tenant given")
-    tenant = get_tenant_for_user(request.user, tenant_id)
-    log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path)
+    tenant = get_tenant_for_user(request.user, tenant_id, page=request.path)
     help_request = None
     if "request" in request.GET:
         # The request must be about this tenant: a mistyped link never ties a flag to another.
@@ -109,8 +106,7 @@ def raise_flag(request):
 
 @income_required
 def review(request, pk):
-    flag = selectors.get_flag_for_user(request.user, pk)
-    log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=flag.tenant, page=request.path)
+    flag = selectors.get_flag_for_user(request.user, pk, page=request.path)
     if flag.is_closed:
         raise Http404("Closed flags have no review")
     form = ReviewDateForm(
@@ -125,8 +121,7 @@ def review(request, pk):
 
 @income_required
 def add_support(request, pk):
-    flag = selectors.get_flag_for_user(request.user, pk)
-    log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=flag.tenant, page=request.path)
+    flag = selectors.get_flag_for_user(request.user, pk, page=request.path)
     if flag.is_closed:
         raise Http404("Closed flags take no more support")
     form = SupportForm(request.POST or None, initial={"offered_on": timezone.localdate()})
@@ -140,7 +135,7 @@ def add_support(request, pk):
 
 @income_required
 def support_outcome(request, pk, support_pk):
-    flag, offer = selectors.get_support_for_user(request.user, pk, support_pk)
+    flag, offer = selectors.get_support_for_user(request.user, pk, support_pk, page=request.path)
     form = OutcomeForm(
         request.POST or None,
         initial={
@@ -158,8 +153,7 @@ def support_outcome(request, pk, support_pk):
 
 @income_required
 def close(request, pk):
-    flag = selectors.get_flag_for_user(request.user, pk)
-    log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=flag.tenant, page=request.path)
+    flag = selectors.get_flag_for_user(request.user, pk, page=request.path)
     if flag.is_closed:
         return redirect("arrears:flag", pk=flag.pk)
     form = CloseFlagForm(request.POST or None, initial={"closed_on": timezone.localdate()})

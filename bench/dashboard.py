@@ -250,17 +250,15 @@ def raw_figures(now):
     from django.db import connection
     from django.utils import timezone
 
-    from tenants.models import Tenant
-    from welfare.dashboard_models import AGE_BAND_ENDS
+    from config.dates import years_before
+    from dashboard.models import AGE_BAND_ENDS
+    from welfare.cadence import call_tenants
     from welfare.models import Cohort
 
     on = timezone.localdate(now)
     cadence = dict(Cohort.objects.filter(active=True).values_list("code", "cadence_days"))
-    codes = list(Tenant.objects.call_cohort_rules(on))
-    try:
-        born_by = on.replace(year=on.year - 70)
-    except ValueError:  # 29 February, as call_cohort_rules has it
-        born_by = on.replace(year=on.year - 70, day=28)
+    codes = list(call_tenants().call_cohort_rules(on))
+    born_by = years_before(on, 70)
     bands = " ".join(
         f"WHEN opened_at > %(now)s - interval '{days} days' THEN '{band.value}'"
         for band, days in AGE_BAND_ENDS
@@ -370,7 +368,7 @@ def raw_figures(now):
 
 
 def snapshot_figures(snapshot):
-    from welfare.dashboard_models import (
+    from dashboard.models import (
         ArrearsFigure,
         CallDayFigure,
         CohortFigure,
@@ -487,7 +485,7 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
-    from welfare.dashboard import dashboard_refresh
+    from dashboard.refresh import dashboard_refresh
 
     started = time.monotonic()
     ensure_tenants(options.tenants)

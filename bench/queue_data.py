@@ -137,8 +137,9 @@ def cohort_mix(on):
     from django.db.models import Count, Q
 
     from tenants.models import Tenant
+    from welfare.cadence import call_tenants
 
-    rules = Tenant.objects.call_cohort_rules(on)
+    rules = call_tenants().call_cohort_rules(on)
     counts = Tenant.objects.aggregate(
         total=Count("id"),
         **{code: Count("id", filter=rule) for code, rule in rules.items()},

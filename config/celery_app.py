@@ -8,8 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The dashboard's refresh task lives beside the refresh itself, in welfare/dashboard.py.
-app.autodiscover_tasks(["welfare"], related_name="dashboard")
 
 # The beat schedule lives here, in code, in Europe/London time. RedBeat keeps it in Redis and
 # holds the lock that keeps a single beat running; each job also takes a PostgreSQL advisory lock.

@@ -54,8 +54,10 @@ INSTALLED_APPS = [
     "accounts",
     "tenants",
     "welfare",
+    "here_to_help",
     "services",
     "arrears",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -13,9 +13,8 @@ urlpatterns = [
     path("tenants/", include("tenants.urls")),
     path("arrears/", include("arrears.urls")),
     path("queue/", include("welfare.urls")),
-    path("help/", include("welfare.help_urls")),
-    path("dashboard/lists/", include("welfare.figure_urls")),
-    path("dashboard/", include("welfare.dashboard_urls")),
+    path("help/", include("here_to_help.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -14,7 +14,7 @@ def home(request):
     return render(request, "home.html", {"panels": home_panels(request.user)})
 
 
-PANEL_APPS = ["welfare", "arrears", "tenants", "services"]
+PANEL_APPS = ["welfare", "here_to_help", "arrears", "tenants", "services"]
 
 
 def home_panels(user):

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from .models import FamilyContact, Tenant
+from .signals import tenant_flags_changed
 
 FLAG_FIELDS = [
     "self_isolating_from",
@@ -32,11 +33,8 @@ def tenant_update_flags(*, tenant: Tenant, user, reason: str, **values) -> Tenan
     tenant._change_reason = reason
     tenant._history_user = user
     tenant.save(update_fields=[*changed, "updated_at"])
-    # Calls stop at once, not at the next morning's build, and a reported death goes to a
-    # manager as it does when reported on a call.
-    from welfare.call_actions import calls_follow_flags
-
-    calls_follow_flags(tenant=tenant, changed=changed)
+    # Welfare stops calls at once and sends a reported death to a manager (welfare/apps.py).
+    tenant_flags_changed.send(sender=Tenant, tenant=tenant, changed=changed)
     return tenant
 
 

@@ -1,14 +1,15 @@
 from datetime import date
 
-from django.apps import apps
 from django.conf import settings
-from django.db import connections, models
-from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, Q, Value, When
-from django.db.models.functions import Cast, TruncDate, Upper
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from accounts.access import team_scoped
 from accounts.models import Patch
+from config.dates import age_on
 
 
 class SupportProvider(models.Model):
@@ -58,10 +59,8 @@ class PatchArea(models.Model):
 
 class TenantQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The tenants `user` may see: a manager all, anyone else their team's patches only."""
-        if user.is_manager:
-            return self
-        return self.filter(patch__team_id=user.team_id)
+        """The tenants `user` may see (accounts.access.in_team_scope, by the patch's team)."""
+        return team_scoped(self, user, "patch__team_id")
 
     def current(self, on=None):
         """Tenancies not ended and tenants not known to have died."""
@@ -72,103 +71,8 @@ class TenantQuerySet(models.QuerySet):
             deceased_reported_on__isnull=True,
         )
 
-    def eligible_for_calls(self, on=None):
-        """Current tenants we may call: not declined, not in hospital beyond `on`."""
-        on = on or date.today()
-        return self.current(on).filter(
-            Q(in_hospital_until__isnull=True) | Q(in_hospital_until__lte=on),
-            declined_calls_on__isnull=True,
-        )
-
     def unassigned(self):
         return self.filter(patch__isnull=True)
-
-    # Welfare calls: cohorts, cadence and the due rule (DOMAIN.md, "Cohorts and cadence"). The
-    # queue builder, the tenant record and the dashboard all read them from here: one rule.
-
-    @staticmethod
-    def call_cohort_rules(on):
-        """Who is in each cohort on `on`, as a Q per cohort code ("everyone_else": in none)."""
-        try:
-            born_by = on.replace(year=on.year - 70)
-        except ValueError:  # 29 February: a leap-day baby turns 70 on 1 March in other years
-            born_by = on.replace(year=on.year - 70, day=28)
-        return {
-            "aged_70": Q(date_of_birth__lte=born_by),
-            "unwell": Q(self_isolating_from__lte=on)
-            & (Q(self_isolating_until__isnull=True) | Q(self_isolating_until__gte=on)),
-            "independent_living": Q(scheme__type=Scheme.Type.INDEPENDENT_LIVING),
-            "supported_living": Q(scheme__type=Scheme.Type.SUPPORTED_LIVING),
-            "lifeline": Q(lifeline=True),
-        }
-
-    def _days_since(self, on, field):
-        """Whole days from the local (Europe/London) date of `field` to `on`, in SQL."""
-        day = TruncDate(field)
-        if connections[self.db].vendor == "sqlite":
-            return Cast(
-                Func(Value(on), function="julianday", output_field=FloatField())
-                - Func(day, function="julianday", output_field=FloatField()),
-                IntegerField(),
-            )
-        return Func(
-            Value(on, output_field=models.DateField()),
-            day,
-            template="(%(expressions)s)",
-            arg_joiner=" - ",
-            output_field=IntegerField(),
-        )
-
-    def with_cadence(self, on):
-        """Annotate the cohorts each tenant is in on `on` and what follows from them.
-
-        `in_<code>` is True for each cohort the tenant is in. `call_cadence_days` is the
-        shortest cadence of the tenant's active cohorts; a tenant in none of them gets the
-        "everyone else" cadence, or None while managers have that cohort switched off.
-        `call_days_overdue` counts from the day the tenant is due: 0 on that day, negative
-        before it. The due day is the last successful contact's date plus the cadence (called
-        on the 1st every 14 days: due on the 15th); never contacted: the day the tenant joined
-        the register.
-        """
-        cohorts = dict(
-            apps.get_model("welfare", "Cohort")
-            .objects.using(self.db)
-            .filter(active=True)
-            .values_list("code", "cadence_days")
-        )
-        rules = self.call_cohort_rules(on)
-        # Shortest cadence first: the first matching branch of the CASE is the tenant's cadence.
-        branches = [
-            When(rules[code], then=Value(days))
-            for code, days in sorted(cohorts.items(), key=lambda item: item[1])
-            if code in rules
-        ]
-        cadence = Case(
-            *branches, default=Value(cohorts.get("everyone_else")), output_field=IntegerField()
-        )
-        flags = {
-            f"in_{code}": Case(
-                When(rule, then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-            for code, rule in rules.items()
-        }
-        overdue = [
-            When(last_contact_at__isnull=True, then=self._days_since(on, "created_at")),
-        ]
-        if "everyone_else" not in cohorts:  # then some tenants have no cadence: never due
-            overdue.insert(0, When(call_cadence_days__isnull=True, then=Value(None)))
-        return self.annotate(**flags, call_cadence_days=cadence).annotate(
-            call_days_overdue=Case(
-                *overdue,
-                default=self._days_since(on, "last_contact_at") - F("call_cadence_days"),
-                output_field=IntegerField(),
-            )
-        )
-
-    def due_on(self, on):
-        """Tenants due a welfare call on `on`: eligible, in a cohort that is switched on, and
-        not spoken to for at least their cadence (see `with_cadence`)."""
-        return self.eligible_for_calls(on).with_cadence(on).filter(call_days_overdue__gte=0)
 
 
 class Tenant(models.Model):
@@ -258,8 +162,7 @@ class Tenant(models.Model):
         return self.postcode.split(" ")[0] if self.postcode else ""
 
     def age_on(self, on):
-        dob = self.date_of_birth
-        return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+        return age_on(self.date_of_birth, on)
 
     def is_isolating_on(self, on):
         return bool(

@@ -1,4 +1,5 @@
-"""Reads of the tenant register. Every read of a record or a search is logged (access log)."""
+"""Reads of the tenant register. Every read of a record or a search is logged (access log): the
+`get_<thing>_for_user` helpers of every app write the row themselves, given the page."""
 
 import re
 
@@ -7,13 +8,14 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from .models import AccessLog, FamilyContact, Tenant
+from .postcodes import POSTCODE_OR_OUTWARD
 
-POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?(\s*\d[A-Z]{2})?$")
 REF = re.compile(r"^(?=.*\d)[A-Z0-9/-]{3,20}$")
 
 
-def get_tenant_for_user(user, pk):
-    """The tenant record if `user` may see it; 404 for another team's tenant, as for none."""
+def get_tenant_for_user(user, pk, *, page):
+    """The tenant record if `user` may see it; 404 for another team's tenant, as for none.
+    Logged as a view of the tenant on `page`."""
     queryset = (
         Tenant.objects.visible_to(user)
         .select_related("patch__team", "scheme__support_provider", "support_provider")
@@ -21,12 +23,17 @@ def get_tenant_for_user(user, pk):
             Prefetch("family_contacts", queryset=FamilyContact.objects.order_by("name"))
         )
     )
-    return get_object_or_404(queryset, pk=pk)
+    tenant = get_object_or_404(queryset, pk=pk)
+    log_tenant_read(user=user, tenant=tenant, page=page)
+    return tenant
 
 
-def search_tenants(user, query):
-    """Tenants visible to `user` matching a name, tenancy reference, postcode or phone number."""
+def search_tenants(user, query, *, page):
+    """Tenants visible to `user` matching a name, tenancy reference, postcode or phone number.
+    A search (not a blank one) is logged with its words, on `page`."""
     queryset = Tenant.objects.visible_to(user).select_related("patch", "scheme")
+    if query.strip():
+        log_access(user=user, kind=AccessLog.Kind.SEARCH, query=query, page=page)
     query = " ".join(query.split())
     if not query:
         return queryset.none()
@@ -34,7 +41,7 @@ def search_tenants(user, query):
     condition = Q()
     if REF.match(upper):
         condition |= Q(tenancy_ref__istartswith=upper)
-    if POSTCODE.match(upper):
+    if POSTCODE_OR_OUTWARD.match(upper):
         compact = upper.replace(" ", "")
         if len(compact) >= 5:  # a full postcode: PR12AB -> PR1 2AB
             condition |= Q(postcode=f"{compact[:-3]} {compact[-3:]}")
@@ -65,6 +72,11 @@ def log_access(*, user, kind, page, tenant=None, query=""):
     AccessLog.objects.create(
         user=user, kind=kind, tenant=tenant, query=query[:200], page=page[:200]
     )
+
+
+def log_tenant_read(*, user, tenant, page):
+    """For the `get_<thing>_for_user` helpers: `user` read `tenant`'s data on `page`."""
+    log_access(user=user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=page)
 
 
 def tenant_access_log(tenant):

@@ -5,13 +5,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
-from arrears.selectors import arrears_context
-from welfare.help_selectors import help_context
-from welfare.selectors import tenant_call_context
 
 from . import actions, selectors
 from .forms import FamilyContactForm, SearchForm, TenantFlagsForm
-from .models import AccessLog, FamilyContact
+from .models import FamilyContact
+from .sections import record_sections
 
 PAGE_SIZE = 25
 
@@ -22,40 +20,31 @@ def search(request):
     query = form.data.get("q", "").strip()[:100]
     page = None
     if query:
-        results = selectors.search_tenants(request.user, query)
+        results = selectors.search_tenants(request.user, query, page=request.path)
         page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-        selectors.log_access(
-            user=request.user, kind=AccessLog.Kind.SEARCH, query=query, page=request.path
-        )
     return render(request, "tenants/search.html", {"form": form, "query": query, "page": page})
 
 
 @staff_required
 def record(request, pk):
-    tenant = selectors.get_tenant_for_user(request.user, pk)
-    selectors.log_access(
-        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
-    )
+    tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
     today = date.today()
+    section_context, section_templates = record_sections(request.user, tenant, today)
     context = {
+        **section_context,
         "tenant": tenant,
         "today": today,
         "age": tenant.age_on(today),
         "isolating": tenant.is_isolating_on(today),
         "history": selectors.tenant_history(tenant),
-        **tenant_call_context(tenant, today),
-        **help_context(request.user, tenant),
-        **arrears_context(request.user, tenant),
+        "sections": section_templates,
     }
     return render(request, "tenants/record.html", context)
 
 
 @staff_required
 def edit_flags(request, pk):
-    tenant = selectors.get_tenant_for_user(request.user, pk)
-    selectors.log_access(
-        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
-    )
+    tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
     initial = {name: getattr(tenant, name) for name in actions.FLAG_FIELDS}
     initial["lives_alone"] = {True: "yes", False: "no"}.get(tenant.lives_alone, "")
     form = TenantFlagsForm(request.POST or None, initial=initial)
@@ -74,10 +63,7 @@ def edit_flags(request, pk):
 
 @staff_required
 def family_contact(request, pk, contact_pk=None):
-    tenant = selectors.get_tenant_for_user(request.user, pk)
-    selectors.log_access(
-        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
-    )
+    tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
     contact = get_object_or_404(FamilyContact, pk=contact_pk, tenant=tenant) if contact_pk else None
     form = FamilyContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -103,9 +89,6 @@ def family_contact(request, pk, contact_pk=None):
 
 @manager_required
 def access_log(request, pk):
-    tenant = selectors.get_tenant_for_user(request.user, pk)
-    selectors.log_access(
-        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
-    )
+    tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
     page = Paginator(selectors.tenant_access_log(tenant), 50).get_page(request.GET.get("page"))
     return render(request, "tenants/access_log.html", {"tenant": tenant, "page": page})

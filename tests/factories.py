@@ -235,7 +235,7 @@ class CallTaskFactory(factory.django.DjangoModelFactory):
 
 
 # Here to Help -------------------------------------------------------------------------------
-from welfare.help_models import (  # noqa: E402
+from here_to_help.models import (  # noqa: E402
     HelpRequest,
     Need,
     Organisation,

@@ -11,6 +11,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.html import escape
 
+from here_to_help.models import HelpRequest
 from tenants.models import Tenant
 from tests.factories import (
     CallTaskFactory,
@@ -20,9 +21,9 @@ from tests.factories import (
     TenantFactory,
     load_default_cohorts,
 )
+from welfare.cadence import call_tenants
 from welfare.call_actions import CallRefused, call_log, escalation_close, queue_check
 from welfare.call_models import Call, Escalation, QueueGap
-from welfare.help_models import HelpRequest
 from welfare.models import CallTask
 from welfare.queue import build_call_queue
 
@@ -154,7 +155,7 @@ class TestOutcomes:
         assert tenant.deceased_on is None  # pending a manager's confirmation
         assert request.status == HelpRequest.Status.CLOSED
         assert Escalation.objects.get().reason == Escalation.Reason.DECEASED
-        assert not Tenant.objects.eligible_for_calls().filter(pk=tenant.pk).exists()
+        assert not call_tenants().eligible_for_calls().filter(pk=tenant.pk).exists()
 
     def test_family_update_only_with_consent(self, task, officer, tenant):
         no_consent = FamilyContactFactory(tenant=tenant, consent_to_updates=False)

@@ -5,7 +5,7 @@ itself is `welfare.queue`; managers' assigning, moving and redeployments are in
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import CallTask, claim_cutoff
+from .models import RANK_SQL, CallTask, claim_cutoff
 
 # A claim is a compare-and-set: it only succeeds if the task is still claimable when written,
 # so two officers can never both hold one, whatever the database.
@@ -51,7 +51,7 @@ def _part(condition):
     return (
         "SELECT id, due_on, risk_score FROM welfare_calltask"  # noqa: S608 (fixed conditions)
         f" WHERE status = 'open' AND team_id = %(team)s AND {condition}"
-        " ORDER BY due_on, risk_score DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        f" ORDER BY {RANK_SQL} LIMIT 1 FOR UPDATE SKIP LOCKED"
     )
 
 
@@ -80,7 +80,7 @@ CLAIM_NEXT_SQL = f"""
             UNION ALL SELECT 1, * FROM retry
             UNION ALL SELECT 1, * FROM lapsed
         ) candidates
-        ORDER BY mine_first, due_on, risk_score DESC, id LIMIT 1
+        ORDER BY mine_first, {RANK_SQL} LIMIT 1
     )
     UPDATE welfare_calltask t SET claimed_by_id = %(user)s, claimed_at = %(now)s
     FROM chosen WHERE t.id = chosen.id

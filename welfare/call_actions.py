@@ -6,15 +6,18 @@ the tenant and any Here to Help requests all change together or not at all.
 
 from datetime import datetime, time
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from config.dates import add_working_days
+from config.locks import advisory_xact_lock
+from here_to_help.actions import request_raise
+from here_to_help.models import HelpRequest
 from tenants.models import Tenant
 
+from .cadence import call_tenants, not_eligible_reason
 from .call_models import Call, Escalation, EscalationAction, QueueGap
-from .help_actions import request_raise
-from .help_models import HelpRequest, add_working_days
 from .models import CallTask
 
 ATTEMPTS_BEFORE_ESCALATION = 3
@@ -204,15 +207,13 @@ def calls_follow_flags(*, tenant, changed, now=None):
     no longer be called today, and ask a manager to confirm a reported death."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    if not Tenant.objects.eligible_for_calls(today).filter(pk=tenant.pk).exists():
-        if tenant.deceased_reported_on or tenant.deceased_on:
-            reason = CallTask.ClosedReason.DECEASED
-        elif tenant.declined_calls_on:
-            reason = CallTask.ClosedReason.DECLINED
-        elif tenant.in_hospital_until and tenant.in_hospital_until > today:
-            reason = CallTask.ClosedReason.IN_HOSPITAL
-        else:
-            reason = CallTask.ClosedReason.NOT_ELIGIBLE
+    if not call_tenants().eligible_for_calls(today).filter(pk=tenant.pk).exists():
+        reason = {
+            "deceased": CallTask.ClosedReason.DECEASED,
+            "reported_deceased": CallTask.ClosedReason.DECEASED,
+            "declined": CallTask.ClosedReason.DECLINED,
+            "in_hospital": CallTask.ClosedReason.IN_HOSPITAL,
+        }.get(not_eligible_reason(tenant, today), CallTask.ClosedReason.NOT_ELIGIBLE)
         CallTask.objects.open().filter(tenant=tenant).update(
             status=CallTask.Status.CLOSED,
             closed_reason=reason,
@@ -289,10 +290,8 @@ def queue_check(*, on=None, now=None):
     that are now covered are marked resolved."""
     now = now or timezone.now()
     on = on or timezone.localtime(now).date()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Two workers running the check at once: the second waits, then finds nothing new.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [QUEUE_CHECK_LOCK])
+    # Two workers running the check at once: the second waits, then finds nothing new.
+    advisory_xact_lock(QUEUE_CHECK_LOCK, wait=True)
     open_task = CallTask.objects.open().filter(tenant=OuterRef("pk"))
     open_escalation = Escalation.objects.filter(
         tenant=OuterRef("pk"), status=Escalation.Status.OPEN
@@ -300,8 +299,10 @@ def queue_check(*, on=None, now=None):
     # A tenant added to the register today joins the queue at the next morning's build: not
     # missing yet.
     start_of_day = timezone.make_aware(datetime.combine(on, time.min))
-    missing = Tenant.objects.due_on(on).filter(
-        ~Exists(open_task), ~Exists(open_escalation), created_at__lt=start_of_day
+    missing = (
+        call_tenants()
+        .due_on(on)
+        .filter(~Exists(open_task), ~Exists(open_escalation), created_at__lt=start_of_day)
     )
     ids = list(missing.values_list("pk", flat=True))
     QueueGap.objects.bulk_create(

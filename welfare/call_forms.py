@@ -6,9 +6,9 @@ from django import forms
 from django.utils import timezone
 
 from config.forms import DateField, GDSFormMixin, RevealedQuestion, parse_time
+from here_to_help.models import Need
 
 from .call_models import SCRIPT, Call, Escalation, EscalationAction
-from .help_models import Need
 
 WELLBEING = [("good", "Good"), ("okay", "Okay"), ("struggling", "Struggling")]
 

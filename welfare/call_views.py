@@ -3,19 +3,18 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Min
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import User
-from tenants.models import AccessLog
-from tenants.selectors import log_access
+from here_to_help.selectors import help_context
 
 from . import call_actions, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import Escalation, QueueGap
-from .help_selectors import help_context
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
@@ -47,7 +46,7 @@ def call_page_context(user, task, form=None):
 @require_POST
 @queue_staff
 def log_call(request, pk):
-    task = selectors.get_task_for_user(request.user, pk)
+    task = selectors.get_task_for_user(request.user, pk, page=request.path)
     form = CallForm(request.POST, tenant=task.tenant)
     if form.is_valid():
         data = form.cleaned_data
@@ -119,9 +118,6 @@ def escalations(request):
 
 
 def _escalation_page(request, escalation, action_form=None, close_form=None, status=200):
-    log_access(
-        user=request.user, kind=AccessLog.Kind.VIEW, tenant=escalation.tenant, page=request.path
-    )
     tenant = escalation.tenant
     return render(
         request,
@@ -139,24 +135,17 @@ def _escalation_page(request, escalation, action_form=None, close_form=None, sta
     )
 
 
-def _get_escalation(pk):
-    return get_object_or_404(
-        Escalation.objects.select_related(
-            "tenant__patch", "tenant__scheme__support_provider", "team", "closed_by"
-        ),
-        pk=pk,
-    )
-
-
 @manager_required
 def escalation(request, pk):
-    return _escalation_page(request, _get_escalation(pk))
+    return _escalation_page(
+        request, selectors.get_escalation_for_user(request.user, pk, page=request.path)
+    )
 
 
 @require_POST
 @manager_required
 def escalation_action(request, pk):
-    escalation = _get_escalation(pk)
+    escalation = selectors.get_escalation_for_user(request.user, pk, page=request.path)
     form = EscalationActionForm(request.POST)
     if form.is_valid():
         try:
@@ -174,7 +163,7 @@ def escalation_action(request, pk):
 @require_POST
 @manager_required
 def escalation_close(request, pk):
-    escalation = _get_escalation(pk)
+    escalation = selectors.get_escalation_for_user(request.user, pk, page=request.path)
     form = EscalationCloseForm(request.POST, escalation=escalation)
     if form.is_valid():
         try:
@@ -209,6 +198,10 @@ def queue_gaps(request):
 def run_queue_check(request):
     missing = call_actions.queue_check()
     messages.success(
-        request, f"Queue checked: {missing} tenant{'s' if missing != 1 else ''} missing."
+        request,
+        ngettext(
+            "Queue checked: %(n)d tenant missing.", "Queue checked: %(n)d tenants missing.", missing
+        )
+        % {"n": missing},
     )
     return redirect("welfare:queue_gaps")

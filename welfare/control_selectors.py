@@ -6,8 +6,9 @@ from datetime import datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from config.dates import add_working_days
+
 from .control_models import UNDO_MINUTES
-from .help_models import add_working_days
 from .models import AssignmentBatch, AssignmentEvent, Escalation, QueueSettings, Redeployment
 
 

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Patch, Team
@@ -15,7 +16,7 @@ from tenants.models import Tenant
 class Cohort(models.Model):
     """A group of tenants called at a cadence managers can change (DOMAIN.md, cohorts).
 
-    Who is in each cohort is a rule in code (`TenantQuerySet.call_cohort_rules`); the numbers
+    Who is in each cohort is a rule in code (`welfare.cadence`); the numbers
     live here so managers can change them, and every change is in the history.
     """
 
@@ -63,13 +64,20 @@ class Cohort(models.Model):
             raise ValidationError({"active": "Only the everyone else cohort can be switched off."})
 
 
+# The queue's rank, in one place: most overdue first (earliest due date), then highest risk; the
+# oldest task breaks ties. The ordering, the queue indexes and the claim SQL (welfare/actions.py,
+# RANK_SQL) are all built from it.
+RANK = ("due_on", "-risk_score", "id")
+RANK_SQL = ", ".join(f"{name[1:]} DESC" if name.startswith("-") else name for name in RANK)
+
+
 class CallTaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=CallTask.Status.OPEN)
 
     def ranked(self):
-        """Most overdue first (earliest due date), then highest risk; oldest task breaks ties."""
-        return self.order_by("due_on", "-risk_score", "id")
+        """In the queue's rank (RANK)."""
+        return self.order_by(*RANK)
 
     def claimed(self, now=None):
         """Claimed in the last CALL_CLAIM_MINUTES: older claims count as back in the queue."""
@@ -175,7 +183,7 @@ class CallTask(models.Model):
     objects = CallTaskQuerySet.as_manager()
 
     class Meta:
-        ordering = ["due_on", "-risk_score", "id"]
+        ordering = list(RANK)
         constraints = [
             # The last line of defence behind the builder's advisory lock: never two open tasks.
             models.UniqueConstraint(
@@ -187,7 +195,7 @@ class CallTask(models.Model):
         indexes = [
             # The queue page and "take next call": a team's open tasks in rank order.
             models.Index(
-                fields=["team", "due_on", "-risk_score", "id"],
+                fields=["team", *RANK],
                 condition=Q(status="open"),
                 name="calltask_queue_idx",
             ),
@@ -195,7 +203,7 @@ class CallTask(models.Model):
             # claim never steps over tasks other officers hold or retries not yet due
             # (welfare.actions.call_task_claim_next).
             models.Index(
-                fields=["team", "due_on", "-risk_score", "id"],
+                fields=["team", *RANK],
                 condition=Q(
                     status="open",
                     claimed_by__isnull=True,
@@ -245,7 +253,11 @@ class CallTask(models.Model):
     def reasons(self, today):
         """Why this tenant is in the queue, in words: "overdue 6 days - aged 70+ - lives alone"."""
         days = self.days_overdue(today)
-        words = [f"overdue {days} day{'s' if days != 1 else ''}" if days > 0 else "due today"]
+        words = [
+            ngettext("overdue %(n)d day", "overdue %(n)d days", days) % {"n": days}
+            if days > 0
+            else "due today"
+        ]
         if self.unwell:
             words.append("unwell or self-isolating")
         if self.aged_70:
@@ -255,7 +267,10 @@ class CallTask(models.Model):
         if self.last_wellbeing == self.Wellbeing.STRUGGLING:
             words.append("struggling at the last call")
         if self.attempts:
-            words.append(f"{self.attempts} failed attempt{'s' if self.attempts != 1 else ''}")
+            words.append(
+                ngettext("%(n)d failed attempt", "%(n)d failed attempts", self.attempts)
+                % {"n": self.attempts}
+            )
         return " - ".join(words)
 
 
@@ -291,5 +306,3 @@ class Redeployment(models.Model):
 
 from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
 from .control_models import *  # noqa: E402, F403  Queue settings, rebuilds, assignment audit
-from .dashboard_models import *  # noqa: E402, F403
-from .help_models import *  # noqa: E402, F403  Here to Help, kept in its own module

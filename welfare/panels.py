@@ -1,7 +1,6 @@
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from . import help_selectors
 from .call_models import Escalation, QueueGap
 from .models import CallTask, claim_cutoff
 
@@ -18,29 +17,6 @@ def queue_panels(user):
     return [{"template": "welfare/panels/queue.html", "team": user.team, **counts}]
 
 
-ARREARS_SHOWN = 10
-
-
-def help_panels(user):
-    """Here to Help: open requests for staff, financial difficulty waiting for an income
-    officer's decision on an arrears flag, and directory entries a manager must validate."""
-    counts = help_selectors.request_counts(user)
-    result = [{"template": "help/panels/requests.html", **counts}]
-    if user.is_income_officer:
-        waiting = help_selectors.arrears_to_consider(user)
-        requests = list(waiting[:ARREARS_SHOWN])
-        count = len(requests) if len(requests) < ARREARS_SHOWN else waiting.count()
-        if count:
-            result.append(
-                {"template": "help/panels/arrears.html", "requests": requests, "count": count}
-            )
-    if user.is_manager:
-        stale = help_selectors.directory_needing_validation_count()
-        if stale:
-            result.append({"template": "help/panels/directory.html", "count": stale})
-    return result
-
-
 def escalation_panels(user):
     """Managers: open escalations, and any due tenant the morning check found uncovered."""
     if not user.is_manager:
@@ -53,4 +29,4 @@ def escalation_panels(user):
 
 
 def panels(user):
-    return [*escalation_panels(user), *queue_panels(user), *help_panels(user)]
+    return [*escalation_panels(user), *queue_panels(user)]

@@ -8,7 +8,7 @@ In one transaction it:
    whose rank changed;
 3. opens a task for every due tenant without one.
 
-Who is due is `Tenant.objects.due_on(on)`; nothing here repeats that rule. On PostgreSQL the
+Who is due is `call_tenants().due_on(on)`; nothing here repeats that rule. On PostgreSQL the
 steps are set-based SQL statements (no Python loop over tenants; what each due tenant's task
 should say is worked out once, into a temporary table) under a transaction-level advisory lock,
 so a second build running at the same time skips, and one that runs later finds nothing to
@@ -28,8 +28,9 @@ from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from accounts.models import Patch
-from tenants.models import Tenant
+from config.locks import advisory_xact_lock
 
+from .cadence import call_tenants
 from .models import CallTask, Escalation, Redeployment
 
 logger = logging.getLogger(__name__)
@@ -96,13 +97,12 @@ def build_call_queue(*, on=None):
     now = timezone.now()
     postgres = connection.vendor == "postgresql"
     with transaction.atomic():
+        # Held to the end of the transaction; a second build at the same time skips.
+        if not advisory_xact_lock(LOCK_KEY):
+            logger.info("Call queue build for %s skipped: another is running", on)
+            return BuildResult(on=on, skipped=True)
         if postgres:
             with connection.cursor() as cursor:
-                # Held to the end of the transaction; a second build at the same time skips.
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    logger.info("Call queue build for %s skipped: another is running", on)
-                    return BuildResult(on=on, skipped=True)
                 # Room for the hash joins over every tenant to stay in memory.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         result = BuildResult(on=on)
@@ -120,9 +120,9 @@ def _closing(on):
     """Open tasks whose tenant is not due today, each marked with whether they are eligible."""
     return (
         CallTask.objects.open()
-        .filter(~Exists(Tenant.objects.due_on(on).filter(pk=OuterRef("tenant_id"))))
+        .filter(~Exists(call_tenants().due_on(on).filter(pk=OuterRef("tenant_id"))))
         .annotate(
-            eligible=Exists(Tenant.objects.eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
+            eligible=Exists(call_tenants().eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
         )
         .values("id", "eligible")
         .order_by()
@@ -159,10 +159,10 @@ def _close_orm(on, now, result):
     open_tasks = CallTask.objects.open()
     closed = {"status": CallTask.Status.CLOSED, "closed_at": now}
     result.closed_not_eligible = open_tasks.filter(
-        ~Exists(Tenant.objects.eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
+        ~Exists(call_tenants().eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
     ).update(closed_reason=CallTask.ClosedReason.NOT_ELIGIBLE, **closed)
     result.closed_not_due = open_tasks.filter(
-        ~Exists(Tenant.objects.due_on(on).filter(pk=OuterRef("tenant_id")))
+        ~Exists(call_tenants().due_on(on).filter(pk=OuterRef("tenant_id")))
     ).update(closed_reason=CallTask.ClosedReason.NOT_DUE, **closed)
 
 
@@ -171,7 +171,8 @@ def _due_rows(on):
     # A tenant with an open escalation is in a manager's hands until it is closed: no new task.
     escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
     return (
-        Tenant.objects.due_on(on)
+        call_tenants()
+        .due_on(on)
         .filter(~Exists(escalated))
         .annotate(
             alone=Case(

@@ -3,20 +3,36 @@
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-from accounts.access import team_filter
+from accounts.access import team_scoped
 from accounts.models import Team
-from tenants.models import Tenant
+from tenants.selectors import log_tenant_read
 
-from .models import CallTask, Cohort, claim_cutoff
+from .cadence import call_tenants, not_eligible_reason
+from .models import CallTask, Cohort, Escalation, claim_cutoff
 
 
-def get_task_for_user(user, pk):
-    """The call task if `user` may work it: their team's, or any for a manager; else 404."""
-    queryset = CallTask.objects.filter(**team_filter(user, "team")).select_related(
+def get_task_for_user(user, pk, *, page):
+    """The call task if `user` may work it: their team's, or any for a manager; else 404.
+    Logged as a read of the tenant on `page`."""
+    queryset = team_scoped(CallTask.objects, user, "team_id").select_related(
         "tenant__patch", "tenant__scheme", "team", "claimed_by", "assigned_to"
     )
-    return get_object_or_404(queryset, pk=pk)
+    task = get_object_or_404(queryset, pk=pk)
+    log_tenant_read(user=user, tenant=task.tenant, page=page)
+    return task
+
+
+def get_escalation_for_user(user, pk, *, page):
+    """The escalation if `user` may see it (escalations are a manager's: every team's); else
+    404. Logged as a read of the tenant on `page`."""
+    queryset = team_scoped(Escalation.objects, user, "team_id").select_related(
+        "tenant__patch", "tenant__scheme__support_provider", "team", "closed_by"
+    )
+    escalation = get_object_or_404(queryset, pk=pk)
+    log_tenant_read(user=user, tenant=escalation.tenant, page=page)
+    return escalation
 
 
 def team_queue(team_id):
@@ -92,17 +108,12 @@ def team_overview(today, now=None):
 
 
 def _not_queued_reason(tenant, today):
-    if tenant.deceased_on:
-        return "deceased"
-    if tenant.deceased_reported_on:
-        return "reported deceased"
-    if tenant.tenancy_end_date and tenant.tenancy_end_date <= today:
-        return "tenancy ended"
-    if tenant.declined_calls_on:
+    reason = not_eligible_reason(tenant, today)
+    if reason == "declined":
         return f"declined welfare calls on {tenant.declined_calls_on:%-d %B %Y}"
-    if tenant.in_hospital_until and tenant.in_hospital_until > today:
+    if reason == "in_hospital":
         return f"in hospital until {tenant.in_hospital_until:%-d %B %Y}"
-    return "not eligible for calls"
+    return reason.replace("_", " ") if reason else "not eligible for calls"
 
 
 def tenant_call_context(tenant, today):
@@ -111,13 +122,14 @@ def tenant_call_context(tenant, today):
 
     Keys start with `call_` because the record page merges them into its own context."""
     row = (
-        Tenant.objects.filter(pk=tenant.pk)
+        call_tenants()
+        .filter(pk=tenant.pk)
         .with_cadence(today)
         .annotate(
-            call_eligible=Exists(Tenant.objects.eligible_for_calls(today).filter(pk=OuterRef("pk")))
+            call_eligible=Exists(call_tenants().eligible_for_calls(today).filter(pk=OuterRef("pk")))
         )
         .values(
-            *(f"in_{code}" for code in Tenant.objects.call_cohort_rules(today)),
+            *(f"in_{code}" for code in call_tenants().call_cohort_rules(today)),
             "call_cadence_days",
             "call_days_overdue",
             "call_eligible",
@@ -141,7 +153,9 @@ def tenant_call_context(tenant, today):
     else:
         due_on = today.fromordinal(today.toordinal() - overdue)
         if overdue > 0:
-            due_text = f"Overdue by {overdue} day{'s' if overdue != 1 else ''}"
+            due_text = ngettext("Overdue by %(n)d day", "Overdue by %(n)d days", overdue) % {
+                "n": overdue
+            }
         elif overdue == 0:
             due_text = "Due today"
         else:

@@ -4,12 +4,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import Team, User
-from tenants.models import AccessLog
-from tenants.selectors import log_access
 
 from . import actions, control_actions, control_selectors, selectors
 from .call_views import call_page_context
@@ -27,7 +26,7 @@ PAGE_SIZE = 25
 
 
 def _calls(count):
-    return f"{count} call{'s' if count != 1 else ''}"
+    return ngettext("%(n)d call", "%(n)d calls", count) % {"n": count}
 
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
@@ -88,15 +87,14 @@ def take_next(request):
 
 @queue_staff
 def task(request, pk):
-    task = selectors.get_task_for_user(request.user, pk)
-    log_access(user=request.user, kind=AccessLog.Kind.VIEW, tenant=task.tenant, page=request.path)
+    task = selectors.get_task_for_user(request.user, pk, page=request.path)
     return render(request, "welfare/task.html", call_page_context(request.user, task))
 
 
 @require_POST
 @queue_staff
 def claim(request, pk):
-    task = selectors.get_task_for_user(request.user, pk)
+    task = selectors.get_task_for_user(request.user, pk, page=request.path)
     if not task.is_open or not actions.call_task_claim(task=task, user=request.user):
         messages.error(request, "Someone else has this call, or it is no longer open.")
     return redirect("welfare:task", pk=task.pk)
@@ -105,7 +103,7 @@ def claim(request, pk):
 @require_POST
 @queue_staff
 def hand_back(request, pk):
-    task = selectors.get_task_for_user(request.user, pk)
+    task = selectors.get_task_for_user(request.user, pk, page=request.path)
     if actions.call_task_hand_back(task=task, user=request.user):
         messages.success(request, f"The call to {task.tenant.full_name} is back in the queue.")
     else:

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from playwright.sync_api import expect
 
+from here_to_help.models import HelpRequest
 from tests.factories import (
     ManagerFactory,
     OfficerFactory,
@@ -13,7 +14,6 @@ from tests.factories import (
     load_default_cohorts,
 )
 from welfare.call_models import Escalation
-from welfare.help_models import HelpRequest
 from welfare.queue import build_call_queue
 
 LONDON = ZoneInfo("Europe/London")

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from here_to_help.models import HelpRequest, Need
 from tests.factories import (
     HelpRequestFactory,
     IncomeOfficerFactory,
@@ -14,7 +15,6 @@ from tests.factories import (
     TenantFactory,
 )
 from tests.journeys.conftest import sign_in_manager
-from welfare.help_models import HelpRequest, Need
 
 
 def test_officer_raises_a_food_request_signposts_it_and_resolves_it(journey):

@@ -1,0 +1,104 @@
+"""The lists behind the dashboard's counts: paginated, filtered, as CSV, each read logged."""
+
+import csv
+from itertools import islice
+
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.access import manager_required
+from accounts.models import Team
+from tenants.models import AccessLog
+
+from .lists import LISTS, describe, list_form
+from .workload import PERIODS, workload
+
+PAGE_SIZE = 50
+LOG_BATCH = 1000
+
+
+def _log(user, tenants, query, page):
+    """One access-log row per tenant shown or downloaded, written in one insert per batch."""
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(user=user, kind=AccessLog.Kind.SEARCH, tenant=t, query=query, page=page)
+            for t in tenants
+        ]
+    )
+
+
+def _spec(name):
+    spec = LISTS.get(name)
+    if spec is None:
+        raise Http404("No such list")
+    return spec
+
+
+@manager_required
+def figure_list(request, name):
+    spec = _spec(name)
+    form = list_form(name, request.GET)
+    rows = spec.rows(form.values(), timezone.now())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    query = describe(name, form)[:200]
+    _log(request.user, [spec.tenant_of(row) for row in page.object_list], query, request.path)
+    return render(
+        request,
+        "dashboard/figure_list.html",
+        {
+            "name": name,
+            "spec": spec,
+            "form": form,
+            "page": page,
+            "now": timezone.now(),
+            "csv_query": request.GET.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@manager_required
+def figure_list_csv(request, name):
+    """The whole filtered list as CSV (personal data: managers only, every tenant logged)."""
+    spec = _spec(name)
+    form = list_form(name, request.GET)
+    now = timezone.now()
+    rows = spec.rows(form.values(), now)
+    query = f"CSV {describe(name, form)}"[:200]
+    user, path = request.user, request.path
+
+    def lines():
+        writer = csv.writer(_Echo())
+        yield writer.writerow(spec.csv_header)
+        iterator = rows.iterator(chunk_size=LOG_BATCH)
+        while batch := list(islice(iterator, LOG_BATCH)):
+            _log(user, [spec.tenant_of(row) for row in batch], query, path)
+            for row in batch:
+                yield writer.writerow(spec.csv_row(row, now))
+
+    stamp = timezone.localtime(now).strftime("%Y-%m-%d-%H%M")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
+
+
+@manager_required
+def officer_workload(request):
+    """Per officer over the last 7, 30 or 90 days: calls, contact rate, requests, escalations."""
+    teams = list(Team.objects.order_by("name"))
+    period = request.GET.get("days") if request.GET.get("days") in PERIODS else "30"
+    team = request.GET.get("team", "")
+    team_id = int(team) if team.isdigit() and any(str(t.pk) == team for t in teams) else None
+    lines = workload(days=PERIODS[period], team_id=team_id)
+    return render(
+        request,
+        "dashboard/workload.html",
+        {"lines": lines, "teams": teams, "days": period, "team_id": team_id, "periods": PERIODS},
+    )

@@ -1,0 +1,108 @@
+"""The manager dashboard: the page, its CSV downloads and "Refresh now".
+
+Every figure comes from the latest snapshot of the summary tables (dashboard/refresh.py), so the
+page costs the same few queries however many tenants and calls there are. The SVG charts are
+drawn in dashboard/charts.py.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from accounts.access import manager_required
+from accounts.models import Team
+
+from . import tables
+from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH, calls_chart, contact_rate_chart
+from .refresh import CALL_DAYS, dashboard_refresh
+
+
+def _scope(request, teams):
+    scope = tables.team_scope(request.GET.get("team", ""), teams)
+    if scope is None:
+        raise Http404("No such team")
+    return scope
+
+
+def _calls_summary(days):
+    calls = sum(day.calls for day in days)
+    spoke = sum(day.spoke for day in days)
+    return {"calls": calls, "spoke": spoke, "contact_rate": tables.percent(spoke, calls)}
+
+
+@manager_required
+def index(request):
+    teams = list(Team.objects.order_by("name"))
+    scope = _scope(request, teams)
+    snapshot = tables.latest_snapshot()
+    context = {
+        "teams": teams,
+        "scope": scope,
+        "no_team": tables.NO_TEAM,
+        "snapshot": snapshot,
+        "call_days": CALL_DAYS,
+    }
+    if snapshot is not None:
+        cohorts = tables.cohort_lines(snapshot, scope)
+        days = tables.call_days(snapshot, scope)
+        context.update(
+            cohorts=cohorts,
+            cohort_table=tables.cohort_table(snapshot, scope, cohorts),
+            calls=_calls_summary(days),
+            calls_chart=calls_chart(days),
+            rate_chart=contact_rate_chart(days),
+            calls_table=tables.calls_table(snapshot, scope, days),
+            escalations_table=tables.escalations_table(snapshot, scope),
+            help_table=tables.help_table(snapshot, scope),
+            arrears_table=tables.arrears_table(snapshot, scope),
+            services_table=tables.services_table(snapshot, scope),
+            chart={"width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT},
+            chart_base=HEIGHT - BOTTOM,
+            chart_font=FONT,
+            label_y=HEIGHT - BOTTOM + 20,
+        )
+    return render(request, "dashboard/index.html", context)
+
+
+@manager_required
+def table_csv(request, table):
+    """One of the page's tables as CSV: the same figures for the same team, no personal data."""
+    build = tables.TABLES.get(table)
+    if build is None:
+        raise Http404("No such table")
+    scope = _scope(request, list(Team.objects.order_by("name")))
+    snapshot = tables.latest_snapshot()
+    if snapshot is None:
+        raise Http404("The figures have not been worked out yet")
+    stamp = timezone.localtime(snapshot.computed_at).strftime("%Y-%m-%d-%H%M")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="dashboard-{table}-{scope.slug}-{stamp}.csv"'
+    )
+    csv.writer(response).writerows(build(snapshot, scope).csv_rows())
+    return response
+
+
+@require_POST
+@manager_required
+def refresh(request):
+    """Work the figures out now, rather than waiting for the next 15-minute refresh."""
+    snapshot = dashboard_refresh()
+    if snapshot is None:
+        messages.info(
+            request, "The figures are being worked out already. Reload the page in a minute."
+        )
+    else:
+        when = timezone.localtime(snapshot.computed_at)
+        messages.success(request, f"Figures refreshed: as of {when:%H:%M:%S}.")
+    url = reverse("dashboard:index")
+    team = request.POST.get("team", "")
+    if team == tables.NO_TEAM.value or team.isdigit():  # back to the team shown
+        url += "?" + urlencode({"team": team})
+    return redirect(url)

@@ -1,0 +1,302 @@
+"""Here to Help pages: the request lists, raising and working a request, signposting, and the
+resource directory (any staff may read it; managers add, change and validate entries)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.access import income_required, manager_required, staff_required
+from tenants.selectors import get_tenant_for_user
+
+from . import actions, selectors
+from .forms import (
+    DirectoryFilterForm,
+    NoteForm,
+    OrganisationForm,
+    RaiseRequestForm,
+    RequestFilterForm,
+    SignpostForm,
+    StatusForm,
+)
+from .models import directory_valid_days
+
+PAGE_SIZE = 25
+
+
+def _add_errors(form, error):
+    """Put an action's ValidationError on the form: on its field where the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _list_page(request, template, queryset, filters, **context):
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        template,
+        {"page": page, "filters": filters, "now": timezone.now(), **context},
+    )
+
+
+@staff_required
+def my_requests(request):
+    filters = RequestFilterForm(request.GET or None, user=request.user, with_owner=False)
+    queryset = selectors.my_requests(request.user, **filters.filters())
+    return _list_page(request, "help/my_requests.html", queryset, filters)
+
+
+@staff_required
+def team_requests(request):
+    filters = RequestFilterForm(request.GET or None, user=request.user)
+    queryset = selectors.team_requests(request.user, **filters.filters())
+    return _list_page(request, "help/team_requests.html", queryset, filters)
+
+
+@staff_required
+def raise_request(request, tenant_pk):
+    tenant = get_tenant_for_user(request.user, tenant_pk, page=request.path)
+    form = RaiseRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        help_request = actions.request_raise(
+            tenant=tenant,
+            need=form.cleaned_data["need"],
+            source=form.cleaned_data["source"],
+            raised_by=request.user,
+            notes=form.cleaned_data["notes"],
+        )
+        due = timezone.localtime(help_request.due_at)
+        messages.success(
+            request,
+            f"Request raised: {help_request.get_need_display().lower()} for {tenant.full_name}, "
+            f"target {due:%-d %B %Y}.",
+        )
+        return redirect("help:request", pk=help_request.pk)
+    return render(request, "help/raise.html", {"tenant": tenant, "form": form})
+
+
+def _render_request(request, help_request, *, note_form=None, status_form=None, status=200):
+    notes, signposts = selectors.request_history(help_request)
+    context = {
+        "help_request": help_request,
+        "tenant": help_request.tenant,
+        "notes": notes,
+        "signposts": signposts,
+        "past_target": help_request.is_past_target(),
+        "note_form": note_form or NoteForm(),
+        "status_form": status_form or StatusForm(current=help_request.status),
+        "can_consider_arrears": request.user.sees_arrears_amounts,
+        "arrears_flags": list(help_request.arrears_flags.order_by("reported_on"))
+        if help_request.is_financial_difficulty
+        else [],
+    }
+    return render(request, "help/request.html", context, status=status)
+
+
+@staff_required
+def request_detail(request, pk):
+    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    return _render_request(request, help_request)
+
+
+def _finish(request, help_request, message):
+    messages.success(request, message)
+    return redirect("help:request", pk=help_request.pk)
+
+
+def _refused(request, help_request, error):
+    messages.error(request, " ".join(error.messages))
+    return redirect("help:request", pk=help_request.pk)
+
+
+@staff_required
+@require_POST
+def take_ownership(request, pk):
+    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    try:
+        actions.request_take_ownership(help_request=help_request, user=request.user)
+    except ValidationError as error:
+        return _refused(request, help_request, error)
+    return _finish(request, help_request, "You own this request now.")
+
+
+@staff_required
+@require_POST
+def release(request, pk):
+    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    try:
+        actions.request_release(help_request=help_request, user=request.user)
+    except ValidationError as error:
+        return _refused(request, help_request, error)
+    return _finish(request, help_request, "The request is back with the team.")
+
+
+@staff_required
+@require_POST
+def add_note(request, pk):
+    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        actions.request_add_note(
+            help_request=help_request, author=request.user, text=form.cleaned_data["text"]
+        )
+        return _finish(request, help_request, "Note added.")
+    return _render_request(request, help_request, note_form=form)
+
+
+@staff_required
+@require_POST
+def change_status(request, pk):
+    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    form = StatusForm(request.POST, current=help_request.status)
+    if form.is_valid():
+        try:
+            help_request = actions.request_change_status(
+                help_request=help_request,
+                status=form.cleaned_data["status"],
+                by=request.user,
+                outcome=form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _finish(
+                request,
+                help_request,
+                f"The request is now {help_request.get_status_display().lower()}.",
+            )
+    return _render_request(request, help_request, status_form=form)
+
+
+@staff_required
+def signpost(request, pk):
+    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    if not help_request.is_open:
+        return _refused(
+            request,
+            help_request,
+            ValidationError("This request is finished: it cannot be signposted."),
+        )
+    organisations = selectors.offered_organisations(help_request)
+    form = SignpostForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = actions.request_signpost(
+                help_request=help_request,
+                organisation=form.cleaned_data["organisation"],
+                given_by=request.user,
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _finish(request, help_request, f"Signposted to {made.organisation}.")
+    return render(
+        request,
+        "help/signpost.html",
+        {
+            "help_request": help_request,
+            "tenant": help_request.tenant,
+            "form": form,
+            "organisations": list(organisations),
+        },
+    )
+
+
+@income_required
+@require_POST
+def arrears_considered(request, pk):
+    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    try:
+        actions.request_arrears_considered(help_request=help_request, by=request.user)
+    except ValidationError as error:
+        return _refused(request, help_request, error)
+    messages.success(
+        request, f"Recorded that you considered an arrears flag for {help_request.tenant}."
+    )
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("help:request", pk=help_request.pk)
+
+
+# The resource directory.
+
+
+@staff_required
+def directory(request):
+    filters = DirectoryFilterForm(request.GET or None)
+    queryset = selectors.directory(**filters.filters())
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "help/directory.html",
+        {
+            "page": page,
+            "filters": filters,
+            "valid_days": directory_valid_days(),
+            "needing_validation": selectors.directory_needing_validation_count()
+            if request.user.is_manager
+            else None,
+        },
+    )
+
+
+@staff_required
+def organisation_detail(request, pk):
+    organisation = selectors.get_organisation(pk)
+    return render(request, "help/organisation.html", {"organisation": organisation})
+
+
+def _organisation_form(request, organisation=None):
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = actions.organisation_save(
+                by=request.user,
+                organisation=organisation,
+                needs=data["needs"],
+                areas=data["areas"],
+                **{name: data[name] for name in actions.ORGANISATION_FIELDS if name != "phone"},
+                phone=data["phone"] or "",
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{saved.name} has been saved.")
+            return redirect("help:organisation", pk=saved.pk)
+    return render(
+        request, "help/organisation_form.html", {"form": form, "organisation": organisation}
+    )
+
+
+@manager_required
+def organisation_add(request):
+    return _organisation_form(request)
+
+
+@manager_required
+def organisation_edit(request, pk):
+    return _organisation_form(request, selectors.get_organisation(pk))
+
+
+@manager_required
+@require_POST
+def organisation_validate(request, pk):
+    organisation = selectors.get_organisation(pk)
+    actions.organisation_validate(organisation=organisation, by=request.user)
+    messages.success(
+        request,
+        f"{organisation.name} is validated: it can be offered to tenants for the next "
+        f"{directory_valid_days()} days.",
+    )
+    return redirect("help:organisation", pk=organisation.pk)

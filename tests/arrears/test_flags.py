@@ -1,0 +1,256 @@
+"""Flags: raising, reviewing, support.
+
+Part of the arrears tests, split from test_arrears.py along its sections."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from arrears.actions import flag_raise
+from arrears.models import ArrearsFlag, ReviewChange, SupportOffer
+from tests.arrears.helpers import (
+    date_fields,
+    text_of,
+)
+from tests.factories import (
+    HelpRequestFactory,
+    SupportOfferFactory,
+    TenantFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class TestRaising:
+    def test_income_officer_raises_a_flag_from_the_record(self, income_client, tenant):
+        review = timezone.localdate() + timedelta(days=28)
+        response = income_client.post(
+            f"/arrears/raise/?tenant={tenant.pk}",
+            {
+                **date_fields("reported_on", timezone.localdate()),
+                "reason": "furlough",
+                "details": "Furloughed from the bakery",
+                **date_fields("review_date", review),
+            },
+        )
+
+        flag = ArrearsFlag.objects.get()
+        assert response.status_code == 302
+        assert response.url == f"/arrears/{flag.pk}/"
+        assert (flag.tenant, flag.reason, flag.review_date, flag.status) == (
+            tenant,
+            "furlough",
+            review,
+            "open",
+        )
+        change = ReviewChange.objects.get()
+        assert (change.old_date, change.new_date) == (None, review)
+        assert flag.history.get().history_user.username == "ian"
+
+    def test_raised_from_a_help_request_the_flag_keeps_it(self, income_client, tenant):
+        help_request = HelpRequestFactory(tenant=tenant, need="financial_difficulty")
+        url = f"/arrears/raise/?tenant={tenant.pk}&request={help_request.pk}"
+
+        assert "From Here to Help request" in text_of(income_client.get(url))
+        income_client.post(
+            url, {**date_fields("reported_on", timezone.localdate()), "reason": "redundancy"}
+        )
+
+        assert ArrearsFlag.objects.get().help_request == help_request
+
+    def test_a_help_request_about_another_tenant_is_not_found(self, income_client, tenant):
+        other = HelpRequestFactory(
+            tenant=TenantFactory(patch=tenant.patch), need="financial_difficulty"
+        )
+
+        for request in (other.pk, "x", 0):
+            url = f"/arrears/raise/?tenant={tenant.pk}&request={request}"
+            assert income_client.get(url).status_code == 404, url
+
+    def test_a_tenant_with_an_open_flag_is_sent_to_it(self, income_client, flag):
+        response = income_client.get(f"/arrears/raise/?tenant={flag.tenant_id}")
+
+        assert response.status_code == 302
+        assert response.url == f"/arrears/{flag.pk}/"
+
+    def test_a_second_open_flag_is_refused_by_the_action_too(self, flag, income_officer):
+        from django.core.exceptions import ValidationError
+
+        with pytest.raises(ValidationError, match="already has an open arrears flag"):
+            flag_raise(
+                tenant=flag.tenant,
+                user=income_officer,
+                reason="illness",
+                reported_on=timezone.localdate(),
+            )
+
+    def test_a_future_report_date_and_other_without_details_are_refused(
+        self, income_client, tenant
+    ):
+        response = income_client.post(
+            f"/arrears/raise/?tenant={tenant.pk}",
+            {
+                **date_fields("reported_on", timezone.localdate() + timedelta(days=1)),
+                "reason": "other",
+            },
+        )
+
+        assert response.status_code == 200
+        page = text_of(response)
+        assert "The date must be today or in the past" in page
+        assert "Enter the details of why the tenant lost income" in page
+        assert not ArrearsFlag.objects.exists()
+
+    def test_no_tenant_or_a_bad_one_is_not_found(self, income_client):
+        for url in ("/arrears/raise/", "/arrears/raise/?tenant=x", "/arrears/raise/?tenant=999"):
+            assert income_client.get(url).status_code == 404, url
+
+
+class TestReviewDate:
+    def test_setting_and_extending_keeps_each_change_with_its_reason(self, income_client, flag):
+        first = timezone.localdate() + timedelta(days=14)
+        later = first + timedelta(days=28)
+        income_client.post(
+            f"/arrears/{flag.pk}/review/",
+            {**date_fields("review_date", first), "reason": "Furlough ends in a fortnight"},
+        )
+        income_client.post(
+            f"/arrears/{flag.pk}/review/",
+            {**date_fields("review_date", later), "reason": "Furlough extended"},
+        )
+
+        flag.refresh_from_db()
+        assert flag.review_date == later
+        changes = list(flag.review_changes.values_list("old_date", "new_date", "reason"))
+        assert changes == [
+            (first, later, "Furlough extended"),
+            (None, first, "Furlough ends in a fortnight"),
+        ]
+        page = text_of(income_client.get(f"/arrears/{flag.pk}/"))
+        assert "Reason: Furlough extended" in page
+
+    def test_a_past_date_and_no_reason_are_refused(self, income_client, flag):
+        response = income_client.post(
+            f"/arrears/{flag.pk}/review/",
+            {**date_fields("review_date", timezone.localdate() - timedelta(days=1))},
+        )
+
+        page = text_of(response)
+        assert "The date must be today or in the future" in page
+        assert "Enter the reason for the review date" in page
+        assert not ReviewChange.objects.exists()
+
+    def test_a_review_set_for_today_is_due_at_once(self, income_client, flag):
+        income_client.post(
+            f"/arrears/{flag.pk}/review/",
+            {**date_fields("review_date", timezone.localdate()), "reason": "Review today"},
+        )
+
+        flag.refresh_from_db()
+        assert flag.status == "review_due"
+        assert "1 arrears review due" in text_of(income_client.get("/"))
+
+    def test_extending_a_due_review_takes_it_off_the_due_list(self, income_client, flag):
+        flag.review_date = timezone.localdate()
+        flag.status = "review_due"
+        flag.save()
+
+        income_client.post(
+            f"/arrears/{flag.pk}/review/",
+            {
+                **date_fields("review_date", timezone.localdate() + timedelta(days=7)),
+                "reason": "Waiting for the benefits check",
+            },
+        )
+
+        flag.refresh_from_db()
+        assert (flag.status, flag.review_due_since) == ("open", None)
+        assert "arrears review" not in text_of(income_client.get("/"))
+
+
+class TestSupport:
+    def test_a_payment_arrangement_is_recorded_to_the_penny(self, income_client, flag):
+        response = income_client.post(
+            f"/arrears/{flag.pk}/support/add/",
+            {
+                "kind": "payment_arrangement",
+                "weekly_amount": "£12.5",
+                **date_fields("offered_on", timezone.localdate()),
+                "outcome": "agreed",
+                **date_fields("outcome_on", timezone.localdate()),
+            },
+        )
+
+        assert response.status_code == 302
+        offer = SupportOffer.objects.get()
+        assert offer.weekly_amount == Decimal("12.50")
+        assert offer.outcome == "agreed"
+        assert "£12.50" in text_of(income_client.get(f"/arrears/{flag.pk}/"))
+
+    def test_an_external_agency_needs_its_name_and_only_an_arrangement_has_an_amount(
+        self, income_client, flag
+    ):
+        response = income_client.post(
+            f"/arrears/{flag.pk}/support/add/",
+            {
+                "kind": "external_agency",
+                "weekly_amount": "10.00",
+                **date_fields("offered_on", timezone.localdate()),
+                "outcome": "agreed",
+            },
+        )
+
+        page = text_of(response)
+        assert "Enter the name of the agency" in page
+        assert "Only a payment arrangement has an amount" in page
+        assert "Enter the date of the outcome" in page
+        assert not SupportOffer.objects.exists()
+
+    def test_an_agency_referral_and_its_outcome(self, income_client, flag):
+        income_client.post(
+            f"/arrears/{flag.pk}/support/add/",
+            {
+                "kind": "external_agency",
+                "agency": "StepChange",
+                **date_fields("offered_on", timezone.localdate()),
+                "outcome": "pending",
+            },
+        )
+        offer = SupportOffer.objects.get()
+
+        income_client.post(
+            f"/arrears/{flag.pk}/support/{offer.pk}/",
+            {
+                "outcome": "completed",
+                **date_fields("outcome_on", timezone.localdate()),
+                "outcome_notes": "Debt plan agreed",
+            },
+        )
+
+        offer.refresh_from_db()
+        assert (offer.agency, offer.outcome, offer.outcome_notes) == (
+            "StepChange",
+            "completed",
+            "Debt plan agreed",
+        )
+        assert offer.history.count() == 2
+
+    def test_support_of_another_flag_is_not_reached_through_this_one(
+        self, manager_client, flag, other_flag
+    ):
+        offer = SupportOfferFactory(flag=other_flag)
+
+        assert manager_client.get(f"/arrears/{flag.pk}/support/{offer.pk}/").status_code == 404
+
+    def test_closing_a_flag_ends_the_amended_procedure(self, income_client, flag):
+        income_client.post(
+            f"/arrears/{flag.pk}/close/",
+            {**date_fields("closed_on", timezone.localdate()), "reason": "Back at work"},
+        )
+
+        flag.refresh_from_db()
+        assert (flag.status, flag.closed_reason) == ("closed", "Back at work")
+        assert income_client.get(f"/arrears/{flag.pk}/review/").status_code == 404
+        assert income_client.get(f"/arrears/{flag.pk}/support/add/").status_code == 404
