@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Team
 from here_to_help.models import HelpRequest, Need
-from tenants.models import Tenant
+from welfare.cadence import call_tenants
 from welfare.control_selectors import escalation_target_cutoff
 from welfare.models import Cohort, Escalation
 
@@ -72,10 +72,10 @@ class RequestListForm(_ListForm):
 def tenants_list(values, on):
     """Eligible tenants by cohort and standing, by the queue's own due rule (as the dashboard
     counts them: a tenant in several cohorts is in each; "everyone else" is in none)."""
-    tenants = Tenant.objects.eligible_for_calls(on).with_cadence(on)
+    tenants = call_tenants().eligible_for_calls(on).with_cadence(on)
     code = values.get("cohort")
     if code == Cohort.Code.EVERYONE_ELSE:
-        for other in Tenant.objects.call_cohort_rules(on):
+        for other in call_tenants().call_cohort_rules(on):
             tenants = tenants.filter(**{f"in_{other}": False})
     elif code:
         tenants = tenants.filter(**{f"in_{code}": True})
