@@ -5,6 +5,7 @@ the same rules the counts use, a filter, table columns and CSV columns.
 The counts on the dashboard page link here (dashboard.tables)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django import forms
 from django.db.models import Q
@@ -15,6 +16,8 @@ from here_to_help.models import HelpRequest, Need
 from welfare.cadence import call_tenants
 from welfare.control_selectors import escalation_target_cutoff
 from welfare.models import Cohort, Escalation
+
+from .models import AGE_BAND_ENDS, AgeBand
 
 STANDINGS = {
     "overdue": ("Overdue", Q(call_days_overdue__gt=0)),
@@ -61,12 +64,21 @@ class TenantListForm(_ListForm):
 
 
 class EscalationListForm(_ListForm):
+    reason = forms.ChoiceField(
+        required=False, label="Why", choices=[("", "Any reason"), *Escalation.Reason.choices]
+    )
+    age = forms.ChoiceField(
+        required=False, label="Open for", choices=[("", "Any time"), *AgeBand.choices]
+    )
     past_target = forms.BooleanField(required=False, label="Only those past their age target")
 
 
 class RequestListForm(_ListForm):
     need = forms.ChoiceField(required=False, choices=[("", "Any need"), *Need.choices])
-    past_target = forms.BooleanField(required=False, label="Only those past their target")
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any open status"), *HelpRequest.Status.choices]
+    )
+    past_target = forms.BooleanField(required=False, label="Only those open past their target")
 
 
 def tenants_list(values, on):
@@ -89,6 +101,19 @@ def tenants_list(values, on):
 
 def escalations_list(values, now):
     escalations = Escalation.objects.filter(status=Escalation.Status.OPEN)
+    if values.get("reason"):
+        escalations = escalations.filter(reason=values["reason"])
+    ends = dict(AGE_BAND_ENDS)
+    if values.get("age") in AgeBand.values:
+        # The dashboard's bands: each runs from the previous band's end up to its own.
+        bands = [band.value for band in AgeBand]
+        index = bands.index(values["age"])
+        end = ends.get(values["age"])
+        start = ends.get(bands[index - 1]) if index else None
+        if end is not None:
+            escalations = escalations.filter(opened_at__gt=now - timedelta(days=end))
+        if start is not None:
+            escalations = escalations.filter(opened_at__lte=now - timedelta(days=start))
     if values.get("past_target"):
         escalations = escalations.filter(opened_at__lt=escalation_target_cutoff(now))
     escalations = _by_team(escalations, values.get("team"), "team")
@@ -96,11 +121,14 @@ def escalations_list(values, now):
 
 
 def requests_list(values, now):
-    requests = HelpRequest.objects.open()
+    if values.get("status"):
+        requests = HelpRequest.objects.filter(status=values["status"])
+    else:
+        requests = HelpRequest.objects.open()
     if values.get("need"):
         requests = requests.filter(need=values["need"])
     if values.get("past_target"):
-        requests = requests.filter(due_at__lt=now)
+        requests = requests.open().filter(due_at__lt=now)
     requests = _by_team(requests, values.get("team"), "team")
     return requests.select_related("tenant", "team", "owner").order_by("due_at", "id")
 
@@ -185,7 +213,7 @@ LISTS = {
         lambda escalation: escalation.tenant,
     ),
     "requests": FigureList(
-        "Open Here to Help requests",
+        "Here to Help requests",
         RequestListForm,
         requests_list,
         (

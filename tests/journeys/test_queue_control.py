@@ -136,3 +136,33 @@ def test_manager_shares_out_with_a_cap_then_undoes_it(journey):
     journey.check()
     expect(page.get_by_role("alert")).to_contain_text("4 calls put back")
     assert not CallTask.objects.filter(assigned_to__isnull=False).exists()
+
+
+def test_manager_opens_overdue_from_the_dashboard_and_downloads_the_tenants(journey):
+    _, _, patch = teams()
+    now = timezone.now()
+    for name, days in [("Holt", 20), ("Ashworth", 30), ("Nowak", 2)]:  # aged 70+: 14 days
+        TenantFactory(
+            last_name=name,
+            first_name="Ann",
+            patch=patch,
+            date_of_birth=date(1940, 5, 1),
+            last_contact_at=now - timedelta(days=days),
+        )
+    from dashboard.refresh import dashboard_refresh
+
+    dashboard_refresh()
+    ManagerFactory(username="maya")
+    page = sign_in_manager(journey, "maya")
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    journey.check()
+    page.locator("#table-cohorts").get_by_role("link", name="2 (Aged 70+, overdue)").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tenants by cohort and calls")
+    expect(page.locator("#figure-list")).to_contain_text("Ann Ashworth")
+    expect(page.locator("#figure-list")).to_contain_text("Ann Holt")
+    expect(page.locator("#figure-list")).not_to_contain_text("Nowak")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as CSV").click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert "Ann Ashworth" in text and "Ann Holt" in text and "Nowak" not in text
