@@ -125,6 +125,7 @@ def _seeded_rows(request):
         return
     from django.core.cache import cache
 
+    from here_to_help.settings_models import SETTINGS_CACHE_KEY as HELP_SETTINGS_KEY
     from tests.factories import load_default_cohorts, load_seeded_services
     from welfare.control_models import SETTINGS_CACHE_KEY
 
@@ -132,7 +133,7 @@ def _seeded_rows(request):
     load_default_cohorts()
     # Settings managers save are cached; a rolled-back test must not leave its values behind.
     # Every test starts with none saved, as the database does.
-    cache.set(SETTINGS_CACHE_KEY, {})
+    cache.set_many({SETTINGS_CACHE_KEY: {}, HELP_SETTINGS_KEY: {}})
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 real Celery worker), ending a redeployment, and sharing out with a cap, then undoing it."""
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -164,5 +165,33 @@ def test_manager_opens_overdue_from_the_dashboard_and_downloads_the_tenants(jour
     expect(page.locator("#figure-list")).not_to_contain_text("Nowak")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as CSV").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     assert "Ann Ashworth" in text and "Ann Holt" in text and "Nowak" not in text
+
+
+def test_manager_changes_a_help_target_and_a_new_requests_target_follows(journey):
+    from config.dates import add_working_days
+
+    _, _, patch = teams()
+    tenant = TenantFactory(first_name="Margaret", last_name="Holt", patch=patch)
+    ManagerFactory(username="maya")
+    page = sign_in_manager(journey, "maya")
+    journey.goto("/help/team/")
+    page.get_by_role("link", name="Here to Help settings").click()
+    journey.check()
+    page.get_by_label("Benefits advice: target (working days)").fill("2")
+    page.get_by_role("button", name="Save settings").click()
+    journey.check()
+    expect(page.get_by_role("alert")).to_contain_text("New requests' targets follow at once")
+
+    journey.goto(f"/tenants/{tenant.pk}/")
+    page.get_by_role("link", name="Raise a Here to Help request").click()
+    journey.check()
+    page.get_by_label("Benefits advice").check()
+    page.get_by_label("Phone-in").check()
+    page.get_by_role("button", name="Raise request").click()
+    journey.check()
+    due = add_working_days(timezone.localdate(), 2)
+    expect(page.locator("main")).to_contain_text(
+        f"By the end of {due:%A} {due.day} {due:%B %Y} (2 working days)"
+    )
