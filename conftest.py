@@ -134,6 +134,7 @@ def _seeded_rows(request):
     # Settings managers save are cached; a rolled-back test must not leave its values behind.
     # Every test starts with none saved, as the database does.
     cache.set_many({SETTINGS_CACHE_KEY: {}, HELP_SETTINGS_KEY: {}})
+    cache.delete("dashboard:refresh-asked-at")
 
 
 @pytest.fixture

@@ -12,7 +12,11 @@ from accounts.access import manager_required
 from accounts.models import Team
 from tenants.models import AccessLog
 
+from . import tables
+from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH
+from .compare import teams_table
 from .lists import LISTS, describe, list_form
+from .trend import trend_chart, trend_days
 from .workload import PERIODS, workload
 
 PAGE_SIZE = 50
@@ -101,4 +105,51 @@ def officer_workload(request):
         request,
         "dashboard/workload.html",
         {"lines": lines, "teams": teams, "days": period, "team_id": team_id, "periods": PERIODS},
+    )
+
+
+@manager_required
+def teams(request):
+    """Teams side by side, from the latest snapshot."""
+    snapshot = tables.latest_snapshot()
+    table = teams_table(snapshot) if snapshot else None
+    return render(
+        request,
+        "dashboard/teams.html",
+        {"snapshot": snapshot, "table": table, "scope": tables.ALL_TEAMS},
+    )
+
+
+@manager_required
+def trend(request):
+    """ "Up to date %" per cohort over the last 90 days, for all teams, one team or no team:
+    a table (the primary view) and a chart of the chosen cohort."""
+    teams_list = list(Team.objects.order_by("name"))
+    scope = tables.team_scope(request.GET.get("team", ""), teams_list)
+    if scope is None:
+        raise Http404("No such team")
+    snapshot = tables.latest_snapshot()
+    cohorts = [c for c in (snapshot.cohorts if snapshot else []) if c["active"]]
+    chosen = next((c for c in cohorts if c["code"] == request.GET.get("cohort")), None)
+    chosen = chosen or (cohorts[0] if cohorts else None)
+    days = trend_days(scope, cohorts, snapshot.as_of) if snapshot else []
+    return render(
+        request,
+        "dashboard/trend.html",
+        {
+            "teams": teams_list,
+            "scope": scope,
+            "cohorts": cohorts,
+            "chosen": chosen,
+            "days": list(reversed(days)),
+            "chart": trend_chart(days, chosen["code"]) if chosen and days else None,
+            "geometry": {
+                "width": WIDTH,
+                "height": HEIGHT,
+                "left": LEFT,
+                "right": WIDTH - RIGHT,
+                "label_y": HEIGHT - BOTTOM + 20,
+            },
+            "chart_font": FONT,
+        },
     )
