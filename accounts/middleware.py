@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 # Paths a signed-in but not yet verified user may still reach.
-OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/healthz", "/status")
+OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/healthz", "/status", "/api/v2/")
 
 
 class TwoFactorMiddleware:

@@ -182,6 +182,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="welfare"),
+            # An unreachable Redis must fail fast: the public status pages then fall back to the
+            # database (services/cache.py) instead of waiting on the operating system's timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -224,6 +227,11 @@ PHONENUMBER_DB_FORMAT = "E164"
 # The association's name shown in the header and on public pages.
 ORGANISATION_NAME = env("ORGANISATION_NAME", default="Northshore Housing")
 SERVICE_NAME = env("SERVICE_NAME", default="Welfare operations")
+# How tenants reach the association, shown (clickable) on the public status pages.
+CONTACT_PHONE = env("CONTACT_PHONE", default="0161 496 0000")
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="contact@northshore-housing.example")
+CONTACT_HOURS = env("CONTACT_HOURS", default="Monday to Friday, 8am to 6pm")
+EMERGENCY_REPAIRS_PHONE = env("EMERGENCY_REPAIRS_PHONE", default="0161 496 0999")
 
 # Security headers. HTTPS settings apply outside DEBUG; SECURE_SSL_REDIRECT can be switched off
 # where a proxy already redirects.

@@ -6,7 +6,8 @@ from .models import Service, StatusChange
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+    list_display = ["name", "slug", "group", "position"]
+    list_filter = ["group"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 

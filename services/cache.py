@@ -14,14 +14,25 @@ most once a second (LOCAL_SECONDS): with redis-py, one cache read costs more tha
 hello-world request (bench/status_load.py). So another worker may show the old version for up to
 a second after a change; the process that made the change drops its copies at once, and no copy
 is served past the next scheduled change. Browsers may keep the page for a minute anyway.
+
+If Redis cannot be reached, every public output is built from the database instead (a few
+queries a request) and the failure is logged; Redis is tried again after RETRY_SECONDS. A write
+whose invalidation fails is still committed and answered normally; the process bumps the version
+as soon as it reaches Redis again, and any entry another process stored before the outage lives at
+most MAX_TIMEOUT.
 """
 
+import logging
 import time
 import uuid
 from math import ceil
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import get_language
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "services:public:version"
 # Upper bound on how long an entry lives, whatever is scheduled: a safety net for rows changed
@@ -32,13 +43,37 @@ BROWSER_MAX_AGE = 60
 # How long a process serves its own copy before checking the version in Redis again.
 LOCAL_SECONDS = 1.0
 
+# After a Redis failure, go straight to the database for this long before trying Redis again.
+RETRY_SECONDS = 5.0
+
 # kind -> (version, entry, monotonic time the version was last checked)
 _local = {}
+# Monotonic time until which Redis is not tried, and whether a version bump is owed to it.
+_state = {"down_until": 0.0, "owed": False}
 
 
 def invalidate():
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
     _local.clear()
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except RedisError:
+        # Never let a committed change be answered with an error: pay the bump back later.
+        logger.warning("Redis unreachable: public cache version not bumped", exc_info=True)
+        _redis_failed()
+    else:
+        _state["owed"] = False
+
+
+def _redis_failed():
+    _local.clear()
+    _state["down_until"] = time.monotonic() + RETRY_SECONDS
+    _state["owed"] = True
+
+
+def reset():
+    """Forget this process's copies and any Redis failure (tests start from here)."""
+    _local.clear()
+    _state.update(down_until=0.0, owed=False)
 
 
 def invalidate_on_commit():
@@ -58,8 +93,32 @@ def get_or_build(kind, build):
     """The cached entry for `kind`, or a fresh one from `build()`.
 
     `build` returns (body, next_change_at); the entry is a dict with "body" and "until", the
-    epoch seconds it is good until: the next scheduled change, or MAX_TIMEOUT from now.
+    epoch seconds it is good until: the next scheduled change, or MAX_TIMEOUT from now. Entries
+    are kept per language, so a translated page is never served to someone reading another.
     """
+    kind = f"{get_language()}:{kind}"
+    if time.monotonic() < _state["down_until"]:
+        return _entry(*build(), time.time())
+    try:
+        if _state["owed"]:
+            invalidate()
+            if _state["owed"]:  # still unreachable
+                return _entry(*build(), time.time())
+        return _get_or_build(kind, build)
+    except RedisError:
+        logger.warning("Redis unreachable: public output built from the database", exc_info=True)
+        _redis_failed()
+        return _entry(*build(), time.time())
+
+
+def _entry(body, next_change_at, now):
+    until = now + MAX_TIMEOUT
+    if next_change_at is not None:
+        until = min(until, next_change_at.timestamp())
+    return {"body": body, "until": until}
+
+
+def _get_or_build(kind, build):
     now, checked_at = time.time(), time.monotonic()
     local = _local.get(kind)
     if local is not None and _fresh(local[1], now):
@@ -74,12 +133,8 @@ def get_or_build(kind, build):
     key = f"services:public:{version}:{kind}"
     entry = cache.get(key)
     if entry is None or not _fresh(entry, now):
-        body, next_change_at = build()
-        until = now + MAX_TIMEOUT
-        if next_change_at is not None:
-            until = min(until, next_change_at.timestamp())
-        entry = {"body": body, "until": until}
-        cache.set(key, entry, max(1, ceil(until - now)))
+        entry = _entry(*build(), now)
+        cache.set(key, entry, max(1, ceil(entry["until"] - now)))
     _local[kind] = (version, entry, checked_at)
     return entry
 

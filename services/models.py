@@ -2,12 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
-    OPERATING = "operating", "Operating"
-    REDUCED = "reduced", "Reduced service"
-    UNAVAILABLE = "unavailable", "Currently unavailable"
+    OPERATING = "operating", _("Operating")
+    REDUCED = "reduced", _("Reduced service")
+    UNAVAILABLE = "unavailable", _("Currently unavailable")
 
     @property
     def description(self):
@@ -23,14 +24,14 @@ class Status(models.TextChoices):
 
 
 STATUS_DESCRIPTIONS = {
-    Status.OPERATING: "Running, within government and Public Health England guidance.",
-    Status.REDUCED: "Running, but less than usual.",
-    Status.UNAVAILABLE: "Stopped for now.",
+    Status.OPERATING: _("Running, within government and Public Health England guidance."),
+    Status.REDUCED: _("Running, but less than usual."),
+    Status.UNAVAILABLE: _("Stopped for now."),
 }
 STATUS_HEADINGS = {
-    Status.OPERATING: "Operating (within government guidance)",
-    Status.REDUCED: "Reduced services",
-    Status.UNAVAILABLE: "Currently unavailable",
+    Status.OPERATING: _("Operating (within government guidance)"),
+    Status.REDUCED: _("Reduced services"),
+    Status.UNAVAILABLE: _("Currently unavailable"),
 }
 STATUS_TAG_COLOURS = {
     Status.OPERATING: "govuk-tag--green",
@@ -41,15 +42,36 @@ STATUS_TAG_COLOURS = {
 PUBLIC_ORDER = [Status.UNAVAILABLE, Status.REDUCED, Status.OPERATING]
 
 
+class ServiceGroup(models.TextChoices):
+    """How tenants look for a service on the public page (and Statuspage's component groups)."""
+
+    REPAIRS = "repairs", _("Repairs and maintenance")
+    INDEPENDENT_LIVING = "independent-living", _("Independent living")
+    COMMUNITY = "community", _("Community")
+    MONEY = "money", _("Money and rent")
+    SUPPORT = "support", _("Support and safety")
+
+
 class Service(models.Model):
     """A service the association runs; its status is the latest change in force (`status_at`)."""
 
     name = models.CharField(max_length=150, unique=True)
     slug = models.SlugField(max_length=150, unique=True)
-    position = models.PositiveIntegerField(default=0, help_text="Order within its status group")
+    position = models.PositiveIntegerField(default=0, help_text="Order within its group")
+    group = models.CharField(
+        max_length=30,
+        choices=ServiceGroup,
+        default=ServiceGroup.COMMUNITY,
+        help_text="Where tenants find it on the public page",
+    )
 
     class Meta:
         ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__in=ServiceGroup.values), name="service_group_valid"
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -1,10 +1,10 @@
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from .models import PUBLIC_ORDER, Service, Status, StatusChange
+from .models import PUBLIC_ORDER, Service, ServiceGroup, Status, StatusChange
 
 
 def _with_current(queryset, at):
@@ -107,6 +107,99 @@ def next_change_at(*, at):
     return StatusChange.objects.scheduled(at).values_list("effective_at", flat=True).first()
 
 
-def changes_in_force(*, at, limit=50):
-    """The latest changes to have taken effect, for the public feed (no staff, no cancelled)."""
-    return list(StatusChange.objects.in_force(at).select_related("service")[:limit])
+def changes_in_force(*, at, service=None, limit=50):
+    """The latest changes to have taken effect, for the public feeds (no staff, no cancelled)."""
+    changes = StatusChange.objects.in_force(at).select_related("service")
+    if service is not None:
+        changes = changes.filter(service=service)
+    return list(changes[:limit])
+
+
+# The public pages: what tenants see. No staff, no cancelled rows.
+
+RECENT_DAYS = 7
+
+
+@dataclass
+class ServiceGroupView:
+    group: ServiceGroup
+    services: list = field(default_factory=list)
+
+
+@dataclass
+class PublicOverview:
+    groups: list
+    recent: list  # changes in force that took effect in the last RECENT_DAYS, newest first
+    upcoming: list  # scheduled changes, soonest first
+    last_updated: datetime | None
+    next_change_at: datetime | None
+
+
+def public_overview(*, at):
+    """The tenants' page: services by group with their status, what changed in the last week
+    and what is scheduled. Four queries, however many services and changes."""
+    groups = {group: ServiceGroupView(group) for group in ServiceGroup}
+    services = list(_with_current(Service.objects.all(), at))
+    for service in services:
+        service.current = _current(service)
+        if service.current is not None:
+            service.current.service = service  # no query to name it in "recent"
+            groups[service.group].services.append(service)
+    since = at - timedelta(days=RECENT_DAYS)
+    recent = sorted(
+        (s.current for s in services if s.current and s.current.effective_at >= since),
+        key=lambda change: change.effective_at,
+        reverse=True,
+    )
+    upcoming = list(StatusChange.objects.scheduled(at).select_related("service"))
+    last_updated = max((s.current.effective_at for s in services if s.current), default=None)
+    return PublicOverview(
+        groups=[g for g in groups.values() if g.services],
+        recent=recent,
+        upcoming=upcoming,
+        last_updated=last_updated,
+        next_change_at=upcoming[0].effective_at if upcoming else None,
+    )
+
+
+@dataclass
+class PublicService:
+    service: Service
+    current: StatusChange | None
+    timeline: list  # changes that have taken effect, newest first
+    upcoming: list
+    next_change_at: datetime | None
+
+
+TIMELINE_LIMIT = 100
+
+
+def public_service(*, slug, at):
+    """One service's public page: its status, its timeline and what is scheduled for it."""
+    service = get_service(slug)
+    timeline = list(service.changes.in_force(at)[:TIMELINE_LIMIT])
+    upcoming = list(service.changes.scheduled(at))
+    return PublicService(
+        service=service,
+        current=timeline[0] if timeline else None,
+        timeline=timeline,
+        upcoming=upcoming,
+        next_change_at=next_change_at(at=at),
+    )
+
+
+def public_history(*, at):
+    """Every service (with `first_change_at`) and every change not cancelled, past and
+    scheduled, oldest first, for the Statuspage API: two queries.
+
+    The whole history is read: a few rows a service a month, and the result is cached.
+    """
+    services = list(
+        Service.objects.annotate(
+            first_change_at=Min("changes__effective_at", filter=Q(changes__cancelled_at=None))
+        ).order_by("position", "name")  # Meta.ordering does not apply to a GROUP BY
+    )
+    changes = list(
+        StatusChange.objects.filter(cancelled_at__isnull=True).order_by("effective_at", "pk")
+    )
+    return services, changes

@@ -1,17 +1,25 @@
 from django.urls import path
 
-from . import views
+from . import public, statuspage, views
 
 app_name = "services"
 
 urlpatterns = [
     # Public: no sign-in (TwoFactorMiddleware leaves paths starting "/status" open).
-    path("status/", views.public_page, name="public"),
-    path("status.json", views.public_json, name="json"),
-    path("status/feed.atom", views.public_feed, name="feed"),
+    path("status/", public.public_page, name="public"),
+    path("status.json", public.public_json, name="json"),
+    path("status/feed.atom", public.public_feed, name="feed"),
+    path("status/<slug:slug>/", public.service_page, name="service"),
+    path("status/<slug:slug>/feed.atom", public.service_feed, name="service_feed"),
     # Managers.
     path("services/", views.register, name="register"),
     path("services/<slug:slug>/change/", views.change, name="change"),
     path("services/<slug:slug>/history/", views.history, name="history"),
     path("services/changes/<int:pk>/cancel/", views.cancel, name="cancel"),
+]
+
+# Atlassian Statuspage's public API v2 (services/statuspage.py), read by tools without sign-in.
+urlpatterns += [
+    path(f"api/v2/{name}.json", statuspage.endpoint, {"name": name}, name=f"statuspage-{name}")
+    for name in statuspage.BODIES
 ]

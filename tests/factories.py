@@ -203,6 +203,7 @@ def load_seeded_services():
 
     if not Service.objects.exists():
         importlib.import_module("services.migrations.0002_load_services").load(apps, None)
+        importlib.import_module("services.migrations.0003_service_group").assign(apps, None)
 
 
 # Welfare call queue -------------------------------------------------------------------------

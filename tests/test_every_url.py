@@ -7,9 +7,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-# Pages anyone may open: signing in, resetting a password, the public status pages, health.
+# Pages anyone may open: signing in, resetting a password, the public status pages and their
+# Statuspage API, health.
 PUBLIC = re.compile(
-    r"^/(accounts/(sign-in|logout|password-reset)|status|healthz|accessibility|django-admin)"
+    r"^/(accounts/(sign-in|logout|password-reset)|status|api/v2/|healthz|accessibility|django-admin)"
 )
 
 

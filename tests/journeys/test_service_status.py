@@ -55,11 +55,14 @@ def test_manager_schedules_a_service_back_and_the_public_page_follows_by_itself(
     expect(row).to_contain_text("Currently unavailable")
     expect(row).to_contain_text("by Maya Khan")
 
-    # Until 9am tomorrow the public page still says the service is unavailable...
+    # Until 9am tomorrow the public page still says the service is unavailable, and lists the
+    # change as coming up...
     page = journey.goto("/status/")
-    unavailable = page.locator("section", has=page.locator("h2#unavailable"))
-    operating = page.locator("section", has=page.locator("h2#operating"))
-    expect(unavailable).to_contain_text(REPAIRS)
+    service = page.locator("#routine-repairs-and-maintenance")
+    expect(service.locator(".govuk-tag")).to_have_text("Currently unavailable")
+    upcoming = page.locator("section", has=page.locator("h2#upcoming"))
+    expect(upcoming).to_contain_text(REPAIRS)
+    expect(upcoming).to_contain_text(f"from {tomorrow.day} {tomorrow:%B %Y} at 9am")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     expect(page.locator("body")).not_to_contain_text("Maya")
 
@@ -70,6 +73,6 @@ def test_manager_schedules_a_service_back_and_the_public_page_follows_by_itself(
         # reload, as someone coming back a minute later would get a new copy.
         page.reload()
         journey.check()
-        expect(operating).to_contain_text(REPAIRS)
-        expect(operating).to_contain_text("Routine repairs have started again.")
-        expect(unavailable).not_to_contain_text(REPAIRS)
+        expect(service.locator(".govuk-tag")).to_have_text("Operating")
+        expect(service).to_contain_text("Routine repairs have started again.")
+        expect(upcoming).not_to_contain_text(REPAIRS)
