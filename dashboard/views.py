@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required
 from accounts.models import Team
+from welfare.control_selectors import escalations_past_target
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH, calls_chart, contact_rate_chart
@@ -61,6 +62,8 @@ def index(request):
         "snapshot": snapshot,
         "call_days": CALL_DAYS,
         "refresh_asked_at": _refresh_pending(snapshot),
+        # Live, as the age target is a setting managers change (one indexed count).
+        "escalations_past_target": scope.filter(escalations_past_target()).count(),
     }
     if snapshot is not None:
         cohorts = tables.cohort_lines(snapshot, scope)

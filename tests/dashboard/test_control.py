@@ -104,3 +104,18 @@ def test_refresh_now_queues_the_task_and_says_newer_figures_are_coming(
 def test_officers_are_refused(officer_client):
     for name in ["dashboard:trend", "dashboard:teams", "dashboard:workload"]:
         assert officer_client.get(reverse(name)).status_code == 403
+
+
+def test_the_dashboard_counts_escalations_past_their_age_target(manager_client, patch):
+    from welfare.models import Escalation
+
+    for days in (10, 0):
+        Escalation.objects.create(
+            tenant=TenantFactory(patch=patch),
+            team=patch.team,
+            reason="wrong_number",
+            opened_at=timezone.now() - timedelta(days=days),
+        )
+    dashboard_refresh()
+    html = manager_client.get(reverse("dashboard:index")).content.decode()
+    assert "Escalations past their age target: 1<" in html
