@@ -24,6 +24,8 @@ urlpatterns = [
     path("cohorts/", views.cohorts, name="cohorts"),
     path("cohorts/<int:pk>/", views.cohort_edit, name="cohort_edit"),
     # The managers' control room (issue 20).
+    path("team/<int:team_id>.csv", control_views.queue_csv, name="team_csv"),
+    path("team/none.csv", control_views.queue_csv, name="no_team_csv"),
     path("rebuilds/<int:pk>/", control_views.rebuild, name="rebuild"),
     path("changes/<int:pk>/undo/", control_views.undo, name="undo"),
     path("task/<int:pk>/history/", control_views.task_history, name="task_history"),

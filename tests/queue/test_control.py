@@ -497,3 +497,18 @@ def test_officers_are_refused_every_control_page(officer_client, manager, patch,
     ]:
         assert officer_client.get(url).status_code in (403, 405), url
         assert officer_client.post(url).status_code == 403, url
+
+
+@pytest.mark.django_db
+def test_the_queue_downloads_as_csv_with_the_filter_and_each_tenant_logged(
+    manager_client, manager, patch, team
+):
+    from tenants.models import AccessLog
+
+    overdue = tasks_in(patch, 3)
+    CallTaskFactory(tenant=tenant_in(patch), due_on=timezone.localdate())
+    response = manager_client.get(reverse("welfare:team_csv", args=[team.pk]) + "?reason=overdue")
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    assert rows[0].startswith("rank,tenancy_ref,name,due_on,why")
+    assert [row.split(",")[1] for row in rows[1:]] == [t.tenant.tenancy_ref for t in overdue]
+    assert AccessLog.objects.filter(user=manager).count() == 3
