@@ -1,15 +1,13 @@
 """The lists behind the dashboard's counts: paginated, filtered, as CSV, each read logged."""
 
-import csv
-from itertools import islice
-
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.access import manager_required
 from accounts.models import Team
+from config.csv_export import streaming_csv
 from tenants.models import AccessLog
 
 from . import tables
@@ -20,7 +18,6 @@ from .trend import trend_chart, trend_days
 from .workload import PERIODS, workload
 
 PAGE_SIZE = 50
-LOG_BATCH = 1000
 
 
 def _log(user, tenants, query, page):
@@ -63,34 +60,21 @@ def figure_list(request, name):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @manager_required
 def figure_list_csv(request, name):
     """The whole filtered list as CSV (personal data: managers only, every tenant logged)."""
     spec = _spec(name)
     form = list_form(name, request.GET)
     now = timezone.now()
-    rows = spec.rows(form.values(), now)
     query = f"CSV {describe(name, form)}"[:200]
     user, path = request.user, request.path
-
-    def lines():
-        writer = csv.writer(_Echo())
-        yield writer.writerow(spec.csv_header)
-        iterator = rows.iterator(chunk_size=LOG_BATCH)
-        while batch := list(islice(iterator, LOG_BATCH)):
-            _log(user, [spec.tenant_of(row) for row in batch], query, path)
-            for row in batch:
-                yield writer.writerow(spec.csv_row(row, now))
-
-    stamp = timezone.localtime(now).strftime("%Y-%m-%d-%H%M")
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-    return response
+    return streaming_csv(
+        filename=f"{name}-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv",
+        header=spec.csv_header,
+        rows=spec.rows(form.values(), now),
+        row=lambda obj: spec.csv_row(obj, now),
+        log=lambda batch: _log(user, [spec.tenant_of(obj) for obj in batch], query, path),
+    )
 
 
 @manager_required

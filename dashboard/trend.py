@@ -69,19 +69,9 @@ def trend_days(scope, cohorts, last_day):
 
 def trend_chart(days, code):
     """A line through each day's "up to date %" for one cohort; days not recorded leave a gap."""
-    from .charts import _grid, _n, _period, _plot_x, _plot_y, _x_labels
+    from .charts import _grid, _period, _x_labels, percent_line
 
-    path, points, previous = [], [], None
-    for index, day in enumerate(days):
-        value = day.percent(code)
-        if value is None:
-            previous = None
-            continue
-        x, slot = _plot_x(index, len(days))
-        x, y = _n(x + slot / 2), _n(_plot_y(value, 100))
-        path.append(f"{'L' if previous is not None else 'M'}{x} {y}")
-        points.append({"x": x, "y": y})
-        previous = index
+    path, points = percent_line(days, lambda day: day.percent(code))
     known = [(day, day.percent(code)) for day in days if day.percent(code) is not None]
     if known:
         low = min(known, key=lambda item: item[1])

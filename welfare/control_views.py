@@ -2,19 +2,16 @@
 undoing an assignment, the assignment history per task and per officer, ending or cancelling a
 redeployment, the queue settings and an escalation's owner."""
 
-import csv
-from itertools import islice
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required
 from accounts.models import Team, User
+from config.csv_export import streaming_csv
 from tenants.models import AccessLog
 
 from . import control_actions, control_selectors, selectors
@@ -137,46 +134,34 @@ def queue_csv(request, team_id=None):
     filters = QueueFilterForm(request.GET or None, officers=officers)
     today, now = timezone.localdate(), timezone.now()
     tasks = filters.apply(selectors.team_queue(team.pk if team else None), today)
-    user, path = request.user, request.path
+    user, query = request.user, f"Queue CSV {team or 'no team'}"[:200]
 
-    def lines():
-        writer = csv.writer(_Echo())
-        yield writer.writerow(
-            ["rank", "tenancy_ref", "name", "due_on", "why", "assigned_to", "being_made_by"]
-        )
-        rank = 0
-        iterator = tasks.iterator(chunk_size=1000)
-        while batch := list(islice(iterator, 1000)):
-            AccessLog.objects.bulk_create(
-                AccessLog(
-                    user=user,
-                    kind=AccessLog.Kind.SEARCH,
-                    tenant=task.tenant,
-                    query=f"Queue CSV {team or 'no team'}"[:200],
-                    page=path,
-                )
-                for task in batch
+    def log(batch):
+        AccessLog.objects.bulk_create(
+            AccessLog(
+                user=user,
+                kind=AccessLog.Kind.SEARCH,
+                tenant=task.tenant,
+                query=query,
+                page=request.path,
             )
-            for task in batch:
-                rank += 1
-                yield writer.writerow(
-                    [
-                        rank,
-                        task.tenant.tenancy_ref,
-                        task.tenant.full_name,
-                        task.due_on.isoformat(),
-                        task.reasons(today),
-                        str(task.assigned_to or ""),
-                        str(task.claimed_by) if task.claim_active(now) else "",
-                    ]
-                )
+            for task in batch
+        )
 
-    name = f"queue-{team.pk if team else 'no-team'}-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv"
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-class _Echo:
-    def write(self, value):
-        return value
+    ranks = iter(range(1, 10**9))
+    slug = team.pk if team else "no-team"
+    return streaming_csv(
+        filename=f"queue-{slug}-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv",
+        header=["rank", "tenancy_ref", "name", "due_on", "why", "assigned_to", "being_made_by"],
+        rows=tasks,
+        row=lambda task: [
+            next(ranks),
+            task.tenant.tenancy_ref,
+            task.tenant.full_name,
+            task.due_on.isoformat(),
+            task.reasons(today),
+            str(task.assigned_to or ""),
+            str(task.claimed_by) if task.claim_active(now) else "",
+        ],
+        log=log,
+    )
