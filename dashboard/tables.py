@@ -337,9 +337,21 @@ def arrears_table(snapshot, scope):
         r = sums.get(reason.value, {})
         cells = [r.get("n_open") or 0, r.get("n_due") or 0, r.get("n_closed") or 0]
         totals = [a + b for a, b in zip(totals, cells, strict=True)]
-        table.rows.append(Row(reason.label, cells))
-    table.rows.append(Row("All reasons", totals))
+        table.rows.append(Row(reason.label, cells, links=_arrears_links(scope, reason.value)))
+    table.rows.append(Row("All reasons", totals, links=_arrears_links(scope, "")))
     return table
+
+
+def _arrears_links(scope, reason):
+    """The arrears list (arrears' own page) by reason and status; it has no team filter, so
+    only the all-teams figures link to it."""
+    if not scope.is_all:
+        return []
+    url = reverse("arrears:flags")
+    return [
+        f"{url}?{urlencode({'reason': reason, 'status': status})}"
+        for status in ("", "review_due", "closed")
+    ]
 
 
 def services_table(snapshot, scope=None):

@@ -119,3 +119,11 @@ def test_the_dashboard_counts_escalations_past_their_age_target(manager_client, 
     dashboard_refresh()
     html = manager_client.get(reverse("dashboard:index")).content.decode()
     assert "Escalations past their age target: 1<" in html
+
+
+def test_arrears_counts_open_the_arrears_list_for_all_teams(manager_client, patch):
+    dashboard_refresh()
+    html = manager_client.get(reverse("dashboard:index")).content.decode()
+    assert 'href="/arrears/?reason=furlough&amp;status=closed"' in html
+    html = manager_client.get(reverse("dashboard:index") + f"?team={patch.team_id}").content
+    assert b"/arrears/?reason=" not in html  # that list has no team filter: no link
