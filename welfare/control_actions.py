@@ -44,6 +44,8 @@ def _apply(*, tasks, kind, summary, by, batch_team=None, **after):
         .order_by("id")
         .values("id", "assigned_to_id", "team_id", "team_fixed")
     )
+    # The summary counts what was locked, not what a count before the lock saw.
+    summary = summary(len(rows)) if callable(summary) else summary
     batch = AssignmentBatch.objects.create(kind=kind, team=batch_team, summary=summary, by=by)
     if not rows:
         return batch, 0
@@ -82,11 +84,11 @@ def call_tasks_assign(*, tasks, officer, by):
     """Give `tasks` to `officer`: only they take them from the queue. Tasks of another team than
     the officer's are left alone (the officer could not open them). Returns how many."""
     tasks = tasks.filter(team_id=officer.team_id, status=CallTask.Status.OPEN)
-    summary = f"{_calls(tasks.count())} assigned to {_officer_name(officer)}"
+    who = _officer_name(officer)
     return _apply(
         tasks=tasks,
         kind=AssignmentBatch.Kind.ASSIGN,
-        summary=summary,
+        summary=lambda n: f"{_calls(n)} assigned to {who}",
         by=by,
         batch_team=officer.team,
         assigned_to=officer,
@@ -97,11 +99,10 @@ def call_tasks_assign(*, tasks, officer, by):
 def call_tasks_unassign(*, tasks, by, team=None):
     """Take `tasks` off the officers they were given to: back to anyone in the team."""
     tasks = tasks.filter(assigned_to__isnull=False, status=CallTask.Status.OPEN)
-    summary = f"{_calls(tasks.count())} unassigned"
     return _apply(
         tasks=tasks,
         kind=AssignmentBatch.Kind.UNASSIGN,
-        summary=summary,
+        summary=lambda n: f"{_calls(n)} unassigned",
         by=by,
         batch_team=team,
         assigned_to=None,
@@ -113,11 +114,10 @@ def call_tasks_move(*, tasks, team, by, from_team=None):
     """Move `tasks` to `team` for good: later builds leave their team alone. Claims and
     assignments end, since they belonged to the old team's officers."""
     tasks = tasks.filter(status=CallTask.Status.OPEN)
-    summary = f"{_calls(tasks.count())} moved to {team}"
     return _apply(
         tasks=tasks,
         kind=AssignmentBatch.Kind.MOVE,
-        summary=summary,
+        summary=lambda n: f"{_calls(n)} moved to {team}",
         by=by,
         batch_team=from_team,
         team=team,
