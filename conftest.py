@@ -47,8 +47,8 @@ DATE_SENSITIVE_FILES = (
     "test_campaign",
     "test_visit",
 )
-# The same test files, split into packages along their sections.
-DATE_SENSITIVE_PACKAGES = ("queue", "help", "arrears", "dashboard")
+# The same test files (and test_services), split into packages along their sections.
+DATE_SENSITIVE_PACKAGES = ("queue", "help", "arrears", "dashboard", "services")
 DATE_WORDS = re.compile(
     r"date|birth|age|_day|today|tomorrow|week|month|year|time|due|overdue|target|schedul|ago"
 )

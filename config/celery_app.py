@@ -28,6 +28,12 @@ app.conf.beat_schedule = {
         "task": "arrears.mark_reviews_due",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Delivery receipts Notify's callback did not bring: asked for by id. Safe to run twice.
+    "messaging-poll-receipts": {
+        "task": "messaging.poll_receipts",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
     # The manager dashboard's summary tables, worked out again from the live data. Safe to run
     # twice (a second at the same time skips); one not started within 14 minutes is dropped,
     # as the next is on its way.

@@ -15,6 +15,7 @@ SECTIONS = [
     ("Arrears", "arrears:flags", (INCOME, MANAGER), "/arrears/"),
     ("Escalations", "welfare:escalations", (MANAGER,), "/queue/escalations/"),
     ("Service status", "services:register", (MANAGER,), "/services/"),
+    ("Messages", "messaging:index", (MANAGER,), "/messages/"),
 ]
 
 

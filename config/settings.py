@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "here_to_help",
     "services",
     "arrears",
+    "messaging",
     "dashboard",
 ]
 
@@ -217,6 +218,20 @@ if DEBUG:
 else:
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="welfare@localhost")
+
+# GOV.UK Notify (README: Messages). With no API key, messages go to the in-app outbox and
+# nothing leaves the machine.
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+# The bearer token set on Notify's delivery-receipt callback; empty: the callback refuses all.
+NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
+# Notify allows 3,000 messages a minute by default; bulk messages are paced to this.
+NOTIFY_RATE_LIMIT_PER_MINUTE = env.int("NOTIFY_RATE_LIMIT_PER_MINUTE", default=3000)
+# First wait before retrying a 429 or 5xx; it doubles each time, up to NOTIFY_MAX_RETRIES.
+NOTIFY_RETRY_BACKOFF_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_SECONDS", default=30)
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=6)
+# A bulk message to more recipients than this needs a second manager's approval.
+MESSAGES_BULK_APPROVAL_THRESHOLD = env.int("MESSAGES_BULK_APPROVAL_THRESHOLD", default=500)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"

@@ -8,9 +8,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 pytestmark = pytest.mark.django_db
 
 # Pages anyone may open: signing in, resetting a password, the public status pages and their
-# Statuspage API, health.
+# Statuspage API, health; and Notify's delivery-receipt callback, which checks Notify's bearer
+# token instead.
 PUBLIC = re.compile(
-    r"^/(accounts/(sign-in|logout|password-reset)|status|api/v2/|healthz|accessibility|django-admin)"
+    r"^/(accounts/(sign-in|logout|password-reset)|status|api/v2/|healthz|accessibility"
+    r"|django-admin|messages/notify/callback)"
 )
 
 

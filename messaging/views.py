@@ -1,0 +1,189 @@
+import hmac
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from accounts.access import manager_required, staff_required
+from accounts.models import Patch
+from tenants.models import AccessLog, Scheme
+from tenants.selectors import get_tenant_for_user
+
+from . import actions, bulk, selectors
+from .forms import BulkMessageForm, ContactPreferenceForm, MessageKindForm
+from .models import BulkMessage, Kind, Message, MessageKind, Status
+
+PAGE_SIZE = 50
+
+
+def _log_tenants_shown(request, tenant_ids):
+    """One access-log row per tenant shown on the page, in one insert."""
+    tenant_ids = {pk for pk in tenant_ids if pk}
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            user=request.user, kind=AccessLog.Kind.VIEW, tenant_id=pk, page=request.path[:200]
+        )
+        for pk in sorted(tenant_ids)
+    )
+
+
+@manager_required
+def index(request):
+    """Every message, newest first: without a Notify key, this is the outbox."""
+    status = request.GET.get("status", "")
+    queryset = Message.objects.select_related("tenant", "bulk")
+    if status in Status.values:
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    _log_tenants_shown(request, [message.tenant_id for message in page.object_list])
+    return render(
+        request,
+        "messaging/index.html",
+        {
+            "page_obj": page,
+            "statuses": Status.choices,
+            "status": status,
+            "outbox_mode": not settings.NOTIFY_API_KEY,
+        },
+    )
+
+
+@manager_required
+def kinds(request):
+    return render(request, "messaging/kinds.html", {"kinds": MessageKind.objects.every_kind()})
+
+
+@manager_required
+def kind_change(request, kind):
+    if kind not in Kind.values:
+        raise Http404
+    setting = MessageKind.objects.setting(kind)
+    form = MessageKindForm(request.POST or None, instance=setting)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        state = "on" if setting.enabled else "off"
+        messages.success(request, f"“{setting}” messages are switched {state}.")
+        return redirect("messaging:kinds")
+    history = setting.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(
+        request,
+        "messaging/kind_change.html",
+        {"setting": setting, "form": form, "history": history},
+    )
+
+
+@manager_required
+def bulk_list(request):
+    bulks = BulkMessage.objects.select_related("scheme", "patch", "created_by")[:100]
+    return render(request, "messaging/bulk_list.html", {"bulks": bulks})
+
+
+@manager_required
+def bulk_new(request):
+    form = BulkMessageForm(
+        request.POST or None, schemes=Scheme.objects.all(), patches=Patch.objects.all()
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        made = bulk.bulk_message_create(
+            user=request.user,
+            title=data["title"],
+            body=data["body"],
+            channel=data["channel"],
+            scheme=data["scheme"],
+            patch=data["patch"],
+            rate_per_minute=data["rate_per_minute"],
+        )
+        return redirect("messaging:bulk", made.pk)
+    return render(request, "messaging/bulk_new.html", {"form": form})
+
+
+@manager_required
+def bulk_detail(request, pk):
+    item = get_object_or_404(
+        BulkMessage.objects.select_related("scheme", "patch", "created_by", "approved_by"), pk=pk
+    )
+    context = {"bulk": item, "kind": MessageKind.objects.setting(Kind.BULK)}
+    if item.state == BulkMessage.State.QUEUED:
+        context["counts"] = sorted(
+            selectors.bulk_status_counts(item).items(), key=lambda pair: pair[0].label
+        )
+    else:
+        context["preview"] = bulk.bulk_preview(item)
+        _log_tenants_shown(request, [t.pk for t in context["preview"]["left_out_examples"]])
+    return render(request, "messaging/bulk_detail.html", context)
+
+
+@manager_required
+@require_POST
+def bulk_action(request, pk, action):
+    item = get_object_or_404(BulkMessage, pk=pk)
+    step = {
+        "send": bulk.bulk_message_send,
+        "approve": bulk.bulk_message_approve,
+        "cancel": bulk.bulk_message_cancel,
+    }.get(action)
+    if step is None:
+        return redirect("messaging:bulk", pk)
+    try:
+        item = step(bulk=item, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if item.state == BulkMessage.State.QUEUED:
+            messages.success(request, f"Queued for {item.recipient_count:,} recipients.")
+        elif item.state == BulkMessage.State.AWAITING_APPROVAL:
+            messages.success(request, "Waiting for a second manager to approve it.")
+        else:
+            messages.success(request, "Cancelled. Nothing was sent.")
+    return redirect("messaging:bulk", pk)
+
+
+@staff_required
+def tenant_preferences(request, pk):
+    tenant = get_tenant_for_user(request.user, pk, page=request.path)
+    preference = selectors.contact_preference_for(tenant)
+    form = ContactPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        actions.contact_preference_save(tenant=tenant, **form.cleaned_data)
+        messages.success(request, "Contact preferences saved.")
+        return redirect("messaging:tenant_preferences", tenant.pk)
+    return render(
+        request,
+        "messaging/tenant_preferences.html",
+        {
+            "tenant": tenant,
+            "form": form,
+            "failing": selectors.failing_contacts_for_tenant(tenant),
+            "recent": tenant.messages.all()[:10],
+            "history": preference.history.select_related("history_user")[:10] if preference else [],
+        },
+    )
+
+
+@csrf_exempt
+@require_POST
+def notify_callback(request):
+    """Notify's delivery receipts: JSON with id and status, and our bearer token."""
+    expected = settings.NOTIFY_CALLBACK_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        return JsonResponse({"error": "Unauthorised"}, status=401)
+    try:
+        receipt = json.loads(request.body)
+        notify_id, status = receipt["id"], receipt["status"]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "Expected JSON with id and status"}, status=400)
+    try:
+        actions.message_status_update(
+            notify_id=notify_id, status=status, completed_at=receipt.get("completed_at")
+        )
+    except ValidationError:  # not a UUID
+        return JsonResponse({"error": "id is not a UUID"}, status=400)
+    return HttpResponse(status=204)
