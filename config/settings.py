@@ -5,6 +5,7 @@ run in-process. Production sets DEBUG=false, and then SECRET_KEY, ALLOWED_HOSTS 
 no defaults.
 """
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +32,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.ManagerAdminConfig",  # the admin site for managers who passed two-factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "accounts",
+    "imports",
     "tenants",
     "welfare",
     "here_to_help",
@@ -70,9 +72,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -155,6 +159,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
 )
 
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Welfare operations")
+# Never show TOTP keys or backup codes in the admin (accounts/admin.py also replaces its pages).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -192,6 +198,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: with no REDIS_URL (make run), tasks run in-process, eagerly.
+# Browser imports: uploaded files wait here (in a folder per import) until they are imported,
+# cancelled or a day old. Give each web and worker process the same folder.
+IMPORT_DIR = env("IMPORT_DIR", default=str(Path(tempfile.gettempdir()) / "welfare-imports"))
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=200)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)

@@ -18,6 +18,8 @@ from tenants.models import Tenant
 
 from .cadence import call_tenants, not_eligible_reason
 from .call_models import Call, Escalation, EscalationAction, QueueGap
+from .campaign_actions import campaign_calls_record
+from .campaign_rules import due_in_any
 from .models import CallTask
 
 ATTEMPTS_BEFORE_ESCALATION = 3
@@ -50,6 +52,8 @@ def call_log(
     call_back_at=None,
     in_hospital_until=None,
     notes="",
+    campaigns=(),
+    campaign_answers=None,
     now=None,
 ):
     """Record one call on a task the officer holds, and apply its outcome.
@@ -103,6 +107,9 @@ def call_log(
         if existing is None:
             raise
         return existing
+    campaign_calls_record(
+        call=call, campaigns=campaigns, answers=campaign_answers or {}, today=today
+    )
     _apply_outcome(call, task, tenant, officer, now, today, needs)
     return call
 
@@ -299,10 +306,8 @@ def queue_check(*, on=None, now=None):
     # A tenant added to the register today joins the queue at the next morning's build: not
     # missing yet.
     start_of_day = timezone.make_aware(datetime.combine(on, time.min))
-    missing = (
-        call_tenants()
-        .due_on(on)
-        .filter(~Exists(open_task), ~Exists(open_escalation), created_at__lt=start_of_day)
+    missing = due_in_any(on).filter(
+        ~Exists(open_task), ~Exists(open_escalation), created_at__lt=start_of_day
     )
     ids = list(missing.values_list("pk", flat=True))
     QueueGap.objects.bulk_create(

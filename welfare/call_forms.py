@@ -9,6 +9,7 @@ from config.forms import DateField, GDSFormMixin, RevealedQuestion, parse_time
 from here_to_help.models import Need
 
 from .call_models import SCRIPT, Call, Escalation, EscalationAction
+from .campaign_forms import add_campaign_scripts, campaign_answers
 
 WELLBEING = [("good", "Good"), ("okay", "Okay"), ("struggling", "Struggling")]
 
@@ -66,10 +67,14 @@ class CallForm(GDSFormMixin, forms.Form):
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant, campaigns=(), **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        for index, question in enumerate(SCRIPT):
+        # The campaigns the tenant is due in: the programme's script is the six questions
+        # below; any other campaign's script follows it (welfare.campaign_forms).
+        self.campaigns = [c for c in campaigns if not c.is_programme]
+        programme = not campaigns or any(c.uses_welfare_script for c in campaigns)
+        for index, question in enumerate(SCRIPT if programme else []):
             self.fields[f"answer_{index}"] = forms.CharField(
                 label=f"{index + 1}. {question}",
                 required=False,
@@ -81,13 +86,22 @@ class CallForm(GDSFormMixin, forms.Form):
         spoke_fields = ["wellbeing", "needs"] + (["family_contact"] if contacts else [])
         if not contacts:
             del self.fields["family_contact"]
+        script = []
+        if programme:
+            # Beside another campaign's script, say whose these six questions are.
+            others = [c for c in self.campaigns if not c.uses_welfare_script]
+            named = [f"{c}: the script" for c in campaigns if c.uses_welfare_script and others]
+            script = [
+                Fieldset(
+                    *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],
+                    legend=named[0] if named else "The script",
+                    legend_size=Size.MEDIUM,
+                )
+            ]
         self.helper.layout = Layout(
             "idempotency_key",
-            Fieldset(
-                *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],
-                legend="The script",
-                legend_size=Size.MEDIUM,
-            ),
+            *script,
+            *add_campaign_scripts(self, self.campaigns),
             ConditionalRadios(
                 "outcome",
                 *[
@@ -140,6 +154,7 @@ class CallForm(GDSFormMixin, forms.Form):
         else:
             cleaned["in_hospital_until"] = None
         cleaned["answers"] = [cleaned.get(f"answer_{i}", "") for i in range(len(SCRIPT))]
+        cleaned["campaign_answers"] = campaign_answers(cleaned, self.campaigns)
         return cleaned
 
 

@@ -15,6 +15,7 @@ from here_to_help.selectors import help_context
 from . import call_actions, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import Escalation, QueueGap
+from .campaign_rules import campaigns_due_for
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
@@ -24,6 +25,9 @@ def call_page_context(user, task, form=None):
     tenant = task.tenant
     today = timezone.localdate()
     mine = task.is_claimed_by(user)
+    campaigns = campaigns_due_for(tenant, today)
+    if form is None and mine and task.is_open:
+        form = CallForm(tenant=tenant, campaigns=campaigns)
     return {
         "task": task,
         "tenant": tenant,
@@ -32,7 +36,8 @@ def call_page_context(user, task, form=None):
         "mine": mine,
         "can_see_record": user.is_manager
         or (tenant.patch is not None and tenant.patch.team_id == user.team_id),
-        "call_form": form or (CallForm(tenant=tenant) if mine and task.is_open else None),
+        "call_form": form,
+        "campaigns": [c for c in campaigns if not c.is_programme],
         "last_calls": list(tenant.calls.select_related("officer", "family_updated")[:5]),
         "family_contacts": list(tenant.family_contacts.all()),
         "age": tenant.age_on(today),
@@ -47,7 +52,8 @@ def call_page_context(user, task, form=None):
 @queue_staff
 def log_call(request, pk):
     task = selectors.get_task_for_user(request.user, pk, page=request.path)
-    form = CallForm(request.POST, tenant=task.tenant)
+    campaigns = campaigns_due_for(task.tenant, timezone.localdate())
+    form = CallForm(request.POST, tenant=task.tenant, campaigns=campaigns)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -63,6 +69,8 @@ def log_call(request, pk):
                 call_back_at=data.get("call_back_at"),
                 in_hospital_until=data.get("in_hospital_until"),
                 notes=data.get("notes", ""),
+                campaigns=campaigns,
+                campaign_answers=data["campaign_answers"],
             )
         except call_actions.CallRefused as refusal:
             # Keep everything the officer typed: the form is shown again, filled in.

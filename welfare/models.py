@@ -305,4 +305,6 @@ class Redeployment(models.Model):
 
 
 from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
+from .campaign_models import *  # noqa: E402, F403  Campaigns: who, how often, which script
 from .control_models import *  # noqa: E402, F403  Queue settings, rebuilds, assignment audit
+from .provider_models import *  # noqa: E402, F403  Support providers' staffing check-ins

@@ -40,7 +40,7 @@ def drop_overlap_constraint(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
-        ("welfare", "0008_move_help_and_dashboard_out"),
+        ("welfare", "0012_seed_provider_critical_campaign"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
