@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
         ("tenants", "0003_lives_alone_may_be_unknown"),
-        ("welfare", "0013_call_digest_and_notes"),
+        ("welfare", "0014_control_room"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
