@@ -58,7 +58,11 @@ class TestQueuePages:
         (task,) = queue_of(1)
         officer_client.get(reverse("welfare:task", args=[task.pk]))
         log = AccessLog.objects.get()
-        assert (log.tenant, log.kind, log.page) == (task.tenant, "view", f"/queue/task/{task.pk}/")
+        assert (log.tenant_id, log.kind, log.page) == (
+            task.tenant_id,
+            "view",
+            f"/queue/task/{task.pk}/",
+        )
 
     def test_manager_overview_shows_size_and_oldest_per_team(
         self, manager_client, queue_of, other_team
