@@ -1,12 +1,11 @@
-import csv
 from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
+from config.csv import csv_response, safe_writer
 
 from . import actions, selectors
 from .forms import FamilyContactForm, SearchForm, TenantFlagsForm
@@ -103,9 +102,8 @@ def access_log(request, pk):
 def access_log_csv(request, pk):
     """The whole access log for one tenant, for a subject access request."""
     tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="access-log-{tenant.pk}.csv"'
-    writer = csv.writer(response)
+    response = csv_response(f"access-log-{tenant.pk}.csv")
+    writer = safe_writer(response)
     writer.writerow(["When (UTC)", "Who", "Username", "Role", "What", "Search", "Page"])
     for entry in selectors.tenant_access_log(tenant.pk).order_by("at", "pk").iterator():
         writer.writerow(

@@ -296,6 +296,8 @@ def test_every_page_showing_a_tenant_is_in_the_access_log(income_client, income_
     for page in pages:
         assert income_client.get(page).status_code == 200, page
     logged = set(
-        AccessLog.objects.filter(user=income_officer, tenant_id=tenant.pk).values_list("page", flat=True)
+        AccessLog.objects.filter(user=income_officer, tenant_id=tenant.pk).values_list(
+            "page", flat=True
+        )
     )
     assert logged == set(pages)

@@ -199,8 +199,8 @@ class TestLists:
     ):
         HelpRequestFactory.create_batch(2, tenant=tenant, owner=officer)
         # session, user, two-factor devices (TOTP, backup codes), count, one page of requests
-        # with tenant, owner and team, the access-log insert, session renewal (savepoint, update, release); the team
-        # list also reads the team's staff for the owner filter.
+        # with tenant, owner and team, the access-log insert, session renewal (savepoint,
+        # update, release); the team list also reads the team's staff for the owner filter.
         with django_assert_num_queries(10):
             officer_client.get("/help/")
         with django_assert_num_queries(11):
