@@ -25,6 +25,7 @@ from accounts.access import manager_required
 
 from .importing import Report, TenantImport
 from .models import Tenant
+from .selectors import log_tenants_listed
 
 SESSION_KEY = "tenant_import"
 MAX_UPLOAD_MB = 10  # about 50,000 tenants: checked and imported within one request
@@ -204,4 +205,5 @@ def unassigned(request):
         .order_by("last_name", "first_name", "tenancy_ref")
     )
     page = Paginator(tenants, 50).get_page(request.GET.get("page"))
+    log_tenants_listed(request.user, [tenant.pk for tenant in page], request.path)
     return render(request, "tenants/import/unassigned.html", {"page": page})
