@@ -217,7 +217,7 @@ class AccessLog(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     at = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=10, choices=Kind)
-    tenant_id = models.BigIntegerField(null=True, blank=True)
+    tenant_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     tenancy_ref = models.CharField("tenancy reference", max_length=20, blank=True)
     tenant_ids = models.JSONField("tenants shown", default=list, blank=True)
     query = models.CharField(max_length=200, blank=True)

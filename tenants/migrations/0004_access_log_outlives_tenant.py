@@ -58,7 +58,8 @@ class Migration(migrations.Migration):
                 migrations.AddField(
                     model_name="accesslog",
                     name="tenant_id",
-                    field=models.BigIntegerField(blank=True, null=True),
+                    # the foreign key's own index stays, under the same name
+                    field=models.BigIntegerField(blank=True, db_index=True, null=True),
                 ),
                 migrations.AddIndex(
                     model_name="accesslog",
