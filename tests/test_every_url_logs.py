@@ -14,6 +14,7 @@ from django.utils.html import escape
 
 from conftest import sign_in
 from here_to_help.models import Need
+from messaging.bulk import bulk_message_create
 from messaging.models import Message
 from tenants.models import AccessLog
 from tests.factories import (
@@ -21,6 +22,8 @@ from tests.factories import (
     CallTaskFactory,
     FamilyContactFactory,
     HelpRequestFactory,
+    ManagerFactory,
+    SchemeFactory,
     SupportOfferFactory,
     TenantFactory,
 )
@@ -47,7 +50,6 @@ NO_TENANT_DATA = {
     "help:organisation_validate",
     "messaging:kinds", "messaging:kind_change", "messaging:bulk_list", "messaging:bulk_new",
     "messaging:bulk_action",
-    "messaging:bulk",  # its left-out tenants: tests/messaging (one insert, log_tenants_listed)
     "dashboard:index", "dashboard:refresh", "dashboard:csv",  # figures, no names
 }  # fmt: skip
 PUBLIC = ("services:", "accounts:sign", "accounts:logout", "accounts:password_reset")
@@ -82,6 +84,18 @@ def _world(patch, manager):
         "tenant": tenant, "task": task, "request": help_request, "flag": flag, "offer": offer,
         "escalation": escalation, "contact": contact, "unassigned": unassigned,
     }  # fmt: skip
+
+
+def _bulk_preview(world):
+    """A draft bulk text to a scheme whose one tenant has no mobile: the preview names them."""
+    scheme = SchemeFactory()
+    world["left_out"] = TenantFactory(patch=world["tenant"].patch, scheme=scheme, mobile="")
+    author = ManagerFactory()
+    item = bulk_message_create(
+        user=author, title="Heatwave advice", body="Keep cool.", channel="sms", scheme=scheme,
+        patch=None, rate_per_minute=600,
+    )  # fmt: skip
+    return f"/messages/bulk/{item.pk}/"
 
 
 # name: (who, the page for the world, which tenant it shows)
@@ -126,6 +140,7 @@ TENANT_PAGES = {
     "help:request": ("officer", lambda w: f"/help/{w['request'].pk}/", "tenant"),
     "help:signpost": ("officer", lambda w: f"/help/{w['request'].pk}/signpost/", "tenant"),
     "messaging:index": ("manager", lambda w: "/messages/", "tenant"),
+    "messaging:bulk": ("manager", _bulk_preview, "left_out"),
     "messaging:tenant_preferences": (
         "officer", lambda w: f"/messages/tenants/{w['tenant'].pk}/", "tenant",
     ),
