@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import call_views, views
+from . import call_views, control_views, views
 
 app_name = "welfare"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("task/<int:pk>/claim/", views.claim, name="claim"),
     path("task/<int:pk>/hand-back/", views.hand_back, name="hand_back"),
     path("task/<int:pk>/log/", call_views.log_call, name="log_call"),
+    path("call/<int:pk>/", call_views.call_detail, name="call"),
     path("escalations/", call_views.escalations, name="escalations"),
     path("escalations/<int:pk>/", call_views.escalation, name="escalation"),
     path("escalations/<int:pk>/action/", call_views.escalation_action, name="escalation_action"),
@@ -23,4 +24,14 @@ urlpatterns = [
     path("redeploy/", views.redeploy, name="redeploy"),
     path("cohorts/", views.cohorts, name="cohorts"),
     path("cohorts/<int:pk>/", views.cohort_edit, name="cohort_edit"),
+    # The managers' control room (issue 20).
+    path("team/<int:team_id>.csv", control_views.queue_csv, name="team_csv"),
+    path("team/none.csv", control_views.queue_csv, name="no_team_csv"),
+    path("rebuilds/<int:pk>/", control_views.rebuild, name="rebuild"),
+    path("changes/<int:pk>/undo/", control_views.undo, name="undo"),
+    path("task/<int:pk>/history/", control_views.task_history, name="task_history"),
+    path("officer/<int:pk>/history/", control_views.officer_history, name="officer_history"),
+    path("redeploy/<int:pk>/end/", control_views.redeployment_end, name="redeployment_end"),
+    path("settings/", control_views.queue_settings, name="queue_settings"),
+    path("escalations/<int:pk>/owner/", control_views.escalation_owner, name="escalation_owner"),
 ]
