@@ -110,7 +110,7 @@ def test_an_officer_cannot_export_the_log(officer_client, patch):
     assert officer_client.get(f"/tenants/{tenant.pk}/access.csv").status_code == 403
 
 
-BEFORE = [("tenants", "0003_lives_alone_may_be_unknown")]
+BEFORE = [("tenants", "0004_phone_numbers")]
 
 
 @pytest.mark.django_db(transaction=True)

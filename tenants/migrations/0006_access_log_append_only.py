@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0004_access_log_outlives_tenant"),
+        ("tenants", "0005_access_log_outlives_tenant"),
     ]
 
     operations = [

@@ -35,7 +35,7 @@ def postgres_only(statement):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tenants", "0003_lives_alone_may_be_unknown")]
+    dependencies = [("tenants", "0004_phone_numbers")]
 
     operations = [
         # Drop the database constraint and the cascade, keeping the column and its values.
