@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.access import income_required
 from here_to_help.models import HelpRequest
-from tenants.selectors import get_tenant_for_user
+from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
 from . import actions, selectors
 from .forms import (
@@ -41,6 +41,7 @@ def flags(request):
     filters = form.filters()
     queryset = selectors.flag_list(request.user, on=today, **filters)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_tenants_listed(request.user, [flag.tenant_id for flag in page], request.path)
     return render(
         request,
         "arrears/flags.html",

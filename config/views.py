@@ -7,11 +7,24 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from accounts.access import staff_required
+from tenants.selectors import log_tenants_listed
 
 
 @staff_required
 def home(request):
-    return render(request, "home.html", {"panels": home_panels(request.user)})
+    panels = home_panels(request.user)
+    # The panels that list rows about tenants (arrears reviews due, requests to consider) are a
+    # list page too: one access-log row naming the tenants shown.
+    shown = [
+        row.tenant_id
+        for panel in panels
+        for rows in panel.values()
+        if isinstance(rows, list)
+        for row in rows
+        if hasattr(row, "tenant_id")
+    ]
+    log_tenants_listed(request.user, shown, request.path)
+    return render(request, "home.html", {"panels": panels})
 
 
 PANEL_APPS = ["welfare", "here_to_help", "arrears", "tenants", "services"]

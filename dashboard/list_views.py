@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.access import manager_required
 from accounts.models import Team
 from config.csv_export import streaming_csv
-from tenants.models import AccessLog
+from tenants.selectors import log_tenants_listed
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH
@@ -21,13 +21,8 @@ PAGE_SIZE = 50
 
 
 def _log(user, tenants, query, page):
-    """One access-log row per tenant shown or downloaded, written in one insert per batch."""
-    AccessLog.objects.bulk_create(
-        [
-            AccessLog(user=user, kind=AccessLog.Kind.SEARCH, tenant=t, query=query, page=page)
-            for t in tenants
-        ]
-    )
+    """One access-log row naming every tenant shown or downloaded, in one insert per batch."""
+    log_tenants_listed(user, [tenant.pk for tenant in tenants], page, query=query)
 
 
 def _spec(name):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import income_required, manager_required, staff_required
 from accounts.submit_once import submit_once
-from tenants.selectors import get_tenant_for_user
+from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
 from . import actions, selectors
 from .forms import (
@@ -39,6 +39,7 @@ def _add_errors(form, error):
 
 def _list_page(request, template, queryset, filters, **context):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_tenants_listed(request.user, [item.tenant_id for item in page], request.path)
     return render(
         request,
         template,

@@ -12,25 +12,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, staff_required
 from accounts.models import Patch
-from tenants.models import AccessLog, Scheme
-from tenants.selectors import get_tenant_for_user
+from tenants.models import Scheme
+from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
 from . import actions, bulk, selectors
 from .forms import BulkMessageForm, ContactPreferenceForm, MessageKindForm
 from .models import BulkMessage, Kind, Message, MessageKind, Status
 
 PAGE_SIZE = 50
-
-
-def _log_tenants_shown(request, tenant_ids):
-    """One access-log row per tenant shown on the page, in one insert."""
-    tenant_ids = {pk for pk in tenant_ids if pk}
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            user=request.user, kind=AccessLog.Kind.VIEW, tenant_id=pk, page=request.path[:200]
-        )
-        for pk in sorted(tenant_ids)
-    )
 
 
 @manager_required
@@ -41,7 +30,7 @@ def index(request):
     if status in Status.values:
         queryset = queryset.filter(status=status)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    _log_tenants_shown(request, [message.tenant_id for message in page.object_list])
+    log_tenants_listed(request.user, [message.tenant_id for message in page], request.path)
     return render(
         request,
         "messaging/index.html",
@@ -116,7 +105,8 @@ def bulk_detail(request, pk):
         )
     else:
         context["preview"] = bulk.bulk_preview(item)
-        _log_tenants_shown(request, [t.pk for t in context["preview"]["left_out_examples"]])
+        shown = [tenant.pk for tenant in context["preview"]["left_out_examples"]]
+        log_tenants_listed(request.user, shown, request.path)
     return render(request, "messaging/bulk_detail.html", context)
 
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from config.admin import ReadOnlyAdmin
 
 from .models import AccessLog, PatchArea, Scheme, SupportProvider, Tenant
-from .selectors import log_access
+from .selectors import log_access, log_tenants_listed
 
 
 @admin.register(Tenant)
@@ -15,11 +15,11 @@ class TenantAdmin(ReadOnlyAdmin):
     # Every admin read of tenant data is written to the access log, as the service's own are.
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        if response.status_code == 200:
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if response.status_code == 200 and changelist is not None:
+            shown = [tenant.pk for tenant in changelist.result_list]
             query = request.GET.get("q", "")
-            log_access(
-                user=request.user, kind=AccessLog.Kind.SEARCH, query=query, page=request.path
-            )
+            log_tenants_listed(request.user, shown, request.path, query=query)
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

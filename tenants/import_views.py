@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from accounts.access import manager_required
 
 from .models import Tenant
+from .selectors import log_tenants_listed
 
 
 def unassigned_panel(user):
@@ -32,4 +33,5 @@ def unassigned(request):
         .order_by("last_name", "first_name", "tenancy_ref")
     )
     page = Paginator(tenants, 50).get_page(request.GET.get("page"))
+    log_tenants_listed(request.user, [tenant.pk for tenant in page], request.path)
     return render(request, "tenants/import/unassigned.html", {"page": page})

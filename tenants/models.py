@@ -1,5 +1,6 @@
 from datetime import date
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -276,24 +277,37 @@ class FamilyContact(models.Model):
 
 
 class AccessLog(models.Model):
-    """Every staff read of tenant data: special category data must show who looked and when."""
+    """Every staff read of tenant data: special category data must show who looked and when.
+
+    Append-only: a PostgreSQL trigger refuses any UPDATE or DELETE of a row. It outlives the
+    tenant: the tenant is kept as an id and a tenancy reference, not a foreign key, so deleting
+    a tenant keeps every row about them. A list page writes one row naming every tenant it
+    showed (`tenant_ids`, GIN-indexed on PostgreSQL)."""
 
     class Kind(models.TextChoices):
         VIEW = "view", "Viewed record"
         SEARCH = "search", "Searched"
+        LIST = "list", "Shown in a list"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     at = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=10, choices=Kind)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, related_name="+")
+    tenant_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    tenancy_ref = models.CharField("tenancy reference", max_length=20, blank=True)
+    tenant_ids = models.JSONField("tenants shown", default=list, blank=True)
     query = models.CharField(max_length=200, blank=True)
     page = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["-at"]
         indexes = [
-            models.Index(fields=["tenant", "-at"], name="accesslog_tenant_idx"),
+            models.Index(fields=["tenant_id", "-at"], name="accesslog_tenant_idx"),
             models.Index(fields=["user", "-at"], name="accesslog_user_idx"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="accesslog_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
         ]
 
     def __str__(self):

@@ -4,7 +4,9 @@
 import re
 
 import phonenumbers
+from django.db import connection
 from django.db.models import Prefetch, Q
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from .models import AccessLog, FamilyContact, Tenant
@@ -28,12 +30,10 @@ def get_tenant_for_user(user, pk, *, page):
     return tenant
 
 
-def search_tenants(user, query, *, page):
+def search_tenants(user, query):
     """Tenants visible to `user` matching a name, tenancy reference, postcode or phone number.
-    A search (not a blank one) is logged with its words, on `page`."""
+    The view logs the search, with the tenants it showed, through `log_tenants_listed`."""
     queryset = Tenant.objects.visible_to(user).select_related("patch", "scheme")
-    if query.strip():
-        log_access(user=user, kind=AccessLog.Kind.SEARCH, query=query, page=page)
     query = " ".join(query.split())
     if not query:
         return queryset.none()
@@ -68,9 +68,15 @@ def search_tenants(user, query, *, page):
 
 
 def log_access(*, user, kind, page, tenant=None, query=""):
-    """One insert per read: who looked at which tenant, or searched for what, and where."""
+    """One insert per read: who looked at which tenant, or searched for what, and where. The
+    tenant is kept by id and tenancy reference, so the row outlives the record."""
     AccessLog.objects.create(
-        user=user, kind=kind, tenant=tenant, query=query[:200], page=page[:200]
+        user=user,
+        kind=kind,
+        tenant_id=tenant.pk if tenant else None,
+        tenancy_ref=tenant.tenancy_ref if tenant else "",
+        query=query[:200],
+        page=page[:200],
     )
 
 
@@ -79,8 +85,35 @@ def log_tenant_read(*, user, tenant, page):
     log_access(user=user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=page)
 
 
-def tenant_access_log(tenant):
-    return AccessLog.objects.filter(tenant=tenant).select_related("user")
+def log_tenants_listed(user, tenant_ids, page, *, query=""):
+    """For every list page that shows tenants, and search results: one row, in one insert,
+    naming every tenant `page` showed `user`. A list that showed nobody writes nothing; a
+    search (`query`) is written even when it found nobody."""
+    shown = list(dict.fromkeys(int(pk) for pk in tenant_ids if pk is not None))
+    if shown or query.strip():
+        AccessLog.objects.create(
+            user=user,
+            kind=AccessLog.Kind.SEARCH if query.strip() else AccessLog.Kind.LIST,
+            tenant_ids=shown,
+            query=query[:200],
+            page=page[:200],
+        )
+
+
+def tenant_access_log(tenant_id):
+    """Who has looked at tenant `tenant_id`: their record read, and every search or list that
+    showed them, newest first. On PostgreSQL the list rows are found through the GIN index."""
+    if connection.vendor == "postgresql":
+        shown = Q(tenant_ids__contains=[tenant_id])
+    else:  # SQLite (the demo) cannot use `contains` on JSON: ask json_each instead.
+        shown = Q(
+            pk__in=RawSQL(
+                "SELECT log.id FROM tenants_accesslog log, json_each(log.tenant_ids) shown "
+                "WHERE shown.value = %s",
+                [tenant_id],
+            )
+        )
+    return AccessLog.objects.filter(Q(tenant_id=tenant_id) | shown).select_related("user")
 
 
 CONTACT_CHANGE = {

@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/family/add/", views.family_contact, name="add_family_contact"),
     path("<int:pk>/family/<int:contact_pk>/", views.family_contact, name="edit_family_contact"),
     path("<int:pk>/access/", views.access_log, name="access_log"),
+    path("<int:pk>/access.csv", views.access_log_csv, name="access_log_csv"),
     path("<int:pk>/numbers/", phone_views.numbers, name="numbers"),
 ]

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
 from accounts.submit_once import submit_once
+from config.csv import csv_response, safe_writer
 
 from . import actions, selectors
 from .forms import FamilyContactForm, SearchForm, TenantFlagsForm
@@ -21,8 +22,11 @@ def search(request):
     query = form.data.get("q", "").strip()[:100]
     page = None
     if query:
-        results = selectors.search_tenants(request.user, query, page=request.path)
+        results = selectors.search_tenants(request.user, query)
         page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        selectors.log_tenants_listed(
+            request.user, [tenant.pk for tenant in page], request.path, query=query
+        )
     return render(request, "tenants/search.html", {"form": form, "query": query, "page": page})
 
 
@@ -92,5 +96,27 @@ def family_contact(request, pk, contact_pk=None):
 @manager_required
 def access_log(request, pk):
     tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
-    page = Paginator(selectors.tenant_access_log(tenant), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.tenant_access_log(tenant.pk), 50).get_page(request.GET.get("page"))
     return render(request, "tenants/access_log.html", {"tenant": tenant, "page": page})
+
+
+@manager_required
+def access_log_csv(request, pk):
+    """The whole access log for one tenant, for a subject access request."""
+    tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
+    response = csv_response(f"access-log-{tenant.pk}.csv")
+    writer = safe_writer(response)
+    writer.writerow(["When (UTC)", "Who", "Username", "Role", "What", "Search", "Page"])
+    for entry in selectors.tenant_access_log(tenant.pk).order_by("at", "pk").iterator():
+        writer.writerow(
+            [
+                entry.at.isoformat(timespec="seconds"),
+                str(entry.user),
+                entry.user.username,
+                entry.user.get_role_display(),
+                entry.get_kind_display(),
+                entry.query,
+                entry.page,
+            ]
+        )
+    return response

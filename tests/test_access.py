@@ -8,7 +8,7 @@ from django.http import Http404
 from arrears.selectors import get_flag_for_user, get_support_for_user
 from here_to_help.selectors import get_request_for_user
 from tenants.models import AccessLog, Tenant
-from tenants.selectors import get_tenant_for_user, search_tenants
+from tenants.selectors import get_tenant_for_user, log_tenants_listed
 from tests.factories import (
     ArrearsFlagFactory,
     CallTaskFactory,
@@ -58,7 +58,7 @@ def test_every_helper_logs_the_read_of_the_tenant(reads, income_officer):
     tenant, helpers = reads
     for number, helper in enumerate(helpers):
         helper(income_officer, f"/page/{number}/")
-    logged = list(AccessLog.objects.order_by("id").values_list("user", "kind", "tenant", "page"))
+    logged = list(AccessLog.objects.order_by("id").values_list("user", "kind", "tenant_id", "page"))
     assert logged == [
         (income_officer.pk, AccessLog.Kind.VIEW, tenant.pk, f"/page/{number}/")
         for number in range(len(helpers))
@@ -79,12 +79,17 @@ def test_an_escalation_read_is_logged(manager, patch):
         tenant=tenant, team=patch.team, reason=Escalation.Reason.DECEASED
     )
     assert get_escalation_for_user(manager, escalation.pk, page="/queue/e/") == escalation
-    assert AccessLog.objects.get().tenant == tenant
+    assert AccessLog.objects.get().tenant_id == tenant.pk
 
 
-def test_a_search_is_logged_by_the_selector_and_a_blank_one_is_not(officer):
-    search_tenants(officer, "   ", page="/tenants/")
+def test_a_search_is_logged_with_the_tenants_it_showed_and_a_blank_one_is_not(officer):
+    log_tenants_listed(officer, [], "/tenants/", query="   ")
     assert not AccessLog.objects.exists()
-    search_tenants(officer, "Holt", page="/tenants/")
+    log_tenants_listed(officer, [7, 3, 7], "/tenants/", query="Holt")
     entry = AccessLog.objects.get()
-    assert (entry.kind, entry.query, entry.tenant) == (AccessLog.Kind.SEARCH, "Holt", None)
+    assert (entry.kind, entry.query, entry.tenant_id, entry.tenant_ids) == (
+        AccessLog.Kind.SEARCH,
+        "Holt",
+        None,
+        [7, 3],
+    )

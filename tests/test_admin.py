@@ -78,17 +78,21 @@ class TestTenantsInTheAdmin:
     def test_reading_a_tenant_writes_the_access_log(self, admin_client, admin_manager, patch):
         tenant = TenantFactory(patch=patch)
         admin_client.get(f"{ADMIN}tenants/tenant/{tenant.pk}/change/")
-        row = AccessLog.objects.get(tenant=tenant)
+        row = AccessLog.objects.get(tenant_id=tenant.pk)
         assert row.user == admin_manager
         assert row.kind == AccessLog.Kind.VIEW
         assert row.page == f"{ADMIN}tenants/tenant/{tenant.pk}/change/"
 
     def test_listing_tenants_writes_the_access_log(self, admin_client, admin_manager, patch):
-        TenantFactory(patch=patch, last_name="Ashworth")
+        tenant = TenantFactory(patch=patch, last_name="Ashworth")
         page = admin_client.get(f"{ADMIN}tenants/tenant/", {"q": "Ashworth"})
         assert "Ashworth" in page.content.decode()
         row = AccessLog.objects.get(user=admin_manager)
-        assert (row.kind, row.query) == (AccessLog.Kind.SEARCH, "Ashworth")
+        assert (row.kind, row.query, row.tenant_ids) == (
+            AccessLog.Kind.SEARCH,
+            "Ashworth",
+            [tenant.pk],
+        )
 
     def test_family_contacts_are_not_in_the_admin(self, admin_client, patch):
         contact = FamilyContactFactory(tenant=TenantFactory(patch=patch))

@@ -15,6 +15,7 @@ from accounts.access import manager_required, role_required
 from accounts.models import User
 from here_to_help.selectors import help_context
 from messaging.selectors import failing_numbers_for_tenant
+from tenants.selectors import log_tenants_listed
 
 from . import call_actions, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
@@ -208,6 +209,7 @@ def escalations(request):
         .order_by("team__name")
     )
     page = Paginator(open_escalations, 25).get_page(request.GET.get("page"))
+    log_tenants_listed(request.user, [item.tenant_id for item in page], request.path)
     return render(
         request,
         "welfare/escalations.html",
@@ -294,6 +296,7 @@ def queue_gaps(request):
         .order_by("found_on", "tenant_id")
     )
     page = Paginator(gaps, 50).get_page(request.GET.get("page"))
+    log_tenants_listed(request.user, [gap.tenant_id for gap in page], request.path)
     return render(request, "welfare/queue_gaps.html", {"page": page})
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import manager_required
 from accounts.models import Team, User
 from config.csv_export import streaming_csv
-from tenants.models import AccessLog
+from tenants.selectors import log_tenants_listed
 
 from . import control_actions, control_selectors, selectors
 from .control_forms import EscalationOwnerForm, QueueSettingsForm
@@ -137,16 +137,7 @@ def queue_csv(request, team_id=None):
     user, query = request.user, f"Queue CSV {team or 'no team'}"[:200]
 
     def log(batch):
-        AccessLog.objects.bulk_create(
-            AccessLog(
-                user=user,
-                kind=AccessLog.Kind.SEARCH,
-                tenant=task.tenant,
-                query=query,
-                page=request.path,
-            )
-            for task in batch
-        )
+        log_tenants_listed(user, [task.tenant_id for task in batch], request.path, query=query)
 
     ranks = iter(range(1, 10**9))
     slug = team.pk if team else "no-team"

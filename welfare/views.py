@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import Team, User
+from tenants.selectors import log_tenants_listed
 
 from . import actions, call_actions, control_actions, control_selectors, selectors
 from .call_views import call_page_context
@@ -47,6 +48,8 @@ def _queue_page(request, team, context, tasks=None):
     tasks = team_tasks if tasks is None else tasks
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _for_display(page.object_list, today, now)
+    shown = [task.tenant_id for task in [*page.object_list, *context.get("mine", [])]]
+    log_tenants_listed(request.user, shown, request.path)
     return {
         "team": team,
         "page": page,

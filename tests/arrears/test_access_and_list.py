@@ -190,10 +190,10 @@ class TestFlagList:
 
         add(2)
         # session, user, two-factor devices (TOTP, backup codes), count, one page of flags
-        # with tenant, patch and the latest balance (subqueries), session renewal (savepoint,
-        # update, release)
-        with django_assert_num_queries(9):
+        # with tenant, patch and the latest balance (subqueries), the access-log insert, session
+        # renewal (savepoint, update, release)
+        with django_assert_num_queries(10):
             income_client.get("/arrears/", {"band": "under_500"})
         add(20)
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(10):
             income_client.get("/arrears/", {"band": "under_500"})

@@ -147,4 +147,8 @@ class TestWorkflow:
     def test_viewing_a_request_is_in_the_access_log(self, officer_client, officer, food):
         officer_client.get(f"/help/{food.pk}/")
         entry = AccessLog.objects.get()
-        assert (entry.user, entry.tenant, entry.page) == (officer, food.tenant, f"/help/{food.pk}/")
+        assert (entry.user, entry.tenant_id, entry.page) == (
+            officer,
+            food.tenant_id,
+            f"/help/{food.pk}/",
+        )

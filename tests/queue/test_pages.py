@@ -59,7 +59,11 @@ class TestQueuePages:
         (task,) = queue_of(1)
         officer_client.get(reverse("welfare:task", args=[task.pk]))
         log = AccessLog.objects.get()
-        assert (log.tenant, log.kind, log.page) == (task.tenant, "view", f"/queue/task/{task.pk}/")
+        assert (log.tenant_id, log.kind, log.page) == (
+            task.tenant_id,
+            "view",
+            f"/queue/task/{task.pk}/",
+        )
 
     def test_manager_overview_shows_size_and_oldest_per_team(
         self, manager_client, queue_of, other_team
@@ -309,8 +313,9 @@ class TestQueryCounts:
         tasks = queue_of(size)
         actions.call_task_claim(task=tasks[-1], user=officer)
         # 4 (session, user, 2 devices) + your calls + paginator count + the page of tasks
-        # (tenant and officers joined) + counts by reason (one aggregate) + 3 (session save)
-        with django_assert_num_queries(11):
+        # (tenant and officers joined) + counts by reason (one aggregate) + the access-log
+        # insert + 3 (session save)
+        with django_assert_num_queries(12):
             assert officer_client.get(reverse("welfare:queue")).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])
@@ -320,8 +325,9 @@ class TestQueryCounts:
         queue_of(size)
         # 3 (session, user, device) + the team + paginator count + the page of tasks + counts
         # by reason + the officers and the other teams for the two selects + the officers for
-        # the filter and the history links + the changes that can be undone + 3 (session save)
-        with django_assert_num_queries(14):
+        # the filter and the history links + the changes that can be undone + the access-log
+        # insert + 3 (session save)
+        with django_assert_num_queries(15):
             assert manager_client.get(reverse("welfare:team", args=[team.pk])).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])
