@@ -14,6 +14,7 @@ urlpatterns = [
     path("arrears/", include("arrears.urls")),
     path("queue/", include("welfare.urls")),
     path("help/", include("here_to_help.urls")),
+    path("", include("here_to_help.public_urls")),
     path("messages/", include("messaging.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("django-admin/", admin.site.urls),
