@@ -102,7 +102,9 @@ def test_queries_do_not_grow_with_entries(client, food_bank, django_assert_max_n
         page_of(client)
 
 
-def test_validating_an_entry_shows_it_at_once(client, lapsed, manager, django_capture_on_commit_callbacks):
+def test_validating_an_entry_shows_it_at_once(
+    client, lapsed, manager, django_capture_on_commit_callbacks
+):
     assert "Lapsed Larder" not in page_of(client)
     with django_capture_on_commit_callbacks(execute=True):
         actions.organisation_validate(organisation=lapsed, by=manager)
