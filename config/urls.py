@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("accounts/", include("accounts.urls")),
+    path("", include("subscriptions.urls")),
     path("", include("services.urls")),
     path("tenants/import/", include("tenants.import_urls")),
     path("tenants/", include("tenants.urls")),
