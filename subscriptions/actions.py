@@ -163,7 +163,11 @@ def notify_subscribers(now=None):
     if not advisory_xact_lock(NOTIFY_LOCK):
         return None
     now = now or timezone.now()
-    live = StatusChange.objects.filter(cancelled_at__isnull=True).select_related("service")
+    # Changes managers made: not the list loaded when the register was set up (no author),
+    # which is where the services started, not news.
+    live = StatusChange.objects.filter(
+        cancelled_at__isnull=True, created_by__isnull=False
+    ).select_related("service")
     sent = 0
     for change in live.filter(
         effective_at__lte=now, effective_at__gt=now - timedelta(hours=NEWS_HOURS)
