@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from accounts.access import manager_required
 from services.models import Service
+from services.public import _contact
 
 from . import actions
 from .forms import CodeForm, SubscribeForm
@@ -46,7 +47,8 @@ def within_limit(scope, value):
 
 
 def _page(request, template, context=None, status=200):
-    return render(request, f"subscriptions/{template}", context or {}, status=status)
+    context = {"contact": _contact(), **(context or {})}
+    return render(request, f"subscriptions/{template}", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
