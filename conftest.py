@@ -195,6 +195,17 @@ def income_client(client, income_officer):
     return sign_in(client, income_officer)
 
 
+@pytest.fixture
+def tasks_run_here():
+    """Celery runs each task in this process when it is sent (its email lands in the outbox)."""
+    from config.celery_app import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery -A config worker` on Redis, using this run's test database and queue."""

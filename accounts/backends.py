@@ -31,8 +31,12 @@ class UsernameOrEmailBackend(ModelBackend):
         return user if user and self.user_can_authenticate(user) else None
 
 
+AXES_USERNAME_LENGTH = 255
+
+
 def axes_username(request, credentials):
     """One lockout counter per person, whether they typed their username or email."""
     typed = ((credentials or {}).get("username") or request.POST.get("username") or "").strip()
     user = _find_user(typed)
-    return user.username.lower() if user else typed.lower()
+    # Axes keeps the username in a column of 255 characters: a longer one failed the insert.
+    return (user.username.lower() if user else typed.lower())[:AXES_USERNAME_LENGTH]

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from django.db import transaction
 
 from config.forms import GDSFormMixin
 
@@ -46,7 +47,14 @@ class TokenForm(GDSFormMixin, forms.Form):
 
 
 class ResetRequestForm(GDSFormMixin, PasswordResetForm):
-    pass
+    def save(self, *, domain_override=None, use_https=False, request=None, **kwargs):
+        """Queue the email for after the commit: no lookup or sending while the person waits, so
+        a known and an unknown address take the same time to answer."""
+        from .tasks import send_password_reset
+
+        domain = domain_override or request.get_host()
+        email = self.cleaned_data["email"]
+        transaction.on_commit(lambda: send_password_reset.delay(email, domain, use_https))
 
 
 class NewPasswordForm(GDSFormMixin, SetPasswordForm):

@@ -84,7 +84,12 @@ class User(AbstractUser):
         return self.role in (self.Role.INCOME_OFFICER, self.Role.MANAGER)
 
     def requires_two_factor(self):
-        """Managers must use two-factor; anyone who has set it up must use it too."""
+        """Managers and admin accounts must use two-factor; so must anyone who has set it up."""
         from django_otp import user_has_device
 
-        return self.is_manager or user_has_device(self, confirmed=True)
+        return (
+            self.is_manager
+            or self.is_staff
+            or self.is_superuser
+            or user_has_device(self, confirmed=True)
+        )

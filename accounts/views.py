@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_otp import devices_for_user, match_token
+from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -44,8 +44,13 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
 
 def _safe_next(request, default="home"):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path only: redirect() would take any other word for a view name and fail with a 500.
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return reverse_lazy(default)
@@ -61,12 +66,26 @@ def two_factor(request):
         return redirect(f"{reverse_lazy('accounts:two_factor_setup')}?next={_safe_next(request)}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["token"])
+        device = _match_code(user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             return redirect(_safe_next(request))
         form.add_error("token", "The security code is wrong or has already been used")
     return render(request, "accounts/two_factor.html", {"form": form, "next": _safe_next(request)})
+
+
+def _match_code(user, token):
+    """The device that accepts `token`: an app's 6-digit code, or else one backup code.
+
+    django-otp's match_token tries every device, so each backup code used also counted as a
+    failed TOTP attempt and pushed the app's throttling delay up. The two look different
+    (6 digits, 8 hexadecimal characters), so each is tried only against its own kind."""
+    kind = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    with transaction.atomic():  # locked, as match_token does, so throttling counts hold
+        for device in kind.objects.devices_for_user(user, confirmed=True).select_for_update():
+            if device.verify_token(token):  # each kind applies its own throttling
+                return device
+    return None
 
 
 def _qr_svg(uri):

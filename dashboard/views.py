@@ -5,10 +5,8 @@ page costs the same few queries however many tenants and calls there are. The SV
 drawn in dashboard/charts.py.
 """
 
-import csv
-
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required
 from accounts.models import Team
+from config.csv import csv_response
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH, calls_chart, contact_rate_chart
@@ -81,12 +80,9 @@ def table_csv(request, table):
     if snapshot is None:
         raise Http404("The figures have not been worked out yet")
     stamp = timezone.localtime(snapshot.computed_at).strftime("%Y-%m-%d-%H%M")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="dashboard-{table}-{scope.slug}-{stamp}.csv"'
+    return csv_response(
+        f"dashboard-{table}-{scope.slug}-{stamp}.csv", build(snapshot, scope).csv_rows()
     )
-    csv.writer(response).writerows(build(snapshot, scope).csv_rows())
-    return response
 
 
 @require_POST

@@ -221,7 +221,7 @@ def arrears_considered(request, pk):
         request, f"Recorded that you considered an arrears flag for {help_request.tenant}."
     )
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(  # a path, never a view name
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(next_url)

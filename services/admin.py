@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from . import cache
 from .models import Service, StatusChange
 
@@ -25,19 +27,10 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyAdmin):
     """Read only: changes are made and cancelled through the register, which keeps the history."""
 
     list_display = ["service", "status", "effective_at", "created_by", "cancelled_at"]
     list_filter = ["status"]
     search_fields = ["service__name", "message"]
     list_select_related = ["service", "created_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

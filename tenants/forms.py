@@ -25,7 +25,9 @@ class TenantFlagsForm(GDSFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Hearing or speech needs, easy read, anything the caller must know first",
     )
-    interpreter_language = forms.CharField(label="Interpreter language", required=False)
+    interpreter_language = forms.CharField(
+        label="Interpreter language", required=False, max_length=100
+    )
     lives_alone = forms.TypedChoiceField(
         label="Lives alone",
         choices=[("", "Not known"), ("yes", "Yes"), ("no", "No")],

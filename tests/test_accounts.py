@@ -68,8 +68,11 @@ class TestSignIn:
             clock.shift(timedelta(minutes=31))
             assert client.get("/").status_code == 302
 
-    def test_password_reset_by_email(self, client, officer):
-        client.post("/accounts/password-reset/", {"email": "olivia@example.org"})
+    def test_password_reset_by_email(
+        self, client, officer, tasks_run_here, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/accounts/password-reset/", {"email": "olivia@example.org"})
         assert len(mail.outbox) == 1
         link = re.search(r"http://testserver(/accounts/password-reset/\S+/)", mail.outbox[0].body)
         response = client.get(link.group(1), follow=True)
@@ -80,8 +83,11 @@ class TestSignIn:
         assert response.status_code == 302
         assert post_sign_in(client, "olivia", new).status_code == 302
 
-    def test_password_reset_does_not_reveal_unknown_addresses(self, client, officer):
-        response = client.post("/accounts/password-reset/", {"email": "nobody@example.org"})
+    def test_password_reset_does_not_reveal_unknown_addresses(
+        self, client, officer, tasks_run_here, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/accounts/password-reset/", {"email": "nobody@example.org"})
         assert response.status_code == 302
         assert mail.outbox == []
 

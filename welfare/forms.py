@@ -96,11 +96,15 @@ class RedeploymentForm(GDSFormMixin, forms.Form):
         label="From",
         help_text="For example, 1 6 2027",
         error_messages={"required": "Enter the first day", "incomplete": "Enter the first day"},
+        years_back=1,
+        years_ahead=1,
     )
     ends_on = DateField(
         label="Until (the last day)",
         help_text="For example, 14 6 2027",
         error_messages={"required": "Enter the last day", "incomplete": "Enter the last day"},
+        years_back=1,
+        years_ahead=1,
     )
 
     def clean(self):

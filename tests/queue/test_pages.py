@@ -6,6 +6,7 @@ Part of the queue tests, split from test_queue.py along its sections."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -149,6 +150,7 @@ class TestManagerTools:
             other_team
         }
 
+    @time_machine.travel("2026-06-01 10:00", tick=False)  # dates must be within a year of today
     def test_redeploy_checks_the_dates_and_the_team(self, manager_client, patch):
         response = manager_client.post(
             reverse("welfare:redeploy"),

@@ -1,0 +1,46 @@
+"""Every CSV the service writes goes through here, so no cell runs as a spreadsheet formula.
+
+OWASP's CSV injection guidance: a text cell that starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return is read as a formula by Excel, LibreOffice and Google Sheets
+(`=HYPERLINK("http://evil.example/","x")`, `-2+3`); a leading single quote makes it plain text.
+Numbers written as numbers (a count, a negative balance) are left alone: only text is a risk.
+"""
+
+import csv
+
+from django.http import HttpResponse
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """The cell as it should be written: text that a spreadsheet would run gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """`csv.writer` with every cell neutralised; the same writerow and writerows."""
+
+    def __init__(self, file, **kwargs):
+        self._writer = csv.writer(file, **kwargs)
+
+    def writerow(self, row):
+        return self._writer.writerow([neutralise(value) for value in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
+def safe_writer(file, **kwargs):
+    return SafeWriter(file, **kwargs)
+
+
+def csv_response(filename, rows=()):
+    """A download of `rows` named `filename`; write more rows with `safe_writer(response)`."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    safe_writer(response).writerows(rows)
+    return response
