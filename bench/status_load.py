@@ -1,6 +1,5 @@
 """Requests per second and p95 for the public status page, the Statuspage API summary and the Open
-Referral UK services list, against
-a hello-world view.
+Referral UK services list, against a hello-world view.
 
     .venv/bin/python bench/status_load.py [--requests N] [--concurrency C] [--workers W]
 
