@@ -93,3 +93,17 @@ class User(AbstractUser):
             or self.is_superuser
             or user_has_device(self, confirmed=True)
         )
+
+
+class FormSubmission(models.Model):
+    """A form that was sent (its key, from the page that showed it): a double click or a
+    resubmission is recognised and answered with where the first one went, never saved twice
+    (`accounts.submit_once`)."""
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    redirect_to = models.CharField(max_length=500, blank=True)
+
+    def __str__(self):
+        return f"Form {self.key} by {self.user_id}"

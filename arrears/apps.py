@@ -5,6 +5,30 @@ class ArrearsConfig(AppConfig):
     name = "arrears"
 
     def ready(self):
+        from imports import registry
+
+        registry.register(
+            registry.ImportKind(
+                slug="rent-balances",
+                title="Import rent balances",
+                done_title="Rent balances imported",
+                file_label="rent balance file",
+                importer="arrears.importing.RentBalanceImport",
+                roles=("income_officer", "manager"),
+                format_hint=(
+                    "Upload the rent system's weekly balance export, saved as CSV UTF-8: "
+                    "tenancy_ref, balance, as_at and, if you have it, weekly_rent."
+                ),
+                counts=(
+                    ("created", "New balances"),
+                    ("updated", "Balances corrected"),
+                    ("unchanged", "Unchanged"),
+                    ("ignored", "Ignored (older than the one held)"),
+                    ("rejected", "Rejected"),
+                ),
+            )
+        )
+
         from tenants import sections
 
         from .selectors import arrears_context

@@ -1,6 +1,6 @@
 """The rent system's balance export (rent-balances.md), on the tenant import's frame.
 
-The frame (`tenants.importing.CsvImport`) gives the shared rules: encoding, header, line endings,
+The frame (`imports.frame.CsvImport`) gives the shared rules: encoding, header, line endings,
 blank lines, all-or-nothing, dry run, skip invalid, errors out and line-numbered messages. This
 file adds the columns and what the register must hold. Each batch of rows costs three queries
 whatever its size: the tenancies it names, their latest balances, and one upsert.
@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from tenants.importing import Column, CsvImport, Invalid, a_date, shown, tenancy_ref
+from imports.cells import a_date, tenancy_ref
+from imports.frame import Column, CsvImport, Invalid, shown
 from tenants.models import Tenant
 
 from .models import RentBalance

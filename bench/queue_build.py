@@ -1,6 +1,7 @@
 """How long the daily call-queue build takes at a million tenants, against a bare insert.
 
-    .venv/bin/python bench/queue_build.py [--tenants N] [--rounds R]
+    .venv/bin/python bench/queue_build.py [--tenants N] [--rounds R] [--campaigns C]
+        [--providers P]
 
 On PostgreSQL (see queue_data.py for the database and the generated tenants). Each round
 empties the call tasks, then times:
@@ -12,6 +13,11 @@ empties the call tasks, then times:
   including the partial unique one) and given the same foreign keys, so it writes what the
   build writes with none of the work of deciding what to write. The same insert into the copy
   without foreign keys is printed too.
+
+With C campaigns running beside the COVID welfare calls (default 3: a cold weather check of
+70+ tenants who live alone, once by a date; a 28-day Lifeline review; a tenancy review of one
+team's tenants, once by a date) and P support providers (default 2,000) supporting the
+tenants of supported living schemes.
 
 Goals: first build at most 2.0x the bare insert, second build at most 1.0x. Figures are the
 best of the rounds.
@@ -60,10 +66,105 @@ def bare_insert(foreign_keys):
     return seconds, rows
 
 
+CAMPAIGNS = [
+    # name, filter and schedule
+    ("Bench cold weather check", {"min_age": 70, "lives_alone_only": True}, ("once", 14)),
+    ("Bench Lifeline review", {"lifeline_only": True}, ("cadence", 28)),
+    ("Bench tenancy review", {"teams": 1}, ("once", 30)),
+]
+
+
+def ensure_campaigns(count, today):
+    """`count` running campaigns besides the COVID welfare calls (the bench's own, remade)."""
+    from datetime import timedelta
+
+    from accounts.models import Team
+    from welfare.campaign_actions import campaign_create
+    from welfare.campaign_models import Campaign
+
+    Campaign.objects.filter(name__startswith="Bench ").delete()
+    for name, who, (schedule, days) in CAMPAIGNS[:count]:
+        who = dict(who)
+        if "teams" in who:
+            who["teams"] = list(Team.objects.filter(name__startswith="Bench team")[: who["teams"]])
+        campaign_create(
+            by=None,
+            name=name,
+            kind=Campaign.Kind.COHORT,
+            starts_on=today,
+            ends_on=today + timedelta(days=days) if schedule == "once" else None,
+            schedule=schedule,
+            cadence_days=days if schedule == "cadence" else None,
+            questions=[{"text": "Is there anything you need?", "kind": "text"}],
+            **who,
+        )
+    return Campaign.objects.filter(status=Campaign.Status.ACTIVE).count()
+
+
+def ensure_providers(count):
+    """`count` support providers, each supporting the tenants of some supported living
+    schemes' homes (made in SQL; kept between runs)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM welfare_provideroversight o JOIN tenants_supportprovider p"
+            " ON p.id = o.provider_id WHERE p.name LIKE 'Bench %%'",
+            [],
+        )
+        if cursor.fetchone()[0] == count:
+            return
+        cursor.execute(
+            "UPDATE tenants_tenant SET support_provider_id = NULL"
+            " WHERE support_provider_id IS NOT NULL"
+        )
+        cursor.execute(
+            "DELETE FROM welfare_provideroversight WHERE provider_id IN"
+            " (SELECT id FROM tenants_supportprovider WHERE name LIKE 'Bench %%')",
+            [],
+        )
+        cursor.execute("DELETE FROM tenants_supportprovider WHERE name LIKE 'Bench %%'", [])
+        cursor.execute(
+            """
+            INSERT INTO tenants_supportprovider (name, phone, email)
+            SELECT 'Bench provider ' || lpad(g::text, 4, '0'), '', ''
+            FROM generate_series(1, %s) g
+            """,
+            [count],
+        )
+        cursor.execute(
+            """
+            WITH p AS (SELECT array_agg(id ORDER BY id) ids FROM tenants_supportprovider
+                       WHERE name LIKE 'Bench %%')
+            UPDATE tenants_tenant t SET support_provider_id = p.ids[1 + t.id %% %s]
+            FROM p, tenants_scheme s
+            WHERE s.id = t.scheme_id AND s.type = 'supported_living'
+            """,
+            [count],
+        )
+        # Every provider has a team that checks in; 1% of them are critical just now.
+        cursor.execute(
+            """
+            WITH teams AS (SELECT array_agg(id ORDER BY id) ids FROM accounts_team
+                           WHERE name LIKE 'Bench team%%')
+            INSERT INTO welfare_provideroversight
+                (provider_id, team_id, cadence_days, staffing, staffing_since, next_check_in_on)
+            SELECT p.id, teams.ids[1 + p.id %% array_length(teams.ids, 1)], 7,
+                   CASE WHEN p.id %% 100 = 0 THEN 'critical' ELSE 'adequate' END,
+                   now(), current_date + 7
+            FROM tenants_supportprovider p, teams WHERE p.name LIKE 'Bench %%'
+            """,
+            [],
+        )
+        cursor.execute("VACUUM ANALYZE tenants_tenant")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tenants", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--campaigns", type=int, default=3, choices=range(len(CAMPAIGNS) + 1))
+    parser.add_argument("--providers", type=int, default=2000)
     options = parser.parse_args()
 
     setup_django()
@@ -76,6 +177,13 @@ def main():
     today = timezone.localdate()
     total, mix = cohort_mix(today)
     print(f"{total:,} tenants: " + ", ".join(f"{code} {share:.1%}" for code, share in mix.items()))
+    ensure_providers(options.providers)
+    running = ensure_campaigns(options.campaigns, today)
+    print(
+        f"{running} campaigns running (the COVID welfare calls, provider staffing critical and "
+        f"{options.campaigns} more), "
+        f"{options.providers:,} support providers (1% critical)"
+    )
 
     rounds = []
     for round_number in range(1, options.rounds + 1):

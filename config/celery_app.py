@@ -12,6 +12,11 @@ app.autodiscover_tasks()
 # The beat schedule lives here, in code, in Europe/London time. RedBeat keeps it in Redis and
 # holds the lock that keeps a single beat running; each job also takes a PostgreSQL advisory lock.
 app.conf.beat_schedule = {
+    # Uploaded import files (personal data) are deleted once a day old. Safe to run twice.
+    "imports-discard-stale-files": {
+        "task": "imports.discard_stale_files",
+        "schedule": crontab(minute=10),
+    },
     # The day's welfare call queue, before the first officer signs in. Running it twice is safe.
     "welfare-build-call-queue": {
         "task": "welfare.build_call_queue",

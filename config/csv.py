@@ -4,6 +4,8 @@ OWASP's CSV injection guidance: a text cell that starts with `=`, `+`, `-`, `@`,
 carriage return is read as a formula by Excel, LibreOffice and Google Sheets
 (`=HYPERLINK("http://evil.example/","x")`, `-2+3`); a leading single quote makes it plain text.
 Numbers written as numbers (a count, a negative balance) are left alone: only text is a risk.
+The imports drop that quote again on reading (`unquote`), so a rejected-rows file corrected and
+imported again reads `+44 20 7946 0001` as it was.
 """
 
 import csv
@@ -20,11 +22,22 @@ def neutralise(value):
     return value
 
 
-class SafeWriter:
-    """`csv.writer` with every cell neutralised; the same writerow and writerows."""
+def unquote(value):
+    """A cell as read back: the quote `neutralise` added is taken off again."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
-    def __init__(self, file, **kwargs):
-        self._writer = csv.writer(file, **kwargs)
+
+class SafeWriter:
+    """`csv.writer` with every cell neutralised; the same `writerow` and `writerows`."""
+
+    def __init__(self, file, *args, **kwargs):
+        self._writer = csv.writer(file, *args, **kwargs)
+
+    @property
+    def dialect(self):
+        return self._writer.dialect
 
     def writerow(self, row):
         return self._writer.writerow([neutralise(value) for value in row])
@@ -34,8 +47,9 @@ class SafeWriter:
             self.writerow(row)
 
 
-def safe_writer(file, **kwargs):
-    return SafeWriter(file, **kwargs)
+def safe_writer(file, *args, **kwargs):
+    """A CSV writer for `file` whose cells cannot run as spreadsheet formulas."""
+    return SafeWriter(file, *args, **kwargs)
 
 
 def csv_response(filename, rows=()):

@@ -104,6 +104,54 @@ def _day(value):
 
 
 class RevealedQuestion(ConditionalQuestion):
-    """A radio choice with its follow-up fields shown beneath it, without the reveal script."""
+    """A radio choice with its follow-up fields beneath it, shown by GOV.UK Frontend's
+    conditional reveal only while it is chosen. Use it with `FollowUpsMixin`."""
 
     template = "services/layout/revealed_question.html"
+
+
+class FollowUpsMixin:
+    """A form whose radio `follow_up_field` reveals questions under some of its choices.
+
+    `follow_ups_of(choice)` names the fields under a choice. The questions of choices not
+    chosen have no errors of their own; anything typed in them is refused with a message that
+    says so (hidden fields are still sent), never dropped silently. Call `clean_follow_ups`
+    from `clean`."""
+
+    follow_up_field = ""
+    follow_ups = {}
+
+    def follow_ups_of(self, choice):
+        return list(self.follow_ups.get(choice, []))
+
+    def _filled(self, name):
+        widget = self.fields[name].widget
+        value = widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+        if isinstance(value, list | tuple):
+            return any(str(part).strip() for part in value if part is not None)
+        return bool(value and str(value).strip())
+
+    def clean_follow_ups(self, cleaned):
+        chosen = cleaned.get(self.follow_up_field)
+        labels = {str(value): label for value, label in self.fields[self.follow_up_field].choices}
+        wanted = set(self.follow_ups_of(chosen))
+        every = {name for choice in labels for name in self.follow_ups_of(choice)}
+        stray = [
+            choice
+            for choice in labels
+            if choice != chosen
+            and any(
+                name not in wanted and self._filled(name) for name in self.follow_ups_of(choice)
+            )
+        ]
+        for name in every - wanted:
+            self._errors.pop(name, None)
+            cleaned.pop(name, None)
+        for other in stray if chosen else []:
+            self.add_error(
+                self.follow_up_field,
+                f'You filled in questions under "{labels[other]}" but chose '
+                f'"{labels[chosen]}": choose "{labels[other]}" to see and clear them, or to '
+                "keep them",
+            )
+        return cleaned

@@ -14,6 +14,8 @@ SECTIONS = [
     ("Here to Help", "help:my_requests", (OFFICER, INCOME, MANAGER), "/help/"),
     ("Arrears", "arrears:flags", (INCOME, MANAGER), "/arrears/"),
     ("Escalations", "welfare:escalations", (MANAGER,), "/queue/escalations/"),
+    ("Campaigns", "campaigns:list", (MANAGER,), "/campaigns/"),
+    ("Providers", "providers:list", (OFFICER, MANAGER), "/providers/"),
     ("Service status", "services:register", (MANAGER,), "/services/"),
     ("Messages", "messaging:index", (MANAGER,), "/messages/"),
 ]

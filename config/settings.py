@@ -5,6 +5,7 @@ run in-process. Production sets DEBUG=false, and then SECRET_KEY, ALLOWED_HOSTS 
 no defaults.
 """
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "accounts",
+    "imports",
     "tenants",
     "welfare",
     "here_to_help",
@@ -197,6 +199,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: with no REDIS_URL (make run), tasks run in-process, eagerly.
+# Browser imports: uploaded files wait here (in a folder per import) until they are imported,
+# cancelled or a day old. Give each web and worker process the same folder.
+IMPORT_DIR = env("IMPORT_DIR", default=str(Path(tempfile.gettempdir()) / "welfare-imports"))
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=200)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)

@@ -3,7 +3,7 @@ from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.models import Team, User
-from config.forms import GDSFormMixin, RevealedQuestion
+from config.forms import FollowUpsMixin, GDSFormMixin, RevealedQuestion
 
 from .actions import parse_areas
 from .models import HelpRequest, Need, Organisation
@@ -65,7 +65,7 @@ class NoteForm(GDSFormMixin, forms.Form):
         self.helper.layout = Layout(Field.textarea("text", label_size=Size.MEDIUM))
 
 
-class StatusForm(GDSFormMixin, forms.Form):
+class StatusForm(FollowUpsMixin, GDSFormMixin, forms.Form):
     S = HelpRequest.Status
     status = forms.ChoiceField(
         label="Change the status",
@@ -100,8 +100,13 @@ class StatusForm(GDSFormMixin, forms.Form):
             )
         )
 
+    follow_up_field = "status"
+
+    def follow_ups_of(self, choice):
+        return {self.S.RESOLVED: ["outcome"], self.S.CLOSED: ["reason"]}.get(choice, [])
+
     def clean(self):
-        data = super().clean()
+        data = self.clean_follow_ups(super().clean())
         status = data.get("status")
         if status and status == self.current:
             self.add_error("status", "The request already has this status")

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import income_required, manager_required, staff_required
+from accounts.submit_once import submit_once
 from tenants.selectors import get_tenant_for_user
 
 from . import actions, selectors
@@ -60,6 +61,7 @@ def team_requests(request):
 
 
 @staff_required
+@submit_once
 def raise_request(request, tenant_pk):
     tenant = get_tenant_for_user(request.user, tenant_pk, page=request.path)
     form = RaiseRequestForm(request.POST or None)
@@ -139,6 +141,7 @@ def release(request, pk):
 
 @staff_required
 @require_POST
+@submit_once
 def add_note(request, pk):
     help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
     form = NoteForm(request.POST)

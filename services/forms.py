@@ -4,7 +4,7 @@ from crispy_forms_gds.layout import ConditionalRadios, Field, Layout, Size
 from django import forms
 from django.utils import timezone
 
-from config.forms import DateField, GDSFormMixin, RevealedQuestion, parse_time
+from config.forms import DateField, FollowUpsMixin, GDSFormMixin, RevealedQuestion, parse_time
 
 from .models import Status
 
@@ -14,7 +14,7 @@ MESSAGE_MAX = 1000
 LATEST_SCHEDULE = timedelta(days=366)
 
 
-class StatusChangeForm(GDSFormMixin, forms.Form):
+class StatusChangeForm(FollowUpsMixin, GDSFormMixin, forms.Form):
     status = forms.ChoiceField(
         label="Status",
         choices=Status.choices,
@@ -72,8 +72,11 @@ class StatusChangeForm(GDSFormMixin, forms.Form):
             ),
         )
 
+    follow_up_field = "when"
+    follow_ups = {LATER: ["date", "time"]}
+
     def clean(self):
-        cleaned = super().clean()
+        cleaned = self.clean_follow_ups(super().clean())
         cleaned["effective_at"] = None
         if cleaned.get("when") == LATER:
             cleaned["effective_at"] = self._clean_effective_at(cleaned)

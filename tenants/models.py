@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -172,7 +173,81 @@ class Tenant(models.Model):
         )
 
     def phones(self):
+        """The numbers as the housing management file last sent them."""
         return [number for number in (self.phone, self.mobile) if number]
+
+    def file_numbers_key(self):
+        """The file's numbers as one string, to tell when the file sends different ones."""
+        return ",".join(str(number) for number in self.phones())
+
+    def contact_numbers(self):
+        """Every number to show, each a `PhoneNumber` (saved or not), in the order to dial:
+        good numbers first (the newest added in the app, then the file's), then wrong, then
+        dead. The file's numbers stay in `phone` and `mobile` as the import writes them; what
+        officers learned on calls is in `PhoneNumber` rows, combined here by one rule
+        (DOMAIN.md, "Contact details"): a mark on a number holds while the file keeps sending
+        that number, and a number added in the app stands until the file sends different
+        numbers from those it sent when the number was added. Use `prefetch_related(
+        "phone_numbers")` on lists."""
+        file_key = self.file_numbers_key()
+        rows = {}
+        for row in self.phone_numbers.all():
+            if row.source == PhoneNumber.Source.APP and row.file_numbers != file_key:
+                continue  # the file has sent a different number since: it wins
+            rows[str(row.number)] = row
+        numbers = []
+        for number in self.phones():
+            row = rows.pop(str(number), None)
+            numbers.append(
+                row or PhoneNumber(tenant=self, number=number, source=PhoneNumber.Source.FILE)
+            )
+        numbers.extend(row for row in rows.values() if row.source == PhoneNumber.Source.APP)
+        rank = {PhoneNumber.Status.GOOD: 0, PhoneNumber.Status.WRONG: 1, PhoneNumber.Status.DEAD: 2}
+        added_first = sorted(numbers, key=lambda n: n.source != PhoneNumber.Source.APP)
+        return sorted(added_first, key=lambda n: rank[n.status])
+
+    def numbers_to_dial(self):
+        """The numbers to call or text, best first: never one marked wrong or dead."""
+        return [n.number for n in self.contact_numbers() if n.status == PhoneNumber.Status.GOOD]
+
+
+class PhoneNumber(models.Model):
+    """What officers know about one of a tenant's numbers: one they added, or a mark on one
+    the housing management file sends. `Tenant.contact_numbers` combines them with the file's."""
+
+    class Source(models.TextChoices):
+        APP = "app", "Added in the app"
+        FILE = "file", "Housing management file"
+
+    class Status(models.TextChoices):
+        GOOD = "good", "Good"
+        WRONG = "wrong", "Wrong number"
+        DEAD = "dead", "Dead number"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="phone_numbers")
+    number = PhoneNumberField()
+    source = models.CharField(max_length=10, choices=Source)
+    status = models.CharField(max_length=10, choices=Status, default=Status.GOOD)
+    # For a number added in the app: the file's numbers when it was added (see contact_numbers).
+    file_numbers = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="one_row_per_tenant_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_saved(self):
+        return self.pk is not None
 
 
 class FamilyContact(models.Model):

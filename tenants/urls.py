@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import phone_views, views
 
 app_name = "tenants"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/family/add/", views.family_contact, name="add_family_contact"),
     path("<int:pk>/family/<int:contact_pk>/", views.family_contact, name="edit_family_contact"),
     path("<int:pk>/access/", views.access_log, name="access_log"),
+    path("<int:pk>/numbers/", phone_views.numbers, name="numbers"),
 ]

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
+from accounts.submit_once import submit_once
 
 from . import actions, selectors
 from .forms import FamilyContactForm, SearchForm, TenantFlagsForm
@@ -62,6 +63,7 @@ def edit_flags(request, pk):
 
 
 @staff_required
+@submit_once
 def family_contact(request, pk, contact_pk=None):
     tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
     contact = get_object_or_404(FamilyContact, pk=contact_pk, tenant=tenant) if contact_pk else None

@@ -220,6 +220,20 @@ def load_default_cohorts():
         Cohort.objects.update_or_create(
             code=code, defaults={"name": name, "who": who, "cadence_days": days, "active": True}
         )
+    load_programme_campaign()
+
+
+def load_programme_campaign():
+    """The campaigns the data migrations seed: the COVID welfare calls, with their script, and
+    provider staffing critical."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("welfare.migrations.0010_seed_programme_campaign").seed(apps, None)
+    importlib.import_module("welfare.migrations.0012_seed_provider_critical_campaign").seed(
+        apps, None
+    )
 
 
 class CallTaskFactory(factory.django.DjangoModelFactory):

@@ -259,7 +259,10 @@ class TestCallPage:
         page = response.content.decode()
         assert "govuk-error-summary" in page and "Select how the tenant is" in page
 
-    def test_only_the_chosen_outcomes_questions_are_checked(self, officer_client, task):
+    def test_follow_ups_under_another_outcome_are_refused_not_dropped(self, officer_client, task):
+        # Issue 14 reverses issue 6's rule (follow-ups of other outcomes were dropped silently):
+        # a date typed under "Call back requested" while "Spoke to tenant" is chosen is refused,
+        # and what was typed comes back.
         response = self.post(
             officer_client,
             task,
@@ -268,8 +271,12 @@ class TestCallPage:
             call_back_date_2="2027",
             in_hospital_until_0="99",
         )
-        assert response.status_code == 302
-        assert Call.objects.get().outcome == "spoke"
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "You filled in questions under &quot;Call back requested&quot;" in page
+        assert "You filled in questions under &quot;In hospital&quot;" in page
+        assert 'value="2027"' in page and "Chatty today" in page
+        assert not Call.objects.exists()
 
     def test_call_back_needs_a_future_time(self, officer_client, task):
         past = timezone.localdate() - timedelta(days=1)

@@ -3,12 +3,13 @@ redeployments and cohort cadences. (The daily build itself is `welfare.queue`.)"
 
 import heapq
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
-from .models import RANK_SQL, CallTask, Redeployment, claim_cutoff
+from .models import RANK_SQL, Call, CallTask, Redeployment, claim_cutoff
 
 # A claim is a compare-and-set: it only succeeds if the task is still claimable when written,
 # so two officers can never both hold one, whatever the database.
@@ -31,12 +32,22 @@ def call_task_claim_next(*, user, now=None):
     a claim never steps over the tasks other officers hold or the retries not yet due."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
-        params = {"team": user.team_id, "user": user.pk, "now": now, "cutoff": claim_cutoff(now)}
+        params = {
+            "team": user.team_id,
+            "user": user.pk,
+            "now": now,
+            "cutoff": claim_cutoff(now),
+            "late": now - CALL_BACK_GRACE,
+        }
         return next(iter(CallTask.objects.raw(CLAIM_NEXT_SQL, params)), None)
     claimable = CallTask.objects.claimable(now).filter(team_id=user.team_id)
+    late_call_back = Call.objects.filter(
+        task=OuterRef("pk"), outcome=Call.Outcome.CALL_BACK, call_back_at=OuterRef("available_from")
+    )
     for candidates in (
         claimable.filter(assigned_to=user),
         claimable.filter(assigned_to__isnull=True),
+        claimable.filter(Exists(late_call_back), available_from__lte=now - CALL_BACK_GRACE),
     ):
         for _ in range(CLAIM_TRIES):
             with transaction.atomic():
@@ -65,6 +76,15 @@ _MINE = _part(
 )
 _WAITING = _part("claimed_by_id IS NULL AND assigned_to_id IS NULL AND available_from IS NULL")
 _RETRY = _part("claimed_by_id IS NULL AND assigned_to_id IS NULL AND available_from <= %(now)s")
+# A call-back is held for the officer who booked it; 15 minutes after its time any officer of
+# the team may take it, so a tenant waiting by the phone is not left there.
+CALL_BACK_GRACE = timedelta(minutes=15)
+_LATE_CALL_BACK = _part(
+    "assigned_to_id <> %(user)s AND available_from <= %(late)s"
+    " AND (claimed_by_id IS NULL OR claimed_at < %(cutoff)s)"
+    " AND EXISTS (SELECT 1 FROM welfare_call c WHERE c.task_id = welfare_calltask.id"
+    " AND c.outcome = 'call_back' AND c.call_back_at = welfare_calltask.available_from)"
+)
 _LAPSED = _part(
     "claimed_by_id IS NOT NULL AND claimed_at < %(cutoff)s AND assigned_to_id IS NULL"
     f" AND {_AVAILABLE}"
@@ -76,12 +96,14 @@ CLAIM_NEXT_SQL = f"""
     waiting AS MATERIALIZED ({_WAITING}),
     retry AS MATERIALIZED ({_RETRY}),
     lapsed AS MATERIALIZED ({_LAPSED}),
+    late_call_back AS MATERIALIZED ({_LATE_CALL_BACK}),
     chosen AS (
         SELECT id FROM (
             SELECT 0 AS mine_first, * FROM mine
             UNION ALL SELECT 1, * FROM waiting
             UNION ALL SELECT 1, * FROM retry
             UNION ALL SELECT 1, * FROM lapsed
+            UNION ALL SELECT 1, * FROM late_call_back
         ) candidates
         ORDER BY mine_first, {RANK_SQL} LIMIT 1
     )

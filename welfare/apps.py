@@ -8,12 +8,12 @@ class WelfareConfig(AppConfig):
         from tenants import sections
         from tenants.signals import tenant_flags_changed
 
-        from .selectors import tenant_call_context
+        from .selectors import tenant_record_calls_section
 
         sections.register(
             "calls",
             template="welfare/includes/tenant_calls.html",
-            context=lambda user, tenant, today: tenant_call_context(tenant, today),
+            context=lambda user, tenant, today: tenant_record_calls_section(tenant, today),
             place=sections.WITH_DETAILS,
         )
         tenant_flags_changed.connect(calls_follow_flags, dispatch_uid="welfare.calls_follow_flags")

@@ -4,9 +4,11 @@
 the tenant and any Here to Help requests all change together or not at all.
 """
 
+import hashlib
+import json
 from datetime import datetime, time
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -16,9 +18,12 @@ from here_to_help.actions import request_raise
 from here_to_help.models import HelpRequest
 from tenants.models import Tenant
 
+from .actions import call_task_claim_next
 from .cadence import call_tenants, not_eligible_reason
-from .call_models import Call, Escalation, EscalationAction, QueueGap
-from .models import CallTask
+from .call_models import Call, CallNote, Escalation, EscalationAction, QueueGap
+from .campaign_actions import campaign_calls_record
+from .campaign_rules import due_in_any
+from .models import CallTask, claim_cutoff
 
 ATTEMPTS_BEFORE_ESCALATION = 3
 QUEUE_CHECK_LOCK = 0x77656C6667617073  # "welfgaps": any fixed number no other job uses
@@ -36,6 +41,37 @@ def next_working_day_start(now):
     return timezone.make_aware(datetime.combine(add_working_days(today, 1), time.min), london)
 
 
+class CallConflict(CallRefused):
+    """What was sent is not what was recorded: the form's key was used for a call with other
+    content (an amendment after Back), or the task was finished by an earlier call. `call` is
+    the call as it was recorded, to show the officer beside what they typed."""
+
+    def __init__(self, message, call):
+        super().__init__(message)
+        self.call = call
+
+
+def call_digest(content):
+    """A fingerprint of what a call form said (`call_log`'s content): equal for a resubmission,
+    different for an amendment."""
+    family, call_back, until = (
+        content["family_contact"],
+        content["call_back_at"],
+        content["in_hospital_until"],
+    )
+    fingerprint = [
+        content["outcome"],
+        content["wellbeing"] or "",
+        [answer or "" for answer in content["answers"]],
+        sorted(content["needs"]),
+        getattr(family, "pk", family),
+        call_back.isoformat() if call_back else None,
+        until.isoformat() if until else None,
+        (content["notes"] or "").strip(),
+    ]
+    return hashlib.sha256(json.dumps(fingerprint).encode()).hexdigest()
+
+
 @transaction.atomic
 def call_log(
     *,
@@ -50,21 +86,50 @@ def call_log(
     call_back_at=None,
     in_hospital_until=None,
     notes="",
+    campaigns=(),
+    campaign_answers=None,
+    new_attempt=False,
     now=None,
 ):
     """Record one call on a task the officer holds, and apply its outcome.
 
-    Sending the same `idempotency_key` again (a double click, a resubmitted form) returns the
-    call already recorded and changes nothing. A task that is closed, or whose claim lapsed or
-    passed to someone else, is refused with `CallRefused`.
+    The same `idempotency_key` with the same content (a double click, a resubmitted form)
+    returns the call already recorded, with `replayed` set, and changes nothing. The same key
+    with other content, or a task an earlier call finished, raises `CallConflict` with the
+    recorded call: nothing is recorded and nothing is overwritten. `new_attempt` (the officer
+    chose "Record it as a new attempt" after that) takes the task again if no one else holds
+    it. A task closed otherwise, or whose claim lapsed or passed to someone else, is refused
+    with `CallRefused`.
     """
-    existing = Call.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     now = now or timezone.now()
+    content = {
+        "outcome": outcome,
+        "wellbeing": wellbeing if outcome == Call.Outcome.SPOKE else "",
+        "answers": list(answers) if outcome == Call.Outcome.SPOKE else [],
+        "needs": list(needs) if outcome == Call.Outcome.SPOKE else [],
+        "family_contact": family_contact,
+        "call_back_at": call_back_at if outcome == Call.Outcome.CALL_BACK else None,
+        "in_hospital_until": in_hospital_until if outcome == Call.Outcome.IN_HOSPITAL else None,
+        "notes": notes,
+    }
+    digest = call_digest(content)
+    # The task's row lock orders two submissions of one form: the second finds the first's call.
     task = CallTask.objects.select_for_update().select_related("tenant").get(pk=task.pk)
+    existing = Call.objects.select_related("officer").filter(idempotency_key=idempotency_key)
+    existing = existing.first()
+    if existing is not None:
+        if existing.content_digest in ("", digest):
+            existing.replayed = True
+            existing.raised_requests = requests_raised_by(existing)
+            return existing
+        raise CallConflict("This call was already recorded with different details.", existing)
     if not task.is_open:
+        last = task.calls.select_related("officer").first()
+        if last is not None:
+            raise CallConflict("This call was already recorded.", last)
         raise CallRefused("This call is no longer open, so it was not recorded.")
+    if new_attempt and not (task.claim_active(now) and task.claimed_by_id != officer.pk):
+        task.claimed_by, task.claimed_at = officer, now
     if not task.is_claimed_by(officer, now):
         if task.claim_active(now):
             raise CallRefused(f"{task.claimed_by} has taken this call, so yours was not recorded.")
@@ -78,33 +143,53 @@ def call_log(
         raise CallRefused("That family contact has not consented to wellbeing updates.")
     tenant = Tenant.objects.select_for_update().get(pk=task.tenant_id)
     today = timezone.localtime(now).date()
-    try:
-        with transaction.atomic():
-            call = Call.objects.create(
-                task=task,
-                tenant=tenant,
-                officer=officer,
-                made_at=now,
-                made_on=today,
-                outcome=outcome,
-                wellbeing=wellbeing if outcome == Call.Outcome.SPOKE else "",
-                answers=list(answers) if outcome == Call.Outcome.SPOKE else [],
-                call_back_at=call_back_at if outcome == Call.Outcome.CALL_BACK else None,
-                in_hospital_until=in_hospital_until
-                if outcome == Call.Outcome.IN_HOSPITAL
-                else None,
-                family_updated=family_contact,
-                notes=notes,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        # The same form sent twice at once: the other request recorded it first.
-        existing = Call.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return existing
-    _apply_outcome(call, task, tenant, officer, now, today, needs)
+    call = Call.objects.create(
+        task=task,
+        tenant=tenant,
+        officer=officer,
+        made_at=now,
+        made_on=today,
+        outcome=outcome,
+        wellbeing=content["wellbeing"],
+        answers=content["answers"],
+        call_back_at=content["call_back_at"],
+        in_hospital_until=content["in_hospital_until"],
+        family_updated=family_contact,
+        notes=notes,
+        idempotency_key=idempotency_key,
+        content_digest=digest,
+    )
+    campaign_calls_record(
+        call=call, campaigns=campaigns, answers=campaign_answers or {}, today=today
+    )
+    call.replayed = False
+    call.raised_requests = _apply_outcome(call, task, tenant, officer, now, today, content["needs"])
     return call
+
+
+def requests_raised_by(call):
+    if call.outcome != Call.Outcome.SPOKE:
+        return []
+    return list(
+        HelpRequest.objects.filter(
+            source_task_id=call.task_id,
+            source=HelpRequest.Source.WELFARE_CALL,
+            raised_by_id=call.officer_id,
+        )
+        .order_by("id")
+        .only("need", "due_at")
+    )
+
+
+@transaction.atomic
+def call_add_note(*, call, text, by, idempotency_key, now=None):
+    """Add a note to a recorded call (what the officer typed for an amendment that came after
+    the call was recorded). Sending the same form again adds it once."""
+    note, _ = CallNote.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={"call": call, "text": text.strip(), "by": by, "at": now or timezone.now()},
+    )
+    return note
 
 
 def _release(task):
@@ -126,7 +211,9 @@ def _save_tenant(tenant, officer, fields):
 
 
 def _apply_outcome(call, task, tenant, officer, now, today, needs):
+    """Apply the call's outcome to its task and tenant; returns the requests it raised."""
     outcome = call.outcome
+    raised = []
     if outcome == Call.Outcome.SPOKE:
         task.status = CallTask.Status.DONE
         task.closed_at = now
@@ -134,14 +221,17 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         _release(task)
         # last_contact_at is not in the audited fields: the calls are its history.
         Tenant.objects.filter(pk=tenant.pk).update(last_contact_at=now)
-        for need in needs:
+        raised = [
             request_raise(
                 tenant=tenant,
                 need=need,
                 source=HelpRequest.Source.WELFARE_CALL,
                 raised_by=officer,
                 source_task=task,
+                notes=call.notes,
             )
+            for need in needs
+        ]
     elif outcome in Call.FAILED:
         days = (
             Call.objects.filter(task=task, outcome__in=Call.FAILED)
@@ -188,6 +278,7 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         )
         _escalate(task, Escalation.Reason.DECEASED, now)
     task.save()
+    return raised
 
 
 def _escalate(task, reason, now):
@@ -299,10 +390,8 @@ def queue_check(*, on=None, now=None):
     # A tenant added to the register today joins the queue at the next morning's build: not
     # missing yet.
     start_of_day = timezone.make_aware(datetime.combine(on, time.min))
-    missing = (
-        call_tenants()
-        .due_on(on)
-        .filter(~Exists(open_task), ~Exists(open_escalation), created_at__lt=start_of_day)
+    missing = due_in_any(on).filter(
+        ~Exists(open_task), ~Exists(open_escalation), created_at__lt=start_of_day
     )
     ids = list(missing.values_list("pk", flat=True))
     QueueGap.objects.bulk_create(
@@ -312,3 +401,17 @@ def queue_check(*, on=None, now=None):
         tenant_id__in=missing.values("pk")
     ).update(resolved_at=now)
     return len(ids)
+
+
+@transaction.atomic
+def call_take_next(*, user, now=None):
+    """ "Take next call": claim the top call `user` may take, then give back any other call they
+    hold, so it goes back to colleagues at once instead of after CALL_CLAIM_MINUTES. With no
+    other call waiting, the call they hold is theirs again."""
+    now = now or timezone.now()
+    task = call_task_claim_next(user=user, now=now)
+    held = CallTask.objects.open().filter(claimed_by=user, claimed_at__gte=claim_cutoff(now))
+    if task is None:
+        return held.order_by("-claimed_at").first()
+    held.exclude(pk=task.pk).update(claimed_by=None, claimed_at=None)
+    return task

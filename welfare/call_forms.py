@@ -1,20 +1,40 @@
 import uuid
 from datetime import datetime
 
-from crispy_forms_gds.layout import ConditionalRadios, Field, Fieldset, Layout, Size
+from crispy_forms_gds.layout import (
+    ConditionalRadios,
+    Field,
+    Fieldset,
+    Layout,
+    Size,
+)
 from django import forms
 from django.utils import timezone
 
-from config.forms import DateField, GDSFormMixin, RevealedQuestion, parse_time
+from config.forms import (
+    DateField,
+    FollowUpsMixin,
+    GDSFormMixin,
+    RevealedQuestion,
+    parse_time,
+)
 from here_to_help.models import Need
 
 from .call_models import SCRIPT, Call, Escalation, EscalationAction
+from .campaign_forms import add_campaign_scripts, campaign_answers
 
 WELLBEING = [("good", "Good"), ("okay", "Okay"), ("struggling", "Struggling")]
 
 
-class CallForm(GDSFormMixin, forms.Form):
-    """The welfare call: the script's answers, then what happened. One form, one call."""
+class SmallConditionalRadios(ConditionalRadios):
+    """Small radios: the eight outcomes, the notes and Save fit on a laptop screen."""
+
+    template = "welfare/layout/conditional_radios.html"
+
+
+class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
+    """The welfare call: what happened first, and under it only that outcome's questions (the
+    script's answers belong to "spoke to tenant"). One form, one call."""
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
@@ -63,13 +83,17 @@ class CallForm(GDSFormMixin, forms.Form):
         help_text="Calls pause until this date. For example, 27 3 2026",
     )
     notes = forms.CharField(
-        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant, campaigns=(), **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        for index, question in enumerate(SCRIPT):
+        # The campaigns the tenant is due in: the programme's script is the six questions
+        # below; any other campaign's script follows it (welfare.campaign_forms).
+        self.campaigns = [c for c in campaigns if not c.is_programme]
+        programme = not campaigns or any(c.uses_welfare_script for c in campaigns)
+        for index, question in enumerate(SCRIPT if programme else []):
             self.fields[f"answer_{index}"] = forms.CharField(
                 label=f"{index + 1}. {question}",
                 required=False,
@@ -78,37 +102,66 @@ class CallForm(GDSFormMixin, forms.Form):
             )
         contacts = tenant.family_contacts.filter(consent_to_updates=True)
         self.fields["family_contact"].queryset = contacts
-        spoke_fields = ["wellbeing", "needs"] + (["family_contact"] if contacts else [])
         if not contacts:
             del self.fields["family_contact"]
+        # The scripts are asked once the officer has spoken to the tenant: the programme's six
+        # questions, then any other campaign's (welfare.campaign_forms).
+        self._script = []
+        if programme:
+            # Beside another campaign's script, say whose these six questions are.
+            others = [c for c in self.campaigns if not c.uses_welfare_script]
+            named = [f"{c}: the script" for c in campaigns if c.uses_welfare_script and others]
+            self._script = [
+                Fieldset(
+                    *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],
+                    legend=named[0] if named else "The script",
+                    legend_size=Size.SMALL,
+                )
+            ]
+        self._script_fields = [f"answer_{i}" for i in range(len(SCRIPT) if programme else 0)]
+        before = set(self.fields)
+        self._script += add_campaign_scripts(self, self.campaigns)
+        self._script_fields += [name for name in self.fields if name not in before]
         self.helper.layout = Layout(
             "idempotency_key",
-            Fieldset(
-                *[Field.textarea(f"answer_{i}", rows=2) for i in range(len(SCRIPT))],
-                legend="The script",
-                legend_size=Size.MEDIUM,
-            ),
-            ConditionalRadios(
+            SmallConditionalRadios(
                 "outcome",
                 *[
-                    RevealedQuestion(label, *_follow_up(value, spoke_fields))
+                    RevealedQuestion(label, *self._layout_of(value))
                     for value, label in Call.Outcome.choices
                 ],
             ),
-            Field.textarea("notes", rows=3),
+            Field.textarea("notes", rows=2),
         )
         self.helper.legend_size = Size.MEDIUM
+
+    def _layout_of(self, outcome):
+        if outcome != Call.Outcome.SPOKE:
+            return self.follow_ups_of(outcome)
+        return [*self._script, *self.follow_ups_of(outcome)[len(self._script_fields) :]]
+
+    def follow_ups_of(self, outcome):
+        """The fields that belong to `outcome`: asked only when it is chosen."""
+        if outcome == Call.Outcome.SPOKE:
+            script = self._script_fields
+            return [*script, "wellbeing", "needs", *(["family_contact"] if self._family else [])]
+        if outcome == Call.Outcome.CALL_BACK:
+            return ["call_back_date", "call_back_time"]
+        if outcome == Call.Outcome.IN_HOSPITAL:
+            return ["in_hospital_until"]
+        return []
+
+    @property
+    def _family(self):
+        return "family_contact" in self.fields
+
+    follow_up_field = "outcome"
 
     def clean(self):
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
         now = timezone.now()
-        # Only the chosen outcome's follow-up questions count: a half-typed call-back date is
-        # no reason to refuse "spoke to tenant".
-        wanted = set(_follow_up(outcome, ["wellbeing", "needs", "family_contact"]))
-        for name in ALL_FOLLOW_UPS - wanted:
-            self._errors.pop(name, None)
-            cleaned.pop(name, None)
+        cleaned = self.clean_follow_ups(cleaned)
         if outcome == Call.Outcome.SPOKE:
             if not cleaned.get("wellbeing"):
                 self.add_error("wellbeing", "Select how the tenant is")
@@ -139,28 +192,33 @@ class CallForm(GDSFormMixin, forms.Form):
                 self.add_error("in_hospital_until", "The date must be in the future")
         else:
             cleaned["in_hospital_until"] = None
-        cleaned["answers"] = [cleaned.get(f"answer_{i}", "") for i in range(len(SCRIPT))]
+        spoke = outcome == Call.Outcome.SPOKE
+        cleaned["answers"] = [
+            cleaned.get(f"answer_{i}", "") if spoke else "" for i in range(len(SCRIPT))
+        ]
+        cleaned["campaign_answers"] = campaign_answers(cleaned, self.campaigns)
         return cleaned
 
-
-ALL_FOLLOW_UPS = {
-    "wellbeing",
-    "needs",
-    "family_contact",
-    "call_back_date",
-    "call_back_time",
-    "in_hospital_until",
-}
-
-
-def _follow_up(outcome, spoke_fields):
-    if outcome == Call.Outcome.SPOKE:
-        return spoke_fields
-    if outcome == Call.Outcome.CALL_BACK:
-        return ["call_back_date", "call_back_time"]
-    if outcome == Call.Outcome.IN_HOSPITAL:
-        return ["in_hospital_until"]
-    return []
+    def typed_text(self):
+        """What the officer typed, in words: the note added to a call already recorded."""
+        data = self.cleaned_data
+        labels = dict(Call.Outcome.choices)
+        lines = [f"Amended to: {labels.get(data.get('outcome'), '')}".rstrip()]
+        if data.get("wellbeing"):
+            lines[0] += f", {dict(WELLBEING)[data['wellbeing']].lower()}"
+        for question, answer in zip(SCRIPT, data.get("answers", []), strict=False):
+            if answer:
+                lines.append(f"{question} {answer}")
+        if data.get("needs"):
+            needs = dict(Need.choices)
+            lines.append("Needs: " + ", ".join(needs[need] for need in data["needs"]))
+        if data.get("call_back_at"):
+            lines.append(f"Call back: {timezone.localtime(data['call_back_at']):%-d %B %Y %H:%M}")
+        if data.get("in_hospital_until"):
+            lines.append(f"In hospital until {data['in_hospital_until']:%-d %B %Y}")
+        if data.get("notes"):
+            lines.append(data["notes"])
+        return "\n".join(lines)
 
 
 class EscalationActionForm(GDSFormMixin, forms.Form):

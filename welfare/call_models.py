@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Team
 from tenants.models import FamilyContact, Tenant
 
-__all__ = ["SCRIPT", "Call", "Escalation", "EscalationAction", "QueueGap"]
+__all__ = ["SCRIPT", "Call", "CallNote", "Escalation", "EscalationAction", "QueueGap"]
 
 # The seed document's welfare-call script, asked in this order.
 SCRIPT = [
@@ -67,6 +67,9 @@ class Call(models.Model):
     # One per form shown: a double click, a resubmitted form or the back button sends the same
     # key again, and the database refuses a second call with it.
     idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4)
+    # What the form said (welfare.call_actions.call_digest): the same key sent again with other
+    # content is not a resubmission but an amendment, and is never answered as if it were.
+    content_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-made_at"]
@@ -100,6 +103,23 @@ class Call(models.Model):
             for question, answer in zip(SCRIPT, self.answers or [], strict=False)
             if answer
         ]
+
+
+class CallNote(models.Model):
+    """A note added to a recorded call afterwards (an amendment that arrived too late)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="later_notes")
+    text = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    # The form's key: a double click adds the note once.
+    idempotency_key = models.UUIDField(unique=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"Note on call {self.call_id} ({self.at:%Y-%m-%d})"
 
 
 class Escalation(models.Model):

@@ -1,9 +1,12 @@
 """The call page's form, escalations for managers, and the queue-check report."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Min
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -14,70 +17,169 @@ from here_to_help.selectors import help_context
 
 from . import call_actions, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
-from .call_models import Escalation, QueueGap
+from .call_models import Call, Escalation, QueueGap
+from .call_text import call_summary, target_text, when_text
+from .campaign_rules import campaigns_due_for
+from .models import Cohort
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
 
+def _tags(tenant, cohorts, age, isolating):
+    """The call page's tags, each fact once: the cohorts in words, then lives alone."""
+    tags = []
+    for name in cohorts:
+        if name == Cohort.Code.AGED_70.label:
+            name = f"Aged {age}"
+        elif name == Cohort.Code.UNWELL.label and tenant.self_isolating_until and isolating:
+            name = f"{name} until {tenant.self_isolating_until:%-d %b %Y}"
+        tags.append(name)
+    if tenant.lives_alone:
+        tags.append("Lives alone")
+    return tags
+
+
 def call_page_context(user, task, form=None):
-    """What the officer sees while calling: who, how to reach them, what to know, the script."""
+    """What the officer sees while calling: who, how to reach them, why now, then the form;
+    beside it what to know (requests, family, the last calls with their notes)."""
     tenant = task.tenant
+    now = timezone.now()
     today = timezone.localdate()
     mine = task.is_claimed_by(user)
+    campaigns = campaigns_due_for(tenant, today)
+    if form is None and mine and task.is_open:
+        form = CallForm(tenant=tenant, campaigns=campaigns)
+    calls_context = selectors.tenant_call_context(tenant, today)
+    age = tenant.age_on(today)
+    isolating = tenant.is_isolating_on(today)
+    why = [*calls_context["call_cohorts"]]
+    if calls_context["call_cadence_days"]:
+        why.append(f"due every {calls_context['call_cadence_days']} days")
+    cohorts = {name.lower() for name in calls_context["call_cohorts"]}
+    why += [part for part in task.reasons(today).split(" - ") if part not in cohorts]
+    help_requests = help_context(user, tenant)
+    open_requests = [r for r in help_requests.get("help_requests", []) if r.is_open]
+    for request in open_requests:
+        request.target_text = target_text(request.due_at, now)
     return {
         "task": task,
         "tenant": tenant,
-        "reasons": task.reasons(today),
+        "reasons": " - ".join(why),
+        "tags": _tags(tenant, calls_context["call_cohorts"], age, isolating),
+        "numbers": tenant.contact_numbers(),
         "claimed": task.claim_active(),
         "mine": mine,
         "can_see_record": user.is_manager
         or (tenant.patch is not None and tenant.patch.team_id == user.team_id),
-        "call_form": form or (CallForm(tenant=tenant) if mine and task.is_open else None),
-        "last_calls": list(tenant.calls.select_related("officer", "family_updated")[:5]),
+        "call_form": form,
+        "campaigns": [c for c in campaigns if not c.is_programme],
+        "last_calls": list(
+            tenant.calls.select_related("officer", "family_updated").prefetch_related(
+                "later_notes"
+            )[:5]
+        ),
         "family_contacts": list(tenant.family_contacts.all()),
-        "age": tenant.age_on(today),
-        "isolating": tenant.is_isolating_on(today),
+        "open_requests": open_requests,
+        "age": age,
         "today": today,
-        **selectors.tenant_call_context(tenant, today),
-        **help_context(user, tenant),
+        **calls_context,
     }
+
+
+def _render_call_page(request, task, form=None, status=200, **extra):
+    context = {**call_page_context(request.user, task, form), **extra}
+    return render(request, "welfare/task.html", context, status=status)
+
+
+def _next_call(request, after):
+    """The officer's next call, for "Save and take next call": the one they already hold if a
+    resubmission got here first, otherwise a new claim."""
+    held = selectors.my_held_task(request.user, exclude=after.pk)
+    if held is not None:
+        return held
+    return call_actions.call_take_next(user=request.user)
 
 
 @require_POST
 @queue_staff
 def log_call(request, pk):
     task = selectors.get_task_for_user(request.user, pk, page=request.path)
-    form = CallForm(request.POST, tenant=task.tenant)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            call = call_actions.call_log(
-                task=task,
-                officer=request.user,
-                outcome=data["outcome"],
-                idempotency_key=data["idempotency_key"],
-                wellbeing=data.get("wellbeing", ""),
-                answers=data["answers"],
-                needs=data.get("needs", []),
-                family_contact=data.get("family_contact"),
-                call_back_at=data.get("call_back_at"),
-                in_hospital_until=data.get("in_hospital_until"),
-                notes=data.get("notes", ""),
-            )
-        except call_actions.CallRefused as refusal:
-            # Keep everything the officer typed: the form is shown again, filled in.
-            messages.error(request, str(refusal))
-            task.refresh_from_db()
-            context = call_page_context(request.user, task, form)
-            context["refused"] = True
-            return render(request, "welfare/task.html", context, status=409)
-        messages.success(
-            request, f"Call to {task.tenant.full_name} recorded: {call.get_outcome_display()}."
+    campaigns = campaigns_due_for(task.tenant, timezone.localdate())
+    form = CallForm(request.POST, tenant=task.tenant, campaigns=campaigns)
+    if not form.is_valid():
+        task.refresh_from_db()
+        return _render_call_page(request, task, form, status=400)
+    data = form.cleaned_data
+    key = data["idempotency_key"]
+    if request.POST.get("add_note"):
+        recorded = get_object_or_404(Call, pk=request.POST["add_note"], tenant_id=task.tenant_id)
+        call_actions.call_add_note(
+            call=recorded, text=form.typed_text(), by=request.user, idempotency_key=key
         )
+        messages.success(
+            request,
+            f"Added what you typed as a note to the call recorded "
+            f"{when_text(recorded.made_at)} by {recorded.officer}.",
+        )
+        return redirect("welfare:call", pk=recorded.pk)
+    new_attempt = bool(request.POST.get("new_attempt"))
+    if new_attempt:
+        # A key of its own, the same for a double click on the button.
+        key = uuid.uuid5(key, "new attempt")
+    try:
+        call = call_actions.call_log(
+            task=task,
+            officer=request.user,
+            outcome=data["outcome"],
+            idempotency_key=key,
+            wellbeing=data.get("wellbeing", ""),
+            answers=data["answers"],
+            needs=data.get("needs", []),
+            family_contact=data.get("family_contact"),
+            call_back_at=data.get("call_back_at"),
+            in_hospital_until=data.get("in_hospital_until"),
+            notes=data.get("notes", ""),
+            campaigns=campaigns,
+            campaign_answers=data["campaign_answers"],
+            new_attempt=new_attempt,
+        )
+    except call_actions.CallConflict as conflict:
+        # Nothing typed is lost: the form comes back filled in, beside the call as recorded.
+        task.refresh_from_db()
+        return _render_call_page(request, task, form, status=409, conflict=conflict.call)
+    except call_actions.CallRefused as refusal:
+        messages.error(request, str(refusal))
+        task.refresh_from_db()
+        return _render_call_page(request, task, form, status=409, refused=True)
+    messages.success(request, call_summary(call))
+    if request.POST.get("then") != "next":
         return redirect("welfare:queue")
-    task.refresh_from_db()
+    following = _next_call(request, after=task)
+    if following is None:
+        messages.info(request, "There are no more calls waiting in your team's queue.")
+        return redirect("welfare:queue")
+    # The next call page in this same response: one click, one page load.
+    following = selectors.get_task_for_user(
+        request.user, following.pk, page=reverse("welfare:task", args=[following.pk])
+    )
+    return _render_call_page(
+        request, following, page_url=reverse("welfare:task", args=[following.pk])
+    )
+
+
+@queue_staff
+def call_detail(request, pk):
+    """One recorded call: outcome, wellbeing, answers, notes, requests raised, later notes."""
+    call = selectors.get_call_for_user(request.user, pk, page=request.path)
     return render(
-        request, "welfare/task.html", call_page_context(request.user, task, form), status=400
+        request,
+        "welfare/call.html",
+        {
+            "call": call,
+            "tenant": call.tenant,
+            "requests": call_actions.requests_raised_by(call),
+            "notes": call.later_notes.select_related("by"),
+        },
     )
 
 

@@ -301,3 +301,5 @@ class Redeployment(models.Model):
 
 
 from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
+from .campaign_models import *  # noqa: E402, F403  Campaigns: who, how often, which script
+from .provider_models import *  # noqa: E402, F403  Support providers' staffing check-ins

@@ -1,6 +1,7 @@
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from . import provider_selectors
 from .call_models import Escalation, QueueGap
 from .models import CallTask, claim_cutoff
 
@@ -13,7 +14,14 @@ def queue_panels(user):
     if not user.is_manager:
         tasks = tasks.filter(team_id=user.team_id)
     mine = Q(claimed_by=user, claimed_at__gte=claim_cutoff(timezone.now())) | Q(assigned_to=user)
-    counts = tasks.order_by().aggregate(waiting=Count("id"), mine=Count("id", filter=mine))
+    now = timezone.now()
+    call_backs = Q(assigned_to=user, available_from__isnull=False)
+    counts = tasks.order_by().aggregate(
+        waiting=Count("id"),
+        mine=Count("id", filter=mine),
+        call_backs_due=Count("id", filter=call_backs & Q(available_from__lte=now)),
+        next_call_back=Min("available_from", filter=call_backs & Q(available_from__gt=now)),
+    )
     return [{"template": "welfare/panels/queue.html", "team": user.team, **counts}]
 
 
@@ -28,5 +36,27 @@ def escalation_panels(user):
     return [{"template": "welfare/panels/escalations.html", "gaps": gaps, **summary}]
 
 
+CHECK_INS_SHOWN = 5
+
+
+def provider_panels(user):
+    """Officers: their team's provider check-ins due. Managers: providers whose last check-in
+    found staffing critical (the escalation), and overdue check-ins."""
+    if user.is_officer:
+        due = provider_selectors.check_ins_due(user.team_id)
+        shown = list(due[:CHECK_INS_SHOWN])
+        if not shown:
+            return []
+        count = len(shown) if len(shown) < CHECK_INS_SHOWN else due.count()
+        return [{"template": "welfare/panels/check_ins.html", "due": shown, "count": count}]
+    if not user.is_manager:
+        return []
+    critical = list(provider_selectors.critical_providers())
+    overdue = provider_selectors.staffing_summary(user)["overdue"]
+    if not critical and not overdue:
+        return []
+    return [{"template": "welfare/panels/providers.html", "critical": critical, "overdue": overdue}]
+
+
 def panels(user):
-    return [*escalation_panels(user), *queue_panels(user)]
+    return [*escalation_panels(user), *provider_panels(user), *queue_panels(user)]

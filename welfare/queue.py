@@ -8,7 +8,10 @@ In one transaction it:
    whose rank changed;
 3. opens a task for every due tenant without one.
 
-Who is due is `call_tenants().due_on(on)`; nothing here repeats that rule. On PostgreSQL the
+Who is due is the union over the running campaigns of `campaign_rules.due_in` (for the COVID
+programme, `call_tenants().due_on(on)`); nothing here repeats those rules. A tenant due in
+several campaigns gets one task, ranked by the earliest of its campaigns' due dates (a "once
+by" campaign's is its deadline). On PostgreSQL the
 steps are set-based SQL statements (no Python loop over tenants; what each due tenant's task
 should say is worked out once, into a temporary table) under a transaction-level advisory lock,
 so a second build running at the same time skips, and one that runs later finds nothing to
@@ -30,7 +33,9 @@ from django.utils import timezone
 from accounts.models import Patch
 from config.locks import advisory_xact_lock
 
+from . import campaign_rules
 from .cadence import call_tenants
+from .campaign_rules import running_campaigns
 from .models import CallTask, Escalation, Redeployment
 
 logger = logging.getLogger(__name__)
@@ -45,6 +50,10 @@ ATTEMPT_POINTS = 1
 
 # What each due tenant's task should say today, worked out once per build (PostgreSQL).
 DUE_TABLE = "welfare_due_today"
+_NOT_IN_DUE_TABLE = (
+    f"NOT EXISTS (SELECT 1 FROM {DUE_TABLE} s"  # noqa: S608 (fixed names)
+    f" WHERE s.tenant_id = {CallTask._meta.db_table}.tenant_id)"
+)
 
 
 @dataclass
@@ -106,21 +115,27 @@ def build_call_queue(*, on=None):
                 # Room for the hash joins over every tenant to stay in memory.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         result = BuildResult(on=on)
+        campaigns = running_campaigns(on)
         if postgres:
+            _due_table_sql(on, campaigns)
             _close_sql(on, now, result)
             _rerank_and_open_sql(on, now, result)
         else:
-            _close_orm(on, now, result)
-            _rerank_and_open_orm(on, now, result)
+            due = _due_orm(on, campaigns)
+            _close_orm(on, now, result, due)
+            _rerank_and_open_orm(on, now, result, due)
     logger.info("Call queue built: %s", result)
     return result
 
 
 def _closing(on):
-    """Open tasks whose tenant is not due today, each marked with whether they are eligible."""
+    """Open tasks whose tenant is due in no running campaign today (the due table), each
+    marked with whether they are eligible for calls."""
     return (
         CallTask.objects.open()
-        .filter(~Exists(call_tenants().due_on(on).filter(pk=OuterRef("tenant_id"))))
+        .extra(  # noqa: S610 (a fixed table name; no value from outside)
+            where=[_NOT_IN_DUE_TABLE]
+        )
         .annotate(
             eligible=Exists(call_tenants().eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
         )
@@ -130,7 +145,7 @@ def _closing(on):
 
 
 def _close_sql(on, now, result):
-    """One pass over the due tenants closes every task that should close, with its reason."""
+    """One pass over the due table closes every task that should close, with its reason."""
     closing_sql, closing_params = _closing(on).query.sql_with_params()
     task = CallTask._meta.db_table
     reason = CallTask.ClosedReason
@@ -155,43 +170,95 @@ def _close_sql(on, now, result):
     result.closed_not_eligible = counts.get(reason.NOT_ELIGIBLE, 0)
 
 
-def _close_orm(on, now, result):
-    open_tasks = CallTask.objects.open()
+def _close_orm(on, now, result, due):
+    not_due = CallTask.objects.open().exclude(tenant_id__in=list(due))
     closed = {"status": CallTask.Status.CLOSED, "closed_at": now}
-    result.closed_not_eligible = open_tasks.filter(
-        ~Exists(call_tenants().eligible_for_calls(on).filter(pk=OuterRef("tenant_id")))
-    ).update(closed_reason=CallTask.ClosedReason.NOT_ELIGIBLE, **closed)
-    result.closed_not_due = open_tasks.filter(
-        ~Exists(call_tenants().due_on(on).filter(pk=OuterRef("tenant_id")))
-    ).update(closed_reason=CallTask.ClosedReason.NOT_DUE, **closed)
-
-
-def _due_rows(on):
-    """What each due tenant's task should say today (all but the team), one row per tenant."""
-    # A tenant with an open escalation is in a manager's hands until it is closed: no new task.
-    escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
-    return (
-        call_tenants()
-        .due_on(on)
-        .filter(~Exists(escalated))
-        .annotate(
-            alone=Case(
-                When(lives_alone=True, scheme__isnull=True, then=Value(True)),
-                default=Value(False),
-                output_field=Bool(),
-            )
-        )
-        .values(
-            "id",
-            "patch_id",
-            "call_cadence_days",
-            "call_days_overdue",
-            "in_unwell",
-            "in_aged_70",
-            "alone",
-        )
-        .order_by()
+    eligible = call_tenants().eligible_for_calls(on).filter(pk=OuterRef("tenant_id"))
+    result.closed_not_eligible = not_due.filter(~Exists(eligible)).update(
+        closed_reason=CallTask.ClosedReason.NOT_ELIGIBLE, **closed
     )
+    result.closed_not_due = not_due.update(closed_reason=CallTask.ClosedReason.NOT_DUE, **closed)
+
+
+def _due_rows(campaign, on):
+    """What each tenant due in `campaign` should have on their task (all but the team)."""
+    # A tenant with an open escalation is in a manager's hands until it is closed: no new task,
+    # and the open one is left alone.
+    escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
+    due = campaign_rules.due_in(campaign, on).annotate(
+        alone=Case(
+            When(lives_alone=True, scheme__isnull=True, then=Value(True)),
+            default=Value(False),
+            output_field=Bool(),
+        ),
+        escalated=Exists(escalated),
+    )
+    flags = ["in_unwell", "in_aged_70", "alone", "escalated"]
+    if campaign.is_programme:
+        return due.values("id", "patch_id", "call_cadence_days", "call_days_overdue", *flags)
+    return due.values("id", "patch_id", "campaign_due_on", *flags).order_by()
+
+
+def _campaign_cadence(campaign):
+    """The task's cadence for a campaign (0 for "once by": no cadence)."""
+    return campaign.cadence_days or 0
+
+
+def _due_table_sql(on, campaigns):
+    """The due table: one row per tenant due in any running campaign, with what their task
+    should say today; the earliest due date of their campaigns ranks them."""
+    parts, params = [], []
+    for campaign in campaigns:
+        sql, sql_params = _due_rows(campaign, on).order_by().query.sql_with_params()
+        if campaign.is_programme:
+            due_on, cadence = "%s::date - d.call_days_overdue", "d.call_cadence_days"
+            params.append(on)
+        else:
+            due_on, cadence = "d.campaign_due_on", "%s"
+            params.append(_campaign_cadence(campaign))
+        columns = f"d.id, d.patch_id, {due_on} AS due_on, {cadence} AS cadence_days"
+        flags = "d.in_unwell, d.in_aged_70, d.alone, d.escalated"
+        parts.append(f"SELECT {columns}, {flags} FROM ({sql}) d")  # noqa: S608
+        params.extend(sql_params)
+    if not parts:  # no campaign running: nobody is due
+        parts.append("SELECT 0, 0, NULL::date, 0, false, false, false, false WHERE false")
+    union = " UNION ALL ".join(parts)
+    # The team each due tenant's task belongs to today: a redeployment of the tenant's patch
+    # that covers `on` (the latest made, if several), otherwise the patch's own team.
+    redeploy_sql, redeploy_params = (
+        _redeployments_on(on)
+        .order_by("patch_id", "-created_at", "-id")
+        .distinct("patch_id")
+        .values("patch_id", "team_id")
+        .query.sql_with_params()
+    )
+    # With one campaign running every tenant comes once: no need to sort them.
+    distinct = "DISTINCT ON (d.id)" if len(parts) > 1 else ""
+    # Equally due in two campaigns: the shorter cadence, so every build picks the same row.
+    order = "ORDER BY d.id, d.due_on, d.cadence_days" if len(parts) > 1 else ""
+    source = f"""
+        SELECT {distinct} d.id AS tenant_id,
+               COALESCE(r.team_id, p.team_id) AS team_id,
+               d.due_on,
+               d.cadence_days,
+               d.in_unwell AS unwell,
+               d.in_aged_70 AS aged_70,
+               d.alone AS lives_alone,
+               d.escalated
+        FROM ({union}) d
+        LEFT JOIN {Patch._meta.db_table} p ON p.id = d.patch_id
+        LEFT JOIN ({redeploy_sql}) r ON r.patch_id = d.patch_id
+        {order}
+    """  # noqa: S608 (table names and ORM-compiled SQL; every value is a parameter)
+    with connection.cursor() as cursor:
+        # Work out what every due tenant's task should say once, for the statements below.
+        cursor.execute(f"DROP TABLE IF EXISTS {DUE_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {DUE_TABLE} ON COMMIT DROP AS {source}",
+            [*params, *redeploy_params],
+        )
+        cursor.execute(f"CREATE INDEX ON {DUE_TABLE} (tenant_id)")
+        cursor.execute(f"ANALYZE {DUE_TABLE}")
 
 
 def _redeployments_on(on):
@@ -199,37 +266,7 @@ def _redeployments_on(on):
 
 
 def _rerank_and_open_sql(on, now, result):
-    due_sql, due_params = _due_rows(on).query.sql_with_params()
-    # The team each due tenant's task belongs to today: a redeployment of the tenant's patch
-    # that covers `on` (the latest made, if several), otherwise the patch's own team.
-    active = _redeployments_on(on)
-    redeploy_sql, redeploy_params = (
-        active.order_by("patch_id", "-created_at", "-id")
-        .distinct("patch_id")
-        .values("patch_id", "team_id")
-        .query.sql_with_params()
-    )
-    source = f"""
-        SELECT d.id AS tenant_id,
-               COALESCE(r.team_id, p.team_id) AS team_id,
-               %s::date - d.call_days_overdue AS due_on,
-               d.call_cadence_days AS cadence_days,
-               d.in_unwell AS unwell,
-               d.in_aged_70 AS aged_70,
-               d.alone AS lives_alone
-        FROM ({due_sql}) d
-        LEFT JOIN {Patch._meta.db_table} p ON p.id = d.patch_id
-        LEFT JOIN ({redeploy_sql}) r ON r.patch_id = d.patch_id
-    """  # noqa: S608 (table names and ORM-compiled SQL; every value is a parameter)
     task = CallTask._meta.db_table
-    with connection.cursor() as cursor:
-        # Work out what every due tenant's task should say once, for both statements below.
-        cursor.execute(f"DROP TABLE IF EXISTS {DUE_TABLE}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {DUE_TABLE} ON COMMIT DROP AS {source}",
-            [on, *due_params, *redeploy_params],
-        )
-        cursor.execute(f"ANALYZE {DUE_TABLE}")
     new_risk = _risk_sql(
         unwell="s.unwell",
         aged_70="s.aged_70",
@@ -257,6 +294,7 @@ def _rerank_and_open_sql(on, now, result):
             FROM {DUE_TABLE} s
             WHERE t.tenant_id = s.tenant_id
               AND t.status = 'open'
+              AND NOT s.escalated
               AND (t.due_on, t.cadence_days, t.unwell, t.aged_70, t.lives_alone, t.risk_score,
                    t.team_id)
                   IS DISTINCT FROM
@@ -289,7 +327,7 @@ def _rerank_and_open_sql(on, now, result):
                 WHERE prev.tenant_id = s.tenant_id AND prev.last_wellbeing <> ''
                 ORDER BY prev.id DESC LIMIT 1
             ) w ON true
-            WHERE NOT EXISTS (
+            WHERE NOT s.escalated AND NOT EXISTS (
                 SELECT 1 FROM {task} o WHERE o.tenant_id = s.tenant_id AND o.status = 'open'
             )
             ON CONFLICT DO NOTHING
@@ -299,7 +337,23 @@ def _rerank_and_open_sql(on, now, result):
         result.opened = cursor.rowcount
 
 
-def _rerank_and_open_orm(on, now, result):
+def _due_orm(on, campaigns):
+    """SQLite (demo data): the due table as a dict of tenant id to its row."""
+    due = {}
+    for campaign in campaigns:
+        for row in _due_rows(campaign, on).iterator():
+            if campaign.is_programme:
+                row["due_on"] = on - timedelta(days=row["call_days_overdue"])
+                row["cadence"] = row["call_cadence_days"]
+            else:
+                row["due_on"], row["cadence"] = row["campaign_due_on"], _campaign_cadence(campaign)
+            held = due.get(row["id"])
+            if held is None or (row["due_on"], row["cadence"]) < (held["due_on"], held["cadence"]):
+                due[row["id"]] = row
+    return due
+
+
+def _rerank_and_open_orm(on, now, result, due):
     """SQLite (demo data): the same steps through the ORM."""
     redeployed = {}
     for patch_id, team_id in (
@@ -316,10 +370,12 @@ def _rerank_and_open_orm(on, now, result):
     )
     fields = ["due_on", "cadence_days", "unwell", "aged_70", "lives_alone", "risk_score", "team"]
     changed, new = [], []
-    for row in _due_rows(on).iterator():
+    for row in due.values():
+        if row["escalated"]:
+            continue
         values = {
-            "due_on": on - timedelta(days=row["call_days_overdue"]),
-            "cadence_days": row["call_cadence_days"],
+            "due_on": row["due_on"],
+            "cadence_days": row["cadence"],
             "unwell": row["in_unwell"],
             "aged_70": row["in_aged_70"],
             "lives_alone": row["alone"],

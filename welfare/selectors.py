@@ -7,10 +7,10 @@ from django.utils.translation import ngettext
 
 from accounts.access import team_scoped
 from accounts.models import Team
-from tenants.selectors import log_tenant_read
+from tenants.selectors import log_tenant_read, tenant_history
 
 from .cadence import call_tenants, not_eligible_reason
-from .models import CallTask, Cohort, Escalation, claim_cutoff
+from .models import Call, CallTask, Cohort, Escalation, claim_cutoff
 
 
 def get_task_for_user(user, pk, *, page):
@@ -33,6 +33,23 @@ def get_escalation_for_user(user, pk, *, page):
     escalation = get_object_or_404(queryset, pk=pk)
     log_tenant_read(user=user, tenant=escalation.tenant, page=page)
     return escalation
+
+
+def get_call_for_user(user, pk, *, page):
+    """A recorded call if `user` may see its tenant (their team's patches; a manager any); else
+    404. Logged as a read of the tenant on `page`."""
+    queryset = team_scoped(Call.objects, user, "tenant__patch__team_id").select_related(
+        "tenant__patch", "officer", "task", "family_updated"
+    )
+    call = get_object_or_404(queryset, pk=pk)
+    log_tenant_read(user=user, tenant=call.tenant, page=page)
+    return call
+
+
+def my_held_task(user, exclude=None, now=None):
+    """The open call `user` holds a live claim on (other than `exclude`), if any."""
+    tasks = CallTask.objects.open().filter(claimed_by=user, claimed_at__gte=claim_cutoff(now))
+    return tasks.exclude(pk=exclude).order_by("-claimed_at").first()
 
 
 def team_queue(team_id):
@@ -166,7 +183,13 @@ def tenant_call_context(tenant, today):
         .select_related("team", "claimed_by", "assigned_to")
         .first()
     )
+    last_spoken = (
+        Call.objects.filter(tenant_id=tenant.pk, outcome=Call.Outcome.SPOKE)
+        .only("pk", "made_at")
+        .first()
+    )
     return {
+        "call_last_spoken": last_spoken,
         "call_cohorts": names,
         "call_cadence_days": cadence,
         "call_due_on": due_on,
@@ -175,4 +198,51 @@ def tenant_call_context(tenant, today):
         "call_not_queued": not_queued,
         "call_task": task,
         "call_task_claimed": bool(task and task.claim_active(timezone.now())),
+    }
+
+
+TIMELINE_LIMIT = 30
+
+
+def tenant_timeline(tenant, changes=(), limit=TIMELINE_LIMIT):
+    """The record's story, newest first: calls (outcome, wellbeing, answers, notes, officer),
+    escalations with their actions, Here to Help requests and flag changes (`changes`, from
+    `tenants.selectors.tenant_history`). A fixed number of queries, whatever the rows."""
+    from .help_models import HelpRequest
+
+    calls = (
+        tenant.calls.select_related("officer")
+        .prefetch_related("later_notes__by")
+        .order_by("-made_at")[:limit]
+    )
+    escalations = (
+        tenant.escalations.select_related("closed_by")
+        .prefetch_related("actions__by")
+        .order_by("-opened_at")[:limit]
+    )
+    requests = (
+        HelpRequest.objects.filter(tenant=tenant).select_related("owner").order_by("-raised_at")
+    )[:limit]
+    items = [{"kind": "call", "when": call.made_at, "call": call} for call in calls]
+    items += [{"kind": "escalation", "when": e.opened_at, "escalation": e} for e in escalations]
+    items += [{"kind": "request", "when": r.raised_at, "request": r} for r in requests]
+    items += [{"kind": "change", "when": change["when"], "change": change} for change in changes]
+    items.sort(key=lambda item: item["when"], reverse=True)
+    return items[:limit]
+
+
+def tenant_record_calls_section(tenant, today):
+    """The record's welfare section: cohorts and the next call, the numbers, and the timeline of
+    calls, escalations, requests and changes to the record."""
+    return {
+        **tenant_call_context(tenant, today),
+        **tenant_record_calls_context(tenant, tenant_history(tenant)),
+    }
+
+
+def tenant_record_calls_context(tenant, changes=()):
+    """The record's calls section: numbers with their source and state, and the timeline."""
+    return {
+        "call_numbers": tenant.contact_numbers(),
+        "call_timeline": tenant_timeline(tenant, changes),
     }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("task/<int:pk>/claim/", views.claim, name="claim"),
     path("task/<int:pk>/hand-back/", views.hand_back, name="hand_back"),
     path("task/<int:pk>/log/", call_views.log_call, name="log_call"),
+    path("call/<int:pk>/", call_views.call_detail, name="call"),
     path("escalations/", call_views.escalations, name="escalations"),
     path("escalations/<int:pk>/", call_views.escalation, name="escalation"),
     path("escalations/<int:pk>/action/", call_views.escalation_action, name="escalation_action"),

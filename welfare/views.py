@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import manager_required, role_required
 from accounts.models import Team, User
 
-from . import actions, selectors
+from . import actions, call_actions, selectors
 from .call_views import call_page_context
 from .forms import CohortForm, RebalanceForm, RedeploymentForm, TaskActionForm
 from .models import CallTask, Cohort, Redeployment
@@ -68,7 +68,7 @@ def queue(request):
 @require_POST
 @officer_required
 def take_next(request):
-    task = actions.call_task_claim_next(user=request.user)
+    task = call_actions.call_take_next(user=request.user)
     if task is None:
         messages.info(request, "There are no calls waiting in your team's queue.")
         return redirect("welfare:queue")

@@ -1,6 +1,9 @@
+import uuid
+
 from crispy_forms_gds.templatetags.crispy_forms_gds import field_errors
 from django import forms
 from django.template import Library
+from django.utils.html import format_html
 
 register = Library()
 
@@ -23,3 +26,9 @@ def error_targets(bound_field):
                 field_id = f"{field_id}_0"
         items.append((field_id, errors))
     return items
+
+
+@register.simple_tag
+def form_key():
+    """A fresh key for a form, so that sending it twice saves once (`accounts.submit_once`)."""
+    return format_html('<input type="hidden" name="form_key" value="{}">', uuid.uuid4())

@@ -56,8 +56,8 @@ def test_spoke_to_tenant_with_two_needs_raises_two_requests(journey):
     journey.sign_in("olivia")
     page = take_next_call(journey)
     expect(page.locator("#communication-needs")).to_contain_text("Hard of hearing")
+    page.get_by_label("Spoke to tenant").check()  # its questions are revealed under it
     page.get_by_label("1. How are you doing?").fill("Fine, a bit lonely")
-    page.get_by_label("Spoke to tenant").check()
     page.get_by_label("Okay").check()
     page.get_by_label("Food and shopping").check()
     page.get_by_label("Befriending").check()

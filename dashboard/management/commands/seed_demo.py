@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Patch, Team, User
 from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
+from imports.statistics import analyze_if_much_changed, estimated_rows
 from tenants.demo import DemoTenants
 from tenants.models import FamilyContact, Tenant
 
@@ -59,10 +60,13 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
         else:
             started = time.monotonic()
+            before = estimated_rows(Tenant)
             with transaction.atomic():
                 self._staff(password)
                 created = self._tenants(options["tenants"], options["seed"])
                 self._directory()
+            # The first queue build after a large seed plans with today's figures (issue 21).
+            analyze_if_much_changed(Tenant, changed=created, before=before)
             self.stdout.write(f"Created {created:,} tenants in {time.monotonic() - started:.1f} s.")
         self._print_sign_ins(password)
 

@@ -1,0 +1,56 @@
+"""The kinds of file that can be imported in the browser. Each app registers its own from its
+AppConfig.ready (tenants: the tenant file; arrears: rent balances), so this bottom-layer app
+never imports them."""
+
+from dataclasses import dataclass, field
+
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    slug: str  # in URLs: /imports/new/<slug>/
+    title: str  # "Import tenants"
+    done_title: str  # "Tenants imported"
+    file_label: str  # "tenant file"
+    importer: str  # dotted path of a CsvImport subclass
+    roles: tuple[str, ...]  # who may upload it
+    format_hint: str = ""
+    panel_template: str = ""  # shown under the result and the upload form
+    panel_context: str = ""  # dotted path of a callable(user) -> dict for that panel
+    # The report's counts as the pages show them: (name, label).
+    counts: tuple[tuple[str, str], ...] = field(
+        default=(
+            ("created", "New"),
+            ("updated", "Updated"),
+            ("unchanged", "Unchanged"),
+            ("rejected", "Rejected"),
+        )
+    )
+
+    def importer_class(self):
+        return import_string(self.importer)
+
+    def panel(self, user):
+        if not self.panel_template:
+            return {}
+        context = import_string(self.panel_context)(user) if self.panel_context else {}
+        return {"panel_template": self.panel_template, **context}
+
+    def allows(self, user):
+        return user.is_authenticated and user.role in self.roles
+
+
+_kinds: dict[str, ImportKind] = {}
+
+
+def register(kind):
+    _kinds[kind.slug] = kind
+
+
+def get(slug):
+    return _kinds.get(slug)
+
+
+def kinds():
+    return list(_kinds.values())

@@ -1,0 +1,134 @@
+"""The tenant import's PostgreSQL path: checked rows are copied into a staging table, then
+counted, compared with the register and saved in a few set-based statements.
+
+Saving each batch through the ORM (building Tenant objects, a bulk upsert of every row, history
+rows copied per batch) was three fifths of an import's time. Here a row costs one line of
+`COPY`; at the end one query counts created, updated, unchanged and unassigned rows, one
+`UPDATE ... FROM` changes only the rows that differ and one `INSERT ... SELECT` creates the new
+ones, each writing its history rows from its own `RETURNING` in the same statement. The rules
+stay in Python (tenants/importing.py): this module only moves rows that passed them.
+"""
+
+import itertools
+
+from django.db import connection
+
+from .models import Tenant
+
+_names = itertools.count(1)
+_OWN_HISTORY = ("history_date", "history_change_reason", "history_type", "history_user")
+_HISTORY = {"history_id", *_OWN_HISTORY}
+
+
+def _quote(name):
+    return connection.ops.quote_name(name)
+
+
+class TenantStage:
+    """A temporary table of the run's rows: its line and each column the run writes."""
+
+    def __init__(self, importer):
+        self.importer = importer
+        fields = [Tenant._meta.get_field(name) for name in importer.plain]
+        if importer.sets_scheme:
+            fields.append(Tenant._meta.get_field("scheme"))
+        if "support_provider" in importer.present:
+            fields.append(Tenant._meta.get_field("support_provider"))
+        fields.append(Tenant._meta.get_field("patch"))
+        self.fields = fields
+        self.names = [field.attname for field in fields]
+        self.table = f"import_tenant_stage_{next(_names)}"
+        definitions = ", ".join(
+            f"{_quote(field.column)} {field.db_type(connection)}" for field in fields
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.table} (line integer, {definitions}) ON COMMIT DROP"
+            )
+        self.columns = ", ".join(_quote(field.column) for field in fields)
+        self.differs = " OR ".join(
+            [
+                f"s.{_quote(field.column)} IS DISTINCT FROM t.{_quote(field.column)}"
+                for field in fields
+                if field.name not in {"tenancy_ref", "patch"}
+            ]
+            + ["COALESCE(s.patch_id, t.patch_id) IS DISTINCT FROM t.patch_id"]
+        )
+
+    def add(self, rows):
+        """Copy rows in: each a list of the line, then values in `names` order."""
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {self.table} (line, {self.columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    def count(self):
+        """created, updated, unchanged and unassigned, as the run would leave them."""
+        tenants = _quote(Tenant._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), count(*) FILTER (WHERE t.id IS NULL), "  # noqa: S608
+                f"count(*) FILTER (WHERE t.id IS NOT NULL AND ({self.differs})), "
+                "count(*) FILTER (WHERE COALESCE(s.patch_id, t.patch_id) IS NULL) "
+                f"FROM {self.table} s LEFT JOIN {tenants} t ON t.tenancy_ref = s.tenancy_ref"
+            )
+            total, created, updated, unassigned = cursor.fetchone()
+        return {
+            "created": created,
+            "updated": updated,
+            "unchanged": total - created - updated,
+            "unassigned": unassigned,
+        }
+
+    def save(self, *, now, reason, user_id):
+        """Update the tenants that differ, create the new ones, each with its history row."""
+        tenants = _quote(Tenant._meta.db_table)
+        history = Tenant.history.model._meta
+        copied = ", ".join(
+            _quote(f.column) for f in history.concrete_fields if f.name not in _HISTORY
+        )
+        own = ", ".join(_quote(history.get_field(name).column) for name in _OWN_HISTORY)
+        into_history = f"INSERT INTO {_quote(history.db_table)} ({copied}, {own}) "
+        assignments = ", ".join(
+            f"{_quote(field.column)} = s.{_quote(field.column)}"
+            for field in self.fields
+            if field.name not in {"tenancy_ref", "patch"}
+        )
+        given = {field.column for field in self.fields}
+        defaults = [
+            field
+            for field in Tenant._meta.concrete_fields
+            if not field.primary_key
+            and field.column not in given
+            and field.name not in {"created_at", "updated_at"}
+        ]
+        default_columns = "".join(f", {_quote(field.column)}" for field in defaults)
+        default_values = [
+            field.get_db_prep_save(field.get_default(), connection) for field in defaults
+        ]
+        with connection.cursor() as cursor:
+            # Table and column names come from the models, never from the file.
+            cursor.execute(
+                f"WITH changed AS (UPDATE {tenants} t SET {assignments}, "  # noqa: S608
+                "patch_id = COALESCE(s.patch_id, t.patch_id), updated_at = %s "
+                f"FROM {self.table} s WHERE t.tenancy_ref = s.tenancy_ref AND ({self.differs}) "
+                f"RETURNING t.*) {into_history}"
+                f"SELECT {copied}, %s, %s, '~', %s FROM changed",
+                [now, now, reason, user_id],
+            )
+            cursor.execute(
+                f"WITH created AS (INSERT INTO {tenants} "  # noqa: S608
+                f"({self.columns}{default_columns}, created_at, updated_at) "
+                f"SELECT {', '.join('s.' + _quote(f.column) for f in self.fields)}"
+                f"{', %s' * len(defaults)}, %s, %s FROM {self.table} s "
+                f"WHERE NOT EXISTS (SELECT FROM {tenants} t WHERE t.tenancy_ref = s.tenancy_ref) "
+                f"ORDER BY s.line RETURNING *) {into_history}"
+                f"SELECT {copied}, %s, %s, '+', %s FROM created",
+                [*default_values, now, now, now, reason, user_id],
+            )
+
+    def drop(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")

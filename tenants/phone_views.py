@@ -1,0 +1,96 @@
+"""Correcting a tenant's phone numbers: add one learned on a call, mark one wrong or dead
+(DOMAIN.md, "Contact details"; the rule that combines them is `Tenant.contact_numbers`)."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from phonenumber_field.formfields import PhoneNumberField
+
+from accounts.access import staff_required
+from config.forms import GDSFormMixin
+
+from . import selectors
+from .actions import phone_number_add, phone_number_mark
+from .models import AccessLog, PhoneNumber
+
+REASON = forms.CharField(
+    label="Reason",
+    help_text="For example, the tenant gave a new mobile on a call",
+    max_length=500,
+    error_messages={"required": "Enter the reason"},
+)
+
+
+class AddNumberForm(GDSFormMixin, forms.Form):
+    number = PhoneNumberField(
+        region="GB",
+        label="New phone number",
+        help_text="A UK number, for example 01772 123456",
+        error_messages={
+            "required": "Enter the phone number",
+            "invalid": "Enter a real UK phone number, like 01772 123456",
+        },
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20", "type": "tel"}),
+    )
+    reason = REASON
+
+
+class MarkNumberForm(GDSFormMixin, forms.Form):
+    number = forms.ChoiceField(
+        label="Which number?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the number"},
+    )
+    status = forms.ChoiceField(
+        label="What is it now?",
+        choices=PhoneNumber.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the number is good, wrong or dead"},
+    )
+    reason = REASON
+
+    def __init__(self, *args, numbers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].choices = [
+            (str(n.number), f"{n.number.as_national} ({n.get_source_display().lower()})")
+            for n in numbers
+        ]
+
+
+@staff_required
+def numbers(request, pk):
+    tenant = selectors.get_tenant_for_user(request.user, pk)
+    selectors.log_access(
+        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
+    )
+    shown = tenant.contact_numbers()
+    action = request.POST.get("action")
+    add_form = AddNumberForm(request.POST if action == "add" else None, prefix="add")
+    mark_form = MarkNumberForm(
+        request.POST if action == "mark" else None, numbers=shown, prefix="mark"
+    )
+    task = request.GET.get("task", "")
+    back = f"/queue/task/{task}/" if task.isdigit() else None
+    if action == "add" and add_form.is_valid():
+        row = phone_number_add(tenant=tenant, by=request.user, **add_form.cleaned_data)
+        messages.success(request, f"{row.number.as_national} added: it is dialled first.")
+        return redirect(back or request.get_full_path())
+    if action == "mark" and mark_form.is_valid():
+        data = mark_form.cleaned_data
+        row = phone_number_mark(tenant=tenant, by=request.user, **data)
+        messages.success(
+            request, f"{row.number.as_national} marked {row.get_status_display().lower()}."
+        )
+        return redirect(back or request.get_full_path())
+    return render(
+        request,
+        "tenants/numbers.html",
+        {
+            "tenant": tenant,
+            "numbers": shown,
+            "add_form": add_form,
+            "mark_form": mark_form,
+            "back": back,
+        },
+        status=400 if action else 200,
+    )

@@ -1,0 +1,225 @@
+"""The call workspace (issue 14) in Chromium, with axe-core on every page."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core.management import call_command
+from django.utils.html import escape
+from playwright.sync_api import expect
+from welfare.help_models import HelpRequest
+
+from tenants.models import Tenant
+from tests.factories import OfficerFactory, PatchFactory, TeamFactory, TenantFactory
+from tests.journeys.test_calls import a_tenant_due_a_call, take_next_call
+from welfare.call_models import Call
+from welfare.queue import build_call_queue
+
+LONDON = ZoneInfo("Europe/London")
+HEADER = (
+    "tenancy_ref,first_name,last_name,date_of_birth,phone,mobile,address_line_1,postcode,"
+    "no_phone,patch\n"
+)
+
+
+def banner(page):
+    return page.locator(".govuk-notification-banner").first
+
+
+def test_back_amend_save_is_told_and_loses_nothing(journey):
+    tenant = a_tenant_due_a_call()
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    page.get_by_label("No answer").check()
+    page.get_by_role("button", name="Save the call and return to the queue").click()
+    journey.check()
+    page.go_back()
+    journey.check()
+    page.get_by_label("Spoke to tenant").check()
+    page.get_by_label("Struggling").check()
+    page.get_by_label("Food and shopping").check()
+    page.get_by_label("Notes").fill("Running out of food; daughter away")
+    page.get_by_role("button", name="Save the call and return to the queue").click()
+    journey.check()
+    expect(page.locator("#call-conflict")).to_contain_text(
+        "This call was already recorded: no answer, by"
+    )
+    expect(page.get_by_label("Notes")).to_have_value("Running out of food; daughter away")
+    assert Call.objects.filter(tenant=tenant).count() == 1
+    page.get_by_role("button", name="Record it as a new attempt").click()
+    journey.check()
+    expect(banner(page)).to_contain_text(
+        "Call to Margaret Holt recorded: Spoke to tenant, struggling. Raised 1 request: "
+        "Food and shopping (due"
+    )
+    outcomes = set(Call.objects.filter(tenant=tenant).values_list("outcome", flat=True))
+    assert outcomes == {"no_answer", "spoke"}
+    request = HelpRequest.objects.get(tenant=tenant)
+    assert request.need == "food"
+
+
+def test_a_follow_up_under_the_wrong_outcome_is_refused_and_kept(journey):
+    tenant = a_tenant_due_a_call()
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    page.get_by_label("Call back requested").check()
+    page.get_by_label("Time to call back").fill("14:30")
+    page.get_by_label("No answer").check()
+    expect(page.get_by_label("Time to call back")).to_be_hidden()
+    page.get_by_role("button", name="Save and take next call").click()
+    journey.check()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        'You filled in questions under "Call back requested" but chose "No answer"'
+    )
+    assert not Call.objects.filter(tenant=tenant).exists()
+    page.get_by_label("Call back requested").check()
+    expect(page.get_by_label("Time to call back")).to_have_value("14:30")
+
+
+def test_save_and_take_next_call_opens_the_next_call_in_one_click(journey):
+    a_tenant_due_a_call()
+    second = TenantFactory(
+        first_name="Peter",
+        last_name="Ashworth",
+        patch=Tenant.objects.get(last_name="Holt").patch,
+        phone="+442079460124",
+        last_contact_at=None,
+    )
+    build_call_queue()
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    page.get_by_label("No answer").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and take next call").click()
+    journey.check()
+    # One response: axe checked it at the form's address, which the page then replaced with
+    # the next call's own.
+    journey.checked.update(url for url in journey.navigated if url.endswith("/log/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(escape(second.full_name))
+    expect(banner(page)).to_contain_text("Call to Margaret Holt recorded: No answer.")
+    expect(page.locator("#call-heading")).to_be_focused()
+    assert page.url.endswith(f"/queue/task/{second.call_tasks.get().pk}/")
+
+
+def test_no_answer_fits_the_screen_and_takes_few_tabs(journey):
+    a_tenant_due_a_call()
+    journey.page.set_viewport_size({"width": 1280, "height": 800})
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    expect(page.locator("#call-heading")).to_be_focused()
+    expect(page.get_by_label("No answer")).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Save and take next call")).to_be_in_viewport()
+    tabs = 0
+    while not page.evaluate("document.activeElement.name === 'outcome'"):
+        page.keyboard.press("Tab")
+        tabs += 1
+        assert tabs <= 12
+    page.keyboard.press("ArrowDown")  # the second outcome: no answer
+    expect(page.get_by_label("No answer")).to_be_checked()
+    while page.evaluate("document.activeElement.textContent.trim()") != "Save and take next call":
+        page.keyboard.press("Tab")
+        tabs += 1
+        assert tabs <= 12, "more than 12 Tabs from the heading to Save"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    journey.check()
+    assert Call.objects.get().outcome == "no_answer"
+
+
+def test_a_call_back_shows_its_time_and_comes_back_to_its_officer(journey):
+    monday = date(2026, 6, 1)
+    with time_machine.travel(datetime.combine(monday, time(10), LONDON), tick=True) as clock:
+        tenant = a_tenant_due_a_call(on=monday)
+        OfficerFactory(username="sam", team=tenant.patch.team)
+        journey.sign_in("olivia")
+        page = take_next_call(journey)
+        page.get_by_label("Call back requested").check()
+        page.locator("#id_call_back_date_0").fill("1")
+        page.locator("#id_call_back_date_1").fill("6")
+        page.locator("#id_call_back_date_2").fill("2026")
+        page.get_by_label("Time to call back").fill("14:30")
+        page.get_by_role("button", name="Save the call and return to the queue").click()
+        journey.check()
+        expect(banner(page)).to_contain_text("Call back requested: call back today at 14:30")
+        expect(page.locator("#mine")).to_contain_text("Call back today at 14:30")
+        page.get_by_role("link", name="Home").first.click()
+        journey.check()
+        expect(page.locator("#next-call-back")).to_contain_text("today at 14:30")
+        clock.move_to(datetime.combine(monday, time(14, 31), LONDON))
+        journey.page.context.clear_cookies()  # the session ended while idle
+        page = journey.sign_in("olivia")
+        expect(page.locator("#call-backs-due")).to_contain_text("1 call-back due now")
+        page = take_next_call(journey)
+        expect(page.locator("#claim-status")).to_contain_text("You have this call")
+
+
+def test_a_corrected_number_is_dialled_and_a_reimport_does_not_undo_it(journey, tmp_path):
+    team = TeamFactory(name="North team")
+    PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    OfficerFactory(username="olivia", first_name="Olivia", team=team)
+    csv = tmp_path / "tenants.csv"
+    csv.write_text(
+        HEADER + "PHG-000101,Margaret,Holt,1941-03-12,01772 555 010,,12 Ribble Court,PR1 2AB,,"
+        "PR-RIB\n"
+    )
+    from tests.factories import load_default_cohorts
+
+    load_default_cohorts()
+    call_command("import_tenants", str(csv))
+    build_call_queue()
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    page.get_by_role("link", name="Correct a phone number").click()
+    journey.check()
+    page.get_by_label("01772 555010 (housing management file)").check()
+    page.get_by_label("Dead number").check()
+    page.locator("#id_mark-reason").fill("Number unobtainable")
+    page.get_by_role("button", name="Save").click()
+    journey.check()
+    expect(page.locator("#phone-numbers del")).to_have_text("01772 555010")
+    page.get_by_role("link", name="Correct a phone number").click()
+    journey.check()
+    page.get_by_label("New phone number").fill("01772 555 011")
+    page.locator("#id_add-reason").fill("Daughter gave her new number")
+    page.get_by_role("button", name="Add the number").click()
+    journey.check()
+    numbers = page.locator("#phone-numbers")
+    expect(numbers.get_by_role("link").first).to_have_attribute("href", "tel:+441772555011")
+    expect(numbers.locator("del")).to_have_text("01772 555010")
+    call_command("import_tenants", str(csv))
+    page.reload()
+    journey.check()
+    expect(numbers.get_by_role("link").first).to_have_attribute("href", "tel:+441772555011")
+    expect(numbers.get_by_role("link")).to_have_count(1)
+    assert [str(n) for n in Tenant.objects.get().numbers_to_dial()] == ["+441772555011"]
+
+
+def test_the_record_tells_the_story_of_three_calls(journey):
+    monday = date(2026, 6, 1)
+    days = [monday, monday + timedelta(days=1), monday + timedelta(days=2)]
+    with time_machine.travel(datetime.combine(days[0], time(9), LONDON), tick=True) as clock:
+        tenant = a_tenant_due_a_call(on=days[0])
+        for number, day in enumerate(days):
+            clock.move_to(datetime.combine(day, time(10), LONDON))
+            journey.page.context.clear_cookies()
+            journey.sign_in("olivia")
+            page = take_next_call(journey)
+            if number < 2:
+                page.get_by_label("Voicemail left").check()
+            else:
+                page.get_by_label("Spoke to tenant").check()
+                page.get_by_label("1. How are you doing?").fill("Better this week")
+                page.get_by_label("Good").check()
+            page.get_by_label("Notes").fill(f"Call {number + 1}")
+            page.get_by_role("button", name="Save the call and return to the queue").click()
+            journey.check()
+        page.goto(journey.base_url + f"/tenants/{tenant.pk}/")
+        journey.check()
+        timeline = page.locator("#timeline-list")
+        expect(timeline.locator("h3", has_text="Call:")).to_have_count(3)
+        expect(timeline.locator("h3").first).to_have_text("Call: spoke to tenant, good")
+        expect(timeline).to_contain_text("How are you doing? Better this week")
+        expect(timeline).to_contain_text("Notes: Call 1")
+        timeline.get_by_role("link", name="Call: spoke to tenant, good").click()
+        journey.check()
+        expect(page.locator("#call-answers")).to_contain_text("Better this week")

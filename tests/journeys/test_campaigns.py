@@ -1,0 +1,216 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.factories import (
+    ManagerFactory,
+    OfficerFactory,
+    PatchFactory,
+    TeamFactory,
+    TenantFactory,
+    load_default_cohorts,
+)
+from tests.journeys.conftest import Journey, sign_in_manager
+from welfare.queue import build_call_queue
+
+
+def fill_date(page, label, day):
+    group = page.get_by_role("group", name=label)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def test_a_manager_runs_a_cold_weather_check_and_an_officer_sees_both_scripts(
+    journey, browser, live_server
+):
+    load_default_cohorts()
+    today = timezone.localdate()
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    OfficerFactory(username="olivia", first_name="Olivia", team=team)
+    ManagerFactory(username="maya", first_name="Maya")
+    aged = today.replace(year=today.year - 80, day=1)
+    # Due in both: never spoken to. Only in the check: spoken to yesterday. Neither: under 70.
+    TenantFactory(
+        first_name="Margaret",
+        last_name="Holt",
+        patch=patch,
+        date_of_birth=aged,
+        lives_alone=True,
+        last_contact_at=None,
+    )
+    TenantFactory(
+        first_name="Arthur",
+        last_name="Dean",
+        patch=patch,
+        date_of_birth=aged,
+        lives_alone=True,
+        last_contact_at=timezone.now() - timedelta(days=1),
+    )
+    TenantFactory(
+        first_name="Young",
+        last_name="Person",
+        patch=patch,
+        date_of_birth=today.replace(year=today.year - 40, day=1),
+        lives_alone=True,
+        last_contact_at=timezone.now() - timedelta(days=1),
+    )
+
+    page = sign_in_manager(journey, "maya")
+    page.get_by_role("link", name="Campaigns", exact=True).click()
+    journey.check()
+    expect(page.locator("#campaigns")).to_contain_text("COVID welfare calls")
+    page.get_by_role("button", name="Create a campaign").or_(
+        page.get_by_role("link", name="Create a campaign")
+    ).click()
+    journey.check()
+    page.get_by_label("Name").fill("Cold weather check")
+    fill_date(page, "Starts on", today)
+    page.get_by_label("Call each tenant once by the end date").check()
+    fill_date(page, "Ends on (each tenant is called by this day)", today + timedelta(days=14))
+    page.get_by_label("Aged at least").fill("70")
+    page.get_by_label("Only tenants who live alone").check()
+    page.get_by_label("Question 1", exact=True).fill("Is your home warm enough?")
+    question = page.get_by_role("group", name="Question 1", exact=True)
+    question.get_by_label("Answer").select_option(label="Yes or no")
+    question.get_by_label("A 'no' suggests the need").select_option(label="Utility meter credit")
+    page.get_by_role("button", name="Create the campaign").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cold weather check")
+    expect(page.locator("#campaign-summary")).to_contain_text("Aged 70 or more")
+    expect(page.locator("#progress-total")).to_contain_text("All teams 2 0 0 2 0")
+
+    # The next build queues them: Margaret once, for both campaigns.
+    result = build_call_queue()
+    assert result.opened == 2
+
+    # The officer, in a browser of her own.
+    officer = Journey(browser.new_context().new_page(), live_server.url)
+    page = officer.sign_in("olivia")
+    page.get_by_role("link", name="Call queue", exact=True).click()
+    officer.check()
+    page.get_by_role("link", name="Margaret Holt").click()
+    officer.check()
+    page.get_by_role("button", name="Take this call").click()
+    officer.check()
+    expect(page.locator("#call-campaigns")).to_contain_text("Cold weather check")
+    expect(page.get_by_role("group", name="COVID welfare calls: the script")).to_be_visible()
+    script = page.get_by_role("group", name="Cold weather check: the script")
+    expect(script).to_contain_text("A 'no' suggests a need for utility meter credit")
+    page.get_by_label("1. How are you doing?").fill("Cold but cheerful")
+    script.get_by_label("No").check()
+    page.get_by_label("Spoke to tenant").check()
+    page.get_by_label("Okay").check()
+    page.get_by_label("Utility meter credit").check()
+    page.get_by_role("button", name="Save the call").click()
+    officer.check()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Call to Margaret Holt recorded"
+    )
+
+    page = journey.page
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Campaigns").click()
+    journey.check()
+    page.get_by_role("link", name="Cold weather check").click()
+    journey.check()
+    expect(page.locator("#progress-by-team")).to_contain_text("North team 2 1 0 1 0")
+    expect(page.locator("#progress-by-day")).to_contain_text("1 1")
+
+
+def test_a_critical_check_in_raises_the_cadence_of_the_providers_tenants(journey):
+    from tests.factories import SchemeFactory, SupportProviderFactory
+    from welfare.provider_actions import provider_oversight_set
+
+    load_default_cohorts()
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    OfficerFactory(username="olivia", first_name="Olivia", team=team)
+    provider = SupportProviderFactory(name="Caring Hands")
+    provider_oversight_set(provider=provider, team=team, cadence_days=7)
+    scheme = SchemeFactory(name="Ribble Court", type="supported_living", support_provider=provider)
+    # Spoken to 2 days ago: not due again for 12 days, until the provider is in trouble.
+    TenantFactory(
+        first_name="Ruth",
+        last_name="Ellis",
+        patch=patch,
+        scheme=scheme,
+        date_of_birth=timezone.localdate().replace(year=1980, day=1),
+        last_contact_at=timezone.now() - timedelta(days=2),
+    )
+    assert build_call_queue().opened == 0
+
+    page = journey.sign_in("olivia")
+    page.get_by_role("link", name="Providers", exact=True).click()
+    journey.check()
+    page.get_by_role("link", name="Caring Hands").click()
+    journey.check()
+    expect(page.locator("#provider-summary")).to_contain_text("1 tenant in Ribble Court")
+    page.get_by_label("Critical").check()
+    page.get_by_label("Notes").fill("Half the night staff off sick")
+    page.get_by_role("button", name="Save the check-in").click()
+    journey.check()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("staffing Critical")
+    expect(page.locator("#check-ins")).to_contain_text("Half the night staff off sick")
+
+    assert build_call_queue().opened == 1
+    page.get_by_role("link", name="Call queue", exact=True).click()
+    journey.check()
+    page.get_by_role("button", name="Take next call").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ruth Ellis")
+    expect(page.locator("#call-campaigns")).to_contain_text(
+        "Provider staffing critical (Caring Hands): every 7 days"
+    )
+
+
+def test_a_list_of_20_tenancies_and_3_bad_rows_is_imported_and_the_3_reported(journey, tmp_path):
+    load_default_cohorts()
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    ManagerFactory(username="maya", first_name="Maya")
+    refs = [TenantFactory(patch=patch, tenancy_ref=f"NHS-{n:03d}").tenancy_ref for n in range(20)]
+    lines = ["tenancy_ref", *refs[:10], "NOPE-001", *refs[10:15], "", "BAD REF!", *refs[15:]]
+    lines.insert(8, refs[0])  # a repeat, on line 9
+    path = tmp_path / "shielded.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    page = sign_in_manager(journey, "maya")
+    page.get_by_role("link", name="Campaigns", exact=True).click()
+    journey.check()
+    page.get_by_role("link", name="Create a campaign").click()
+    journey.check()
+    today = timezone.localdate()
+    page.get_by_label("Name").fill("Shielded patients")
+    fill_date(page, "Starts on", today)
+    page.get_by_label("Call each tenant once by the end date").check()
+    fill_date(page, "Ends on (each tenant is called by this day)", today + timedelta(days=7))
+    page.get_by_label("An imported list").check()
+    page.get_by_label("Question 1", exact=True).fill("Do you have your medicines?")
+    page.get_by_role("button", name="Create the campaign").click()
+    journey.check()
+    page.get_by_role("link", name="Import the list").click()
+    journey.check()
+
+    page.get_by_label("Upload the list").set_input_files(str(path))
+    page.get_by_label("Check the list only").check()
+    page.get_by_role("button", name="Upload", exact=True).click()
+    journey.check()
+    report = page.locator("#import-report")
+    expect(report).to_contain_text("nothing was added")
+    expect(report).to_contain_text("Added 20, already on the list 0, rejected 3")
+    expect(page.locator("#rejections li")).to_have_text(
+        [
+            'Line 9: tenancy_ref "NHS-000" is already on line 2',
+            'Line 13: tenancy_ref "NOPE-001" matches no tenant',
+            'Line 20: tenancy_ref "BAD REF!" is not 1-20 letters, digits, "-" or "/"',
+        ]
+    )
+
+    page.get_by_label("Upload the list").set_input_files(str(path))
+    page.get_by_label("Add the rows that match, and report the rest").check()
+    page.get_by_role("button", name="Upload", exact=True).click()
+    journey.check()
+    expect(page.locator("#list-size")).to_have_text("20 tenants on the list.")
+    expect(page.locator("#rejections li")).to_have_count(3)

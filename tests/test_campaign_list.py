@@ -1,0 +1,147 @@
+"""An imported list for a campaign (issue 18): rows matched by tenancy reference, or by name,
+date of birth and postcode; unmatched and ambiguous rows reported by line, never guessed; a dry
+run first. PostgreSQL."""
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from tests.factories import TenantFactory
+from welfare.campaign_actions import campaign_create
+from welfare.campaign_import import CampaignListImport
+from welfare.campaign_models import Campaign, CampaignMember
+from welfare.models import CallTask
+from welfare.queue import build_call_queue
+
+pytestmark = pytest.mark.django_db
+ON = date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(datetime.combine(ON, time(10), tzinfo=ZoneInfo("Europe/London"))):
+        yield
+
+
+@pytest.fixture
+def campaign(manager):
+    return campaign_create(
+        by=manager,
+        name="Shielded patients",
+        kind=Campaign.Kind.LIST,
+        starts_on=ON,
+        ends_on=date(2026, 12, 18),
+        schedule=Campaign.Schedule.ONCE,
+        questions=[{"text": "Do you have your medicines?", "kind": "yes_no"}],
+    )
+
+
+@pytest.fixture
+def tenants(patch):
+    return [
+        TenantFactory(
+            tenancy_ref="REF-1",
+            patch=patch,
+            last_contact_at=datetime(2026, 11, 30, 9, tzinfo=ZoneInfo("UTC")),
+        ),
+        TenantFactory(
+            tenancy_ref="REF-2",
+            first_name="Ann",
+            last_name="Lee",
+            patch=patch,
+            date_of_birth=date(1950, 5, 1),
+            postcode="PR1 2AB",
+            last_contact_at=datetime(2026, 11, 30, 9, tzinfo=ZoneInfo("UTC")),
+        ),
+        TenantFactory(
+            tenancy_ref="REF-3",
+            first_name="Bob",
+            last_name="Lee",
+            patch=patch,
+            date_of_birth=date(1950, 5, 1),
+            postcode="PR1 2AB",
+        ),
+    ]
+
+
+def write(tmp_path, text):
+    path = tmp_path / "list.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+LIST = (
+    "tenancy_ref,first_name,last_name,date_of_birth,postcode\n"
+    "REF-1,,,,\n"
+    ",Ann,Lee,01/05/1950,pr12ab\n"
+    "NOPE-9,,,,\n"
+    ",,Lee,1950-05-01,PR1 2AB\n"
+    ",,Smith,,\n"
+    "REF-1,,,,\n"
+)
+
+
+def test_rows_match_one_tenant_or_are_reported_by_line(tmp_path, campaign, tenants):
+    report = CampaignListImport(campaign=campaign, skip_invalid=True).run(write(tmp_path, LIST))
+    # A reference twice in one file rejects both rows (no row is picked), as in every import.
+    assert report.rejections == [
+        'line 2: tenancy_ref "REF-1" is also on line 7',
+        'line 4: tenancy_ref "NOPE-9" matches no tenant',
+        "line 5: Lee, born 01/05/1950, at PR1 2AB matches 2 tenants: add first_name or tenancy_ref",
+        "line 6: give a tenancy_ref, or last_name, date_of_birth and postcode",
+        'line 7: tenancy_ref "REF-1" is already on line 2',
+    ]
+    assert (report.counts["added"], report.counts["rejected"]) == (1, 5)
+    members = set(CampaignMember.objects.values_list("tenant__tenancy_ref", flat=True))
+    assert members == {"REF-2"}
+
+
+def test_all_or_nothing_and_the_dry_run_write_nothing(tmp_path, campaign, tenants):
+    path = write(tmp_path, LIST)
+    assert not CampaignListImport(campaign=campaign).run(path).written
+    dry = CampaignListImport(campaign=campaign, dry_run=True, skip_invalid=True).run(path)
+    assert dry.counts["added"] == 1 and not CampaignMember.objects.exists()
+
+
+def test_importing_again_adds_nobody_twice(tmp_path, campaign, tenants):
+    path = write(tmp_path, "tenancy_ref\nREF-1\nREF-2\n")
+    CampaignListImport(campaign=campaign).run(path)
+    again = CampaignListImport(campaign=campaign).run(path)
+    assert (again.counts["added"], again.counts["already on the list"]) == (0, 2)
+    assert CampaignMember.objects.count() == 2
+
+
+def test_the_next_build_queues_the_list(tmp_path, campaign, tenants):
+    CampaignListImport(campaign=campaign).run(write(tmp_path, "tenancy_ref\nREF-1\nREF-2\n"))
+    build_call_queue(on=ON)
+    queued = set(CallTask.objects.open().values_list("tenant__tenancy_ref", flat=True))
+    assert {"REF-1", "REF-2"} <= queued
+
+
+def test_the_command_reports_and_refuses(tmp_path, campaign, tenants, capsys):
+    path = write(tmp_path, LIST)
+    with pytest.raises(CommandError, match="5 rows rejected"):
+        call_command("import_campaign_list", str(campaign.pk), str(path), "--dry-run")
+    with pytest.raises(CommandError, match="No imported-list campaign"):
+        call_command("import_campaign_list", "999999", str(path))
+
+
+def test_the_page_checks_then_imports(manager_client, campaign, tenants):
+    url = reverse("campaigns:import", args=[campaign.pk])
+    upload = SimpleUploadedFile("list.csv", LIST.encode())
+    page = manager_client.post(url, {"file": upload, "mode": "check"}).content.decode()
+    assert "nothing was added" in page and "Line 4: tenancy_ref" in page
+    assert not CampaignMember.objects.exists()
+    upload = SimpleUploadedFile("list.csv", LIST.encode())
+    manager_client.post(url, {"file": upload, "mode": "skip"})
+    assert CampaignMember.objects.count() == 1
+
+
+def test_only_list_campaigns_take_a_list(manager_client):
+    programme = Campaign.objects.get(code=Campaign.PROGRAMME_CODE)
+    assert manager_client.get(reverse("campaigns:import", args=[programme.pk])).status_code == 404

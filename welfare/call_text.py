@@ -1,0 +1,66 @@
+"""Calls in words: the saved banner, call-back times and time left to a request's target."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+
+def when_text(moment, now=None):
+    """ "today at 14:30", "tomorrow at 09:00", "on Monday at 17:00", "on 3 August 2026 at
+    17:00"; a moment at 23:59 (a request's target) is "by the end of tomorrow"."""
+    now = timezone.localtime(now or timezone.now())
+    moment = timezone.localtime(moment)
+    days = (moment.date() - now.date()).days
+    if (moment.hour, moment.minute) == (23, 59):  # a target: the end of a working day
+        day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(days)
+        if day is None:
+            day = f"{moment:%A}" if 1 < days < 7 else f"{moment:%-d %B %Y}"
+        return f"by the end of {day}"
+    clock = f"{moment:%H:%M}"
+    if days == 0:
+        return f"today at {clock}"
+    if days == 1:
+        return f"tomorrow at {clock}"
+    if days == -1:
+        return f"yesterday at {clock}"
+    if 1 < days < 7:
+        return f"on {moment:%A} at {clock}"
+    return f"on {moment:%-d %B %Y} at {clock}"
+
+
+def _amount(delta):
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if delta < timedelta(days=2):
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{delta.days} days"
+
+
+def target_text(due_at, now=None):
+    """ "due in 5 hours", "2 days past target"."""
+    now = now or timezone.now()
+    if due_at >= now:
+        return f"due in {_amount(due_at - now)}"
+    return f"{_amount(now - due_at)} past target"
+
+
+def call_summary(call, now=None):
+    """The saved banner: what the call did, with the requests it raised and their targets."""
+    what = call.get_outcome_display()
+    if call.wellbeing:
+        what += f", {call.get_wellbeing_display().lower()}"
+    if call.call_back_at:
+        what += f": call back {when_text(call.call_back_at, now)}"
+    if call.in_hospital_until:
+        what += f" until {call.in_hospital_until:%-d %B %Y}"
+    text = f"Call to {call.tenant.full_name} recorded: {what}."
+    raised = getattr(call, "raised_requests", [])
+    if raised:
+        items = ", ".join(
+            f"{request.get_need_display()} (due {when_text(request.due_at, now)})"
+            for request in raised
+        )
+        text += f" Raised {len(raised)} request{'s' if len(raised) != 1 else ''}: {items}."
+    return text

@@ -1,0 +1,120 @@
+"""An imported list for a campaign (a council's or the NHS's list): the streaming import frame
+of `tenants.importing`, with its messages (`line 17: ...`), dry run and errors-out file.
+
+Each row names a tenant by `tenancy_ref`, or by `last_name`, `date_of_birth` and `postcode`
+(with `first_name` to tell apart two of the same surname). A row that matches no tenant, or
+more than one, is rejected and reported: a list is never guessed at.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Q
+
+from tenants.importing import Column, CsvImport, a_date, tenancy_ref, text, uk_postcode
+from tenants.models import Tenant
+
+from .campaign_models import CampaignMember
+
+COLUMNS = (
+    Column("tenancy_ref", tenancy_ref),
+    Column("first_name", text(100)),
+    Column("last_name", text(100)),
+    Column("date_of_birth", a_date, blank=None),
+    Column("postcode", uk_postcode),
+)
+
+
+class CampaignListImport(CsvImport):
+    columns = COLUMNS
+    key = "tenancy_ref"
+    shown_counts = ("added", "already on the list", "rejected")
+    lock_name = "campaign list import"
+
+    def __init__(self, *, campaign, **kwargs):
+        super().__init__(**kwargs)
+        self.campaign = campaign
+
+    def check_row(self, row):
+        values = row.values
+        if values["tenancy_ref"]:
+            return []
+        if values["last_name"] and values["date_of_birth"] and values["postcode"]:
+            return []
+        return ["give a tenancy_ref, or last_name, date_of_birth and postcode"]
+
+    def check_batch(self, rows):
+        """Match each row to exactly one tenant: `row.tenant_id`; reject the rest."""
+        refs = {r.values["tenancy_ref"].upper() for r in rows if r.values["tenancy_ref"]}
+        by_ref = {
+            ref.upper(): pk
+            for ref, pk in Tenant.objects.filter(tenancy_ref__in=refs).values_list(
+                "tenancy_ref", "pk"
+            )
+        }
+        wanted = {
+            (r.values["date_of_birth"], r.values["postcode"])
+            for r in rows
+            if not r.values["tenancy_ref"]
+        }
+        by_person = defaultdict(list)
+        if wanted:
+            people = Q()
+            for born, postcode in wanted:
+                people |= Q(date_of_birth=born, postcode=postcode)
+            for tenant in Tenant.objects.filter(people).only(
+                "pk", "first_name", "last_name", "date_of_birth", "postcode"
+            ):
+                by_person[(tenant.date_of_birth, tenant.postcode)].append(tenant)
+        kept = []
+        for row in rows:
+            values = row.values
+            if values["tenancy_ref"]:
+                row.tenant_id = by_ref.get(values["tenancy_ref"].upper())
+                if row.tenant_id is None:
+                    self.reject(row, [f'tenancy_ref "{values["tenancy_ref"]}" matches no tenant'])
+                    continue
+            else:
+                matches = [
+                    t
+                    for t in by_person[(values["date_of_birth"], values["postcode"])]
+                    if t.last_name.casefold() == values["last_name"].casefold()
+                    and (
+                        not values["first_name"]
+                        or t.first_name.casefold() == values["first_name"].casefold()
+                    )
+                ]
+                if len(matches) != 1:
+                    found = "no tenant" if not matches else f"{len(matches)} tenants"
+                    self.reject(
+                        row,
+                        [
+                            f"{values['last_name']}, born {values['date_of_birth']:%d/%m/%Y}, "
+                            f"at {values['postcode']} matches {found}"
+                            + (": add first_name or tenancy_ref" if matches else "")
+                        ],
+                    )
+                    continue
+                row.tenant_id = matches[0].pk
+            kept.append(row)
+        return kept
+
+    def save_batch(self, rows, *, write):
+        ids = {row.tenant_id for row in rows}
+        already = set(
+            CampaignMember.objects.filter(campaign=self.campaign, tenant_id__in=ids).values_list(
+                "tenant_id", flat=True
+            )
+        )
+        new = []
+        for row in rows:
+            if row.tenant_id in already:
+                self.report.counts["already on the list"] += 1
+            else:
+                already.add(row.tenant_id)
+                new.append(row.tenant_id)
+                self.report.counts["added"] += 1
+        if write:
+            CampaignMember.objects.bulk_create(
+                [CampaignMember(campaign=self.campaign, tenant_id=pk) for pk in new],
+                ignore_conflicts=True,
+            )

@@ -1,0 +1,113 @@
+"""Who each campaign calls, and when: the due rule across campaigns, in one place.
+
+The queue builder, the call page and the campaign page all read it from here. The programme
+(the COVID welfare calls) is `call_tenants().due_on`, unchanged; every other campaign is
+"eligible for calls, matches the campaign's filter or list, and not reached within its
+cadence" (or, for "once by" campaigns, not reached at all since the campaign began).
+"""
+
+from django.db.models import Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from tenants.models import Tenant
+
+from .cadence import call_tenants
+from .campaign_models import Campaign, CampaignMember, CampaignReach
+from .provider_models import Staffing
+
+
+def running_campaigns(on):
+    """Campaigns whose tenants are called on `on`: active and started; the programme first,
+    then provider staffing critical, then the others as they began."""
+    return list(
+        Campaign.objects.filter(status=Campaign.Status.ACTIVE, starts_on__lte=on)
+        .prefetch_related("teams", "patches", "questions")
+        .order_by(
+            Case(
+                When(kind=Campaign.Kind.PROGRAMME, then=0),
+                When(kind=Campaign.Kind.PROVIDER_CRITICAL, then=1),
+                default=2,
+            ),
+            "starts_on",
+            "id",
+        )
+    )
+
+
+def membership(campaign, on):
+    """Who is in `campaign` on `on` (not counting eligibility or reach), as a Q over tenants."""
+    if campaign.kind == Campaign.Kind.PROVIDER_CRITICAL:
+        # Supported by the provider directly or through their scheme.
+        return Q(support_provider__oversight__staffing=Staffing.CRITICAL) | Q(
+            scheme__support_provider__oversight__staffing=Staffing.CRITICAL
+        )
+    if campaign.kind == Campaign.Kind.LIST:
+        return Q(Exists(CampaignMember.objects.filter(campaign=campaign, tenant=OuterRef("pk"))))
+    q = Q()
+    if campaign.min_age:
+        try:
+            born_by = on.replace(year=on.year - campaign.min_age)
+        except ValueError:  # 29 February: as the cohorts count a leap-day birthday
+            born_by = on.replace(year=on.year - campaign.min_age, day=28)
+        q &= Q(date_of_birth__lte=born_by)
+    if campaign.home_type == Campaign.HomeType.GENERAL_NEEDS:
+        q &= Q(scheme__isnull=True)
+    elif campaign.home_type:
+        q &= Q(scheme__type=campaign.home_type)
+    if campaign.lives_alone_only:
+        q &= Q(lives_alone=True)
+    if campaign.lifeline_only:
+        q &= Q(lifeline=True)
+    teams = [team.pk for team in campaign.teams.all()]
+    patches = [patch.pk for patch in campaign.patches.all()]
+    if teams and patches:
+        q &= Q(patch__team_id__in=teams) | Q(patch_id__in=patches)
+    elif teams:
+        q &= Q(patch__team_id__in=teams)
+    elif patches:
+        q &= Q(patch_id__in=patches)
+    return q
+
+
+def members(campaign, on):
+    """The current tenants in `campaign` on `on` (for the programme: every current tenant)."""
+    tenants = Tenant.objects.current(on)
+    if campaign.is_programme:
+        return tenants
+    return tenants.filter(membership(campaign, on))
+
+
+def due_in(campaign, on):
+    """Tenants due a call in `campaign` on `on`, annotated with `campaign_due_on`: the date
+    they became due, or the deadline of a "once by" campaign (the queue ranks by it)."""
+    if campaign.is_programme:
+        return call_tenants().due_on(on)
+    reach = CampaignReach.objects.filter(campaign=campaign, tenant=OuterRef("pk"))
+    tenants = call_tenants().eligible_for_calls(on).with_cadence(on)
+    tenants = tenants.filter(membership(campaign, on))
+    if campaign.schedule == Campaign.Schedule.ONCE:
+        return tenants.filter(~Exists(reach)).annotate(
+            campaign_due_on=Value(campaign.ends_on, output_field=DateField())
+        )
+    return tenants.filter(~Exists(reach.filter(next_due_on__gt=on))).annotate(
+        campaign_due_on=Coalesce(
+            Subquery(reach.values("next_due_on")[:1]),
+            Value(campaign.starts_on, output_field=DateField()),
+        )
+    )
+
+
+def due_in_any(on):
+    """Tenants due in at least one running campaign on `on` (the never-dropped check)."""
+    due = Q()
+    for campaign in running_campaigns(on):
+        due |= Q(pk__in=due_in(campaign, on).values("pk"))
+    return Tenant.objects.filter(due) if due else Tenant.objects.none()
+
+
+def campaigns_due_for(tenant, on):
+    """The running campaigns `tenant` is due in on `on`: the scripts on their call page. A task
+    opened for the programme alone (or by hand) shows the programme, as it always did."""
+    campaigns = running_campaigns(on)
+    due = [c for c in campaigns if due_in(c, on).filter(pk=tenant.pk).exists()]
+    return due or list(Campaign.objects.filter(code=Campaign.PROGRAMME_CODE))

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import campaign_views as views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.campaigns, name="list"),
+    path("new/", views.campaign_new, name="new"),
+    path("<int:pk>/", views.campaign, name="detail"),
+    path("<int:pk>/progress.csv", views.campaign_csv, name="csv"),
+    path("<int:pk>/pause/", views.campaign_pause, name="pause"),
+    path("<int:pk>/restart/", views.campaign_resume, name="resume"),
+    path("<int:pk>/extend/", views.campaign_extend, name="extend"),
+    path("<int:pk>/close/", views.campaign_close, name="close"),
+    path("<int:pk>/list/", views.campaign_import, name="import"),
+]

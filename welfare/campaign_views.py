@@ -1,0 +1,224 @@
+"""Managers' campaign pages: the list, a new campaign, progress (with a CSV), pause, extend,
+close."""
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import manager_required
+from config.csv import csv_response, safe_writer
+from tenants.models import AccessLog
+from tenants.selectors import log_access
+
+from . import campaign_actions, campaign_selectors
+from .campaign_forms import CampaignCloseForm, CampaignExtendForm, CampaignForm, ListUploadForm
+from .campaign_import import CampaignListImport
+from .campaign_models import Campaign
+
+
+@manager_required
+def campaigns(request):
+    return render(
+        request, "welfare/campaigns/list.html", {"campaigns": campaign_selectors.campaign_list()}
+    )
+
+
+@manager_required
+def campaign_new(request):
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = form.campaign_fields()
+        campaign = campaign_actions.campaign_create(by=request.user, **fields)
+        messages.success(
+            request, f"{campaign.name} created: its tenants join the queue at the next build."
+        )
+        return redirect("campaigns:detail", pk=campaign.pk)
+    return render(
+        request,
+        "welfare/campaigns/new.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@manager_required
+def campaign(request, pk):
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "welfare/campaigns/detail.html",
+        {
+            "campaign": campaign,
+            "today": today,
+            **campaign_selectors.campaign_progress(campaign, today),
+        },
+    )
+
+
+@manager_required
+def campaign_csv(request, pk):
+    """The progress tables as a CSV: figures only, no tenant's details."""
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    today = timezone.localdate()
+    progress = campaign_selectors.campaign_progress(campaign, today)
+    response = csv_response(f"campaign-{campaign.pk}-progress-{today:%Y-%m-%d}.csv")
+    writer = safe_writer(response)
+    writer.writerow(["team", "tenants", "reached", "attempted", "not yet tried", "escalated"])
+    for row in [*progress["by_team"], {"patch__team__name": "All teams", **progress["totals"]}]:
+        writer.writerow(
+            [
+                row["patch__team__name"] or "No team (no patch)",
+                row["tenants"],
+                row["reached"],
+                row["attempted"],
+                row["not_tried"],
+                row["escalated"],
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(["day", "calls", "reached"])
+    for row in progress["by_day"]:
+        writer.writerow([row["call__made_on"].isoformat(), row["calls"], row["reached"]])
+    return response
+
+
+def _refusable(request, pk, action, done, **kwargs):
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    try:
+        action(campaign=campaign, by=request.user, **kwargs)
+    except campaign_actions.CampaignRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done.format(name=campaign.name))
+    return redirect("campaigns:detail", pk=pk)
+
+
+@require_POST
+@manager_required
+def campaign_pause(request, pk):
+    return _refusable(
+        request,
+        pk,
+        campaign_actions.campaign_pause,
+        "{name} paused: its tenants leave the queue at the next build.",
+    )
+
+
+@require_POST
+@manager_required
+def campaign_resume(request, pk):
+    return _refusable(
+        request,
+        pk,
+        campaign_actions.campaign_resume,
+        "{name} restarted: its tenants join the queue at the next build.",
+    )
+
+
+@manager_required
+def campaign_extend(request, pk):
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    form = CampaignExtendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_actions.campaign_extend(
+                campaign=campaign, ends_on=form.cleaned_data["ends_on"], by=request.user
+            )
+        except campaign_actions.CampaignRefused as refusal:
+            form.add_error("ends_on", str(refusal))
+        else:
+            messages.success(request, f"{campaign.name} extended.")
+            return redirect("campaigns:detail", pk=pk)
+    return render(
+        request,
+        "welfare/campaigns/extend.html",
+        {"campaign": campaign, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@manager_required
+def campaign_close(request, pk):
+    """Closing lists the tenants not reached; with any, a reason is needed."""
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    today = timezone.localdate()
+    tenants = campaign_selectors.not_reached(campaign, today)
+    form = CampaignCloseForm(request.POST or None)
+    count = tenants.count()
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_actions.campaign_close(
+                campaign=campaign,
+                by=request.user,
+                not_reached=count,
+                reason=form.cleaned_data["reason"],
+            )
+        except campaign_actions.CampaignRefused as refusal:
+            form.add_error("reason", str(refusal))
+        else:
+            messages.success(request, f"{campaign.name} closed.")
+            return redirect("campaigns:detail", pk=pk)
+    page = Paginator(tenants, 50).get_page(request.GET.get("page"))
+    # Tenants' names are shown: the read is logged, as a search of the campaign.
+    log_access(
+        user=request.user,
+        kind=AccessLog.Kind.SEARCH,
+        query=f"not reached in campaign {campaign.pk}",
+        page=request.path,
+    )
+    return render(
+        request,
+        "welfare/campaigns/close.html",
+        {"campaign": campaign, "form": form, "page": page, "count": count},
+        status=400 if form.is_bound else 200,
+    )
+
+
+KEEP_REJECTIONS = 1000
+
+
+@manager_required
+def campaign_import(request, pk):
+    """Upload an imported list: checked only (a dry run), all or nothing, or the matching rows
+    with the rest reported. Every rejected row is listed with its line."""
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    if campaign.kind != Campaign.Kind.LIST:
+        raise Http404
+    form = ListUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        mode = form.cleaned_data["mode"]
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "list.csv"
+            with open(path, "wb") as destination:
+                for chunk in upload.chunks():
+                    destination.write(chunk)
+            report = CampaignListImport(
+                campaign=campaign,
+                dry_run=mode == "check",
+                skip_invalid=mode == "skip",
+                keep_rejections=KEEP_REJECTIONS,
+                source_name=Path(upload.name).name[:100],
+            ).run(path)
+        if report.refused:
+            form.add_error("file", f"The file was refused: {report.refused}")
+            report = None
+    return render(
+        request,
+        "welfare/campaigns/import.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "report": report,
+            "members": campaign.members.count(),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,61 @@
+"""Reads for support providers: the list by staffing status, one provider, counts for panels."""
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.access import team_scoped
+from tenants.models import SupportProvider, Tenant
+
+from .provider_models import ProviderOversight, Staffing
+
+STATUS_ORDER = {Staffing.CRITICAL: 0, Staffing.STRETCHED: 1, "": 2, Staffing.ADEQUATE: 3}
+
+
+def providers_for_user(user):
+    """Providers in the user's team scope: a manager's all, an officer's those their team owns
+    the relationship with; each with its oversight."""
+    providers = SupportProvider.objects.select_related("oversight__team").order_by("name")
+    return team_scoped(providers, user, "oversight__team_id")
+
+
+def get_provider_for_user(user, pk):
+    """A provider in the user's team scope; 404 for another team's, as for none. No tenant's
+    data is shown on its page (a count of tenants), so nothing is logged."""
+    return get_object_or_404(providers_for_user(user), pk=pk)
+
+
+def supported_tenants(provider):
+    """Current tenants the provider supports, directly or through their scheme."""
+    return Tenant.objects.current().filter(
+        Q(support_provider=provider) | Q(scheme__support_provider=provider)
+    )
+
+
+def staffing_summary(user):
+    """How many providers are at each staffing status, and how many check-ins are overdue."""
+    oversight = team_scoped(ProviderOversight.objects.all(), user, "team_id")
+    return oversight.aggregate(
+        critical=Count("id", filter=Q(staffing=Staffing.CRITICAL)),
+        stretched=Count("id", filter=Q(staffing=Staffing.STRETCHED)),
+        adequate=Count("id", filter=Q(staffing=Staffing.ADEQUATE)),
+        unknown=Count("id", filter=Q(staffing="")),
+        overdue=Count("id", filter=Q(next_check_in_on__lt=timezone.localdate())),
+    )
+
+
+def critical_providers():
+    return ProviderOversight.objects.filter(staffing=Staffing.CRITICAL).select_related(
+        "provider", "team"
+    )
+
+
+def check_ins_due(team_id, on=None):
+    """A team's provider check-ins due on `on` (default today) or before, oldest first."""
+    return (
+        ProviderOversight.objects.filter(
+            team_id=team_id, next_check_in_on__lte=on or timezone.localdate()
+        )
+        .select_related("provider")
+        .order_by("next_check_in_on", "id")
+    )

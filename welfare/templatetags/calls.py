@@ -1,0 +1,33 @@
+"""Welfare calls on other apps' pages (the Here to Help request page)."""
+
+from django import template
+
+from welfare.call_models import Call
+from welfare.call_text import target_text as _target_text
+from welfare.call_text import when_text
+
+register = template.Library()
+
+
+@register.simple_tag
+def raising_call(help_request):
+    """The welfare call that raised `help_request` (the "spoke to tenant" call on its task)."""
+    if not help_request.source_task_id:
+        return None
+    return (
+        Call.objects.filter(task_id=help_request.source_task_id, outcome=Call.Outcome.SPOKE)
+        .only("pk", "made_at", "notes", "officer_id")
+        .first()
+    )
+
+
+@register.filter
+def time_to_target(help_request):
+    """ "due in 5 hours", "2 days past target"."""
+    return _target_text(help_request.due_at)
+
+
+@register.filter
+def when(moment):
+    """ "today at 14:30", "tomorrow at 09:00"."""
+    return when_text(moment) if moment else ""
