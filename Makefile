@@ -17,7 +17,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # Friday afternoon before a bank holiday. `make test CLOCKS=` skips them.
 CLOCKS ?= 2027-04-30T17:30 2028-02-29T09:00 2027-03-28T00:30 2027-03-28T02:30 \
 	2026-12-31T23:59 2027-05-28T16:45
-CLOCK_TESTS := -m "date_sensitive and not journey and not celery_worker"
+CLOCK_TESTS := -m "date_sensitive and not journey and not celery_worker" -n 2
 
 .PHONY: install run test test-random lint format check-deploy worker beat clean
 

@@ -123,10 +123,18 @@ def _seeded_rows(request):
         request.getfixturevalue("db")
     else:
         return
+    from django.core.cache import cache
+
+    from here_to_help.settings_models import SETTINGS_CACHE_KEY as HELP_SETTINGS_KEY
     from tests.factories import load_default_cohorts, load_seeded_services
+    from welfare.control_models import SETTINGS_CACHE_KEY
 
     load_seeded_services()
     load_default_cohorts()
+    # Settings managers save are cached; a rolled-back test must not leave its values behind.
+    # Every test starts with none saved, as the database does.
+    cache.set_many({SETTINGS_CACHE_KEY: {}, HELP_SETTINGS_KEY: {}})
+    cache.delete("dashboard:refresh-asked-at")
 
 
 @pytest.fixture

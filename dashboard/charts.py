@@ -83,19 +83,26 @@ def calls_chart(days):
     }
 
 
-def contact_rate_chart(days):
-    """A line through each day's contact rate; days with no calls leave a gap."""
+def percent_line(days, value_of):
+    """An SVG path through each day's percentage (`value_of(day)`), and its points; a day
+    with no value (None) leaves a gap."""
     path, points, previous = [], [], None
     for index, day in enumerate(days):
-        rate = day.contact_rate
-        if rate is None:
+        value = value_of(day)
+        if value is None:
             previous = None
             continue
         x, slot = _plot_x(index, len(days))
-        x, y = _n(x + slot / 2), _n(_plot_y(rate, 100))
+        x, y = _n(x + slot / 2), _n(_plot_y(value, 100))
         path.append(f"{'L' if previous is not None else 'M'}{x} {y}")
         points.append({"x": x, "y": y})
         previous = index
+    return path, points
+
+
+def contact_rate_chart(days):
+    """A line through each day's contact rate; days with no calls leave a gap."""
+    path, points = percent_line(days, lambda day: day.contact_rate)
     rated = [day for day in days if day.contact_rate is not None]
     calls = sum(day.calls for day in days)
     if rated:

@@ -156,3 +156,6 @@ class ServiceFigure(models.Model):
 
     def __str__(self):
         return f"{self.status}: {self.count}"
+
+
+from .trend_models import *  # noqa: E402, F403  The daily up-to-date record

@@ -40,6 +40,7 @@ from .models import (
     HelpFigure,
     ServiceFigure,
 )
+from .trend import record_up_to_date_day
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +219,7 @@ def dashboard_refresh(*, now=None):
                 figure.snapshot = snapshot
             model.objects.bulk_create(figures)
         DashboardSnapshot.objects.exclude(pk__in=[snapshot.pk, *previous]).delete()
+        record_up_to_date_day(snapshot)  # the day's line of the 90-day trend (trend.py)
         snapshot.seconds = round(time.perf_counter() - started, 3)
         snapshot.save(update_fields=["seconds"])
     logger.info("Dashboard refreshed in %.1f s", snapshot.seconds)

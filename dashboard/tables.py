@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Sum
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from arrears.models import ArrearsFlag
 from here_to_help.models import HelpRequest, Need
@@ -77,6 +79,15 @@ class Row:
     label: str
     cells: list
     csv_label: str = ""  # when the CSV wants another form of the label (ISO dates)
+    links: list = field(default_factory=list)  # the list behind each cell, or None
+
+
+def list_url(name, scope, **query):
+    """The list behind a count (dashboard.lists), for the same team."""
+    params = {key: value for key, value in query.items() if value}
+    if not scope.is_all:
+        params["team"] = scope.value
+    return reverse("dashboard:list", args=[name]) + ("?" + urlencode(params) if params else "")
 
 
 @dataclass
@@ -87,6 +98,13 @@ class Table:
     caption: str
     headers: list
     rows: list = field(default_factory=list)
+
+    @property
+    def body(self):
+        """Each row with its cells as (figure, the list behind it or None, column header)."""
+        for row in self.rows:
+            links = row.links or [None] * len(row.cells)
+            yield row, list(zip(row.cells, links, self.headers[1:], strict=True))
 
     def csv_rows(self):
         yield self.headers
@@ -163,6 +181,20 @@ def cohort_table(snapshot, scope, lines=None):
         ],
     )
     for line in lines:
+        links = [None, None, None, None, None, None]
+        if line.cadence_days:
+
+            def link(standing, code=line.code):
+                return list_url("tenants", scope, cohort=code, standing=standing)
+
+            links = [
+                None,
+                link(""),
+                link("up_to_date"),
+                link("due_today"),
+                link("overdue"),
+                None,
+            ]
         table.rows.append(
             Row(
                 line.name,
@@ -174,6 +206,7 @@ def cohort_table(snapshot, scope, lines=None):
                     line.overdue,
                     line.percent_up_to_date,
                 ],
+                links=links,
             )
         )
     return table
@@ -246,7 +279,10 @@ def escalations_table(snapshot, scope):
         else:
             cells = [counts.get((band.value, reason.value), 0) for reason in reasons]
             label = band.label
-        table.rows.append(Row(label, [*cells, sum(cells)]))
+        age = band.value if band else ""
+        links = [list_url("escalations", scope, reason=reason.value, age=age) for reason in reasons]
+        links.append(list_url("escalations", scope, age=age))
+        table.rows.append(Row(label, [*cells, sum(cells)], links=links))
     return table
 
 
@@ -270,9 +306,17 @@ def help_table(snapshot, scope):
         cells = [r.get("n") or 0 for r in found]
         cells.append(sum(r.get("n_late") or 0 for r in found))
         totals = [a + b for a, b in zip(totals, cells, strict=True)]
-        table.rows.append(Row(need.label, cells))
-    table.rows.append(Row("All needs", totals))
+        table.rows.append(Row(need.label, cells, links=_request_links(scope, statuses, need)))
+    table.rows.append(Row("All needs", totals, links=_request_links(scope, statuses, None)))
     return table
+
+
+def _request_links(scope, statuses, need):
+    need = need.value if need else ""
+    return [
+        *(list_url("requests", scope, need=need, status=status.value) for status in statuses),
+        list_url("requests", scope, need=need, past_target="on"),
+    ]
 
 
 def arrears_table(snapshot, scope):
@@ -293,9 +337,21 @@ def arrears_table(snapshot, scope):
         r = sums.get(reason.value, {})
         cells = [r.get("n_open") or 0, r.get("n_due") or 0, r.get("n_closed") or 0]
         totals = [a + b for a, b in zip(totals, cells, strict=True)]
-        table.rows.append(Row(reason.label, cells))
-    table.rows.append(Row("All reasons", totals))
+        table.rows.append(Row(reason.label, cells, links=_arrears_links(scope, reason.value)))
+    table.rows.append(Row("All reasons", totals, links=_arrears_links(scope, "")))
     return table
+
+
+def _arrears_links(scope, reason):
+    """The arrears list (arrears' own page) by reason and status; it has no team filter, so
+    only the all-teams figures link to it."""
+    if not scope.is_all:
+        return []
+    url = reverse("arrears:flags")
+    return [
+        f"{url}?{urlencode({'reason': reason, 'status': status})}"
+        for status in ("", "review_due", "closed")
+    ]
 
 
 def services_table(snapshot, scope=None):

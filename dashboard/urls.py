@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import list_views, views
 
 app_name = "dashboard"
 
@@ -8,4 +8,10 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("refresh/", views.refresh, name="refresh"),
     path("<slug:table>.csv", views.table_csv, name="csv"),
+    # The lists behind the counts, and the workload by officer (issue 20).
+    path("officers/", list_views.officer_workload, name="workload"),
+    path("teams/", list_views.teams, name="teams"),
+    path("trend/", list_views.trend, name="trend"),
+    path("lists/<slug:name>/", list_views.figure_list, name="list"),
+    path("lists/<slug:name>.csv", list_views.figure_list_csv, name="list_csv"),
 ]

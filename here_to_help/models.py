@@ -42,12 +42,19 @@ DEFAULT_DIRECTORY_VALID_DAYS = 90
 
 
 def target_working_days(need):
-    targets = {**DEFAULT_TARGET_WORKING_DAYS, **getattr(settings, "HELP_TARGET_WORKING_DAYS", {})}
-    return targets[need]
+    """Managers set these under "Here to Help settings"; until then the defaults, or the
+    HELP_TARGET_WORKING_DAYS setting."""
+    saved = HelpSettings.saved().get("target_working_days", {})  # noqa: F405 (below)
+    return {**default_targets(), **saved}[need]
+
+
+def default_targets():
+    return {**DEFAULT_TARGET_WORKING_DAYS, **getattr(settings, "HELP_TARGET_WORKING_DAYS", {})}
 
 
 def directory_valid_days():
-    return getattr(settings, "HELP_DIRECTORY_VALID_DAYS", DEFAULT_DIRECTORY_VALID_DAYS)
+    saved = HelpSettings.saved().get("directory_valid_days")  # noqa: F405 (below)
+    return saved or getattr(settings, "HELP_DIRECTORY_VALID_DAYS", DEFAULT_DIRECTORY_VALID_DAYS)
 
 
 def target_due_at(need, raised_at):
@@ -379,3 +386,6 @@ class Signpost(models.Model):
 
     def __str__(self):
         return f"Request {self.request_id} to {self.organisation_id}"
+
+
+from .settings_models import *  # noqa: E402, F403  Targets and validity managers change

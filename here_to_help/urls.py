@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import settings_views, views
 
 app_name = "help"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.change_status, name="status"),
     path("<int:pk>/signpost/", views.signpost, name="signpost"),
     path("<int:pk>/arrears-considered/", views.arrears_considered, name="arrears_considered"),
+    path("settings/", settings_views.help_settings, name="settings"),
     path("directory/", views.directory, name="directory"),
     path("directory/add/", views.organisation_add, name="organisation_add"),
     path("directory/<int:pk>/", views.organisation_detail, name="organisation"),

@@ -6,16 +6,13 @@ written in batches (COPY on PostgreSQL), so a million tenants never sit in memor
 """
 
 import random
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from faker.providers.person.en_GB import Provider as People
 
 from accounts.models import Patch
 
 from .models import FamilyContact, PatchArea, Scheme, SupportProvider
-
-LONDON = ZoneInfo("Europe/London")
 
 # Patch code -> (town, outward codes). Lancashire districts.
 PATCH_AREAS = {
@@ -139,11 +136,6 @@ class DemoTenants:
         isolating_from = self.today - timedelta(days=r.randrange(0, 6)) if isolating else None
         no_phone = r.random() < 0.01
         has_mobile = not no_phone and r.random() < 0.5
-        contacted = r.random() < 0.85
-        last_contact = None
-        if contacted:
-            day = self.today - timedelta(days=r.randrange(1, 120))
-            last_contact = datetime.combine(day, time(r.randint(9, 16), r.randrange(60)), LONDON)
         return {
             "tenancy_ref": f"PHG-{index:07d}",
             "first_name": r.choice(self.first_names),
@@ -167,7 +159,8 @@ class DemoTenants:
             "declined_calls_on": self.today - timedelta(days=r.randrange(10, 400))
             if r.random() < 0.01
             else None,
-            "last_contact_at": last_contact,
+            # No contact yet: seed_demo's calls (dashboard/demo_life.py) give each one.
+            "last_contact_at": None,
             "email": "",
             "address_line_2": "",
             "in_hospital_until": None,

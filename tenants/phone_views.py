@@ -11,7 +11,7 @@ from config.forms import GDSFormMixin
 
 from . import selectors
 from .actions import phone_number_add, phone_number_mark
-from .models import AccessLog, PhoneNumber
+from .models import PhoneNumber
 
 REASON = forms.CharField(
     label="Reason",
@@ -59,10 +59,7 @@ class MarkNumberForm(GDSFormMixin, forms.Form):
 
 @staff_required
 def numbers(request, pk):
-    tenant = selectors.get_tenant_for_user(request.user, pk)
-    selectors.log_access(
-        user=request.user, kind=AccessLog.Kind.VIEW, tenant=tenant, page=request.path
-    )
+    tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
     shown = tenant.contact_numbers()
     action = request.POST.get("action")
     add_form = AddNumberForm(request.POST if action == "add" else None, prefix="add")

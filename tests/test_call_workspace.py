@@ -241,7 +241,7 @@ class TestDoubleSubmit:
         return first
 
     def test_raising_a_request(self, officer_client, task):
-        from welfare.help_models import HelpRequest
+        from here_to_help.models import HelpRequest
 
         url = f"/help/raise/{task.tenant.pk}/"
         self.twice(officer_client, url, {"need": "food", "source": "phone_in", "notes": "x"})

@@ -268,7 +268,7 @@ class TestDemoData:
     def test_seed_demo_makes_valid_tenants_with_a_cohort_mix(self):
         from django.core.management import call_command
 
-        call_command("seed_demo", tenants=400, seed=7, password="demo-password-123")
+        call_command("seed_demo", tenants=400, seed=7, days=0, password="demo-password-123")
         assert Tenant.objects.count() == 400
         for tenant in Tenant.objects.all()[:50]:
             tenant.full_clean()

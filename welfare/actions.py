@@ -1,15 +1,14 @@
-"""Writes for the call queue: claiming, handing back, assigning, moving and rebalancing tasks,
-redeployments and cohort cadences. (The daily build itself is `welfare.queue`.)"""
+"""Writes for the call queue: claiming, handing back and cohort cadences. (The daily build
+itself is `welfare.queue`; managers' assigning, moving and redeployments are in
+`welfare.control_actions`.)"""
 
-import heapq
-from collections import defaultdict
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .models import RANK_SQL, Call, CallTask, Redeployment, claim_cutoff
+from .models import RANK_SQL, Call, CallTask, claim_cutoff
 
 # A claim is a compare-and-set: it only succeeds if the task is still claimable when written,
 # so two officers can never both hold one, whatever the database.
@@ -135,78 +134,8 @@ def call_task_hand_back(*, task, user):
     return tasks.update(claimed_by=None, claimed_at=None) == 1
 
 
-@transaction.atomic
-def call_tasks_assign(*, tasks, officer):
-    """Give `tasks` to `officer`: only they take them from the queue. Tasks of another team than
-    the officer's are left alone (the officer could not open them)."""
-    return tasks.filter(team_id=officer.team_id).update(assigned_to=officer)
-
-
-@transaction.atomic
-def call_tasks_move(*, tasks, team):
-    """Move `tasks` to `team` for good: later builds leave their team alone. Claims and
-    assignments end, since they belonged to the old team's officers."""
-    return tasks.update(
-        team=team, team_fixed=True, assigned_to=None, claimed_by=None, claimed_at=None
-    )
-
-
-@transaction.atomic
-def redeployment_create(*, patch, team, starts_on, ends_on, by, today=None):
-    """From `starts_on` to `ends_on`, `team` works `patch`'s calls. Builds in the period open
-    the patch's tasks for `team` and move open ones there; after it they move back. If the
-    period has begun, open tasks move now. Returns the redeployment and how many moved."""
-    today = today or timezone.localdate()
-    redeployment = Redeployment(
-        patch=patch, team=team, starts_on=starts_on, ends_on=ends_on, created_by=by
-    )
-    redeployment.full_clean()
-    redeployment._history_user = by
-    redeployment.save()
-    moved = 0
-    if starts_on <= today <= ends_on:
-        moved = (
-            CallTask.objects.open()
-            .filter(tenant__patch=patch, team_fixed=False)
-            .exclude(team=team)
-            .update(team=team, assigned_to=None, claimed_by=None, claimed_at=None)
-        )
-    return redeployment, moved
-
-
-@transaction.atomic
-def call_tasks_rebalance(*, team, officers, now=None):
-    """Share `team`'s unassigned, unclaimed open tasks among `officers`: in rank order, each
-    task goes to whoever has the fewest open tasks assigned. Returns {officer: tasks given}."""
-    officers = [officer for officer in officers if officer.team_id == team.pk]
-    if not officers:
-        return {}
-    pks = list(
-        CallTask.objects.open()
-        .filter(team=team, assigned_to__isnull=True)
-        .exclude(claimed_by__isnull=False, claimed_at__gte=claim_cutoff(now))
-        .ranked()
-        .select_for_update(skip_locked=True, of=("self",))
-        .values_list("pk", flat=True)
-    )
-    counts = dict(
-        CallTask.objects.open()
-        .filter(assigned_to__in=officers)
-        .order_by()
-        .values("assigned_to")
-        .annotate(n=Count("id"))
-        .values_list("assigned_to", "n")
-    )
-    heap = [(counts.get(officer.pk, 0), officer.username, officer.pk) for officer in officers]
-    heapq.heapify(heap)
-    given = defaultdict(list)
-    for pk in pks:
-        count, username, officer_pk = heapq.heappop(heap)
-        given[officer_pk].append(pk)
-        heapq.heappush(heap, (count + 1, username, officer_pk))
-    for officer_pk, task_pks in given.items():
-        CallTask.objects.filter(pk__in=task_pks).update(assigned_to_id=officer_pk)
-    return {officer: len(given[officer.pk]) for officer in officers}
+# Assigning, unassigning, moving, sharing out and redeployments, with their audit and undo, are
+# in welfare.control_actions.
 
 
 @transaction.atomic

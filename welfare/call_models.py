@@ -149,6 +149,14 @@ class Escalation(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The manager who has it in hand (issue 20); blank until someone takes it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_escalations",
+    )
 
     class Meta:
         ordering = ["opened_at", "id"]

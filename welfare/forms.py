@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from crispy_forms_gds.helper import FormHelper
 from django import forms
 from django.utils import timezone
@@ -17,11 +19,18 @@ class CohortForm(GDSFormMixin, forms.ModelForm):
             "active": "Call tenants in this cohort",
         }
         help_texts = {"cadence_days": "A number of days from 1 to 365.", "active": ""}
-        widgets = {"cadence_days": forms.NumberInput(attrs={"class": "govuk-input--width-4"})}
+        widgets = {
+            "cadence_days": forms.NumberInput(
+                attrs={"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"}
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cadence_days"].error_messages.update(
+        # The model's limits, on the box as well (the field alone would offer 0 and up).
+        days = self.fields["cadence_days"]
+        days.widget.attrs.update(min=1, max=365)
+        days.error_messages.update(
             {
                 "required": "Enter how many days between calls",
                 "invalid": "Enter a whole number of days",
@@ -49,13 +58,11 @@ class OfficerChoiceField(forms.ModelChoiceField):
 class TaskActionForm(GDSFormMixin, forms.Form):
     """Assign a manager's chosen tasks to an officer, or move them to another team."""
 
-    ASSIGN, MOVE = "assign", "move"
+    ASSIGN, UNASSIGN, MOVE = "assign", "unassign", "move"
 
-    tasks = forms.ModelMultipleChoiceField(
-        queryset=CallTask.objects.none(),
-        error_messages={"required": "Select at least one call"},
-    )
-    action = forms.ChoiceField(choices=[(ASSIGN, "Assign"), (MOVE, "Move")])
+    tasks = forms.ModelMultipleChoiceField(queryset=CallTask.objects.none(), required=False)
+    all_matching = forms.BooleanField(required=False)
+    action = forms.ChoiceField(choices=[(ASSIGN, "Assign"), (UNASSIGN, "Unassign"), (MOVE, "Move")])
     officer = OfficerChoiceField(
         queryset=User.objects.none(), required=False, label="Officer", empty_label="Choose"
     )
@@ -72,11 +79,19 @@ class TaskActionForm(GDSFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        if not data.get("tasks") and not data.get("all_matching"):
+            self.add_error("tasks", "Select at least one call")
         if data.get("action") == self.ASSIGN and not data.get("officer"):
             self.add_error("officer", "Choose the officer to give the calls to")
         if data.get("action") == self.MOVE and not data.get("team"):
             self.add_error("team", "Choose the team to move the calls to")
         return data
+
+
+# A redeployment starts within a year and lasts at most one: a mistyped year is refused rather
+# than moving every call at once.
+MAX_DAYS_AHEAD = 365
+MAX_DAYS_LONG = 366
 
 
 class RedeploymentForm(GDSFormMixin, forms.Form):
@@ -113,10 +128,17 @@ class RedeploymentForm(GDSFormMixin, forms.Form):
         if patch and team and patch.team_id == team.pk:
             self.add_error("team", "Choose a team other than the patch's own team")
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        today = timezone.localdate()
+        if starts_on and starts_on < today:
+            self.add_error("starts_on", "The first day must be today or later")
+        elif starts_on and starts_on > today + timedelta(days=MAX_DAYS_AHEAD):
+            self.add_error("starts_on", "The first day must be within a year from today")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The last day must be on or after the first")
-        elif ends_on and ends_on < timezone.localdate():
+        elif ends_on and ends_on < today:
             self.add_error("ends_on", "The last day must be today or later")
+        elif starts_on and ends_on and (ends_on - starts_on).days >= MAX_DAYS_LONG:
+            self.add_error("ends_on", "A redeployment can last at most a year: end it sooner")
         return data
 
 
@@ -128,8 +150,76 @@ class RebalanceForm(GDSFormMixin, forms.Form):
         error_messages={"required": "Select at least one officer"},
     )
 
+    cap = forms.IntegerField(
+        label="Most calls to give each officer",
+        required=False,
+        min_value=1,
+        max_value=10000,
+        help_text="Leave blank for their fair share: the waiting calls divided between them.",
+        widget=forms.NumberInput(
+            attrs={"class": "govuk-input govuk-input--width-5", "inputmode": "numeric"}
+        ),
+        error_messages={
+            "invalid": "Enter a whole number of calls",
+            "min_value": "Enter at least 1 call",
+            "max_value": "Enter at most 10000 calls",
+        },
+    )
+
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["officers"]
         field.queryset = officers_of(team.pk).order_by("first_name", "username")
         field.label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["cap"].widget.attrs.update(min=1, max=10000)
+
+
+class QueueFilterForm(forms.Form):
+    """The team queue's filter (GET): why the call is due, and who it is assigned to."""
+
+    REASONS = [
+        ("", "Any reason"),
+        ("overdue", "Overdue"),
+        ("unwell", "Unwell or self-isolating"),
+        ("aged_70", "Aged 70+"),
+        ("lives_alone", "Lives alone"),
+        ("struggling", "Struggling at the last call"),
+        ("retried", "Failed attempts"),
+    ]
+    reason = forms.ChoiceField(choices=REASONS, required=False, label="Why")
+    assigned = forms.ChoiceField(required=False, label="Assigned to")
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned"].choices = [
+            ("", "Anyone or no one"),
+            ("none", "No one"),
+            ("any", "Any officer"),
+            *((str(o.pk), o.get_full_name() or o.username) for o in officers),
+        ]
+
+    def apply(self, tasks, today):
+        if not self.is_valid():
+            return tasks
+        reason, assigned = self.cleaned_data["reason"], self.cleaned_data["assigned"]
+        if reason == "overdue":
+            tasks = tasks.filter(due_on__lt=today)
+        elif reason == "struggling":
+            tasks = tasks.filter(last_wellbeing=CallTask.Wellbeing.STRUGGLING)
+        elif reason == "retried":
+            tasks = tasks.filter(attempts__gt=0)
+        elif reason:
+            tasks = tasks.filter(**{reason: True})
+        if assigned == "none":
+            tasks = tasks.filter(assigned_to__isnull=True)
+        elif assigned == "any":
+            tasks = tasks.filter(assigned_to__isnull=False)
+        elif assigned:
+            tasks = tasks.filter(assigned_to_id=int(assigned))
+        return tasks
+
+    def query(self):
+        """The filter as a query string, for links and the hidden fields of "select all"."""
+        if not self.is_valid():
+            return {}
+        return {key: value for key, value in self.cleaned_data.items() if value}

@@ -92,7 +92,8 @@ class CallTaskQuerySet(models.QuerySet):
 
 
 def claim_minutes():
-    return getattr(settings, "CALL_CLAIM_MINUTES", 30)
+    """Managers set it under "Queue settings"; until then the CALL_CLAIM_MINUTES setting."""
+    return QueueSettings.current()["claim_minutes"]  # noqa: F405 (control_models, below)
 
 
 def claim_cutoff(now=None):
@@ -284,6 +285,9 @@ class Redeployment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Cancelled before it began: kept for the history, ignored by the builds. (Ending one early
+    # moves its last day instead.)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -302,4 +306,5 @@ class Redeployment(models.Model):
 
 from .call_models import *  # noqa: E402, F403  Calls, escalations and the queue check
 from .campaign_models import *  # noqa: E402, F403  Campaigns: who, how often, which script
+from .control_models import *  # noqa: E402, F403  Queue settings, rebuilds, assignment audit
 from .provider_models import *  # noqa: E402, F403  Support providers' staffing check-ins

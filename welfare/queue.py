@@ -262,7 +262,9 @@ def _due_table_sql(on, campaigns):
 
 
 def _redeployments_on(on):
-    return Redeployment.objects.filter(starts_on__lte=on, ends_on__gte=on)
+    return Redeployment.objects.filter(
+        starts_on__lte=on, ends_on__gte=on, cancelled_at__isnull=True
+    )
 
 
 def _rerank_and_open_sql(on, now, result):

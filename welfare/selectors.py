@@ -208,7 +208,7 @@ def tenant_timeline(tenant, changes=(), limit=TIMELINE_LIMIT):
     """The record's story, newest first: calls (outcome, wellbeing, answers, notes, officer),
     escalations with their actions, Here to Help requests and flag changes (`changes`, from
     `tenants.selectors.tenant_history`). A fixed number of queries, whatever the rows."""
-    from .help_models import HelpRequest
+    from here_to_help.models import HelpRequest
 
     calls = (
         tenant.calls.select_related("officer")

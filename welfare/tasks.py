@@ -17,3 +17,14 @@ def build_call_queue_task(on=None):
 def queue_check_task():
     """The 06:20 beat job: due tenants with neither a call task nor an escalation, for managers."""
     return {"missing": queue_check()}
+
+
+@shared_task(name="welfare.rebuild_queue", bind=True, max_retries=60)
+def rebuild_queue_task(self, rebuild_id):
+    """Today's queue again after a manager's change (welfare.control_actions). If the morning
+    build or another change's rebuild holds the lock, try again shortly: the change must apply."""
+    from .control_actions import queue_rebuild_run
+
+    if not queue_rebuild_run(rebuild_id=rebuild_id):
+        raise self.retry(countdown=2)
+    return rebuild_id

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import call_views, views
+from . import call_views, control_views, views
 
 app_name = "welfare"
 
@@ -24,4 +24,14 @@ urlpatterns = [
     path("redeploy/", views.redeploy, name="redeploy"),
     path("cohorts/", views.cohorts, name="cohorts"),
     path("cohorts/<int:pk>/", views.cohort_edit, name="cohort_edit"),
+    # The managers' control room (issue 20).
+    path("team/<int:team_id>.csv", control_views.queue_csv, name="team_csv"),
+    path("team/none.csv", control_views.queue_csv, name="no_team_csv"),
+    path("rebuilds/<int:pk>/", control_views.rebuild, name="rebuild"),
+    path("changes/<int:pk>/undo/", control_views.undo, name="undo"),
+    path("task/<int:pk>/history/", control_views.task_history, name="task_history"),
+    path("officer/<int:pk>/history/", control_views.officer_history, name="officer_history"),
+    path("redeploy/<int:pk>/end/", control_views.redeployment_end, name="redeployment_end"),
+    path("settings/", control_views.queue_settings, name="queue_settings"),
+    path("escalations/<int:pk>/owner/", control_views.escalation_owner, name="escalation_owner"),
 ]

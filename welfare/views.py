@@ -1,5 +1,7 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -8,10 +10,17 @@ from django.views.decorators.http import require_POST
 from accounts.access import manager_required, role_required
 from accounts.models import Team, User
 
-from . import actions, call_actions, selectors
+from . import actions, call_actions, control_actions, control_selectors, selectors
 from .call_views import call_page_context
-from .forms import CohortForm, RebalanceForm, RedeploymentForm, TaskActionForm
-from .models import CallTask, Cohort, Redeployment
+from .forms import (
+    CohortForm,
+    QueueFilterForm,
+    RebalanceForm,
+    RedeploymentForm,
+    TaskActionForm,
+    officers_of,
+)
+from .models import CallTask, Cohort
 
 PAGE_SIZE = 25
 
@@ -32,15 +41,16 @@ def _for_display(tasks, today, now):
     return tasks
 
 
-def _queue_page(request, team, context):
+def _queue_page(request, team, context, tasks=None):
     today, now = timezone.localdate(), timezone.now()
-    tasks = selectors.team_queue(team.pk if team else None)
+    team_tasks = selectors.team_queue(team.pk if team else None)
+    tasks = team_tasks if tasks is None else tasks
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _for_display(page.object_list, today, now)
     return {
         "team": team,
         "page": page,
-        "counts": selectors.queue_counts(tasks, today, now),
+        "counts": selectors.queue_counts(team_tasks, today, now),
         "today": today,
         "now": now,
         **context,
@@ -106,65 +116,125 @@ def hand_back(request, pk):
 @manager_required
 def team_queue(request, team_id=None):
     """One team's queue (or the tasks of tenants with no patch), where a manager assigns calls
-    to an officer or moves them to another team."""
+    to an officer, unassigns them or moves them to another team: the ticked ones, or every call
+    that matches the filter, across pages. Each change can be undone for 10 minutes."""
     team = get_object_or_404(Team, pk=team_id) if team_id is not None else None
+    today = timezone.localdate()
+    officers = list(officers_of(team.pk if team else None).order_by("first_name", "username"))
+    filters = QueueFilterForm(request.GET or None, officers=officers)
+    matching = filters.apply(selectors.team_queue(team.pk if team else None), today)
     form = TaskActionForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        tasks = CallTask.objects.filter(pk__in=[task.pk for task in data["tasks"]])
-        if data["action"] == TaskActionForm.ASSIGN:
-            count = actions.call_tasks_assign(tasks=tasks, officer=data["officer"])
-            who = data["officer"].get_full_name() or data["officer"].username
-            messages.success(request, f"{_calls(count)} assigned to {who}.")
+        if data["all_matching"]:
+            tasks = CallTask.objects.filter(pk__in=matching.values("pk"))
         else:
-            count = actions.call_tasks_move(tasks=tasks, team=data["team"])
-            messages.success(request, f"{_calls(count)} moved to {data['team']}.")
+            tasks = CallTask.objects.filter(pk__in=[task.pk for task in data["tasks"]])
+        if data["action"] == TaskActionForm.ASSIGN:
+            count = control_actions.call_tasks_assign(
+                tasks=tasks, officer=data["officer"], by=request.user
+            )
+            who = data["officer"].get_full_name() or data["officer"].username
+            done = f"{_calls(count)} assigned to {who}."
+        elif data["action"] == TaskActionForm.UNASSIGN:
+            count = control_actions.call_tasks_unassign(tasks=tasks, by=request.user, team=team)
+            done = f"{_calls(count)} unassigned: anyone in the team can take them."
+        else:
+            count = control_actions.call_tasks_move(
+                tasks=tasks, team=data["team"], by=request.user, from_team=team
+            )
+            done = f"{_calls(count)} moved to {data['team']}."
+        messages.success(request, f"{done} You can undo this for 10 minutes.")
         return redirect(request.get_full_path())
     selected = {str(value) for value in form["tasks"].value() or []} if form.is_bound else set()
-    context = _queue_page(request, team, {"form": form, "selected": selected})
+    context = _queue_page(
+        request,
+        team,
+        {
+            "form": form,
+            "selected": selected,
+            "filters": filters,
+            "officers": officers,
+            "filtered": bool(filters.query()),
+            "undoable": control_selectors.undoable_batches(team, timezone.now()),
+        },
+        tasks=matching,
+    )
     return render(request, "welfare/team_queue.html", context)
+
+
+def _hidden_fields(post):
+    """What was typed, to carry from a preview to its "Confirm" (CSRF token and buttons aside)."""
+    skip = {"csrfmiddlewaretoken", "confirm", "change"}
+    return [(key, value) for key in post if key not in skip for value in post.getlist(key)]
 
 
 @manager_required
 def redeploy(request):
+    """Set up a redeployment: the form, then a preview of what moves now, then confirm."""
     form = RedeploymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and "change" not in request.POST:
         data = form.cleaned_data
-        redeployment, moved = actions.redeployment_create(
-            patch=data["patch"],
-            team=data["team"],
-            starts_on=data["starts_on"],
-            ends_on=data["ends_on"],
-            by=request.user,
-        )
-        messages.success(
-            request,
-            f"{data['team']} makes {data['patch'].name}'s calls from "
-            f"{redeployment.starts_on:%-d %B} to {redeployment.ends_on:%-d %B %Y}. "
-            f"Open calls moved now: {moved}.",
-        )
-        return redirect("welfare:queue")
-    current = Redeployment.objects.filter(ends_on__gte=timezone.localdate()).select_related(
-        "patch", "team", "created_by"
-    )
-    return render(request, "welfare/redeploy.html", {"form": form, "current": current})
+        clash = control_actions.overlapping(data["patch"], data["starts_on"], data["ends_on"])
+        clash = clash.select_related("patch").first()
+        if clash:
+            form.add_error(None, control_actions.overlap_message(clash))
+        elif "confirm" not in request.POST:
+            preview = control_actions.redeployment_preview(
+                patch=data["patch"], team=data["team"], starts_on=data["starts_on"]
+            )
+            return render(
+                request,
+                "welfare/redeploy_preview.html",
+                {"data": data, "preview": preview, "hidden": _hidden_fields(request.POST)},
+            )
+        else:
+            try:
+                redeployment, moved = control_actions.redeployment_create(
+                    patch=data["patch"],
+                    team=data["team"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"{data['team']} makes {data['patch'].name}'s calls from "
+                    f"{redeployment.starts_on:%-d %B %Y} to {redeployment.ends_on:%-d %B %Y}. "
+                    f"{_calls(moved)} moved to {data['team']} now.",
+                )
+                return redirect("welfare:redeploy")
+    return render(request, "welfare/redeploy.html", control_selectors.redeploy_context(form))
 
 
 @manager_required
 def rebalance(request, team_id):
+    """Share out the waiting calls: choose officers and a cap, see who gets what, confirm."""
     team = get_object_or_404(Team, pk=team_id)
     form = RebalanceForm(request.POST or None, team=team)
-    if request.method == "POST" and form.is_valid():
-        given = actions.call_tasks_rebalance(
-            team=team, officers=list(form.cleaned_data["officers"])
-        )
-        total = sum(given.values())
-        messages.success(
+    if request.method == "POST" and form.is_valid() and "change" not in request.POST:
+        officers, cap = list(form.cleaned_data["officers"]), form.cleaned_data["cap"]
+        if "confirm" in request.POST:
+            plan = control_actions.call_tasks_share_out(
+                team=team, officers=officers, cap=cap, by=request.user
+            )
+            messages.success(
+                request,
+                f"{_calls(plan.given)} shared between {len(officers)} "
+                f"officer{'s' if len(officers) != 1 else ''}"
+                f"{f'; {_calls(plan.left)} left unassigned' if plan.left else ''}. "
+                "You can undo this for 10 minutes.",
+            )
+            return redirect("welfare:team", team_id=team.pk)
+        plan = control_actions.share_out_plan(team=team, officers=officers, cap=cap)
+        return render(
             request,
-            f"{_calls(total)} shared between "
-            + ngettext("%(n)d officer.", "%(n)d officers.", len(given)) % {"n": len(given)},
+            "welfare/rebalance_preview.html",
+            {"team": team, "plan": plan, "hidden": _hidden_fields(request.POST)},
         )
-        return redirect("welfare:team", team_id=team.pk)
     return render(request, "welfare/rebalance.html", {"form": form, "team": team})
 
 
@@ -178,17 +248,29 @@ def cohorts(request):
     )
 
 
+def _cohort_change(cohort):
+    """What was saved, in words: "Everyone else: calls switched off"."""
+    if not cohort.active:
+        return f"{cohort.name}: calls switched off"
+    return f"{cohort.name}: calls every {cohort.cadence_days} days"
+
+
 @manager_required
 def cohort_edit(request, pk):
+    """Change a cohort's cadence; today's queue is worked out again at once, in a Celery task,
+    and the page that follows says what changed."""
     cohort = get_object_or_404(Cohort, pk=pk)
     form = CohortForm(request.POST or None, instance=Cohort.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
-        actions.cohort_update(
-            cohort=cohort,
-            cadence_days=form.cleaned_data["cadence_days"],
-            active=form.cleaned_data.get("active", cohort.active),
-            by=request.user,
-        )
-        messages.success(request, f"{cohort.name}: calls every {cohort.cadence_days} days.")
-        return redirect("welfare:cohorts")
+        with transaction.atomic():
+            actions.cohort_update(
+                cohort=cohort,
+                cadence_days=form.cleaned_data["cadence_days"],
+                active=form.cleaned_data.get("active", cohort.active),
+                by=request.user,
+            )
+            rebuild = control_actions.queue_rebuild_request(
+                change=_cohort_change(cohort), by=request.user
+            )
+        return redirect("welfare:rebuild", pk=rebuild.pk)
     return render(request, "welfare/cohort_form.html", {"form": form, "cohort": cohort})

@@ -7,8 +7,8 @@ import time_machine
 from django.core.management import call_command
 from django.utils.html import escape
 from playwright.sync_api import expect
-from welfare.help_models import HelpRequest
 
+from here_to_help.models import HelpRequest
 from tenants.models import Tenant
 from tests.factories import OfficerFactory, PatchFactory, TeamFactory, TenantFactory
 from tests.journeys.test_calls import a_tenant_due_a_call, take_next_call

@@ -105,4 +105,8 @@ def test_manager_assigns_a_call_and_changes_a_cadence(journey):
     page.get_by_label("Call every (days)").fill("10")
     page.get_by_role("button", name="Save").click()
     journey.check()
+    # The change is saved at once; today's queue is worked out again in a Celery task.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aged 70+: calls every 10 days")
+    page.get_by_role("link", name="Back to cohorts").click()
+    journey.check()
     expect(page.locator("main table").first).to_contain_text("10 days")

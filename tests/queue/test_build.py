@@ -30,7 +30,7 @@ from tests.queue.helpers import (
     open_task,
     run_in_threads,
 )
-from welfare import actions
+from welfare import actions, control_actions
 from welfare.models import CallTask
 from welfare.queue import LOCK_KEY, build_call_queue
 
@@ -161,7 +161,7 @@ class TestBuild:
     ):
         tenant = make_tenant(patch, last_contact_at=contacted(200))
         build_call_queue(on=ON)
-        redeployment, moved = actions.redeployment_create(
+        redeployment, moved = control_actions.redeployment_create(
             patch=patch,
             team=other_team,
             starts_on=ON,
@@ -180,10 +180,12 @@ class TestBuild:
         assert open_task(newcomer).team == patch.team
         assert redeployment.history.count() == 1
 
-    def test_a_task_a_manager_moved_keeps_its_team_at_the_next_build(self, patch, other_team):
+    def test_a_task_a_manager_moved_keeps_its_team_at_the_next_build(
+        self, patch, other_team, manager
+    ):
         tenant = make_tenant(patch, last_contact_at=contacted(200))
         build_call_queue(on=ON)
-        actions.call_tasks_move(tasks=CallTask.objects.all(), team=other_team)
+        control_actions.call_tasks_move(tasks=CallTask.objects.all(), team=other_team, by=manager)
         build_call_queue(on=ON + timedelta(days=1))
         assert open_task(tenant).team == other_team
 

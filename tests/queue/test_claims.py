@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from tests.factories import OfficerFactory
-from welfare import actions
+from welfare import actions, control_actions
 from welfare.models import CallTask
 
 
@@ -31,19 +31,23 @@ class TestClaims:
         assert f'href="tel:{tasks[0].tenant.phone}"' in page
         assert "Hand back to the queue" in page
 
-    def test_take_next_skips_claimed_tasks_and_others_assignments(self, team, queue_of):
+    def test_take_next_skips_claimed_tasks_and_others_assignments(self, team, queue_of, manager):
         first, second, third = queue_of(3)
         olivia, sam, ravi = (OfficerFactory(team=team) for _ in range(3))
-        actions.call_tasks_assign(tasks=CallTask.objects.filter(pk=second.pk), officer=ravi)
+        control_actions.call_tasks_assign(
+            tasks=CallTask.objects.filter(pk=second.pk), officer=ravi, by=manager
+        )
         assert actions.call_task_claim_next(user=olivia).pk == first.pk
         assert actions.call_task_claim_next(user=sam).pk == third.pk
         assert actions.call_task_claim_next(user=sam) is None
         assert actions.call_task_claim_next(user=ravi).pk == second.pk
 
-    def test_tasks_assigned_to_me_come_first(self, team, queue_of):
+    def test_tasks_assigned_to_me_come_first(self, team, queue_of, manager):
         first, second = queue_of(2)
         olivia = OfficerFactory(team=team)
-        actions.call_tasks_assign(tasks=CallTask.objects.filter(pk=second.pk), officer=olivia)
+        control_actions.call_tasks_assign(
+            tasks=CallTask.objects.filter(pk=second.pk), officer=olivia, by=manager
+        )
         assert actions.call_task_claim_next(user=olivia).pk == second.pk
 
     def test_a_task_waiting_for_a_retry_is_not_offered_yet(self, officer, queue_of):

@@ -22,7 +22,7 @@ from tests.queue.helpers import (
     manager_urls,
     task_urls,
 )
-from welfare import actions
+from welfare import actions, control_actions
 from welfare.models import CallTask, Cohort, Redeployment
 
 
@@ -141,10 +141,11 @@ class TestManagerTools:
                 "ends_on_0": last.day,
                 "ends_on_1": last.month,
                 "ends_on_2": last.year,
+                "confirm": "yes",
             },
             follow=True,
         )
-        assert "Open calls moved now: 2" in response.content.decode()
+        assert "2 calls moved to South team now" in response.content.decode()
         assert Redeployment.objects.get().ends_on == last
         assert {task.team for task in CallTask.objects.filter(pk__in=[t.pk for t in tasks])} == {
             other_team
@@ -171,17 +172,20 @@ class TestManagerTools:
         assert not Redeployment.objects.exists()
 
     def test_rebalance_gives_each_call_to_the_officer_with_the_fewest(
-        self, manager_client, team, queue_of
+        self, manager_client, manager, team, queue_of
     ):
         tasks = queue_of(7)
         amy, ben = (
             OfficerFactory(team=team, username="amy"),
             OfficerFactory(team=team, username="ben"),
         )
-        actions.call_tasks_assign(tasks=CallTask.objects.filter(pk=tasks[0].pk), officer=amy)
+        control_actions.call_tasks_assign(
+            tasks=CallTask.objects.filter(pk=tasks[0].pk), officer=amy, by=manager
+        )
         actions.call_task_claim_next(user=OfficerFactory(team=team))  # claimed: left alone
         response = manager_client.post(
-            reverse("welfare:rebalance", args=[team.pk]), {"officers": [amy.pk, ben.pk]}
+            reverse("welfare:rebalance", args=[team.pk]),
+            {"officers": [amy.pk, ben.pk], "cap": "10", "confirm": "yes"},
         )
         assert response.status_code == 302
         assigned = dict(
@@ -315,8 +319,9 @@ class TestQueryCounts:
     ):
         queue_of(size)
         # 3 (session, user, device) + the team + paginator count + the page of tasks + counts
-        # by reason + the officers and the other teams for the two selects + 3 (session save)
-        with django_assert_num_queries(12):
+        # by reason + the officers and the other teams for the two selects + the officers for
+        # the filter and the history links + the changes that can be undone + 3 (session save)
+        with django_assert_num_queries(14):
             assert manager_client.get(reverse("welfare:team", args=[team.pk])).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])

@@ -1,4 +1,6 @@
-"""`manage.py seed_demo`: demo staff, tenants (tenants/demo.py) and a resource directory.
+"""`manage.py seed_demo`: demo staff, tenants (tenants/demo.py), a resource directory, and
+`--days` working days of the association's life played through the real actions
+(dashboard/demo_life.py).
 
 It lives in the dashboard app, at the top of the layers, because it fills several apps (the
 register and Here to Help's directory) and tenants/ may import none above it.
@@ -6,13 +8,16 @@ register and Here to Help's directory) and tenants/ may import none above it.
 
 import sys
 import time
+from datetime import timedelta
 
+import time_machine
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Patch, Team, User
+from dashboard.demo_life import DemoLife, at, schedule_tomorrow
 from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
 from imports.statistics import analyze_if_much_changed, estimated_rows
 from tenants.demo import DemoTenants
@@ -51,6 +56,13 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing if tenants already exist."
         )
         parser.add_argument("--password", default=None)
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=90,
+            help="Days of calls, requests, escalations and arrears to play, working days only "
+            "(0: none).",
+        )
 
     def handle(self, *args, **options):
         password = options["password"] or (DEMO_PASSWORD if settings.DEBUG else None)
@@ -60,14 +72,32 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
         else:
             started = time.monotonic()
+            today = timezone.localdate()
+            days = max(0, options["days"])
             before = estimated_rows(Tenant)
-            with transaction.atomic():
+            # The register is made the day before the first day played, so that each tenant's
+            # record, and the queue's "never contacted" rule, begin then.
+            first_day = today - timedelta(days=days)
+            register_day = at(first_day - timedelta(days=1), 7)
+            with time_machine.travel(register_day, tick=False), transaction.atomic():
                 self._staff(password)
                 created = self._tenants(options["tenants"], options["seed"])
+            with transaction.atomic():
                 self._directory()
             # The first queue build after a large seed plans with today's figures (issue 21).
             analyze_if_much_changed(Tenant, changed=created, before=before)
             self.stdout.write(f"Created {created:,} tenants in {time.monotonic() - started:.1f} s.")
+            if days:
+                started = time.monotonic()
+                life = DemoLife(seed=options["seed"])
+                life.play(days, today)
+                with transaction.atomic():
+                    schedule_tomorrow(life.manager, today)
+                self.stdout.write(
+                    f"Played the {len(life.days)} working days of the last {days} days "
+                    f"({life.calls:,} calls) "
+                    f"in {time.monotonic() - started:.1f} s."
+                )
         self._print_sign_ins(password)
 
     def _staff(self, password):

@@ -1,0 +1,139 @@
+"""The lists behind the dashboard's counts: paginated, filtered, as CSV, each read logged."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.access import manager_required
+from accounts.models import Team
+from config.csv_export import streaming_csv
+from tenants.models import AccessLog
+
+from . import tables
+from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH
+from .compare import teams_table
+from .lists import LISTS, describe, list_form
+from .trend import trend_chart, trend_days
+from .workload import PERIODS, workload
+
+PAGE_SIZE = 50
+
+
+def _log(user, tenants, query, page):
+    """One access-log row per tenant shown or downloaded, written in one insert per batch."""
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(user=user, kind=AccessLog.Kind.SEARCH, tenant=t, query=query, page=page)
+            for t in tenants
+        ]
+    )
+
+
+def _spec(name):
+    spec = LISTS.get(name)
+    if spec is None:
+        raise Http404("No such list")
+    return spec
+
+
+@manager_required
+def figure_list(request, name):
+    spec = _spec(name)
+    form = list_form(name, request.GET)
+    rows = spec.rows(form.values(), timezone.now())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    query = describe(name, form)[:200]
+    _log(request.user, [spec.tenant_of(row) for row in page.object_list], query, request.path)
+    return render(
+        request,
+        "dashboard/figure_list.html",
+        {
+            "name": name,
+            "spec": spec,
+            "form": form,
+            "page": page,
+            "now": timezone.now(),
+            "csv_query": request.GET.urlencode(),
+        },
+    )
+
+
+@manager_required
+def figure_list_csv(request, name):
+    """The whole filtered list as CSV (personal data: managers only, every tenant logged)."""
+    spec = _spec(name)
+    form = list_form(name, request.GET)
+    now = timezone.now()
+    query = f"CSV {describe(name, form)}"[:200]
+    user, path = request.user, request.path
+    return streaming_csv(
+        filename=f"{name}-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv",
+        header=spec.csv_header,
+        rows=spec.rows(form.values(), now),
+        row=lambda obj: spec.csv_row(obj, now),
+        log=lambda batch: _log(user, [spec.tenant_of(obj) for obj in batch], query, path),
+    )
+
+
+@manager_required
+def officer_workload(request):
+    """Per officer over the last 7, 30 or 90 days: calls, contact rate, requests, escalations."""
+    teams = list(Team.objects.order_by("name"))
+    period = request.GET.get("days") if request.GET.get("days") in PERIODS else "30"
+    team = request.GET.get("team", "")
+    team_id = int(team) if team.isdigit() and any(str(t.pk) == team for t in teams) else None
+    lines = workload(days=PERIODS[period], team_id=team_id)
+    return render(
+        request,
+        "dashboard/workload.html",
+        {"lines": lines, "teams": teams, "days": period, "team_id": team_id, "periods": PERIODS},
+    )
+
+
+@manager_required
+def teams(request):
+    """Teams side by side, from the latest snapshot."""
+    snapshot = tables.latest_snapshot()
+    table = teams_table(snapshot) if snapshot else None
+    return render(
+        request,
+        "dashboard/teams.html",
+        {"snapshot": snapshot, "table": table, "scope": tables.ALL_TEAMS},
+    )
+
+
+@manager_required
+def trend(request):
+    """ "Up to date %" per cohort over the last 90 days, for all teams, one team or no team:
+    a table (the primary view) and a chart of the chosen cohort."""
+    teams_list = list(Team.objects.order_by("name"))
+    scope = tables.team_scope(request.GET.get("team", ""), teams_list)
+    if scope is None:
+        raise Http404("No such team")
+    snapshot = tables.latest_snapshot()
+    cohorts = [c for c in (snapshot.cohorts if snapshot else []) if c["active"]]
+    chosen = next((c for c in cohorts if c["code"] == request.GET.get("cohort")), None)
+    chosen = chosen or (cohorts[0] if cohorts else None)
+    days = trend_days(scope, cohorts, snapshot.as_of) if snapshot else []
+    return render(
+        request,
+        "dashboard/trend.html",
+        {
+            "teams": teams_list,
+            "scope": scope,
+            "cohorts": cohorts,
+            "chosen": chosen,
+            "days": list(reversed(days)),
+            "chart": trend_chart(days, chosen["code"]) if chosen and days else None,
+            "geometry": {
+                "width": WIDTH,
+                "height": HEIGHT,
+                "left": LEFT,
+                "right": WIDTH - RIGHT,
+                "label_y": HEIGHT - BOTTOM + 20,
+            },
+            "chart_font": FONT,
+        },
+    )

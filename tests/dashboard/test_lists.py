@@ -1,0 +1,174 @@
+"""The lists behind the dashboard's counts (issue 20): tenants overdue in a cohort, escalations
+past their target, requests past target. Paginated, filtered, CSV, logged, flat query counts."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from tenants.models import AccessLog
+from tests.factories import HelpRequestFactory, TenantFactory
+from welfare.call_models import Escalation
+
+pytestmark = pytest.mark.django_db
+
+
+def aged(patch, days_since_contact, **fields):
+    """A tenant aged 70+ (called every 14 days) last spoken to `days_since_contact` days ago."""
+    return TenantFactory(
+        patch=patch,
+        date_of_birth=date(1940, 3, 1),
+        last_contact_at=timezone.now() - timedelta(days=days_since_contact),
+        **fields,
+    )
+
+
+def url(name, **query):
+    from urllib.parse import urlencode
+
+    return reverse("dashboard:list", args=[name]) + ("?" + urlencode(query) if query else "")
+
+
+def test_overdue_in_a_cohort_lists_those_tenants_and_logs_each(
+    manager_client, manager, patch, other_patch
+):
+    late = aged(patch, 20)
+    aged(patch, 3)  # up to date
+    elsewhere = aged(other_patch, 30)
+    response = manager_client.get(
+        url("tenants", cohort="aged_70", standing="overdue", team=patch.team_id)
+    )
+    page = response.content.decode()
+    assert escape(late.full_name) in page and "Overdue 6 days" in page
+    assert escape(elsewhere.full_name) not in page
+    assert "<strong>1</strong> tenant." in page
+    logged = AccessLog.objects.get(user=manager)
+    assert logged.tenant == late and "standing=overdue" in logged.query
+
+
+def test_the_csv_has_every_matching_tenant_across_pages(manager_client, manager, patch):
+    tenants = [aged(patch, 15 + i) for i in range(55)]  # more than a page of 50
+    response = manager_client.get(
+        reverse("dashboard:list_csv", args=["tenants"]) + "?cohort=aged_70&standing=overdue"
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:2] == ["tenancy_ref", "name"]
+    assert {row[0] for row in rows[1:]} == {t.tenancy_ref for t in tenants}
+    assert AccessLog.objects.filter(user=manager).count() == 55
+
+
+def test_the_list_is_paginated(manager_client, patch):
+    for i in range(55):
+        aged(patch, 15 + i)
+    first = manager_client.get(url("tenants", standing="overdue")).content.decode()
+    assert "Page 1 of 2" in first
+    assert "page=2" in first and "standing=overdue" in first
+
+
+def test_escalations_past_their_target(manager_client, patch):
+    now = timezone.now()
+    old = Escalation.objects.create(
+        tenant=TenantFactory(patch=patch),
+        team=patch.team,
+        reason="wrong_number",
+        opened_at=now - timedelta(days=10),
+    )
+    new = Escalation.objects.create(
+        tenant=TenantFactory(patch=patch), team=patch.team, reason="wrong_number", opened_at=now
+    )
+    page = manager_client.get(url("escalations", past_target="on")).content.decode()
+    assert escape(old.tenant.full_name) in page
+    assert escape(new.tenant.full_name) not in page
+
+
+def test_requests_past_target(manager_client, patch):
+    tenant = TenantFactory(patch=patch)
+    late = HelpRequestFactory(tenant=tenant, team=patch.team)
+    type(late).objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    on_time = HelpRequestFactory(tenant=TenantFactory(patch=patch), team=patch.team)
+    page = manager_client.get(url("requests", past_target="on")).content.decode()
+    assert escape(late.tenant.full_name) in page
+    assert escape(on_time.tenant.full_name) not in page
+
+
+def test_officers_are_refused(officer_client):
+    assert officer_client.get(url("tenants")).status_code == 403
+    assert officer_client.get(reverse("dashboard:list_csv", args=["tenants"])).status_code == 403
+
+
+def test_an_unknown_list_is_not_found(manager_client):
+    assert manager_client.get(url("nothing")).status_code == 404
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_the_tenant_list_queries_do_not_grow(
+    manager_client, patch, size, django_assert_num_queries
+):
+    for i in range(size):
+        aged(patch, 15 + i)
+    # 3 (session, user, device) + teams + cohorts (the filter) + active cohorts (the cadence
+    # rule) + count + the page of tenants (patch and team joined) + the access log (one
+    # insert) + 3 (session save)
+    with django_assert_num_queries(12):
+        assert manager_client.get(url("tenants", standing="overdue")).status_code == 200
+
+
+# Workload by officer ------------------------------------------------------------------------
+
+
+def call(task, officer, outcome, days_ago=0):
+    from welfare.call_models import Call
+
+    made_at = timezone.now() - timedelta(days=days_ago)
+    return Call.objects.create(
+        task=task,
+        tenant=task.tenant,
+        officer=officer,
+        made_at=made_at,
+        made_on=timezone.localtime(made_at).date(),
+        outcome=outcome,
+        wellbeing="good" if outcome == "spoke" else "",
+    )
+
+
+def test_workload_counts_calls_contact_rate_requests_and_escalations(manager_client, patch, team):
+    from tests.factories import CallTaskFactory, OfficerFactory
+
+    amy = OfficerFactory(team=team, first_name="Amy", last_name="Shaw")
+    OfficerFactory(team=team, first_name="Ben", last_name="Cole")  # idle: a line of zeros
+    task = CallTaskFactory(tenant=TenantFactory(patch=patch))
+    call(task, amy, "spoke")
+    call(task, amy, "no_answer", days_ago=1)
+    call(task, amy, "wrong_number", days_ago=2)
+    call(task, amy, "spoke", days_ago=40)  # outside the 30 days
+    Escalation.objects.create(
+        tenant=task.tenant,
+        task=task,
+        team=team,
+        reason="wrong_number",
+        opened_at=timezone.now() - timedelta(days=2, seconds=-1),
+    )
+    HelpRequestFactory(tenant=task.tenant, team=team, raised_by=amy, owner=amy)
+    response = manager_client.get(reverse("dashboard:workload") + f"?days=30&team={team.pk}")
+    page = response.content.decode()
+    row = page.split("Amy Shaw")[1].split("</tr>")[0]
+    cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]
+    assert cells[1:] == ["3", "33", "1", "1", "1"]
+    assert "Ben Cole" in page
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_workload_queries_do_not_grow(manager_client, team, size, django_assert_num_queries):
+    from tests.factories import OfficerFactory
+
+    for _ in range(size):
+        OfficerFactory(team=team)
+    # 3 (session, user, device) + teams + officers + calls + requests raised + requests
+    # owned + escalations raised + 3 (session save)
+    with django_assert_num_queries(12):
+        assert manager_client.get(reverse("dashboard:workload")).status_code == 200

@@ -1,0 +1,71 @@
+"""`seed_demo --days`: the demo's past is played through the real actions, so it holds together."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db.models import Max
+
+from arrears.models import ArrearsFlag, RentBalance
+from here_to_help.models import HelpRequest
+from services.models import StatusChange
+from tenants.models import Tenant
+from welfare.call_models import Call, Escalation
+
+pytestmark = pytest.mark.django_db
+
+# A Wednesday in term time: the days played before it are ordinary working days.
+NOW = datetime(2027, 3, 10, 7, 30, tzinfo=ZoneInfo("Europe/London"))
+
+
+def test_the_demo_days_hold_together():
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed_demo", tenants=150, days=28, seed=2020, password="demo-password-123")
+
+    # Every "last spoken to" is the tenant's latest answered call; no one else has one.
+    spoke = dict(
+        Call.objects.filter(outcome=Call.Outcome.SPOKE)
+        .values("tenant")
+        .annotate(last=Max("made_at"))
+        .values_list("tenant", "last")
+    )
+    assert spoke, "no tenant was spoken to"
+    for tenant_id, last_contact_at in Tenant.objects.values_list("pk", "last_contact_at"):
+        assert last_contact_at == spoke.get(tenant_id), tenant_id
+
+    # Every outcome, about half of first tries unanswered, none in the future.
+    assert set(Call.objects.values_list("outcome", flat=True)) == set(Call.Outcome.values)
+    first_tries = {}
+    for task_id, outcome in Call.objects.order_by("made_at").values_list("task", "outcome"):
+        first_tries.setdefault(task_id, outcome)
+    unanswered = sum(outcome in Call.FAILED for outcome in first_tries.values())
+    assert 0.35 < unanswered / len(first_tries) < 0.65
+    assert not Call.objects.filter(made_at__gte=NOW).exists()
+
+    # Escalations open and closed, each closed one with its result.
+    assert Escalation.objects.filter(status=Escalation.Status.OPEN).exists()
+    closed = Escalation.objects.filter(status=Escalation.Status.CLOSED)
+    assert closed.exists()
+    assert all(escalation.result for escalation in closed)
+
+    # Here to Help requests in every status, some open past their target.
+    statuses = set(HelpRequest.objects.values_list("status", flat=True))
+    assert statuses == set(HelpRequest.Status.values)
+    assert HelpRequest.objects.open().filter(due_at__lt=NOW).exists()
+
+    # Arrears flags, each flagged tenant with a rent balance; a service change for tomorrow.
+    flagged = set(ArrearsFlag.objects.values_list("tenant", flat=True))
+    assert flagged
+    assert flagged <= set(RentBalance.objects.values_list("tenant", flat=True))
+    tomorrow = datetime(2027, 3, 11, 9, tzinfo=ZoneInfo("Europe/London"))
+    assert StatusChange.objects.filter(effective_at=tomorrow, cancelled_at__isnull=True).exists()
+
+
+def test_no_days_plays_nothing():
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed_demo", tenants=20, days=0, password="demo-password-123")
+    assert Tenant.objects.count() == 20
+    assert not Call.objects.exists()
+    assert not Tenant.objects.filter(last_contact_at__isnull=False).exists()
