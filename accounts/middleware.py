@@ -3,7 +3,15 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 # Paths a signed-in but not yet verified user may still reach.
-OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/healthz", "/status", "/api/v2/")
+OPEN_PREFIXES = (
+    "/accounts/two-factor/",
+    "/accounts/logout/",
+    "/healthz",
+    "/status",
+    "/api/v2/",
+    "/help-centre/",
+    "/openreferral/",
+)
 
 
 class TwoFactorMiddleware:

@@ -1,5 +1,5 @@
-"""Requests per second and p95 for the public status page and the Statuspage API summary, against
-a hello-world view.
+"""Requests per second and p95 for the public status page, the Statuspage API summary and the Open
+Referral UK services list, against a hello-world view.
 
     .venv/bin/python bench/status_load.py [--requests N] [--concurrency C] [--workers W]
 
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare_bench")
 REDIS_URL = "redis://127.0.0.1:6379/14"
 HELLO = "/_bench/hello"
-URLS = [HELLO, "/status/", "/api/v2/summary.json", "/status.json"]
+URLS = [HELLO, "/status/", "/api/v2/summary.json", "/status.json", "/openreferral/services"]
 # Each must reach at least 0.7x the hello-world rate with no errors.
 GOALS = ["/status/", "/api/v2/summary.json"]
 ROUNDS = 2

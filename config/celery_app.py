@@ -47,6 +47,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    # Status page subscribers told of changes that took effect or are 24 hours away. Safe to
+    # run twice (an advisory lock, and one Notification row per subscriber and change).
+    "subscriptions-notify": {
+        "task": "subscriptions.notify_subscribers",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
 }
 
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "services",
     "arrears",
     "messaging",
+    "subscriptions",
     "dashboard",
 ]
 
@@ -255,6 +256,9 @@ PHONENUMBER_DB_FORMAT = "E164"
 ORGANISATION_NAME = env("ORGANISATION_NAME", default="Northshore Housing")
 SERVICE_NAME = env("SERVICE_NAME", default="Welfare operations")
 # How tenants reach the association, shown (clickable) on the public status pages.
+# The public address of this site, for links in messages sent by jobs (no request to read it
+# from): the unsubscribe link in every status-page subscriber's message.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://localhost:8000")
 CONTACT_PHONE = env("CONTACT_PHONE", default="0161 496 0000")
 CONTACT_EMAIL = env("CONTACT_EMAIL", default="contact@northshore-housing.example")
 CONTACT_HOURS = env("CONTACT_HOURS", default="Monday to Friday, 8am to 6pm")

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from services import cache as public_cache
 from tenants.postcodes import OUTWARD_CODE
 
 from . import messages
@@ -243,6 +244,8 @@ def organisation_save(*, by, needs, areas, organisation=None, **values):
         [OrganisationArea(organisation=organisation, outward_code=code) for code in areas],
         ignore_conflicts=True,
     )
+    # The help centre and the Open Referral feed show the change once it is committed.
+    public_cache.invalidate_on_commit()
     return organisation
 
 
@@ -252,4 +255,5 @@ def organisation_validate(*, organisation, by):
     organisation.validated_at = timezone.now()
     organisation.validated_by = by
     organisation.save(update_fields=["validated_at", "validated_by", "updated_at"])
+    public_cache.invalidate_on_commit()
     return organisation

@@ -1,12 +1,21 @@
 """Here to Help reads: requests scoped to who may see them, the lists, and the directory."""
 
+from datetime import timedelta
+
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from tenants.selectors import log_tenant_read
 
-from .models import HelpRequest, Need, Organisation, OrganisationArea, OrganisationNeed
+from .models import (
+    HelpRequest,
+    Need,
+    Organisation,
+    OrganisationArea,
+    OrganisationNeed,
+    directory_valid_days,
+)
 
 OPEN, ALL, UNOWNED, NO_TEAM = "open", "all", "unowned", "none"
 
@@ -157,3 +166,25 @@ def offered_organisations(help_request, now=None):
 
 def directory_needing_validation_count(now=None):
     return Organisation.objects.needs_validation(now).count()
+
+
+def public_directory(*, now, need="", district=""):
+    """The directory as the public sees it (help centre, Open Referral feed): entries validated
+    in the last 90 days (settings.HELP_DIRECTORY_VALID_DAYS) and open, with needs and areas
+    prefetched, filtered by need and postcode district when given. Three queries.
+
+    Selected fields only: who validated an entry is staff data and never leaves here.
+    """
+    organisations = Organisation.objects.valid(now).prefetch_related("needs", "areas")
+    if need:
+        organisations = organisations.meeting(need)
+    if district:
+        organisations = organisations.covering(district)
+    return list(organisations.defer("validated_by"))
+
+
+def public_directory_expires_at(organisations):
+    """When the first of these entries passes 90 days without validation and must leave the
+    public outputs: a cached copy is good until then."""
+    validated = [organisation.validated_at for organisation in organisations]
+    return min(validated) + timedelta(days=directory_valid_days()) if validated else None

@@ -4,6 +4,7 @@ target in working days for each need, and how long a directory entry stays valid
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
+from redis.exceptions import RedisError
 from simple_history.models import HistoricalRecords
 
 __all__ = ["HelpSettings"]
@@ -45,9 +46,17 @@ class HelpSettings(models.Model):
     @classmethod
     def saved(cls):
         """The saved values ({} until a manager saves); only these are cached."""
-        values = cache.get(SETTINGS_CACHE_KEY)
+        # With Redis down the public help centre and Open Referral feed still answer: read the
+        # row from the database.
+        try:
+            values = cache.get(SETTINGS_CACHE_KEY)
+        except RedisError:
+            values, redis_up = None, False
+        else:
+            redis_up = True
         if values is None:
             rows = cls.objects.filter(pk=1).values("target_working_days", "directory_valid_days")
             values = rows[0] if rows else {}
-            cache.set(SETTINGS_CACHE_KEY, values, 300)
+            if redis_up:
+                cache.set(SETTINGS_CACHE_KEY, values, 300)
         return values

@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     REQUEST_RESOLVED = "request_resolved", "Request resolved"
     FAMILY_UPDATE = "family_update", "Family wellbeing update"
     BULK = "bulk", "Bulk message"
+    SERVICE_STATUS = "service_status", "Service status (status page subscribers)"
 
 
 class Channel(models.TextChoices):

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 # token instead.
 PUBLIC = re.compile(
     r"^/(accounts/(sign-in|logout|password-reset)|status|api/v2/|healthz|accessibility"
-    r"|django-admin|messages/notify/callback)"
+    r"|django-admin|messages/notify/callback|help-centre/|openreferral/)"
 )
 
 

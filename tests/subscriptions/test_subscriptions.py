@@ -1,0 +1,130 @@
+"""Subscribing to the status page by email or text, confirming, unsubscribing in one click, and
+what managers see: counts, never addresses."""
+
+import re
+
+import pytest
+from django.utils.html import escape
+
+from messaging.models import Channel as MessageChannel
+from messaging.models import Kind, Message
+from subscriptions import actions
+from subscriptions.models import Subscriber
+from tests.subscriptions.conftest import EMAIL, MOBILE
+
+pytestmark = pytest.mark.django_db
+
+
+def subscribe(client, **data):
+    return client.post("/status/subscribe/", {"channel": "email", "email": EMAIL, **data})
+
+
+def last_message(to):
+    return Message.objects.filter(recipient=to, kind=Kind.SERVICE_STATUS).latest("pk")
+
+
+def link_in(message, path):
+    return re.search(rf"https?://[^/\s]+({path}[^\s]+/)", message.personalisation["body"])[1]
+
+
+def test_email_needs_its_link_confirmed_and_a_get_does_not_confirm(client):
+    response = subscribe(client)
+    assert (
+        response.status_code == 302
+        and response["Location"] == "/status/subscribe/check-your-email/"
+    )
+    message = last_message(EMAIL)
+    assert message.channel == MessageChannel.EMAIL and message.tenant is None
+    confirm = link_in(message, "/status/subscribe/confirm/")
+    assert client.get(confirm).status_code == 200  # a mail scanner opening the link
+    assert not Subscriber.objects.get(address=EMAIL).is_confirmed
+    assert "You will get updates" in client.post(confirm).content.decode()
+    assert Subscriber.objects.get(address=EMAIL).is_confirmed
+
+
+def test_every_message_carries_a_one_click_unsubscribe_link(client):
+    subscribe(client)
+    message = last_message(EMAIL)
+    unsubscribe = message.personalisation["unsubscribe_url"]
+    assert "/status/unsubscribe/" in unsubscribe
+    page = client.get(unsubscribe[unsubscribe.index("/status/") :]).content.decode()
+    assert "You have unsubscribed" in page
+    assert not Subscriber.objects.filter(address=EMAIL).exists()
+
+
+def test_the_answer_is_the_same_whether_or_not_an_address_is_subscribed(client):
+    first = subscribe(client)
+    Subscriber.objects.filter(address=EMAIL).update(confirmed_at="2026-01-01T00:00Z")
+    second = subscribe(client)
+    assert (first.status_code, first["Location"]) == (second.status_code, second["Location"])
+    # The subscriber is told, by their own channel, that they already subscribe.
+    assert "already subscribed" in last_message(EMAIL).personalisation["body"]
+
+
+def test_someone_who_knows_an_address_cannot_change_its_choice(client, repairs):
+    subscribe(client)
+    Subscriber.objects.filter(address=EMAIL).update(confirmed_at="2026-01-01T00:00Z")
+    subscribe(client, services=[repairs.pk])
+    assert Subscriber.objects.get(address=EMAIL).all_services
+
+
+def test_limited_per_address(client):
+    for _ in range(5):
+        subscribe(client)
+    assert Message.objects.filter(recipient=EMAIL).count() == 3
+
+
+def test_limited_per_ip_address(client):
+    for n in range(12):
+        client.post("/status/subscribe/", {"channel": "email", "email": f"tenant{n}@example.net"})
+    assert Message.objects.filter(kind=Kind.SERVICE_STATUS).count() == 10
+
+
+def test_a_text_needs_its_code(client):
+    response = client.post("/status/subscribe/", {"channel": "sms", "phone": "07700 900001"})
+    assert response["Location"] == "/status/subscribe/code/"
+    code = re.search(r"\b(\d{6})\b", last_message(MOBILE).personalisation["body"])[1]
+    wrong = "000000" if code != "000000" else "111111"
+    page = client.post("/status/subscribe/code/", {"phone": "07700900001", "code": wrong})
+    assert "The code is wrong or has expired" in page.content.decode()
+    assert not Subscriber.objects.get(address=MOBILE).is_confirmed
+    page = client.post("/status/subscribe/code/", {"phone": "07700 900001", "code": code})
+    assert "You will get updates" in page.content.decode()
+
+
+def test_a_code_stops_working_after_five_wrong_tries(client):
+    client.post("/status/subscribe/", {"channel": "sms", "phone": MOBILE})
+    code = re.search(r"\b(\d{6})\b", last_message(MOBILE).personalisation["body"])[1]
+    subscriber = Subscriber.objects.get(address=MOBILE)
+    for _ in range(5):
+        assert actions.confirm_code(address=MOBILE, code="abcdef") is None
+    assert actions.confirm_code(address=MOBILE, code=code) is None
+    subscriber.refresh_from_db()
+    assert not subscriber.is_confirmed
+
+
+def test_a_refused_form_shows_what_was_typed(client):
+    page = client.post("/status/subscribe/", {"channel": "sms", "phone": "0161 496 0000"})
+    body = page.content.decode()
+    assert "Not a UK mobile number" in body and 'value="0161 496 0000"' in body
+    assert not Subscriber.objects.exists()
+
+
+def test_subscribers_never_appear_on_public_pages(client):
+    subscribe(client)
+    actions.confirm_link(token=Subscriber.objects.get().token)
+    for url in ("/status/", "/status.json", "/status/feed.atom", "/api/v2/summary.json"):
+        assert "pemberton" not in client.get(url).content.decode().lower()
+
+
+class TestManagers:
+    def test_see_counts_not_addresses(self, manager_client, client, repairs):
+        subscribe(client)
+        actions.confirm_link(token=Subscriber.objects.get().token)
+        page = manager_client.get("/services/subscribers/").content.decode()
+        assert "Confirmed subscribers: 1" in page
+        assert escape(repairs.name) in page
+        assert "pemberton" not in page.lower()
+
+    def test_officers_may_not_look(self, officer_client):
+        assert officer_client.get("/services/subscribers/").status_code == 403
