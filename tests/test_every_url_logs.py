@@ -51,6 +51,8 @@ NO_TENANT_DATA = {
     "messaging:kinds", "messaging:kind_change", "messaging:bulk_list", "messaging:bulk_new",
     "messaging:bulk_action",
     "dashboard:index", "dashboard:refresh", "dashboard:csv",  # figures, no names
+    "subscriptions:counts",  # subscriber counts only
+    "welfare:ladder",  # the escalation ladder: rules, no tenants
 }  # fmt: skip
 # Pages that landed from main while the access log was built: NOT YET CHECKED for logging (some,
 # such as the queue CSVs, dashboard lists and call pages, may show tenants). Move each to
@@ -94,8 +96,23 @@ NOT_YET_CHECKED = {
     "welfare:task_history",
     "welfare:team_csv",
     "welfare:undo",
+    "welfare:visit",
+    "welfare:visit_raise",
+    "welfare:visit_record",
+    "welfare:visits",
 }
-PUBLIC = ("services:", "accounts:sign", "accounts:logout", "accounts:password_reset")
+PUBLIC = (
+    "services:",
+    "accounts:sign",
+    "accounts:logout",
+    "accounts:password_reset",
+    "help_centre:",  # the public directory and Open Referral feed: organisations only
+    "subscriptions:subscribe",
+    "subscriptions:check_email",
+    "subscriptions:code",
+    "subscriptions:confirm",
+    "subscriptions:unsubscribe",
+)
 PUBLIC_PAGES = {
     "accounts:login",
     "healthz",
