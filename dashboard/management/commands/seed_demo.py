@@ -265,5 +265,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {password}):"))
         for username, _first, _last, role, team_name in STAFF:
             where = f", {team_name}" if team_name else ""
-            note = " (sets up two-factor on first sign-in)" if role == User.Role.MANAGER else ""
+            note = (
+                " (two-factor: use the backup code printed below)"
+                if role == User.Role.MANAGER
+                else ""
+            )
             self.stdout.write(f"  {username:<16} {User.Role(role).label}{where}{note}")
