@@ -6,7 +6,6 @@ so every row carries the time it would have had. Nothing here writes a table dir
 that the rules would refuse is never made, and every "last spoken to" is a call that exists.
 """
 
-import csv
 import random
 import tempfile
 import uuid
@@ -21,6 +20,7 @@ from accounts.models import User
 from arrears.actions import flag_raise, mark_reviews_due
 from arrears.importing import RentBalanceImport
 from arrears.models import ArrearsFlag
+from config.csv import safe_writer
 from config.dates import add_working_days, is_working_day
 from here_to_help.actions import (
     request_arrears_considered,
@@ -235,7 +235,7 @@ class DemoLife:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "rent-balances.csv"
             with path.open("w", newline="", encoding="utf-8") as file:
-                writer = csv.writer(file)
+                writer = safe_writer(file)
                 writer.writerow(["tenancy_ref", "balance", "as_at", "weekly_rent"])
                 for ref in flagged:
                     balance = r.randrange(5000, 180000) / 100

@@ -231,7 +231,7 @@ class TestAccess:
             response = client.get(f"/queue/visits/{visit.pk}/")
             assert response.status_code == 200
             assert escape(tenant.full_name) in response.content.decode()
-            assert AccessLog.objects.filter(user=user, tenant=tenant).exists()
+            assert AccessLog.objects.filter(user=user, tenant_id=tenant.pk).exists()
 
     def test_another_teams_officer_gets_404(self, client, visit, other_officer):
         sign_in(client, other_officer)

@@ -96,6 +96,8 @@ def test_a_manager_runs_a_cold_weather_check_and_an_officer_sees_both_scripts(
     page.get_by_role("button", name="Take this call").click()
     officer.check()
     expect(page.locator("#call-campaigns")).to_contain_text("Cold weather check")
+    # The scripts are asked once the officer has spoken to the tenant.
+    page.get_by_label("Spoke to tenant").check()
     expect(page.get_by_role("group", name="COVID welfare calls: the script")).to_be_visible()
     script = page.get_by_role("group", name="Cold weather check: the script")
     expect(script).to_contain_text("A 'no' suggests a need for utility meter credit")
@@ -172,7 +174,7 @@ def test_a_list_of_20_tenancies_and_3_bad_rows_is_imported_and_the_3_reported(jo
     ManagerFactory(username="maya", first_name="Maya")
     refs = [TenantFactory(patch=patch, tenancy_ref=f"NHS-{n:03d}").tenancy_ref for n in range(20)]
     lines = ["tenancy_ref", *refs[:10], "NOPE-001", *refs[10:15], "", "BAD REF!", *refs[15:]]
-    lines.insert(8, refs[0])  # a repeat, on line 9
+    lines.insert(8, "NOPE-002")  # on line 9 (a repeated reference would reject both its rows)
     path = tmp_path / "shielded.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -202,7 +204,7 @@ def test_a_list_of_20_tenancies_and_3_bad_rows_is_imported_and_the_3_reported(jo
     expect(report).to_contain_text("Added 20, already on the list 0, rejected 3")
     expect(page.locator("#rejections li")).to_have_text(
         [
-            'Line 9: tenancy_ref "NHS-000" is already on line 2',
+            'Line 9: tenancy_ref "NOPE-002" matches no tenant',
             'Line 13: tenancy_ref "NOPE-001" matches no tenant',
             'Line 20: tenancy_ref "BAD REF!" is not 1-20 letters, digits, "-" or "/"',
         ]
