@@ -12,10 +12,10 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 DEMO_TENANTS ?= 500
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/welfare
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
-# The date-sensitive tests run again at each of these Europe/London times: the last day of a
-# month, 29 February, either side of the clocks going forward, New Year's Eve at 23:59 and the
-# Friday afternoon before a bank holiday. `make test CLOCKS=` skips them.
-CLOCKS ?= 2027-04-30T17:30 2028-02-29T09:00 2027-03-28T00:30 2027-03-28T02:30 \
+# The date-sensitive tests run again at each of these Europe/London times: 31 December 23:59
+# (the last day of a month and of a year), 29 February, either side of the clocks going forward
+# and the Friday afternoon before a bank holiday. `make test CLOCKS=` skips them.
+CLOCKS ?= 2028-02-29T09:00 2027-03-28T00:30 2027-03-28T02:30 \
 	2026-12-31T23:59 2027-05-28T16:45
 CLOCK_TESTS := -m "date_sensitive and not journey and not celery_worker" -n 2
 
