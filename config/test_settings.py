@@ -10,6 +10,10 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
+# pytest-xdist's processes (the clock reruns) inherit the prefix: each keeps a cache of its own,
+# as each has a database of its own, so one process's settings never leak into another's test.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["CACHE_KEY_PREFIX"] += f"-{os.environ['PYTEST_XDIST_WORKER']}"
 # A queue of this run's own, so a worker left over from another run never takes its tasks.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"test-{os.getpid()}")
 
