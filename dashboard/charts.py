@@ -100,6 +100,17 @@ def percent_line(days, value_of):
     return path, points
 
 
+def percent_chart(days, path, points, summary):
+    """A 0-100% line chart's drawing: the line, its points, the grid, the days and a summary."""
+    return {
+        "path": " ".join(path),
+        "points": points,
+        "grid": _grid([0, 25, 50, 75, 100], 100, "%"),
+        "x_labels": _x_labels(days),
+        "summary": summary,
+    }
+
+
 def contact_rate_chart(days):
     """A line through each day's contact rate; days with no calls leave a gap."""
     path, points = percent_line(days, lambda day: day.contact_rate)
@@ -115,10 +126,4 @@ def contact_rate_chart(days):
         )
     else:
         summary = f"{_period(days)}: no calls, so no contact rate."
-    return {
-        "path": " ".join(path),
-        "points": points,
-        "grid": _grid([0, 25, 50, 75, 100], 100, "%"),
-        "x_labels": _x_labels(days),
-        "summary": summary,
-    }
+    return percent_chart(days, path, points, summary)

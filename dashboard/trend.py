@@ -69,7 +69,7 @@ def trend_days(scope, cohorts, last_day):
 
 def trend_chart(days, code):
     """A line through each day's "up to date %" for one cohort; days not recorded leave a gap."""
-    from .charts import _grid, _period, _x_labels, percent_line
+    from .charts import _period, percent_chart, percent_line
 
     path, points = percent_line(days, lambda day: day.percent(code))
     known = [(day, day.percent(code)) for day in days if day.percent(code) is not None]
@@ -81,10 +81,4 @@ def trend_chart(days, code):
         )
     else:
         summary = f"{_period(days)}: no figures recorded yet."
-    return {
-        "path": " ".join(path),
-        "points": points,
-        "grid": _grid([0, 25, 50, 75, 100], 100, "%"),
-        "x_labels": _x_labels(days),
-        "summary": summary,
-    }
+    return percent_chart(days, path, points, summary)
