@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from config.csv import safe_writer, unquote
 
-from . import cells
+from . import bulk, cells
 
 
 class FileRefused(Exception):
@@ -131,7 +131,7 @@ def shown(value, limit=60):
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-class CsvImport:
+class CsvImport(bulk.BulkReading):
     columns: tuple[Column, ...] = ()
     key: str | None = None  # a column whose value may appear only once in a file
     shown_counts: tuple[str, ...] = ("created", "updated", "unchanged", "rejected")
@@ -200,6 +200,7 @@ class CsvImport:
             shown=self.shown_counts,
         )
         self._kept = []
+        self._holding = None
         self._duplicates = {}
         self._bytes_read = 0
         self._errors = None
@@ -290,9 +291,12 @@ class CsvImport:
             if header is None:
                 raise FileRefused("the file is empty")
             self._read_header(header)
+            self.prepare()
+            if (raw := self.bulk_reader()) is not None:
+                self._read_bulk(raw, reader)
+                return
             if self.key:
                 self._duplicates = self._find_duplicates(path)
-            self.prepare()
             batch = []
             previous = reader.line_num
             for cells in reader:
@@ -376,6 +380,7 @@ class CsvImport:
             plural = "s" if len(missing) > 1 else ""
             raise FileRefused(f"line 1: the file has no {', '.join(missing)} column{plural}")
         self.present = {column.name for _index, column in self._positions}
+        self.index_of = {column.name: index for index, column in self._positions}
         self._cleaners = [
             (index, column.name, column.clean, column.required, column.blank)
             for index, column in self._positions
@@ -426,6 +431,12 @@ class CsvImport:
 
     def _reject(self, line, cells, problems):
         self.report.counts["rejected"] += 1
+        if self._holding is not None:
+            self._holding.append((line, cells, problems))  # told in line order at the end
+        else:
+            self._tell_rejection(line, cells, problems)
+
+    def _tell_rejection(self, line, cells, problems):
         if self._progress:
             self._progress.clear()
         for problem in problems:

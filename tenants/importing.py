@@ -13,6 +13,7 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Patch
+from imports.bulk import RawRows
 from imports.cells import (
     a_date,
     a_past_date,
@@ -124,9 +125,27 @@ class TenantImport(CsvImport):
         self._fake_ids = itertools.count(-1, -1)
         self.rows_before = estimated_rows(Tenant)
         self.stage = TenantStage(self) if connection.vendor == "postgresql" else None
+        self.setters = {}  # new schemes' first rows as SQL found them (bulk reading)
         self.phone_indexes = [
             1 + index for index, name in enumerate(self.plain) if name in {"phone", "mobile"}
         ]
+
+    def bulk_reader(self):
+        one_isolation_column = len(self.present & {"self_isolating_from", "self_isolating_until"})
+        if self.stage is None or one_isolation_column == 1:
+            return None
+        return RawRows(self, self._width)
+
+    def bulk_check(self, raw):
+        from .import_checks import TenantChecks
+
+        self.checks = TenantChecks(self, raw)
+        lines, duplicates = self.checks.check()
+        self.setters = self.checks.setters
+        return lines, duplicates
+
+    def bulk_stage(self, raw):
+        return self.checks.stage(self.stage)
 
     def check_row(self, row):
         values, raw, problems = row.values, row.raw, []
@@ -144,10 +163,10 @@ class TenantImport(CsvImport):
         if code and code.upper() not in self.patches:
             problems.append(f'patch "{shown(code)}" is not a patch code the register holds')
         if self.sets_scheme:
-            problems.extend(self._check_scheme(values, problems))
+            problems.extend(self._check_scheme(row.line, values, problems))
         return problems
 
-    def _check_scheme(self, values, problems):
+    def _check_scheme(self, line, values, problems):
         kind, name = values.get("scheme_type", "general"), values.get("scheme_name", "")
         if kind == "general":
             if name:
@@ -156,6 +175,10 @@ class TenantImport(CsvImport):
         if not name:
             return [f"scheme_name is blank (scheme_type {kind} needs one)"]
         held = self.schemes.get(name.casefold())
+        setter = self.setters.get(name.casefold())
+        if held is None and setter is not None and setter[0] < line:
+            # An earlier row that SQL passed named it first.
+            held = self.schemes[name.casefold()] = setter[1]
         if held is not None and held.type != kind:
             article = "an" if held.type.startswith("i") else "a"
             return [f'scheme_name "{shown(name)}" is {article} {held.type} scheme, not {kind}']
@@ -285,6 +308,10 @@ class TenantImport(CsvImport):
             scheme = self.schemes.get(row.values.get("scheme_name", "").casefold())
             if scheme and scheme.id is None and scheme.provider:
                 providers.setdefault(scheme.provider.casefold(), scheme.provider)
+        self._create_providers(providers, write)
+        self._create_schemes_for(rows, write)
+
+    def _create_providers(self, providers, write):
         if providers:
             if write:
                 SupportProvider.objects.bulk_create(
@@ -299,11 +326,28 @@ class TenantImport(CsvImport):
                 )
             else:
                 self.providers.update((key, next(self._fake_ids)) for key in providers)
-        schemes = {}
+
+    def _create_schemes_for(self, rows, write):
+        schemes = []
         for row in rows:
             scheme = self.schemes.get(row.values.get("scheme_name", "").casefold())
             if scheme and scheme.id is None:
-                schemes[scheme.name.casefold()] = scheme
+                schemes.append(scheme)
+        self._create_schemes(schemes, write)
+
+    def create_names(self, providers, schemes):
+        """Ids for these new providers ({casefolded: name}) and schemes, creating them."""
+        write = self.writing
+        providers = dict(providers)
+        for scheme in schemes:
+            key = scheme.provider.casefold()
+            if scheme.id is None and scheme.provider and self.providers.get(key) is None:
+                providers.setdefault(key, scheme.provider)
+        self._create_providers(providers, write)
+        self._create_schemes(schemes, write)
+
+    def _create_schemes(self, schemes, write):
+        schemes = {scheme.name.casefold(): scheme for scheme in schemes if scheme.id is None}
         if not schemes:
             return
         if not write:

@@ -304,18 +304,18 @@ def test_cancel_stops_a_run_midway_and_rolls_it_all_back(manager, patch, monkeyp
     job.upload_path.write_text(csv_text(rows))
     from tenants.importing import TenantImport
 
-    monkeypatch.setattr(TenantImport, "batch_size", 5)
     reports = []
-    original = TenantImport._flush
+    original = TenantImport._tell
 
-    def flush_then_cancel(self, batch):
-        original(self, batch)
-        if batch and not reports:
-            reports.append(Tenant.objects.count())
+    def cancel_at_first_report(self, force=False):
+        # The manager cancels while rows are being read (and, on PostgreSQL, copied in).
+        if self.report.counts["rows"] and not reports:
+            reports.append(self.report.counts["rows"])
             ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
-            self._reported = 0  # the next row reports progress at once
+            force = True
+        original(self, force=force)
 
-    monkeypatch.setattr(TenantImport, "_flush", flush_then_cancel)
+    monkeypatch.setattr(TenantImport, "_tell", cancel_at_first_report)
 
     jobs.run_step(job.pk)
 

@@ -1,0 +1,414 @@
+"""The tenant file's rules in SQL, for the rows `imports.bulk` copied in as read.
+
+One statement cleans every row and finds the ones that pass every rule (tenants.md): formats,
+lengths, real and past dates, the patch, scheme and phone rules across a row, and no key on
+two rows. Phone numbers are checked by libphonenumber in Python, once for each distinct number
+(spread over processes when there are many). SQL is written to pass only rows the Python
+cleaners pass; anything else (an unusual but valid e-mail address, a postcode with a tab in it,
+an invalid row) goes back to the frame's Python cleaning, which passes it or writes its
+messages. The rows SQL passes go into the staging table (`tenants.import_staging`) in one
+`INSERT ... SELECT`.
+"""
+
+import multiprocessing
+
+from django.db import connection
+
+from imports.cells import _checked_phone, run_today
+
+from .import_staging import _quote
+from .importing import SCHEME_TYPES, _Scheme
+
+_REF = "^[A-Za-z0-9/-]{1,20}$"
+# A subset of what Django's validate_email passes: plain dot-atoms at an ASCII domain.
+_EMAIL = (
+    "^[A-Za-z0-9_+-]+(\\.[A-Za-z0-9_+-]+)*@"
+    "([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$"
+)
+# django-localflavor's GBPostcodeField.postcode_regex.
+_OUTWARD = "[A-PR-UWYZ]([0-9]{1,2}|([A-HIK-Y][0-9](|[0-9]|[ABEHMNPRVWXY]))|[0-9][A-HJKSTUW])"
+_POSTCODE = f"^(GIR 0AA|{_OUTWARD} [0-9][ABD-HJLNP-UW-Z]{{2}})$"
+_YES = ("y", "yes", "true", "1")
+_NO = ("n", "no", "false", "0")
+_PHONES_PER_PROCESS = 20_000
+
+_DATE_FUNCTION = """
+CREATE OR REPLACE FUNCTION pg_temp.import_ymd(y int, m int, d int) RETURNS date
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN y BETWEEN 1 AND 9999 AND m BETWEEN 1 AND 12 AND d >= 1 AND d <= CASE
+      WHEN m = 2 THEN CASE WHEN (y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0 THEN 29 ELSE 28 END
+      WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END
+    THEN make_date(y, m, d) END
+$$
+"""
+
+
+def _parse_date(cell):
+    """SQL for a cell read as `YYYY-MM-DD` or `DD/MM/YYYY` (a real day), else NULL; the
+    function above is inlined, so no call is made per row."""
+    return (
+        f"CASE WHEN {cell} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN pg_temp.import_ymd("
+        f"substr({cell}, 1, 4)::int, substr({cell}, 6, 2)::int, substr({cell}, 9, 2)::int) "
+        f"WHEN {cell} ~ '^[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}$' THEN pg_temp.import_ymd("
+        f"split_part({cell}, '/', 3)::int, split_part({cell}, '/', 2)::int, "
+        f"split_part({cell}, '/', 1)::int) END"
+    )
+
+
+def _sql_list(values):
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _check_phones(values):
+    """(cell, E.164) for each valid number among these cells."""
+    out = []
+    for value in values:
+        number = _checked_phone(value)
+        if number is not None:
+            out.append((value, number.e164))
+    return out
+
+
+def checked_phones(values):
+    """`_check_phones` on many cells, over two processes when they are many."""
+    if len(values) < 2 * _PHONES_PER_PROCESS:
+        return _check_phones(values)
+    chunks = [values[i : i + _PHONES_PER_PROCESS] for i in range(0, len(values), 20_000)]
+    # Forked workers only parse numbers: they never touch the parent's database connection.
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        return [pair for part in pool.map(_check_phones, chunks) for pair in part]
+
+
+class TenantChecks:
+    """The SQL side of one tenant import run (`TenantImport.bulk_check` and `bulk_stage`)."""
+
+    def __init__(self, importer, raw):
+        self.importer = importer
+        self.raw = raw
+        self.present = importer.present
+        self.table = raw.table.replace("raw", "checked")
+        self.setters = {}  # scheme key: (line, _Scheme) of the first row SQL passed naming it
+
+    def _execute(self, sql, params=None):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+
+    def _values(self, column):
+        """The distinct stripped non-blank cells of a column, in rows that are not odd."""
+        if column not in self.present:
+            return []
+        cell = self.raw.cell(column)
+        rows = self._execute(
+            f"SELECT DISTINCT {cell} FROM {self.raw.table} "  # noqa: S608
+            f"WHERE NOT odd AND NOT original AND {cell} <> ''"
+        )
+        return [value for (value,) in rows]
+
+    def _lookup(self, name, columns, rows):
+        """A temporary table of (key, ...) rows worked out in Python."""
+        definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+        self._execute(f"CREATE TEMPORARY TABLE {name} ({definition}) ON COMMIT DROP")
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        self._execute(f"ANALYZE {name}")
+
+    def duplicates(self):
+        """{key: [lines]} for keys on more than one row, as the frame's first pass finds them."""
+        cell = self.raw.cell("tenancy_ref")
+        rows = self._execute(
+            "SELECT k, array_agg(line ORDER BY line) FROM (SELECT line, CASE WHEN odd THEN key "  # noqa: S608
+            f"WHEN {cell} ~ '{_REF}' THEN {cell} END AS k FROM {self.raw.table} "
+            "WHERE NOT original) AS keyed WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1"
+        )
+        return dict(rows)
+
+    def check(self):
+        """Clean every row that is not odd into `self.table`: the lines Python must see, and
+        the duplicated keys."""
+        importer = self.importer
+        duplicates = self.duplicates()
+        names = {*self._values("scheme_name"), *self._values("support_provider")}
+        self._lookup(
+            f"{self.table}_names",
+            [("name", "text"), ("key", "text")],
+            ((name, name.casefold()) for name in names),
+        )
+        phones = sorted({*self._values("phone"), *self._values("mobile")})
+        self._lookup(
+            f"{self.table}_phones", [("cell", "text"), ("e164", "text")], checked_phones(phones)
+        )
+        self._lookup(
+            f"{self.table}_patches", [("code", "text"), ("id", "integer")], importer.patches.items()
+        )
+        self._lookup(
+            f"{self.table}_areas",
+            [("outward", "text"), ("patch_id", "integer")],
+            importer.areas.items(),
+        )
+        self._lookup(
+            f"{self.table}_schemes",
+            [("key", "text"), ("id", "integer"), ("type", "text")],
+            ((key, s.id, s.type) for key, s in importer.schemes.items()),
+        )
+        self._execute(_DATE_FUNCTION)
+        self._execute(
+            f"CREATE TEMPORARY TABLE {self.table} ON COMMIT DROP AS {self._select()}",  # noqa: S608
+            {
+                "duplicated": [line for lines in duplicates.values() for line in lines],
+                **self._dates(),
+            },
+        )
+        if importer.sets_scheme:
+            self._find_setters()
+        rows = self._execute(f"SELECT line FROM {self.table} WHERE NOT ok")  # noqa: S608
+        return [line for (line,) in rows], duplicates
+
+    def _dates(self):
+        today = run_today()
+        try:
+            earliest = today.replace(year=today.year - 120)
+        except ValueError:  # 29 February
+            earliest = today.replace(year=today.year - 120, day=28)
+        return {"today": today, "earliest": earliest}
+
+    def _select(self):
+        """Each row's cells stripped (s), cleaned (v: NULL where a cell breaks its form) and
+        `ok` where it breaks no rule."""
+        present, raw, t = self.present, self.raw, self.table
+        names = sorted(present)
+        cells = ", ".join(f"{raw.cell(name)} AS {name}" for name in names)
+        columns = {name: _column(name) for name in names}
+        rules = [broken for _value, broken in columns.values()]
+        phone_given = [f"RAW.{name} <> ''" for name in ("phone", "mobile") if name in present]
+        if "no_phone" in present:
+            phone_given.append("v.no_phone")
+        rules += [f"NOT ({' OR '.join(phone_given)})", "v.line = ANY(%(duplicated)s)"]
+        if {"self_isolating_from", "self_isolating_until"} <= present:
+            rules.append("COALESCE(v.self_isolating_until < v.self_isolating_from, false)")
+        joins = [
+            f"LEFT JOIN {t}_phones p_{name} ON p_{name}.cell = s.{name}"
+            for name in ("phone", "mobile")
+            if name in present
+        ]
+        looked_up = [
+            "NULL::integer AS pid",
+            "NULL::text AS skey",
+            "NULL::text AS pkey",
+            "NULL::text AS held",
+        ]
+        if "patch" in present:
+            rules.append("(RAW.patch <> '' AND v.pid IS NULL)")
+            joins.append(
+                f"LEFT JOIN {t}_patches pt ON s.patch ~ '^[ -~]+$' AND pt.code = upper(s.patch)"
+            )
+            looked_up[0] = "pt.id AS pid"
+        if "scheme_name" in present:
+            joins.append(f"LEFT JOIN {t}_names sn ON sn.name = s.scheme_name")
+            joins.append(f"LEFT JOIN {t}_schemes sh ON sh.key = sn.key")
+            looked_up[1], looked_up[3] = "sn.key AS skey", "sh.type AS held"
+        if "support_provider" in present:
+            joins.append(f"LEFT JOIN {t}_names pn ON pn.name = s.support_provider")
+            looked_up[2] = "pn.key AS pkey"
+        kind = "v.scheme_type" if "scheme_type" in present else "'general'"
+        scheme = "RAW.scheme_name" if "scheme_name" in present else "''"
+        if self.importer.sets_scheme:
+            rules.append(
+                f"({kind} = 'general' AND {scheme} <> '') OR ({kind} <> 'general' AND "
+                f"{scheme} = '') OR (v.held IS NOT NULL AND v.held <> {kind})"
+            )
+        values = ", ".join(
+            f"{value.replace('RAW.', 's.')} AS {name}" for name, (value, _b) in columns.items()
+        )
+        kept = ", ".join(f"s.{name} AS s_{name}" for name in names)
+        ok = " OR ".join(f"({rule})" for rule in rules).replace("RAW.", "v.s_")
+        new_scheme = f"({kind} <> 'general' AND {scheme} <> '' AND v.held IS NULL)".replace(
+            "RAW.", "v.s_"
+        )
+        # OFFSET 0 keeps the cleaned values a subquery: worked out once, not once per use.
+        return (
+            f"SELECT v.line, {', '.join(f'v.{name}' for name in names)}, {kind} AS kind, "  # noqa: S608
+            f"v.skey, v.pkey, v.pid, {new_scheme} AS new_scheme, NOT ({ok}) AS ok "
+            f"FROM (SELECT s.line, {values}, {kept}, {', '.join(looked_up)} "
+            f"FROM (SELECT line, {cells} FROM {raw.table} WHERE NOT odd AND NOT original) s "
+            f"{' '.join(joins)} "
+            "OFFSET 0) v"
+        )
+
+    def _find_setters(self):
+        """The first row SQL passes that names each new scheme sets its type (as in Python);
+        later rows of another type go to Python for their message."""
+        t = self.table
+        rows = self._execute(
+            f"SELECT DISTINCT ON (skey) skey, line, kind, scheme_name, "  # noqa: S608
+            f"{'support_provider' if 'support_provider' in self.present else chr(39) * 2} "
+            f"FROM {t} WHERE ok AND new_scheme ORDER BY skey, line"
+        )
+        self.setters = {
+            key: (line, _Scheme(None, kind, name, provider))
+            for key, line, kind, name, provider in rows
+        }
+        self._lookup(
+            f"{t}_setters",
+            [("key", "text"), ("kind", "text")],
+            ((key, scheme.type) for key, (_line, scheme) in self.setters.items()),
+        )
+        self._execute(
+            f"UPDATE {t} c SET ok = false FROM {t}_setters st "  # noqa: S608
+            "WHERE c.ok AND c.new_scheme AND c.skey = st.key AND c.kind <> st.kind"
+        )
+
+    def stage(self, stage):
+        """Copy the rows SQL passed into the staging table: returns the lines that a row
+        Python passed has since made wrong (a new scheme it gave another type first)."""
+        importer, t = self.importer, self.table
+        later = []
+        for key, (line, scheme) in self.setters.items():
+            held = importer.schemes.setdefault(key, scheme)
+            if held is not scheme and held.type != scheme.type:
+                later += [
+                    line
+                    for (line,) in self._execute(
+                        f"UPDATE {t} SET ok = false WHERE ok AND skey = %s "  # noqa: S608
+                        "AND kind <> %s RETURNING line",
+                        [key, held.type],
+                    )
+                ]
+        providers = {}
+        if "support_provider" in self.present:
+            for key, name in self._execute(
+                f"SELECT DISTINCT ON (pkey) pkey, support_provider FROM {t} "  # noqa: S608
+                "WHERE ok AND pkey IS NOT NULL ORDER BY pkey, line"
+            ):
+                if importer.providers.get(key) is None:
+                    providers[key] = name
+        importer.create_names(providers, list(importer.schemes.values()))
+        t_ids = f"{t}_ids"
+        self._lookup(
+            t_ids,
+            [("kind", "text"), ("key", "text"), ("id", "integer")],
+            [
+                *(("scheme", key, s.id) for key, s in importer.schemes.items()),
+                *(("provider", key, pk) for key, pk in importer.providers.items()),
+            ],
+        )
+        columns = [f"c.{_quote(name)}" for name in importer.plain]
+        joins = []
+        if importer.sets_scheme:
+            columns.append("si.id")
+            joins.append(f"LEFT JOIN {t_ids} si ON si.kind = 'scheme' AND si.key = c.skey")
+        if "support_provider" in self.present:
+            columns.append("pi.id")
+            joins.append(f"LEFT JOIN {t_ids} pi ON pi.kind = 'provider' AND pi.key = c.pkey")
+        columns.append("COALESCE(c.pid, a.patch_id)")
+        joins.append(f"LEFT JOIN {t}_areas a ON a.outward = split_part(c.postcode, ' ', 1)")
+        self._execute(
+            f"INSERT INTO {stage.table} (line, {stage.columns}) "  # noqa: S608
+            f"SELECT c.line, {', '.join(columns)} FROM {t} c {' '.join(joins)} WHERE c.ok"
+        )
+        return later
+
+
+def _text(length=None, required=False):
+    def sql(name):
+        broken = [f"char_length(RAW.{name}) > {length}"] if length else []
+        if required:
+            broken.append(f"RAW.{name} = ''")
+        return f"RAW.{name}", " OR ".join(broken) or "false"
+
+    return sql
+
+
+def _date(past=False):
+    def sql(name):
+        if past:
+            return (
+                _parse_date(f"RAW.{name}"),
+                f"v.{name} IS NULL OR v.{name} > %(today)s OR v.{name} < %(earliest)s",
+            )
+        return (
+            f"CASE WHEN RAW.{name} <> '' THEN {_parse_date(f'RAW.{name}')} END",
+            f"RAW.{name} <> '' AND v.{name} IS NULL",
+        )
+
+    return sql
+
+
+def _yes_no(blank):
+    def sql(name):
+        return (
+            f"CASE WHEN RAW.{name} = '' THEN {blank} WHEN RAW.{name} !~ '^[A-Za-z0-9]+$' THEN NULL "
+            f"WHEN lower(RAW.{name}) IN ({_sql_list(_YES)}) THEN true "
+            f"WHEN lower(RAW.{name}) IN ({_sql_list(_NO)}) THEN false END",
+            f"RAW.{name} <> '' AND v.{name} IS NULL",
+        )
+
+    return sql
+
+
+def _phone(name):
+    return f"CASE WHEN RAW.{name} = '' THEN '' ELSE p_{name}.e164 END", f"v.{name} IS NULL"
+
+
+def _email(name):
+    return (
+        f"RAW.{name}",
+        f"RAW.{name} <> '' AND NOT (char_length(RAW.{name}) <= 254 AND RAW.{name} ~ '{_EMAIL}')",
+    )
+
+
+def _postcode(name):
+    compact = f"upper(replace(RAW.{name}, ' ', ''))"
+    return (
+        f"CASE WHEN RAW.{name} ~ '^[A-Za-z0-9 ]+$' "
+        f"THEN left({compact}, -3) || ' ' || right({compact}, 3) END",
+        f"v.{name} IS NULL OR v.{name} !~ '{_POSTCODE}'",
+    )
+
+
+def _scheme_type(name):
+    return (
+        f"CASE WHEN RAW.{name} = '' THEN 'general' WHEN RAW.{name} ~ '^[A-Za-z_]+$' "
+        f"THEN lower(RAW.{name}) END",
+        f"v.{name} IS NULL OR v.{name} NOT IN ({_sql_list(SCHEME_TYPES)})",
+    )
+
+
+def _tenancy_ref(name):
+    return f"RAW.{name}", f"RAW.{name} !~ '{_REF}'"
+
+
+_COLUMNS = {
+    "tenancy_ref": _tenancy_ref,
+    "first_name": _text(100, required=True),
+    "last_name": _text(100, required=True),
+    "date_of_birth": _date(past=True),
+    "phone": _phone,
+    "mobile": _phone,
+    "email": _email,
+    "address_line_1": _text(200, required=True),
+    "address_line_2": _text(200),
+    "town": _text(100),
+    "postcode": _postcode,
+    "scheme_type": _scheme_type,
+    "scheme_name": _text(200),
+    "support_provider": _text(200),
+    "lifeline": _yes_no("false"),
+    "self_isolating_from": _date(),
+    "self_isolating_until": _date(),
+    "interpreter_language": _text(100),
+    "communication_needs": _text(),
+    "tenancy_end_date": _date(),
+    "no_phone": _yes_no("false"),
+    "lives_alone": _yes_no("NULL::boolean"),
+    "patch": _text(20),
+}
+
+
+def _column(name):
+    """(the cleaned value, the condition under which the cell breaks its column's form)."""
+    return _COLUMNS[name](name)
