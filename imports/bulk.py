@@ -97,8 +97,6 @@ class RawRows:
                 importer.tell_read()
         self._copy(buffer)
         importer.tell_read()
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {self.table}")
 
     def _copy(self, buffer):
         data = buffer.getvalue()
