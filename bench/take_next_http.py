@@ -11,7 +11,7 @@ needs an officer's sign-in and CSRF token like "Take next call", and does nothin
 
 Each officer is one client thread (in two processes) with a session of its own, made by the
 test client's force_login in this process against the same database and SECRET_KEY, and a CSRF
-token of its own. Each presses "Take next call" (`POST /calls/next/`) --claims times, pausing
+token of its own. Each presses "Take next call" (`POST /queue/next/`) --claims times, pausing
 --think-ms between presses (0: back to back, the worst case), and the server answers with a
 redirect to the call it was given. The same officers then POST the no-op the same number of
 times. Printed: claims per second against the no-op's rate (goal at least 0.8x), p50/p95/p99
@@ -39,7 +39,7 @@ from queue_data import URL, ensure_tenants, setup_django
 from status_load import free_port, percentile, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
-TAKE_NEXT, NOOP = "/calls/next/", "/_bench/noop"
+TAKE_NEXT, NOOP = "/queue/next/", "/_bench/noop"
 TASK = re.compile(r"/task/(\d+)/")
 
 
@@ -182,8 +182,8 @@ def main():
     static_root = Path(tempfile.mkdtemp(prefix="welfare-bench-static-"))
     secret_key = "bench-only-" + secrets.token_urlsafe(40)
     env = server_env(static_root, secret_key)
-    os.environ.update({"SECRET_KEY": secret_key, "DEBUG": "false"})
-    os.environ.update({"SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1"})
+    # This process makes the sessions: the server's settings, so its SECRET_KEY signs them.
+    os.environ.update({k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"})
     setup_django()
     from django.db import connection
     from django.test import Client

@@ -47,11 +47,16 @@ $$
 
 def _date_parts(cell):
     """SQL for a cell's year, month and day as an array if it has the form `YYYY-MM-DD` or
-    `DD/MM/YYYY`, else NULL: worked out once per cell, in the innermost layer."""
+    `DD/MM/YYYY`, else NULL: worked out once per cell, in the innermost layer, and without
+    regular expressions (each cost 2 µs a cell)."""
+    rest = f"translate({cell}, '0123456789', '')"
     return (
-        f"CASE WHEN {cell} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN ARRAY["
-        f"substr({cell}, 1, 4)::int, substr({cell}, 6, 2)::int, substr({cell}, 9, 2)::int] "
-        f"WHEN {cell} ~ '^[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}$' THEN ARRAY["
+        f"CASE WHEN {rest} = '--' AND length({cell}) = 10 AND substr({cell}, 5, 1) = '-' "
+        f"AND substr({cell}, 8, 1) = '-' THEN ARRAY[substr({cell}, 1, 4)::int, "
+        f"substr({cell}, 6, 2)::int, substr({cell}, 9, 2)::int] "
+        f"WHEN {rest} = '//' AND length(split_part({cell}, '/', 1)) BETWEEN 1 AND 2 "
+        f"AND length(split_part({cell}, '/', 2)) BETWEEN 1 AND 2 "
+        f"AND length(split_part({cell}, '/', 3)) = 4 THEN ARRAY["
         f"split_part({cell}, '/', 3)::int, split_part({cell}, '/', 2)::int, "
         f"split_part({cell}, '/', 1)::int] END"
     )
@@ -61,6 +66,15 @@ def _parse_date(parts):
     """SQL for the day these parts name if it is a real one, else NULL (the function above is
     inlined: no call is made per row)."""
     return f"pg_temp.import_ymd({parts}[1], {parts}[2], {parts}[3])"
+
+
+def _ascii(cell):
+    """Only ASCII characters: PostgreSQL and Python change the case of others differently."""
+    return f"octet_length({cell}) = char_length({cell})"
+
+
+def _not_ascii(cell):
+    return f"octet_length({cell}) <> char_length({cell})"
 
 
 def _sql_list(values):
@@ -220,7 +234,7 @@ class TenantChecks:
         if "patch" in present:
             rules.append("(RAW.patch <> '' AND v.pid IS NULL)")
             joins.append(
-                f"LEFT JOIN {t}_patches pt ON s.patch ~ '^[ -~]+$' AND pt.code = upper(s.patch)"
+                f"LEFT JOIN {t}_patches pt ON {_ascii('s.patch')} AND pt.code = upper(s.patch)"
             )
             looked_up[0] = "pt.id AS pid"
         if "scheme_name" in present:
@@ -358,7 +372,7 @@ def _date(past=False):
 def _yes_no(blank):
     def sql(name):
         return (
-            f"CASE WHEN RAW.{name} = '' THEN {blank} WHEN RAW.{name} !~ '^[A-Za-z0-9]+$' THEN NULL "
+            f"CASE WHEN RAW.{name} = '' THEN {blank} WHEN {_not_ascii(f'RAW.{name}')} THEN NULL "
             f"WHEN lower(RAW.{name}) IN ({_sql_list(_YES)}) THEN true "
             f"WHEN lower(RAW.{name}) IN ({_sql_list(_NO)}) THEN false END",
             f"RAW.{name} <> '' AND v.{name} IS NULL",
@@ -381,7 +395,7 @@ def _email(name):
 def _postcode(name):
     compact = f"upper(replace(RAW.{name}, ' ', ''))"
     return (
-        f"CASE WHEN RAW.{name} ~ '^[A-Za-z0-9 ]+$' "
+        f"CASE WHEN {_ascii(f'RAW.{name}')} "
         f"THEN left({compact}, -3) || ' ' || right({compact}, 3) END",
         f"v.{name} IS NULL OR v.{name} !~ '{_POSTCODE}'",
     )
@@ -389,8 +403,8 @@ def _postcode(name):
 
 def _scheme_type(name):
     return (
-        f"CASE WHEN RAW.{name} = '' THEN 'general' WHEN RAW.{name} ~ '^[A-Za-z_]+$' "
-        f"THEN lower(RAW.{name}) END",
+        f"CASE WHEN RAW.{name} = '' THEN 'general' WHEN {_not_ascii(f'RAW.{name}')} THEN NULL "
+        f"ELSE lower(RAW.{name}) END",
         f"v.{name} IS NULL OR v.{name} NOT IN ({_sql_list(SCHEME_TYPES)})",
     )
 
