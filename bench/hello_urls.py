@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
 from accounts.models import User
-
 from config.urls import handler403, handler404, handler500, urlpatterns  # noqa: F401
 
 

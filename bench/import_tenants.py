@@ -251,7 +251,10 @@ def main():
         )
         try:
             baseline = copy_baseline(path)
-            print(f"  COPY into an unlogged table {baseline:7.2f} s (best of 3): the baseline")
+            print(
+                f"  COPY into an unlogged table {baseline:7.2f} s (best of 3): the baseline; "
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+            )
             empty_tenant_tables()
             for label in ("first import", "re-import"):
                 elapsed, cpu, peak, summary = timed_import(path)
@@ -259,7 +262,8 @@ def main():
                     f"  {label:<12} {elapsed:7.1f} s, {count / elapsed:7,.0f} rows/s, "
                     f"{elapsed / baseline:5.1f}x COPY (goal <= {GOALS[label]}x), "
                     f"import process CPU {cpu:.1f} s, "
-                    f"peak memory {peak:,.0f} MB (goal <= 300)  ({summary})"
+                    f"peak memory {peak:,.0f} MB (goal <= 300)  ({summary}); "
+                    f"load average {os.getloadavg()[0]:.1f}"
                 )
         finally:
             path.unlink()

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from itertools import combinations
 from pathlib import Path
 
 from queue_data import URL, ensure_tenants, setup_django
@@ -151,8 +152,8 @@ def duplicates(rows):
     found = 0
     for spans in held.values():
         spans.sort()
-        for (start, until, name), (later_start, _u, later_name) in zip(spans, spans[1:]):
-            if later_name != name and later_start < until and start < later_start:
+        for (start, until, name), (later_start, _u, later_name) in combinations(spans, 2):
+            if later_name != name and start <= later_start < until:
                 found += 1
     return found
 

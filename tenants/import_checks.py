@@ -95,9 +95,15 @@ def checked_phones(values):
     """`_check_phones` on many cells, over two processes when they are many."""
     if len(values) < 2 * _PHONES_PER_PROCESS:
         return _check_phones(values)
-    chunks = [values[i : i + _PHONES_PER_PROCESS] for i in range(0, len(values), 20_000)]
+    chunks = [
+        values[i : i + _PHONES_PER_PROCESS] for i in range(0, len(values), _PHONES_PER_PROCESS)
+    ]
     # Forked workers only parse numbers: they never touch the parent's database connection.
-    with multiprocessing.get_context("fork").Pool(2) as pool:
+    try:
+        pool = multiprocessing.get_context("fork").Pool(2)
+    except (AssertionError, OSError):  # a daemonic worker may not have children
+        return _check_phones(values)
+    with pool:
         return [pair for part in pool.map(_check_phones, chunks) for pair in part]
 
 

@@ -146,3 +146,21 @@ def test_a_re_import_through_sql_changes_nothing(write, run, ribble):
     assert code == 0
     assert "created 0, updated 0, unchanged 20" in out
     assert History.objects.count() == history
+
+
+def test_many_phone_numbers_are_checked_over_two_processes(monkeypatch):
+    from tenants import import_checks
+
+    monkeypatch.setattr(import_checks, "_PHONES_PER_PROCESS", 3)
+    cells = [
+        "01772 555 010",
+        "01234",
+        "+44 20 7946 0000",
+        "020 7946 0001",
+        "not a phone",
+        "0113 496 0002",
+        "0161 496 0003",
+    ]
+
+    assert import_checks.checked_phones(cells) == import_checks._check_phones(cells)
+    assert ("+44 20 7946 0000", "+442079460000") in import_checks.checked_phones(cells)
