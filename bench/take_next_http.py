@@ -15,10 +15,11 @@ token of its own. Each presses "Take next call" (`POST /queue/next/`) --claims t
 --think-ms between presses (0: back to back, the worst case), and the server answers with a
 redirect to the call it was given. The same officers POST the no-op the same number of times,
 in --rounds alternating rounds of each. Printed: claims per second against the no-op's rate
-(goal at least 0.8x), p50/p95/p99 of a press (goal p95 <= 100 ms) and duplicates, which must be 0: a call given to an officer
-while another officer still held it. "Take next call" gives back the call an officer held
-before, so a call may rightly be given again after its holder pressed once more; a duplicate
-is a call given to B between A being given it and A's next press.
+(goal at least 0.8x), p50/p95/p99 of a press (goal p95 <= 100 ms) and duplicates, which must
+be 0: a call given to an officer while another officer still held it. "Take next call" gives
+back the call an officer held before, so a call may rightly be given again after its holder
+pressed once more; a duplicate is a call given to B between A being given it and A's next
+press.
 """
 
 import argparse
