@@ -45,6 +45,7 @@ class RawRows:
         self.cells = [f"c{index}" for index in range(width)]
         self.odd = {}  # line: cells
         self.blank = ("",) * width
+        self.indexed = False
         cells = ", ".join(f"{name} text" for name in self.cells)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -115,6 +116,11 @@ class RawRows:
     def fetch(self, lines):
         """The cells of these lines (not odd), in line order, a batch at a time."""
         lines = sorted(lines)
+        if len(lines) > 5000 and not self.indexed:
+            # Many rows to read back (a file with many rejected rows): by index, not by scans.
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE INDEX ON {self.table} (line)")
+            self.indexed = True
         getter = itemgetter(*range(1, self.width + 1)) if self.width > 1 else None
         for start in range(0, len(lines), 5000):
             chunk = lines[start : start + 5000]
