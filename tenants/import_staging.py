@@ -83,8 +83,10 @@ class TenantStage:
             "unassigned": unassigned,
         }
 
-    def save(self, *, now, reason, user_id):
-        """Update the tenants that differ, create the new ones, each with its history row."""
+    def save(self, *, now, reason, user_id, creates=True, updates=True):
+        """Update the tenants that differ, create the new ones, each with its history row.
+        `creates` and `updates` say (from `count`) whether there are any: a statement with nothing
+        to do is not run (each joins every staged row with the register)."""
         tenants = _quote(Tenant._meta.db_table)
         history = Tenant.history.model._meta
         copied = ", ".join(
@@ -107,16 +109,18 @@ class TenantStage:
         ]
         with connection.cursor() as cursor:
             # Table and column names come from the models, never from the file.
-            cursor.execute(
-                f"WITH changed AS (UPDATE {tenants} t SET {assignments}, "  # noqa: S608
-                "patch_id = COALESCE(s.patch_id, t.patch_id), updated_at = %s "
-                f"FROM {self.table} s WHERE t.tenancy_ref = s.tenancy_ref AND ({self.differs}) "
-                f"RETURNING t.*) {into_history}"
-                f"SELECT {copied}, %s, %s, '~', %s FROM changed",
-                [now, now, reason, user_id],
-            )
-            with _indexes_built_after(cursor, [Tenant, Tenant.history.model]):
-                self._create(cursor, into_history, copied, defaults, now, reason, user_id)
+            if updates:
+                cursor.execute(
+                    f"WITH changed AS (UPDATE {tenants} t SET {assignments}, "  # noqa: S608
+                    "patch_id = COALESCE(s.patch_id, t.patch_id), updated_at = %s "
+                    f"FROM {self.table} s WHERE t.tenancy_ref = s.tenancy_ref "
+                    f"AND ({self.differs}) RETURNING t.*) {into_history}"
+                    f"SELECT {copied}, %s, %s, '~', %s FROM changed",
+                    [now, now, reason, user_id],
+                )
+            if creates:
+                with _indexes_built_after(cursor, [Tenant, Tenant.history.model]):
+                    self._create(cursor, into_history, copied, defaults, now, reason, user_id)
 
     def _create(self, cursor, into_history, copied, defaults, now, reason, user_id):
         tenants = _quote(Tenant._meta.db_table)

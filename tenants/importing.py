@@ -252,10 +252,15 @@ class TenantImport(CsvImport):
     def finish(self, *, write):
         if self.stage is None:
             return
-        self.report.counts.update(self.stage.count())
+        counts = self.stage.count()
+        self.report.counts.update(counts)
         if write:
             self.stage.save(
-                now=self.now, reason=self.reason, user_id=self.user.pk if self.user else None
+                now=self.now,
+                reason=self.reason,
+                user_id=self.user.pk if self.user else None,
+                creates=counts["created"] > 0,
+                updates=counts["updated"] > 0,
             )
         self.stage.drop()
 
