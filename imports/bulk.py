@@ -1,9 +1,9 @@
 """Reading an import file into PostgreSQL as it stands, for imports whose rules run in SQL.
 
-The frame's Python cleaning cost 40-60 µs a row, most of an import's time. An import that
-declares a `bulk` reader (tenants: `tenants.import_checks`) reads the file here instead: each
-row is parsed by the csv module and copied, cells as read, into a temporary table with its line
-number, and the import's SQL checks every row at once. SQL only ever finds a row *valid*: a row
+The frame's Python cleaning cost 40-60 µs a row, most of an import's time. An import whose
+`bulk_reader` returns a `RawRows` (tenants: `tenants.import_checks`) reads the file here
+instead: each row is parsed by the csv module and copied, its cells stripped, into a temporary
+table with its line number, and the import's SQL checks every row at once. SQL only ever finds a row *valid*: a row
 it cannot pass (a rule broken, a duplicated key, a phone number libphonenumber turns down) is
 read back and run through the frame's Python cleaning (`CsvImport._clean`), which writes its
 messages. So every message comes from the same code as before, in line order.
@@ -133,10 +133,6 @@ class RawRows:
                 )
                 for row in cursor.fetchall():
                     yield row[0], list(getter(row)) if getter else [row[1]]
-
-
-def _quoted(cells):
-    return any(cell.strip()[:1] == "'" for cell in cells)
 
 
 def python_key(column, cell):
