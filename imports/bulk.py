@@ -6,7 +6,8 @@ instead: each row is parsed by the csv module and copied, its cells stripped, in
 table with its line number, and the import's SQL checks every row at once. SQL only ever
 finds a row *valid*: a row it cannot pass (a rule broken, a duplicated key, a phone number
 libphonenumber turns down) is read back and run through the frame's Python cleaning
-(`CsvImport._clean`), which writes its messages. So every message comes from the same code as before, in line order.
+(`CsvImport._clean`), which writes its messages. So every message comes from the same code
+as before, in line order.
 
 Rows SQL cannot judge at all are kept in Python from the start ("odd" rows, rare): a NUL
 character (PostgreSQL text cannot hold one) or a cell starting with the `'` that the
