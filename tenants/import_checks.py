@@ -1,12 +1,12 @@
-"""The tenant file's rules in SQL, for the rows `imports.bulk` copied in as read.
+"""The tenant file's rules in SQL, for the rows `imports.bulk` copied in.
 
 One statement cleans every row and finds the ones that pass every rule (tenants.md): formats,
 lengths, real and past dates, the patch, scheme and phone rules across a row, and no key on
-two rows. Phone numbers are checked by libphonenumber in Python, once for each distinct number
-(spread over processes when there are many). SQL is written to pass only rows the Python
-cleaners pass; anything else (an unusual but valid e-mail address, a postcode with a tab in it,
-an invalid row) goes back to the frame's Python cleaning, which passes it or writes its
-messages. The rows SQL passes go into the staging table (`tenants.import_staging`) in one
+two rows. Phone numbers and postcodes are checked by the Python cleaners (libphonenumber,
+localflavor's rule) once for each distinct cell, phones spread over two processes when there
+are many. SQL is written to pass only rows the Python cleaners pass; anything else (an unusual
+but valid e-mail address, an invalid row) goes back to the frame's Python cleaning, which
+passes it or writes its messages. The rows SQL passes go into the staging table (`tenants.import_staging`) in one
 `INSERT ... SELECT`.
 """
 
