@@ -6,8 +6,8 @@ two rows. Phone numbers and postcodes are checked by the Python cleaners (libpho
 localflavor's rule) once for each distinct cell, phones spread over two processes when there
 are many. SQL is written to pass only rows the Python cleaners pass; anything else (an unusual
 but valid e-mail address, an invalid row) goes back to the frame's Python cleaning, which
-passes it or writes its messages. The rows SQL passes go into the staging table (`tenants.import_staging`) in one
-`INSERT ... SELECT`.
+passes it or writes its messages. The rows SQL passes go into the staging table
+(`tenants.import_staging`) in one `INSERT ... SELECT`.
 """
 
 import multiprocessing
