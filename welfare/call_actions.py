@@ -142,7 +142,11 @@ def call_log(
         family_contact.tenant_id == task.tenant_id and family_contact.consent_to_updates
     ):
         raise CallRefused("That family contact has not consented to wellbeing updates.")
-    tenant = Tenant.objects.select_for_update().get(pk=task.tenant_id)
+    tenant = (
+        Tenant.objects.select_for_update(of=("self",))
+        .select_related("patch")
+        .get(pk=task.tenant_id)
+    )
     today = timezone.localtime(now).date()
     call = Call.objects.create(
         task=task,
