@@ -137,6 +137,15 @@ class Message(models.Model):
                 fields=["-created_at"], name="message_outbox_idx", condition=Q(status="outbox")
             ),
         ]
+        constraints = [
+            # "We'll call you today" goes once per call task (its reference names the task),
+            # however often the day's queue is built.
+            models.UniqueConstraint(
+                fields=["kind", "reference"],
+                condition=Q(kind="before_call") & ~Q(reference=""),
+                name="message_before_call_once",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.get_channel_display().lower()} ({self.status})"

@@ -139,10 +139,13 @@ def call_task_hand_back(*, task, user):
 
 
 @transaction.atomic
-def cohort_update(*, cohort, cadence_days, active, by):
-    """Change a cohort's cadence (or switch everyone else off); the history records who."""
+def cohort_update(*, cohort, cadence_days, active, by, before_call_message=None):
+    """Change a cohort's cadence (or switch everyone else off), and whether its tenants get the
+    message before the first call; the history records who."""
     cohort.cadence_days = cadence_days
     cohort.active = active
+    if before_call_message is not None:
+        cohort.before_call_message = before_call_message
     cohort.full_clean()
     cohort._history_user = by
     cohort.save()

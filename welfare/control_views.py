@@ -93,9 +93,8 @@ def redeployment_end(request, pk):
 
 @manager_required
 def queue_settings(request):
-    instance = QueueSettings.objects.filter(pk=1).first() or QueueSettings(
-        **QueueSettings.current()
-    )
+    defaults = {k: v for k, v in QueueSettings.current().items() if k != "calls_from_number"}
+    instance = QueueSettings.objects.filter(pk=1).first() or QueueSettings(**defaults)
     form = QueueSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)

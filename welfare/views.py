@@ -255,7 +255,8 @@ def _cohort_change(cohort):
     """What was saved, in words: "Everyone else: calls switched off"."""
     if not cohort.active:
         return f"{cohort.name}: calls switched off"
-    return f"{cohort.name}: calls every {cohort.cadence_days} days"
+    message = ", with the message before the first call" if cohort.before_call_message else ""
+    return f"{cohort.name}: calls every {cohort.cadence_days} days{message}"
 
 
 @manager_required
@@ -270,6 +271,7 @@ def cohort_edit(request, pk):
                 cohort=cohort,
                 cadence_days=form.cleaned_data["cadence_days"],
                 active=form.cleaned_data.get("active", cohort.active),
+                before_call_message=form.cleaned_data.get("before_call_message"),
                 by=request.user,
             )
             rebuild = control_actions.queue_rebuild_request(
