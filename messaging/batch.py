@@ -14,7 +14,7 @@ SEND_BATCH = 500
 
 
 @transaction.atomic
-def messages_queue_for_tenants(*, kind, tenants, reference, personalisation):
+def messages_queue_for_tenants(*, kind, tenants, reference, personalisation, send_at=None):
     """Queue a `kind` message to every tenant in `tenants` that a message can reach; return
     how many were queued.
 
@@ -22,7 +22,8 @@ def messages_queue_for_tenants(*, kind, tenants, reference, personalisation):
     JSONObject). A row whose reference is already taken for its kind is skipped (the unique
     constraint `message_before_call_once`), so running this twice sends nothing twice. Tenants
     who opted out of every channel, have no mobile or email, or whose only numbers are failing
-    get no row. A kind switched off queues nothing."""
+    get no row. A kind switched off queues nothing. With `send_at`, sending starts no earlier
+    (a text at 06:00 would wake people)."""
     kind = Kind(kind)
     if not MessageKind.objects.setting(kind).enabled:
         return 0
@@ -54,11 +55,12 @@ def messages_queue_for_tenants(*, kind, tenants, reference, personalisation):
         cursor.execute(statement, params)  # noqa: S608 (table and ORM-compiled SQL)
         ids = sorted(row[0] for row in cursor.fetchall())
     if ids:
-        transaction.on_commit(lambda: _queue_batches(kind, ids))
+        delay = max(0.0, (send_at - now).total_seconds()) if send_at else 0.0
+        transaction.on_commit(lambda: _queue_batches(kind, ids, delay))
     return len(ids)
 
 
-def _queue_batches(kind, ids):
+def _queue_batches(kind, ids, delay=0.0):
     """One task per SEND_BATCH rows, each starting when the rate limit lets it."""
     from .tasks import send_batch
 
@@ -67,5 +69,5 @@ def _queue_batches(kind, ids):
     for n, start in enumerate(range(0, len(ids), SEND_BATCH)):
         chunk = ids[start : start + SEND_BATCH]
         send_batch.apply_async(
-            (kind, chunk[0], chunk[-1]), countdown=round(n * seconds_per_batch, 3)
+            (kind, chunk[0], chunk[-1]), countdown=round(delay + n * seconds_per_batch, 3)
         )

@@ -71,7 +71,7 @@ def audience(bulk, on=None):
     tenants = _tenants().filter(who)
     if bulk.channel == Channel.SMS:
         # The first good mobile as corrected in the app; a failing one is left out, below.
-        tenants = tenants.annotate(file_numbers_key=file_numbers_key())
+        tenants = tenants.annotate(route_file_key=file_numbers_key())
         address = Coalesce(sms_address(skip_failing=False), Value(""), output_field=CharField())
         opted_out = Q(no_sms=True)
         no_address = "no_address"

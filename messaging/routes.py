@@ -50,13 +50,14 @@ def _failing(address):
 
 
 def sms_address(*, skip_failing=True):
-    """The mobile a text to each tenant goes to, as corrected in the app, or NULL."""
+    """The mobile a text to each tenant goes to, as corrected in the app, or NULL. The
+    tenants must be annotated with `route_file_key=file_numbers_key()` first."""
     added = _phone_numbers().filter(
         tenant=OuterRef("pk"),
         source="app",
         status="good",
         number__startswith=MOBILE_PREFIX,
-        file_numbers=OuterRef("file_numbers_key"),
+        file_numbers=OuterRef("route_file_key"),
     )
     if skip_failing:
         added = added.exclude(
@@ -88,7 +89,7 @@ def with_route(tenants):
     no_email = Coalesce(
         F("contact_preference__no_email"), Value(False), output_field=BooleanField()
     )
-    tenants = tenants.annotate(file_numbers_key=file_numbers_key()).annotate(
+    tenants = tenants.annotate(route_file_key=file_numbers_key()).annotate(
         route_sms=Case(
             When(no_sms, then=Value(None)), default=sms_address(), output_field=CharField()
         ),

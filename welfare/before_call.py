@@ -2,11 +2,14 @@
 (README: Messages). Managers switch it on per cohort (`Cohort.before_call_message`) and keep its
 Notify templates with the other kinds (messaging's "before_call" kind)."""
 
+from datetime import datetime, time
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Concat, JSONObject
+from django.utils import timezone
 
 from messaging.batch import messages_queue_for_tenants
 from messaging.models import Kind
@@ -32,9 +35,17 @@ def before_call_cohorts(on):
     return reduce(or_, parts)
 
 
-def before_call_messages_queue(*, on):
-    """Queue the message to each tenant whose call was opened on `on` and not yet attempted, in
-    a cohort with the message switched on; return how many were queued.
+def send_from(on):
+    """When the day's messages may start going: BEFORE_CALL_MESSAGES_FROM (default 08:00,
+    Europe/London) on `on`."""
+    hour, minute = (int(part) for part in settings.BEFORE_CALL_MESSAGES_FROM.split(":"))
+    return datetime.combine(on, time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def before_call_messages_queue(*, on, opened_at):
+    """Queue the message to each tenant whose call this build opened (`opened_at`: the build's
+    moment) for `on`, in a cohort with the message switched on; return how many were queued.
+    A call opened by an earlier build is not told hours later.
 
     Set-based (one INSERT ... SELECT in messaging.batch), in the caller's transaction, and sent
     by Celery after it commits. Each call task's message has its own reference, so a build run
@@ -43,7 +54,11 @@ def before_call_messages_queue(*, on):
     if cohorts is None:
         return 0
     first_call = CallTask.objects.filter(
-        tenant=OuterRef("pk"), status=CallTask.Status.OPEN, opened_on=on, attempts=0
+        tenant=OuterRef("pk"),
+        status=CallTask.Status.OPEN,
+        opened_on=on,
+        created_at=opened_at,
+        attempts=0,
     ).exclude(Exists(Call.objects.filter(task=OuterRef("pk"))))
     tenants = (
         call_tenants()
@@ -58,6 +73,7 @@ def before_call_messages_queue(*, on):
             Value(REFERENCE_PREFIX), Cast(F("task_id"), CharField()), output_field=CharField()
         ),
         personalisation=JSONObject(first_name=F("first_name"), number=Value(number)),
+        send_at=send_from(on),
     )
 
 

@@ -77,7 +77,8 @@ class BuildResult:
             f"{self.on}: {self.opened} opened, {self.reranked} re-ranked, "
             f"{self.closed_not_due} closed (no longer due), "
             f"{self.closed_not_eligible} closed (no longer eligible), "
-            f"{self.messages_before_call} messages before the first call queued"
+            f"{self.messages_before_call} message{'' if self.messages_before_call == 1 else 's'}"
+            " before the first call queued"
         )
 
 
@@ -128,7 +129,7 @@ def build_call_queue(*, on=None):
             _close_orm(on, now, result, due)
             _rerank_and_open_orm(on, now, result, due)
         # "We'll call you today": to the calls just opened, sent by Celery once this commits.
-        result.messages_before_call = before_call_messages_queue(on=on)
+        result.messages_before_call = before_call_messages_queue(on=on, opened_at=now)
     logger.info("Call queue built: %s", result)
     return result
 

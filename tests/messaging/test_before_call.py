@@ -1,7 +1,11 @@
 """“We'll call you today from <number>”: queued set-based when the day's queue is built, for
 cohorts a manager switched it on for, sent through Celery to the Notify stub, once per call."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -17,6 +21,7 @@ from welfare.queue import build_call_queue
 pytestmark = pytest.mark.django_db
 
 DELIVERED, PERM_FAIL = "+447700900001", "+447700900002"
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(autouse=True)
@@ -194,3 +199,24 @@ def test_the_number_is_a_setting_managers_change(manager_client):
     )
     assert response.status_code == 302
     assert QueueSettings.current()["calls_from_number"] == "0300 555 0123"
+
+
+def test_the_0600_build_holds_the_texts_until_0800(patch, notify, committed, monkeypatch):
+    from messaging import tasks
+
+    lifeline(patch)
+    started = []
+    monkeypatch.setattr(
+        tasks.send_batch, "apply_async", lambda args, countdown: started.append(countdown)
+    )
+    with time_machine.travel(datetime(2026, 6, 1, 6, 0, tzinfo=LONDON), tick=False):
+        build(committed)
+    assert started == [2 * 60 * 60]
+
+
+def test_a_call_opened_by_an_earlier_build_is_not_told_later(patch, notify, committed):
+    lifeline(patch)
+    set_cohort(Cohort.Code.LIFELINE, before_call_message=False)
+    build(committed)  # the morning build, with the message off
+    set_cohort(Cohort.Code.LIFELINE, before_call_message=True)
+    assert build(committed).messages_before_call == 0  # a rebuild after the change
