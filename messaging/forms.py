@@ -115,6 +115,7 @@ class BulkMessageForm(GDSFormMixin, forms.Form):
             )
         fields["rate_per_minute"] = rate
         self.fields = fields
+        self.helper.layout = self.helper.build_default_layout(self)  # with the new selects
 
     def clean(self):
         data = super().clean()

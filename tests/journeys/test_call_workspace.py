@@ -166,6 +166,8 @@ def test_a_call_back_shows_its_time_and_comes_back_to_its_officer(journey):
         page.locator("#call-backs-due-alert").get_by_role("link", name="Take this call").click()
         journey.check()
         expect(page.get_by_role("heading", level=1)).to_contain_text(tenant.full_name)
+        page.get_by_role("navigation", name="Menu").get_by_role("link", name="Call queue").click()
+        journey.check()
         page = take_next_call(journey)
         expect(page.locator("#claim-status")).to_contain_text("You have this call")
 

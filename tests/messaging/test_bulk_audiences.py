@@ -152,6 +152,8 @@ def test_a_manager_picks_a_cohort_on_the_form_and_sees_the_preview(manager_clien
     form = manager_client.get(reverse("messaging:bulk_new")).content.decode()
     assert "Everyone in a cohort" in form
     assert "Everyone on a campaign" in form
+    assert '<select name="cohort"' in form
+    assert '<option value="lifeline">Lifeline customer</option>' in form
     response = manager_client.post(
         reverse("messaging:bulk_new"),
         {
