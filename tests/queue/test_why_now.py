@@ -69,3 +69,10 @@ def test_the_queue_page_takes_as_many_queries_at_any_size(
     # query) and the cohorts' names (one), and the call-backs due (one).
     with django_assert_num_queries(15):
         assert officer_client.get(reverse("welfare:queue")).status_code == 200
+
+
+def test_the_queue_csv_says_why_in_the_same_words(manager_client, team, patch):
+    queued(patch, lifeline=True)
+    response = manager_client.get(reverse("welfare:team_csv", args=[team.pk]))
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    assert "Lifeline customer - due every 28 days - overdue 3 days" in rows[1]
