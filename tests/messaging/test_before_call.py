@@ -220,3 +220,8 @@ def test_a_call_opened_by_an_earlier_build_is_not_told_later(patch, notify, comm
     build(committed)  # the morning build, with the message off
     set_cohort(Cohort.Code.LIFELINE, before_call_message=True)
     assert build(committed).messages_before_call == 0  # a rebuild after the change
+
+
+def test_the_kinds_page_says_where_it_is_switched_on_per_cohort(manager_client):
+    page = manager_client.get(reverse("messaging:kind_change", args=["before_call"]))
+    assert reverse("welfare:cohorts") in page.content.decode()
