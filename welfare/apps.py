@@ -8,6 +8,7 @@ class WelfareConfig(AppConfig):
         from tenants import sections
         from tenants.signals import tenant_flags_changed
 
+        from .bulk_audiences import register as register_bulk_audiences
         from .selectors import tenant_record_calls_section
 
         sections.register(
@@ -16,6 +17,7 @@ class WelfareConfig(AppConfig):
             context=lambda user, tenant, today: tenant_record_calls_section(tenant, today),
             place=sections.WITH_DETAILS,
         )
+        register_bulk_audiences()
         tenant_flags_changed.connect(calls_follow_flags, dispatch_uid="welfare.calls_follow_flags")
 
 

@@ -20,7 +20,7 @@ from tenants.selectors import log_tenants_listed
 from . import call_actions, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import Call, Escalation, QueueGap
-from .call_text import call_summary, target_text, when_text
+from .call_text import call_summary, target_text, when_text, why_now
 from .campaign_rules import campaigns_due_for
 from .models import Cohort
 
@@ -54,11 +54,9 @@ def call_page_context(user, task, form=None):
     calls_context = selectors.tenant_call_context(tenant, today)
     age = tenant.age_on(today)
     isolating = tenant.is_isolating_on(today)
-    why = [*calls_context["call_cohorts"]]
-    if calls_context["call_cadence_days"]:
-        why.append(f"due every {calls_context['call_cadence_days']} days")
-    cohorts = {name.lower() for name in calls_context["call_cohorts"]}
-    why += [part for part in task.reasons(today).split(" - ") if part not in cohorts]
+    reasons = why_now(
+        task, today, calls_context["call_cohorts"], calls_context["call_cadence_days"]
+    )
     help_requests = help_context(user, tenant)
     open_requests = [r for r in help_requests.get("help_requests", []) if r.is_open]
     for request in open_requests:
@@ -66,7 +64,7 @@ def call_page_context(user, task, form=None):
     return {
         "task": task,
         "tenant": tenant,
-        "reasons": " - ".join(why),
+        "reasons": reasons,
         "tags": _tags(tenant, calls_context["call_cohorts"], age, isolating),
         "numbers": tenant.contact_numbers(),
         "claimed": task.claim_active(),

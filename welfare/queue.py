@@ -34,6 +34,7 @@ from accounts.models import Patch
 from config.locks import advisory_xact_lock
 
 from . import campaign_rules
+from .before_call import before_call_messages_queue
 from .cadence import call_tenants
 from .campaign_rules import running_campaigns
 from .models import CallTask, Escalation, Redeployment
@@ -63,6 +64,7 @@ class BuildResult:
     reranked: int = 0
     closed_not_due: int = 0
     closed_not_eligible: int = 0
+    messages_before_call: int = 0
     skipped: bool = False
 
     def as_dict(self):
@@ -74,7 +76,9 @@ class BuildResult:
         return (
             f"{self.on}: {self.opened} opened, {self.reranked} re-ranked, "
             f"{self.closed_not_due} closed (no longer due), "
-            f"{self.closed_not_eligible} closed (no longer eligible)"
+            f"{self.closed_not_eligible} closed (no longer eligible), "
+            f"{self.messages_before_call} message{'' if self.messages_before_call == 1 else 's'}"
+            " before the first call queued"
         )
 
 
@@ -124,6 +128,8 @@ def build_call_queue(*, on=None):
             due = _due_orm(on, campaigns)
             _close_orm(on, now, result, due)
             _rerank_and_open_orm(on, now, result, due)
+        # "We'll call you today": to the calls just opened, sent by Celery once this commits.
+        result.messages_before_call = before_call_messages_queue(on=on, opened_at=now)
     logger.info("Call queue built: %s", result)
     return result
 
