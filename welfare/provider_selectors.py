@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.access import team_scoped
 from tenants.models import SupportProvider, Tenant
 
-from .provider_models import ProviderOversight, Staffing
+from .provider_models import ProviderCheckInTask, ProviderOversight, Staffing
 
 STATUS_ORDER = {Staffing.CRITICAL: 0, Staffing.STRETCHED: 1, "": 2, Staffing.ADEQUATE: 3}
 
@@ -59,3 +59,32 @@ def check_ins_due(team_id, on=None):
         .select_related("provider")
         .order_by("next_check_in_on", "id")
     )
+
+
+def team_check_in_tasks(team_id):
+    """A team's open check-ins in the order "Take next call" hands them out."""
+    return (
+        ProviderCheckInTask.objects.open()
+        .filter(team_id=team_id)
+        .select_related("provider", "claimed_by")
+        .order_by(*ProviderCheckInTask.RANK)
+    )
+
+
+def get_check_in_task_for_user(user, pk):
+    """A check-in task in the user's team scope (404 otherwise). A provider's page shows no
+    tenant's data (a count), so nothing is logged."""
+    tasks = ProviderCheckInTask.objects.select_related("provider", "team", "claimed_by")
+    return get_object_or_404(team_scoped(tasks, user, "team_id"), pk=pk)
+
+
+def my_held_check_in(user, exclude=None):
+    """The check-in `user` holds now, if any (the newest)."""
+    from .models import claim_cutoff
+
+    held = ProviderCheckInTask.objects.open().filter(
+        claimed_by=user, claimed_at__gte=claim_cutoff()
+    )
+    if exclude is not None:
+        held = held.exclude(pk=exclude.pk)
+    return held.order_by("-claimed_at").first()

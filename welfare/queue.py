@@ -6,7 +6,9 @@ In one transaction it:
 1. closes open tasks whose tenant is no longer eligible, or no longer due;
 2. re-ranks the tasks still open from earlier days (due date, risk, team), writing only rows
    whose rank changed;
-3. opens a task for every due tenant without one.
+3. opens a task for every due tenant without one;
+4. opens a check-in task for every support provider whose check-in is due and has none open
+   (`provider_actions.check_in_tasks_open`), in the team's queue beside the calls.
 
 Who is due is the union over the running campaigns of `campaign_rules.due_in` (for the COVID
 programme, `call_tenants().due_on(on)`); nothing here repeats those rules. A tenant due in
@@ -37,6 +39,7 @@ from . import campaign_rules
 from .cadence import call_tenants
 from .campaign_rules import running_campaigns
 from .models import CallTask, Escalation, Redeployment
+from .provider_actions import check_in_tasks_open
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class BuildResult:
     reranked: int = 0
     closed_not_due: int = 0
     closed_not_eligible: int = 0
+    check_ins_opened: int = 0
     skipped: bool = False
 
     def as_dict(self):
@@ -74,7 +78,8 @@ class BuildResult:
         return (
             f"{self.on}: {self.opened} opened, {self.reranked} re-ranked, "
             f"{self.closed_not_due} closed (no longer due), "
-            f"{self.closed_not_eligible} closed (no longer eligible)"
+            f"{self.closed_not_eligible} closed (no longer eligible), "
+            f"{self.check_ins_opened} provider check-ins opened"
         )
 
 
@@ -124,6 +129,8 @@ def build_call_queue(*, on=None):
             due = _due_orm(on, campaigns)
             _close_orm(on, now, result, due)
             _rerank_and_open_orm(on, now, result, due)
+        # Provider check-ins due go to the owning team's queue too (one INSERT ... SELECT).
+        result.check_ins_opened = check_in_tasks_open(on=on, now=now)
     logger.info("Call queue built: %s", result)
     return result
 
