@@ -181,7 +181,7 @@ def check_in_tasks_open(*, on, now):
     with connection.cursor() as cursor:
         insert = (
             f"INSERT INTO {table} (provider_id, team_id, due_on, tenant_count, opened_on,"  # noqa: S608 (table name and ORM-compiled SQL; values are parameters)
-            f" created_at) SELECT d.*, %s, %s FROM ({sql}) d ON CONFLICT DO NOTHING"
+            f" created_at) SELECT d.*, %s, %s FROM ({sql}) d WHERE true ON CONFLICT DO NOTHING"
         )
         cursor.execute(insert, [on, now, *params])
         return cursor.rowcount

@@ -313,9 +313,9 @@ class TestQueryCounts:
         tasks = queue_of(size)
         actions.call_task_claim(task=tasks[-1], user=officer)
         # 4 (session, user, 2 devices) + your calls + paginator count + the page of tasks
-        # (tenant and officers joined) + counts by reason (one aggregate) + the access-log
-        # insert + 3 (session save)
-        with django_assert_num_queries(12):
+        # (tenant and officers joined) + counts by reason (one aggregate) + the team's provider
+        # check-ins (provider joined) + the access-log insert + 3 (session save)
+        with django_assert_num_queries(13):
             assert officer_client.get(reverse("welfare:queue")).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])
