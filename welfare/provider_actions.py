@@ -1,10 +1,8 @@
 """Writes for support providers: who owns the relationship, contacts, and check-ins."""
 
 from django.db import connection, transaction
-from django.db.models import Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
-
-from tenants.models import Tenant
 
 from .provider_models import (
     ProviderCheckIn,
@@ -14,6 +12,7 @@ from .provider_models import (
     Staffing,
     default_next_check_in,
 )
+from .provider_selectors import supported_count
 
 
 @transaction.atomic
@@ -152,27 +151,17 @@ def check_in_task_hand_back(*, task, user):
     return tasks.update(claimed_by=None, claimed_at=None) == 1
 
 
-class _Count(Subquery):
-    template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
-
-
 def check_in_tasks_open(*, on, now):
     """Open a check-in task for every provider whose check-in is due on `on` or before and has
     none open: one INSERT ... SELECT (no loop over providers), run by the morning queue build
     inside its transaction and lock. Each task counts the current tenants the provider
     supports, directly or through a scheme (two index probes a provider). Returns how many
     opened; the partial unique constraint makes a second run open none."""
-    tenants = Tenant.objects.current(on).order_by().values("pk")
-    direct = tenants.filter(support_provider_id=OuterRef("provider_id"))
-    via_scheme = tenants.filter(scheme__support_provider_id=OuterRef("provider_id")).exclude(
-        support_provider_id=OuterRef("provider_id")
-    )
     waiting = ProviderCheckInTask.objects.open().filter(provider_id=OuterRef("provider_id"))
     due = (
         ProviderOversight.objects.filter(next_check_in_on__lte=on)
         .exclude(Exists(waiting))
-        .annotate(tenants=_Count(direct) + _Count(via_scheme))
+        .annotate(tenants=supported_count(on))
         .order_by()
         .values_list("provider_id", "team_id", "next_check_in_on", "tenants")
     )

@@ -34,13 +34,56 @@ def supported_tenants(provider):
 
 def staffing_summary(user):
     """How many providers are at each staffing status, and how many check-ins are overdue."""
-    oversight = team_scoped(ProviderOversight.objects.all(), user, "team_id")
-    return oversight.aggregate(
+    return staffing_counts(team_scoped(ProviderOversight.objects.all(), user, "team_id"))
+
+
+def staffing_counts(oversight):
+    """The counts of `staffing_summary` over any set of providers' oversight (one query)."""
+    return oversight.order_by().aggregate(
         critical=Count("id", filter=Q(staffing=Staffing.CRITICAL)),
         stretched=Count("id", filter=Q(staffing=Staffing.STRETCHED)),
         adequate=Count("id", filter=Q(staffing=Staffing.ADEQUATE)),
         unknown=Count("id", filter=Q(staffing="")),
         overdue=Count("id", filter=Q(next_check_in_on__lt=timezone.localdate())),
+    )
+
+
+def supported_count(on):
+    """The current tenants each provider supports, directly or through a scheme, as a
+    subquery over `provider_id` (two index probes a provider)."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+
+    class _Count(Subquery):
+        template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
+        output_field = IntegerField()
+
+    tenants = Tenant.objects.current(on).order_by().values("pk")
+    direct = tenants.filter(support_provider_id=OuterRef("provider_id"))
+    via_scheme = tenants.filter(scheme__support_provider_id=OuterRef("provider_id")).exclude(
+        support_provider_id=OuterRef("provider_id")
+    )
+    return _Count(direct) + _Count(via_scheme)
+
+
+def oversight_list(on, *, staffing=None, overdue=False, team_id=None):
+    """Providers a team checks in with, with the tenants each supports: critical first, then
+    stretched, not checked in, adequate; the longest overdue first within each. `staffing` ""
+    is "not checked in"; None is any."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    rows = ProviderOversight.objects.select_related("provider", "team")
+    if staffing is not None:
+        rows = rows.filter(staffing=staffing)
+    if overdue:
+        rows = rows.filter(next_check_in_on__lt=on)
+    if team_id is not None:
+        rows = rows.filter(team_id=team_id)
+    order = Case(
+        *(When(staffing=code, then=Value(rank)) for code, rank in STATUS_ORDER.items()),
+        output_field=IntegerField(),
+    )
+    return rows.annotate(tenant_count=supported_count(on), status_rank=order).order_by(
+        "status_rank", "next_check_in_on", "provider__name", "id"
     )
 
 
