@@ -106,6 +106,11 @@ def check_in_task_record(*, task, by, staffing, notes="", next_check_in_on=None,
     )
 
 
+# A claim is a compare-and-set, as for calls (welfare.actions): a few tries when another
+# officer's claim got there between the read and the write.
+CLAIM_TRIES = 5
+
+
 def check_in_task_claim_next(*, user, now=None):
     """Claim the top check-in waiting in `user`'s team queue (most overdue first, then the
     most tenants supported); None when none is waiting. The row is read with SKIP LOCKED and
@@ -130,9 +135,6 @@ def check_in_task_claim_next(*, user, now=None):
                 task.claimed_by, task.claimed_at = user, now
                 return task
     return None
-
-
-CLAIM_TRIES = 5
 
 
 def check_in_tasks_release(*, user, keep=None):

@@ -1,6 +1,6 @@
 """Reads for support providers: the list by staffing status, one provider, counts for panels."""
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -48,15 +48,14 @@ def staffing_counts(oversight):
     )
 
 
+class _Count(Subquery):
+    template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
 def supported_count(on):
     """The current tenants each provider supports, directly or through a scheme, as a
     subquery over `provider_id` (two index probes a provider)."""
-    from django.db.models import IntegerField, OuterRef, Subquery
-
-    class _Count(Subquery):
-        template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
-        output_field = IntegerField()
-
     tenants = Tenant.objects.current(on).order_by().values("pk")
     direct = tenants.filter(support_provider_id=OuterRef("provider_id"))
     via_scheme = tenants.filter(scheme__support_provider_id=OuterRef("provider_id")).exclude(
@@ -69,8 +68,6 @@ def oversight_list(on, *, staffing=None, overdue=False, team_id=None):
     """Providers a team checks in with, with the tenants each supports: critical first, then
     stretched, not checked in, adequate; the longest overdue first within each. `staffing` ""
     is "not checked in"; None is any."""
-    from django.db.models import Case, IntegerField, Value, When
-
     rows = ProviderOversight.objects.select_related("provider", "team")
     if staffing is not None:
         rows = rows.filter(staffing=staffing)
@@ -123,7 +120,7 @@ def get_check_in_task_for_user(user, pk):
 
 def my_held_check_in(user, exclude=None):
     """The check-in `user` holds now, if any (the newest)."""
-    from .models import claim_cutoff
+    from .models import claim_cutoff  # welfare.models imports the provider models at its end
 
     held = ProviderCheckInTask.objects.open().filter(
         claimed_by=user, claimed_at__gte=claim_cutoff()
