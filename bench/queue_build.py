@@ -154,7 +154,7 @@ def ensure_providers(count):
                 (provider_id, team_id, cadence_days, staffing, staffing_since, next_check_in_on)
             SELECT p.id, teams.ids[1 + p.id %% array_length(teams.ids, 1)], 7,
                    CASE WHEN p.id %% 100 = 0 THEN 'critical' ELSE 'adequate' END,
-                   now(), current_date + (p.id %% 7) - 3
+                   now(), current_date + (p.id %% 7)::int - 3
             FROM tenants_supportprovider p, teams WHERE p.name LIKE 'Bench %%'
             """,
             [],
