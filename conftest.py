@@ -72,7 +72,21 @@ def pytest_configure(config):
     )
 
 
+# The longest tests (whole migration runs, subprocesses, crawls) go first, so that the two
+# processes of `make test` do not end with one of them alone on a two-minute test.
+SLOW_FIRST = (
+    "test_upgrade.py",
+    "test_platform.py",
+    "test_forms_never_500.py",
+    "test_build_works_on_sqlite",
+    "test_tenant_import_runs.py",
+    "test_seed_demo.py",
+    "test_access_log.py::test_the_upgrade",
+)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not any(part in item.nodeid for part in SLOW_FIRST))
     for item in items:
         if "journeys" in item.path.parts:
             item.add_marker(pytest.mark.journey)
