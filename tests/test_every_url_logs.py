@@ -53,6 +53,9 @@ NO_TENANT_DATA = {
     "dashboard:index", "dashboard:refresh", "dashboard:csv",  # figures, no names
     "subscriptions:counts",  # subscriber counts only
     "welfare:ladder",  # the escalation ladder: rules, no tenants
+    # A provider check-in: the provider, its contacts and a count of its tenants, no names.
+    "welfare:check_in", "welfare:check_in_record", "welfare:check_in_claim",
+    "welfare:check_in_hand_back",
 }  # fmt: skip
 # Pages that landed from main while the access log was built: NOT YET CHECKED for logging (some,
 # such as the queue CSVs, dashboard lists and call pages, may show tenants). Move each to

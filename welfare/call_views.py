@@ -22,7 +22,7 @@ from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import Call, Escalation, QueueGap
 from .call_text import call_summary, target_text, when_text, why_now
 from .campaign_rules import campaigns_due_for
-from .models import Cohort
+from .models import Cohort, ProviderCheckInTask
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
@@ -98,7 +98,7 @@ def _next_call(request, after):
     held = selectors.my_held_task(request.user, exclude=after.pk)
     if held is not None:
         return held
-    return call_actions.call_take_next(user=request.user)
+    return call_actions.work_take_next(user=request.user)
 
 
 @require_POST
@@ -159,6 +159,8 @@ def log_call(request, pk):
     if following is None:
         messages.info(request, "There are no more calls waiting in your team's queue.")
         return redirect("welfare:queue")
+    if isinstance(following, ProviderCheckInTask):
+        return redirect("welfare:check_in", pk=following.pk)
     # The next call page in this same response: one click, one page load.
     following = selectors.get_task_for_user(
         request.user, following.pk, page=reverse("welfare:task", args=[following.pk])

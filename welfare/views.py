@@ -11,7 +11,14 @@ from accounts.access import manager_required, role_required
 from accounts.models import Team, User
 from tenants.selectors import log_tenants_listed
 
-from . import actions, call_actions, control_actions, control_selectors, selectors
+from . import (
+    actions,
+    call_actions,
+    control_actions,
+    control_selectors,
+    provider_selectors,
+    selectors,
+)
 from .call_text import why_now
 from .call_views import call_page_context
 from .forms import (
@@ -22,7 +29,7 @@ from .forms import (
     TaskActionForm,
     officers_of,
 )
-from .models import CallTask, Cohort
+from .models import CallTask, Cohort, ProviderCheckInTask, claim_cutoff
 
 PAGE_SIZE = 25
 
@@ -79,7 +86,12 @@ def queue(request):
     context = _queue_page(
         request,
         request.user.team,
-        {"mine": [], "call_backs": selectors.call_backs_due(request.user)},
+        {
+            "mine": [],
+            "call_backs": selectors.call_backs_due(request.user),
+            "check_ins": list(provider_selectors.team_check_in_tasks(request.user.team_id)),
+            "claim_cutoff": claim_cutoff(),
+        },
         mine=selectors.my_tasks(request.user),
     )
     return render(request, "welfare/queue.html", context)
@@ -88,11 +100,13 @@ def queue(request):
 @require_POST
 @officer_required
 def take_next(request):
-    task = call_actions.call_take_next(user=request.user)
-    if task is None:
+    work = call_actions.work_take_next(user=request.user)
+    if work is None:
         messages.info(request, "There are no calls waiting in your team's queue.")
         return redirect("welfare:queue")
-    return redirect("welfare:task", pk=task.pk)
+    if isinstance(work, ProviderCheckInTask):
+        return redirect("welfare:check_in", pk=work.pk)
+    return redirect("welfare:task", pk=work.pk)
 
 
 @queue_staff

@@ -315,8 +315,9 @@ class TestQueryCounts:
         # 4 (session, user, 2 devices) + your calls + paginator count + the page of tasks
         # (tenant and officers joined) + the cohorts of the page's tenants and the cohorts'
         # names (the "why") + call-backs due (the banner) + counts by reason (one aggregate)
-        # + the access-log insert + 3 (session save)
-        with django_assert_num_queries(15):
+        # + the team's provider check-ins (provider joined) + the access-log insert
+        # + 3 (session save)
+        with django_assert_num_queries(16):
             assert officer_client.get(reverse("welfare:queue")).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])
