@@ -1,6 +1,7 @@
 """The lists behind the dashboard's counts (issue 20, "Figures you can open"): tenants by cohort
-and standing, open escalations, open Here to Help requests. Each list is one queryset built from
-the same rules the counts use, a filter, table columns and CSV columns.
+and standing, open escalations, open Here to Help requests, calls made (dashboard.call_list).
+Each list is one queryset built from the same rules the counts use, a filter, table columns and
+CSV columns.
 
 The counts on the dashboard page link here (dashboard.tables)."""
 
@@ -17,6 +18,8 @@ from welfare.cadence import call_tenants
 from welfare.control_selectors import escalation_target_cutoff
 from welfare.models import Cohort, Escalation
 
+from .call_list import CSV_HEADER as CALL_CSV_HEADER
+from .call_list import CallListForm, call_csv, calls_list
 from .models import AGE_BAND_ENDS, AgeBand
 
 STANDINGS = {
@@ -229,6 +232,9 @@ LISTS = {
         ),
         _request_csv,
         lambda request: request.tenant,
+    ),
+    "calls": FigureList(
+        "Calls made", CallListForm, calls_list, CALL_CSV_HEADER, call_csv, lambda call: call.tenant
     ),
 }
 
