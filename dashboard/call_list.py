@@ -14,7 +14,7 @@ from welfare.models import Call
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
 
 
-def _officer_choices():
+def officer_choices():
     officers = User.objects.filter(role=User.Role.OFFICER).order_by("first_name", "last_name", "id")
     return [("", "Any officer"), *((str(o.pk), o.get_full_name() or o.username) for o in officers)]
 
@@ -37,7 +37,7 @@ class CallListForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["officer"].choices = _officer_choices()
+        self.fields["officer"].choices = officer_choices()
         self.fields["team"].choices = [
             ("", "All teams"),
             ("none", "No team"),

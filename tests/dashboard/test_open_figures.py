@@ -131,3 +131,15 @@ def test_the_calls_list_queries_do_not_grow(
     # (tenant, officer, task and team joined) + the access log (one insert) + 3 (session save)
     with django_assert_num_queries(11):
         assert manager_client.get("/dashboard/lists/calls/").status_code == 200
+
+
+def test_each_officer_s_workload_opens_its_lists(world, manager_client, officer):
+    page = manager_client.get("/dashboard/officers/", {"days": "30"}).content.decode()
+    row = page.split(f"{officer.get_full_name() or officer.username}</th>")[1].split("</tr>")[0]
+    links = [unescape(link) for link in HREF.findall(row)]
+    assert len(links) == 4  # calls, requests raised, requests owned, escalations raised
+    cells = re.findall(r'numeric"><a [^>]*>(\d+)<span', row)
+    for link, figure in zip(links, cells, strict=True):
+        noun = next(n for n in ("escalation", "request", "call") if f"/{n}s/" in link)
+        listed = manager_client.get(link).content.decode()
+        assert f"<strong>{figure}</strong> {noun}" in listed, link
