@@ -237,6 +237,12 @@ def main():
     parser.add_argument("--requests", type=int, default=4000, help="per URL per round")
     parser.add_argument("--concurrency", type=int, default=8, help="clients at once")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help="rounds through every URL (more, shorter rounds spread a busy machine's load evenly)",
+    )
     args = parser.parse_args()
     processes = min(args.concurrency, os.cpu_count() or 1)
     threads = max(1, args.concurrency // processes)
@@ -280,7 +286,7 @@ def main():
             f"gunicorn ({args.workers} sync workers) up in {server_seconds:.1f} s"
         )
         print(
-            f"Load: {args.requests} requests per URL per round, {ROUNDS} rounds, "
+            f"Load: {args.requests} requests per URL per round, {args.rounds} rounds, "
             f"{processes} processes x {threads} threads, on {os.cpu_count()} CPUs "
             "shared with the server"
         )
@@ -292,7 +298,7 @@ def main():
         assert b"Routine repairs and maintenance" in get(port, "/status/")[1]
 
         totals = {path: [0.0, [], []] for path in URLS}
-        for _ in range(ROUNDS):
+        for _ in range(args.rounds):
             for path in URLS:
                 seconds, latencies, errors = drive(port, path, args.requests, processes, threads)
                 totals[path][0] += seconds
