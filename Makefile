@@ -17,6 +17,8 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # and the Friday afternoon before a bank holiday. `make test CLOCKS=` skips them.
 CLOCKS ?= 2028-02-29T09:00 2027-03-28T00:30 2027-03-28T02:30 \
 	2026-12-31T23:59 2027-05-28T16:45
+comma := ,
+space := $(empty) $(empty)
 CLOCK_TESTS := -m "date_sensitive and not journey and not celery_worker" -n 2
 
 .PHONY: install run test test-random lint format check-deploy worker beat clean
@@ -53,13 +55,17 @@ format: install
 test: install lint
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-services.sh
+	@echo "== the suite without a browser or a Celery worker, on two processes"
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		$(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
-	@for clock in $(CLOCKS); do \
-		echo "== the date-sensitive tests again at $$clock (Europe/London)"; \
+		$(VENV)/bin/pytest --create-db -n 2 -m "not journey and not celery_worker" $(PYTEST_ARGS)
+	@echo "== the journeys in Chromium and the tests on a real Celery worker"
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(VENV)/bin/pytest --create-db -m "journey or celery_worker" $(PYTEST_ARGS)
+	@if [ -n "$(strip $(CLOCKS))" ]; then \
+		echo "== the date-sensitive tests again at $(CLOCKS) (Europe/London)"; \
 		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-			$(VENV)/bin/pytest -q --clock $$clock $(CLOCK_TESTS) || exit 1; \
-	done
+			$(VENV)/bin/pytest -q --clock $(subst $(space),$(comma),$(strip $(CLOCKS))) $(CLOCK_TESTS); \
+	fi
 
 test-random: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

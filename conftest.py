@@ -49,16 +49,20 @@ DATE_SENSITIVE_FILES = (
 )
 # The same test files (and test_services), split into packages along their sections.
 DATE_SENSITIVE_PACKAGES = ("queue", "help", "arrears", "dashboard", "services")
+# Whole words of a test function's own name (not its parameters: a URL or "page" is no date).
 DATE_WORDS = re.compile(
-    r"date|birth|age|_day|today|tomorrow|week|month|year|time|due|overdue|target|schedul|ago"
+    r"(?:^|_)(dates?|birth|ages?|aged|days?|today|tomorrow|yesterday|weeks?|weekly|months?|"
+    r"monthly|years?|times?|timed|due|overdue|target|schedul\w*|ago|midnight|deadline|expir\w*|"
+    r"hours?|minutes?|clock|period|ends?|started?|until|since|late|old|older|working)(?:_|$)"
 )
 
 
 def pytest_addoption(parser):
     parser.addoption(
         "--clock",
-        metavar="YYYY-MM-DDTHH:MM",
-        help="run each test with the clock set to this Europe/London time (it then ticks on)",
+        metavar="YYYY-MM-DDTHH:MM[,...]",
+        help="run each test with the clock set to this Europe/London time (it then ticks on); "
+        "with several, comma-separated, each test runs once at each of them",
     )
 
 
@@ -68,7 +72,21 @@ def pytest_configure(config):
     )
 
 
+# The longest tests (whole migration runs, subprocesses, crawls) go first, so that the two
+# processes of `make test` do not end with one of them alone on a two-minute test.
+SLOW_FIRST = (
+    "test_upgrade.py",
+    "test_platform.py",
+    "test_forms_never_500.py",
+    "test_build_works_on_sqlite",
+    "test_tenant_import_runs.py",
+    "test_seed_demo.py",
+    "test_access_log.py::test_the_upgrade",
+)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not any(part in item.nodeid for part in SLOW_FIRST))
     for item in items:
         if "journeys" in item.path.parts:
             item.add_marker(pytest.mark.journey)
@@ -77,7 +95,7 @@ def pytest_collection_modifyitems(config, items):
         if (
             item.path.name.startswith(DATE_SENSITIVE_FILES)
             or item.path.parent.name in DATE_SENSITIVE_PACKAGES
-            or DATE_WORDS.search(item.name)
+            or DATE_WORDS.search(getattr(item, "originalname", item.name))
         ):
             item.add_marker(pytest.mark.date_sensitive)
 
@@ -91,11 +109,22 @@ def pytest_report_header(config):
     return lines
 
 
+def _clocks(config):
+    return [value.strip() for value in (config.getoption("--clock") or "").split(",") if value]
+
+
+def pytest_generate_tests(metafunc):
+    # Several clocks: one session runs each test at each of them (one start-up, one database).
+    clocks = _clocks(metafunc.config)
+    if len(clocks) > 1 and "_fixed_clock" in metafunc.fixturenames:
+        metafunc.parametrize("_fixed_clock", clocks, indirect=True, ids=[f"at-{c}" for c in clocks])
+
+
 @pytest.fixture(autouse=True)
 def _fixed_clock(request):
     """With `--clock`, every test starts at that local time; the clock then ticks on, so
     timeouts and ordering by time still behave."""
-    value = request.config.getoption("--clock")
+    value = getattr(request, "param", None) or ",".join(_clocks(request.config))
     if not value:
         yield
         return

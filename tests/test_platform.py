@@ -110,7 +110,7 @@ def manage(*args, **env):
         },
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
 
 
