@@ -1,7 +1,7 @@
 """The lists behind the dashboard's counts (issue 20, "Figures you can open"): tenants by cohort
-and standing, open escalations, open Here to Help requests, calls made (dashboard.call_list).
-Each list is one queryset built from the same rules the counts use, a filter, table columns and
-CSV columns.
+and standing, open escalations, open Here to Help requests, support providers by staffing, calls
+made (dashboard.call_list). Each list is one queryset built from the same rules the counts use,
+a filter, table columns and CSV columns.
 
 The counts on the dashboard page link here (dashboard.tables)."""
 
@@ -17,6 +17,7 @@ from here_to_help.models import HelpRequest, Need
 from welfare.cadence import call_tenants
 from welfare.control_selectors import escalation_target_cutoff
 from welfare.models import Call, Cohort, Escalation
+from welfare.provider_selectors import oversight_list
 
 from .call_list import CSV_HEADER as CALL_CSV_HEADER
 from .call_list import PERIODS, CallListForm, call_csv, calls_list, officer_choices
@@ -115,6 +116,42 @@ def _since(values, now):
     return timezone.make_aware(datetime.combine(first, time.min))
 
 
+NOT_CHECKED_IN = "not_checked_in"
+
+
+class ProviderListForm(_ListForm):
+    staffing = forms.ChoiceField(
+        required=False,
+        label="Staffing",
+        choices=[
+            ("", "Any"),
+            ("critical", "Critical"),
+            ("stretched", "Stretched"),
+            ("adequate", "Adequate"),
+            (NOT_CHECKED_IN, "Not checked in"),
+        ],
+    )
+    overdue = forms.BooleanField(required=False, label="Only check-ins overdue")
+    field_order = ["staffing", "overdue", "team"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every provider has an owning team: "No team" would always be empty.
+        self.fields["team"].choices = [c for c in self.fields["team"].choices if c[0] != "none"]
+
+
+def providers_list(values, on):
+    """Providers a team checks in with, by staffing status and overdue check-ins (the
+    dashboard's counts): critical first, then the longest overdue. No tenant's data."""
+    staffing = values.get("staffing")
+    return oversight_list(
+        on,
+        staffing="" if staffing == NOT_CHECKED_IN else staffing or None,
+        overdue=bool(values.get("overdue")),
+        team_id=int(values["team"]) if (values.get("team") or "").isdigit() else None,
+    )
+
+
 def tenants_list(values, on):
     """Eligible tenants by cohort and standing, by the queue's own due rule (as the dashboard
     counts them: a tenant in several cohorts is in each; "everyone else" is in none)."""
@@ -201,7 +238,12 @@ class FigureList:
     rows: object  # (values, now) -> queryset
     csv_header: tuple
     csv_row: object  # (row, now) -> tuple
-    tenant_of: object  # row -> tenant, for the access log
+    tenant_of: object  # row -> tenant, for the access log; None: no tenant is shown
+    noun: str = "row"
+
+    @property
+    def shows_tenants(self):
+        return self.tenant_of is not None
 
 
 def _tenant_csv(tenant, now):
@@ -215,6 +257,20 @@ def _tenant_csv(tenant, now):
         timezone.localtime(tenant.last_contact_at).date().isoformat()
         if tenant.last_contact_at
         else "",
+    )
+
+
+def _provider_csv(oversight, now):
+    return (
+        oversight.provider.name,
+        oversight.team.name,
+        oversight.get_staffing_display() or "Not checked in",
+        timezone.localtime(oversight.staffing_since).date().isoformat()
+        if oversight.staffing_since
+        else "",
+        oversight.next_check_in_on.isoformat(),
+        max((timezone.localdate(now) - oversight.next_check_in_on).days, 0),
+        oversight.tenant_count,
     )
 
 
@@ -260,6 +316,7 @@ LISTS = {
         ),
         _tenant_csv,
         lambda tenant: tenant,
+        "tenant",
     ),
     "escalations": FigureList(
         "Open escalations",
@@ -268,6 +325,7 @@ LISTS = {
         ("tenancy_ref", "name", "team", "reason", "opened_at", "age_days", "owner"),
         _escalation_csv,
         lambda escalation: escalation.tenant,
+        "escalation",
     ),
     "requests": FigureList(
         "Here to Help requests",
@@ -286,9 +344,33 @@ LISTS = {
         ),
         _request_csv,
         lambda request: request.tenant,
+        "request",
+    ),
+    "providers": FigureList(
+        "Support providers by staffing",
+        ProviderListForm,
+        lambda values, now: providers_list(values, timezone.localdate(now)),
+        (
+            "provider",
+            "team",
+            "staffing",
+            "staffing_since",
+            "next_check_in",
+            "days_overdue",
+            "tenants_supported",
+        ),
+        _provider_csv,
+        None,
+        "provider",
     ),
     "calls": FigureList(
-        "Calls made", CallListForm, calls_list, CALL_CSV_HEADER, call_csv, lambda call: call.tenant
+        "Calls made",
+        CallListForm,
+        calls_list,
+        CALL_CSV_HEADER,
+        call_csv,
+        lambda call: call.tenant,
+        "call",
     ),
 }
 

@@ -19,6 +19,8 @@ from accounts.access import manager_required
 from accounts.models import Team
 from config.csv import csv_response
 from welfare.control_selectors import escalations_past_target
+from welfare.provider_models import ProviderOversight
+from welfare.provider_selectors import staffing_counts
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH, calls_chart, contact_rate_chart
@@ -55,6 +57,20 @@ def _refresh_pending(snapshot):
     return None
 
 
+PROVIDER_ROWS = (
+    ("critical", "Critical"),
+    ("stretched", "Stretched"),
+    ("adequate", "Adequate"),
+    ("not_checked_in", "Not checked in yet"),
+    ("overdue", "Check-ins overdue"),
+)
+
+
+def _provider_rows(counts):
+    counts = {**counts, "not_checked_in": counts["unknown"]}
+    return [(key, label, counts[key]) for key, label in PROVIDER_ROWS]
+
+
 @manager_required
 def index(request):
     teams = list(Team.objects.order_by("name"))
@@ -69,6 +85,8 @@ def index(request):
         "refresh_asked_at": _refresh_pending(snapshot),
         # Live, as the age target is a setting managers change (one indexed count).
         "escalations_past_target": scope.filter(escalations_past_target()).count(),
+        # Live too: a check-in recorded a minute ago shows (one aggregate over the providers).
+        "provider_rows": _provider_rows(staffing_counts(scope.filter(ProviderOversight.objects))),
     }
     if snapshot is not None:
         cohorts = tables.cohort_lines(snapshot, scope)

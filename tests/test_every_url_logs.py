@@ -58,6 +58,9 @@ NO_TENANT_DATA = {
     "messaging:kind_change", "messaging:bulk_action",
     "dashboard:refresh", "dashboard:csv",  # figures, no names
     "imports:rejected_rows",  # the uploaded file's own rows, not the register's
+    # A provider check-in: the provider, its contacts and a count of its tenants, no names.
+    "welfare:check_in", "welfare:check_in_record", "welfare:check_in_claim",
+    "welfare:check_in_hand_back",
 }  # fmt: skip
 # Pages that answer only a POST (a GET is refused with 405, which the test below checks); what
 # they change or show again on an error is the page named in the comment, checked above or below.

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from tenants.models import Tenant
 
-from .cadence import call_tenants
+from .cadence import active_cadences, call_tenants
 from .campaign_models import Campaign, CampaignMember, CampaignReach
 from .provider_models import Staffing
 
@@ -77,13 +77,13 @@ def members(campaign, on):
     return tenants.filter(membership(campaign, on))
 
 
-def due_in(campaign, on):
+def due_in(campaign, on, cohorts=None):
     """Tenants due a call in `campaign` on `on`, annotated with `campaign_due_on`: the date
     they became due, or the deadline of a "once by" campaign (the queue ranks by it)."""
     if campaign.is_programme:
-        return call_tenants().due_on(on)
+        return call_tenants().due_on(on, cohorts)
     reach = CampaignReach.objects.filter(campaign=campaign, tenant=OuterRef("pk"))
-    tenants = call_tenants().eligible_for_calls(on).with_cadence(on)
+    tenants = call_tenants().eligible_for_calls(on).with_cadence(on, cohorts)
     tenants = tenants.filter(membership(campaign, on))
     if campaign.schedule == Campaign.Schedule.ONCE:
         return tenants.filter(~Exists(reach)).annotate(
@@ -105,9 +105,23 @@ def due_in_any(on):
     return Tenant.objects.filter(due) if due else Tenant.objects.none()
 
 
-def campaigns_due_for(tenant, on):
+def campaigns_due_for(tenant, on, running=None):
     """The running campaigns `tenant` is due in on `on`: the scripts on their call page. A task
-    opened for the programme alone (or by hand) shows the programme, as it always did."""
-    campaigns = running_campaigns(on)
-    due = [c for c in campaigns if due_in(c, on).filter(pk=tenant.pk).exists()]
-    return due or list(Campaign.objects.filter(code=Campaign.PROGRAMME_CODE))
+    opened for the programme alone (or by hand) shows the programme, as it always did. One
+    query asks all the campaigns at once; `running` passes `running_campaigns(on)` if known."""
+    campaigns = running_campaigns(on) if running is None else running
+    due = []
+    if campaigns:
+        cohorts = active_cadences()
+        checks = {
+            f"due_{n}": Exists(due_in(campaign, on, cohorts).filter(pk=OuterRef("pk")))
+            for n, campaign in enumerate(campaigns)
+        }
+        flags = Tenant.objects.filter(pk=tenant.pk).annotate(**checks).values_list(*checks)
+        found = flags.first() or ()
+        due = [campaign for campaign, is_due in zip(campaigns, found, strict=False) if is_due]
+    if due:
+        return due
+    return [c for c in campaigns if c.is_programme] or list(
+        Campaign.objects.filter(code=Campaign.PROGRAMME_CODE)
+    )
