@@ -22,6 +22,7 @@ from arrears.importing import RentBalanceImport
 from arrears.models import ArrearsFlag
 from config.csv import safe_writer
 from config.dates import add_working_days, is_working_day
+from dashboard.refresh import dashboard_refresh
 from here_to_help.actions import (
     request_arrears_considered,
     request_change_status,
@@ -83,11 +84,20 @@ class DemoLife:
         self.calls = 0
 
     def play(self, days, today):
-        """Play the working days among the `days` days before `today`, then start today."""
+        """Play the working days among the `days` days before `today`, then start today. Each
+        of the `days` days, weekends too, ends with the dashboard's evening refresh, which keeps
+        that day's "up to date %" (dashboard.trend): the 90-day trend then shows the demo's past
+        rather than a single point."""
         self.days = working_days(today, days)
-        for day in self.days:
-            with time_machine.travel(at(day, 8), tick=False) as clock, transaction.atomic():
-                self.day(day, clock)
+        playing = set(self.days)
+        for back in range(days, 0, -1):
+            day = today - timedelta(days=back)
+            if day in playing:
+                with time_machine.travel(at(day, 8), tick=False) as clock, transaction.atomic():
+                    self.day(day, clock)
+            evening = at(day, 18)
+            with time_machine.travel(evening, tick=False):
+                dashboard_refresh(now=evening)
         with time_machine.travel(at(today, 8), tick=False), transaction.atomic():
             build_call_queue(on=today)
             mark_reviews_due(on=today)

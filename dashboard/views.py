@@ -38,10 +38,16 @@ def _scope(request, teams):
     return scope
 
 
-def _calls_summary(days):
+def _calls_summary(days, scope):
     calls = sum(day.calls for day in days)
     spoke = sum(day.spoke for day in days)
-    return {"calls": calls, "spoke": spoke, "contact_rate": tables.percent(spoke, calls)}
+    return {
+        "calls": calls,
+        "spoke": spoke,
+        "contact_rate": tables.percent(spoke, calls),
+        "calls_url": tables.list_url("calls", scope, period=str(CALL_DAYS)),
+        "spoke_url": tables.list_url("calls", scope, period=str(CALL_DAYS), reached="on"),
+    }
 
 
 def _refresh_pending(snapshot):
@@ -88,7 +94,7 @@ def index(request):
         context.update(
             cohorts=cohorts,
             cohort_table=tables.cohort_table(snapshot, scope, cohorts),
-            calls=_calls_summary(days),
+            calls=_calls_summary(days, scope),
             calls_chart=calls_chart(days),
             rate_chart=contact_rate_chart(days),
             calls_table=tables.calls_table(snapshot, scope, days),

@@ -13,8 +13,7 @@ from config.csv import csv_response, safe_writer
 from imports import registry
 from imports.jobs import import_start
 from imports.models import ImportJob
-from tenants.models import AccessLog
-from tenants.selectors import log_access
+from tenants.selectors import log_tenants_listed
 
 from . import campaign_actions, campaign_selectors
 from .campaign_forms import CampaignCloseForm, CampaignExtendForm, CampaignForm, ListUploadForm
@@ -167,12 +166,12 @@ def campaign_close(request, pk):
             messages.success(request, f"{campaign.name} closed.")
             return redirect("campaigns:detail", pk=pk)
     page = Paginator(tenants, 50).get_page(request.GET.get("page"))
-    # Tenants' names are shown: the read is logged, as a search of the campaign.
-    log_access(
-        user=request.user,
-        kind=AccessLog.Kind.SEARCH,
+    # Tenants' names are shown: one access-log row naming the tenants on this page.
+    log_tenants_listed(
+        request.user,
+        [tenant.pk for tenant in page],
+        request.path,
         query=f"not reached in campaign {campaign.pk}",
-        page=request.path,
     )
     return render(
         request,

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import manager_required
 from accounts.models import Team, User
 from config.csv_export import streaming_csv
-from tenants.selectors import log_tenants_listed
+from tenants.selectors import log_tenant_read, log_tenants_listed
 
 from . import control_actions, control_selectors, selectors
 from .call_text import why_now
@@ -54,6 +54,7 @@ def undo(request, pk):
 def task_history(request, pk):
     task = get_object_or_404(CallTask.objects.select_related("tenant", "team"), pk=pk)
     events = control_selectors.task_assignment_history(task)
+    log_tenant_read(user=request.user, tenant=task.tenant, page=request.path)
     return render(request, "welfare/task_history.html", {"task": task, "events": events})
 
 
@@ -63,6 +64,7 @@ def officer_history(request, pk):
     page = Paginator(control_selectors.officer_assignment_history(officer), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    log_tenants_listed(request.user, [event.task.tenant_id for event in page], request.path)
     return render(request, "welfare/officer_history.html", {"officer": officer, "page": page})
 
 

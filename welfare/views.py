@@ -207,6 +207,8 @@ def redeploy(request):
             preview = control_actions.redeployment_preview(
                 patch=data["patch"], team=data["team"], starts_on=data["starts_on"]
             )
+            shown = [task.tenant_id for task in preview["losing_officer"]]
+            log_tenants_listed(request.user, shown, request.path)
             return render(
                 request,
                 "welfare/redeploy_preview.html",
