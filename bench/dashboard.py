@@ -475,6 +475,7 @@ DRILL_DOWNS = (
     ("overdue, page 40", "/dashboard/lists/tenants/", {"standing": "overdue", "page": "40"}),
     ("escalations past target", "/dashboard/lists/escalations/", {"past_target": "on"}),
     ("requests past target", "/dashboard/lists/requests/", {"past_target": "on"}),
+    ("calls, last 90 days", "/dashboard/lists/calls/", {}),
     ("trend (90 days)", "/dashboard/trend/", {}),
     ("overdue tenants CSV", "/dashboard/lists/tenants.csv", {"standing": "overdue"}),
 )
