@@ -32,9 +32,12 @@ from here_to_help.actions import (
 from here_to_help.models import HelpRequest, Need, Organisation
 from services.actions import status_change_create
 from services.models import Service, Status
+from tenants.models import SupportProvider
 from welfare.actions import call_task_claim_next
 from welfare.call_actions import call_log, escalation_close, escalation_record_action
 from welfare.call_models import Call, Escalation, EscalationAction
+from welfare.provider_actions import provider_check_in_record, provider_oversight_set
+from welfare.provider_models import Staffing
 from welfare.queue import build_call_queue
 
 LONDON = timezone.get_default_timezone()
@@ -98,9 +101,29 @@ class DemoLife:
             evening = at(day, 18)
             with time_machine.travel(evening, tick=False):
                 dashboard_refresh(now=evening)
+        week_ago = today - timedelta(days=7)
+        with time_machine.travel(at(week_ago, 11), tick=False), transaction.atomic():
+            self.providers(today)
         with time_machine.travel(at(today, 8), tick=False), transaction.atomic():
             build_call_queue(on=today)
             mark_reviews_due(on=today)
+
+    def providers(self, today):
+        """Each support provider looked after by a team, checked in on a week ago through the
+        real action: most adequate, one stretched, one critical (its tenants are then called
+        every 7 days), one due again today and one overdue, so both wait in the queue."""
+        staffing = {0: Staffing.STRETCHED, 1: Staffing.CRITICAL}
+        next_on = {2: today, 3: today - timedelta(days=2)}
+        for n, provider in enumerate(SupportProvider.objects.order_by("pk")):
+            officer = self.officers[n % len(self.officers)]
+            provider_oversight_set(provider=provider, team=officer.team, cadence_days=7)
+            provider_check_in_record(
+                provider=provider,
+                by=officer,
+                staffing=staffing.get(n, Staffing.ADEQUATE),
+                next_check_in_on=next_on.get(n, today + timedelta(days=1 + n % 6)),
+                notes="Rang the scheme manager.",
+            )
 
     def day(self, day, clock):
         build_call_queue(on=day)
