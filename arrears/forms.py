@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import Team
 from config.forms import DateField as BaseDateField
 from config.forms import GDSFormMixin
 
@@ -209,6 +210,17 @@ class FlagFilterForm(forms.Form):
         required=False,
         choices=[("", "Any balance"), *((code, label) for code, label, _ in BALANCE_BANDS)],
     )
+    # The team of the tenant's patch, as the dashboard counts flags: its figures link here.
+    team = forms.ChoiceField(label="Team", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = Team.objects.order_by("name").values_list("pk", "name")
+        self.fields["team"].choices = [
+            ("", "All teams"),
+            *((str(pk), name) for pk, name in teams),
+            ("none", "No team (no patch)"),
+        ]
 
     def filters(self):
         """The valid filters; an invalid value (a hand-edited URL) counts as no filter."""

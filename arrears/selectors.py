@@ -35,7 +35,7 @@ REVIEW_FILTERS = [
 ]
 
 
-def flag_list(user, *, on, reason="", status="", review="", band=""):
+def flag_list(user, *, on, reason="", status="", review="", band="", team=""):
     """The flags `user` may see, with each tenant's latest balance, filtered; reviews due first.
 
     Status follows the review rule (`due_for_review`) rather than the stored status, so a
@@ -49,6 +49,10 @@ def flag_list(user, *, on, reason="", status="", review="", band=""):
     )
     if reason:
         flags = flags.filter(reason=reason)
+    if team == "none":
+        flags = flags.filter(tenant__patch__team__isnull=True)
+    elif team.isdigit():
+        flags = flags.filter(tenant__patch__team_id=int(team))
     if status == "open":
         # exclude() keeps flags with no review date: NOT (review_date <= on AND NOT NULL).
         flags = flags.not_closed().exclude(review_date__lte=on)

@@ -147,12 +147,13 @@ def ensure_activity(tenants, calls):
             """
             INSERT INTO welfare_call (
                 task_id, tenant_id, officer_id, made_at, made_on, outcome, wellbeing, answers,
-                call_back_at, in_hospital_until, family_updated_id, notes, idempotency_key)
+                call_back_at, in_hospital_until, family_updated_id, notes, idempotency_key,
+                content_digest)
             SELECT k.id, k.tenant_id, (%(officers)s::bigint[])[1 + k.id %% %(nofficers)s],
                    m.made_at, (m.made_at AT TIME ZONE 'Europe/London')::date, o.outcome,
                    CASE WHEN o.outcome = 'spoke' THEN 'good' ELSE '' END, '[]',
                    CASE WHEN o.outcome = 'call_back' THEN m.made_at + interval '2 hours' END,
-                   NULL, NULL, '', gen_random_uuid()
+                   NULL, NULL, '', gen_random_uuid(), ''
             FROM welfare_calltask k
             CROSS JOIN generate_series(1, %(per_task)s) g
             CROSS JOIN LATERAL (
@@ -475,6 +476,7 @@ DRILL_DOWNS = (
     ("overdue, page 40", "/dashboard/lists/tenants/", {"standing": "overdue", "page": "40"}),
     ("escalations past target", "/dashboard/lists/escalations/", {"past_target": "on"}),
     ("requests past target", "/dashboard/lists/requests/", {"past_target": "on"}),
+    ("calls, last 90 days", "/dashboard/lists/calls/", {}),
     ("trend (90 days)", "/dashboard/trend/", {}),
     ("overdue tenants CSV", "/dashboard/lists/tenants.csv", {"standing": "overdue"}),
 )

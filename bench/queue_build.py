@@ -17,7 +17,8 @@ empties the call tasks, then times:
 With C campaigns running beside the COVID welfare calls (default 3: a cold weather check of
 70+ tenants who live alone, once by a date; a 28-day Lifeline review; a tenancy review of one
 team's tenants, once by a date) and P support providers (default 2,000) supporting the
-tenants of supported living schemes.
+tenants of supported living schemes, 4 in 7 of them with a check-in due (so the build opens
+their check-in tasks too).
 
 Goals: first build at most 2.0x the bare insert, second build at most 1.0x. Figures are the
 best of the rounds.
@@ -142,7 +143,9 @@ def ensure_providers(count):
             """,
             [count],
         )
-        # Every provider has a team that checks in; 1% of them are critical just now.
+        # Every provider has a team that checks in; 1% of them are critical just now. Check-ins
+        # are spread over the week: those of 4 days in 7 are due (today or overdue), so the
+        # build opens their check-in tasks.
         cursor.execute(
             """
             WITH teams AS (SELECT array_agg(id ORDER BY id) ids FROM accounts_team
@@ -151,7 +154,7 @@ def ensure_providers(count):
                 (provider_id, team_id, cadence_days, staffing, staffing_since, next_check_in_on)
             SELECT p.id, teams.ids[1 + p.id %% array_length(teams.ids, 1)], 7,
                    CASE WHEN p.id %% 100 = 0 THEN 'critical' ELSE 'adequate' END,
-                   now(), current_date + 7
+                   now(), current_date + (p.id %% 7)::int - 3
             FROM tenants_supportprovider p, teams WHERE p.name LIKE 'Bench %%'
             """,
             [],
@@ -189,16 +192,19 @@ def main():
     for round_number in range(1, options.rounds + 1):
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE welfare_calltask CASCADE")
+            cursor.execute("TRUNCATE welfare_providercheckintask")
             cursor.execute("CHECKPOINT")
         first, built = timed(lambda: build_call_queue(on=today))
         second, rebuilt = timed(lambda: build_call_queue(on=today))
         assert rebuilt.opened == rebuilt.reranked == rebuilt.closed_not_due == 0, rebuilt
+        assert rebuilt.check_ins_opened == 0, rebuilt
         bare_fk, rows = bare_insert(foreign_keys=True)
         bare, _ = bare_insert(foreign_keys=False)
         assert rows == built.opened
         rounds.append((first, second, bare_fk, bare))
         print(
-            f"round {round_number}: {built.opened:,} tasks opened; first build {first:.2f} s, "
+            f"round {round_number}: {built.opened:,} tasks and {built.check_ins_opened:,} "
+            f"provider check-ins opened; first build {first:.2f} s, "
             f"second build {second:.2f} s, bare insert {bare_fk:.2f} s "
             f"({bare:.2f} s without foreign keys)"
         )

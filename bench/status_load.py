@@ -13,7 +13,8 @@ least 0.7 of the hello-world rate, with no errors.
 
 DATABASE_URL names the database (default postgres://postgres@127.0.0.1:5432/welfare_bench); it
 is created and migrated if needed, and given some history (20 past changes per service and one
-scheduled a month ahead, so the cache entries live their full 300 seconds).
+scheduled a month ahead, so the cache entries live their full 300 seconds) and a directory of 60
+validated organisations (so /openreferral/services answers a full page of 50, about 30 KB).
 """
 
 import argparse
@@ -37,7 +38,7 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 HELLO = "/_bench/hello"
 URLS = [HELLO, "/status/", "/api/v2/summary.json", "/status.json", "/openreferral/services"]
 # Each must reach at least 0.7x the hello-world rate with no errors.
-GOALS = ["/status/", "/api/v2/summary.json"]
+GOALS = ["/status/", "/api/v2/summary.json", "/openreferral/services"]
 ROUNDS = 2
 
 
@@ -102,6 +103,30 @@ if StatusChange.objects.count() < 20 * len(services):
         )
         for service in services
         for i in range(20)
+    )
+# A directory for the help centre and the Open Referral feed: 60 validated entries, each with
+# two needs and three postcode districts (a page of /openreferral/services holds 50 of them).
+from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
+
+if not Organisation.objects.exists():
+    needs = list(Need.values)
+    made = Organisation.objects.bulk_create(
+        Organisation(
+            name=f"Bench pantry {i:02d}", kind="charity", phone="01772 496000",
+            email=f"pantry{i}@example.org", website=f"https://pantry{i}.example.org/",
+            description="Food parcels, fuel vouchers and a warm space on weekdays.",
+            opening_notes="Monday to Friday, 10am to 4pm",
+            validated_at=now - timedelta(days=10), created_at=now,
+        )
+        for i in range(60)
+    )
+    OrganisationNeed.objects.bulk_create(
+        OrganisationNeed(organisation=o, need=needs[(i + k) % len(needs)])
+        for i, o in enumerate(made) for k in range(2)
+    )
+    OrganisationArea.objects.bulk_create(
+        OrganisationArea(organisation=o, outward_code=f"PR{(i + k) % 9 + 1}")
+        for i, o in enumerate(made) for k in range(3)
     )
 if not StatusChange.objects.scheduled(now).exists():
     StatusChange.objects.create(
@@ -212,6 +237,12 @@ def main():
     parser.add_argument("--requests", type=int, default=4000, help="per URL per round")
     parser.add_argument("--concurrency", type=int, default=8, help="clients at once")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help="rounds through every URL (more, shorter rounds spread a busy machine's load evenly)",
+    )
     args = parser.parse_args()
     processes = min(args.concurrency, os.cpu_count() or 1)
     threads = max(1, args.concurrency // processes)
@@ -255,7 +286,7 @@ def main():
             f"gunicorn ({args.workers} sync workers) up in {server_seconds:.1f} s"
         )
         print(
-            f"Load: {args.requests} requests per URL per round, {ROUNDS} rounds, "
+            f"Load: {args.requests} requests per URL per round, {args.rounds} rounds, "
             f"{processes} processes x {threads} threads, on {os.cpu_count()} CPUs "
             "shared with the server"
         )
@@ -267,7 +298,7 @@ def main():
         assert b"Routine repairs and maintenance" in get(port, "/status/")[1]
 
         totals = {path: [0.0, [], []] for path in URLS}
-        for _ in range(ROUNDS):
+        for _ in range(args.rounds):
             for path in URLS:
                 seconds, latencies, errors = drive(port, path, args.requests, processes, threads)
                 totals[path][0] += seconds

@@ -22,6 +22,7 @@ from arrears.importing import RentBalanceImport
 from arrears.models import ArrearsFlag
 from config.csv import safe_writer
 from config.dates import add_working_days, is_working_day
+from dashboard.refresh import dashboard_refresh
 from here_to_help.actions import (
     request_arrears_considered,
     request_change_status,
@@ -31,9 +32,12 @@ from here_to_help.actions import (
 from here_to_help.models import HelpRequest, Need, Organisation
 from services.actions import status_change_create
 from services.models import Service, Status
+from tenants.models import SupportProvider
 from welfare.actions import call_task_claim_next
 from welfare.call_actions import call_log, escalation_close, escalation_record_action
 from welfare.call_models import Call, Escalation, EscalationAction
+from welfare.provider_actions import provider_check_in_record, provider_oversight_set
+from welfare.provider_models import Staffing
 from welfare.queue import build_call_queue
 
 LONDON = timezone.get_default_timezone()
@@ -83,14 +87,43 @@ class DemoLife:
         self.calls = 0
 
     def play(self, days, today):
-        """Play the working days among the `days` days before `today`, then start today."""
+        """Play the working days among the `days` days before `today`, then start today. Each
+        of the `days` days, weekends too, ends with the dashboard's evening refresh, which keeps
+        that day's "up to date %" (dashboard.trend): the 90-day trend then shows the demo's past
+        rather than a single point."""
         self.days = working_days(today, days)
-        for day in self.days:
-            with time_machine.travel(at(day, 8), tick=False) as clock, transaction.atomic():
-                self.day(day, clock)
+        playing = set(self.days)
+        for back in range(days, 0, -1):
+            day = today - timedelta(days=back)
+            if day in playing:
+                with time_machine.travel(at(day, 8), tick=False) as clock, transaction.atomic():
+                    self.day(day, clock)
+            evening = at(day, 18)
+            with time_machine.travel(evening, tick=False):
+                dashboard_refresh(now=evening)
+        week_ago = today - timedelta(days=7)
+        with time_machine.travel(at(week_ago, 11), tick=False), transaction.atomic():
+            self.providers(today)
         with time_machine.travel(at(today, 8), tick=False), transaction.atomic():
             build_call_queue(on=today)
             mark_reviews_due(on=today)
+
+    def providers(self, today):
+        """Each support provider looked after by a team, checked in on a week ago through the
+        real action: most adequate, one stretched, one critical (its tenants are then called
+        every 7 days), one due again today and one overdue, so both wait in the queue."""
+        staffing = {0: Staffing.STRETCHED, 1: Staffing.CRITICAL}
+        next_on = {2: today, 3: today - timedelta(days=2)}
+        for n, provider in enumerate(SupportProvider.objects.order_by("pk")):
+            officer = self.officers[n % len(self.officers)]
+            provider_oversight_set(provider=provider, team=officer.team, cadence_days=7)
+            provider_check_in_record(
+                provider=provider,
+                by=officer,
+                staffing=staffing.get(n, Staffing.ADEQUATE),
+                next_check_in_on=next_on.get(n, today + timedelta(days=1 + n % 6)),
+                notes="Rang the scheme manager.",
+            )
 
     def day(self, day, clock):
         build_call_queue(on=day)

@@ -20,9 +20,12 @@ from .workload import PERIODS, workload
 PAGE_SIZE = 50
 
 
-def _log(user, tenants, query, page):
-    """One access-log row naming every tenant shown or downloaded, in one insert per batch."""
-    log_tenants_listed(user, [tenant.pk for tenant in tenants], page, query=query)
+def _log(user, spec, rows, query, page):
+    """One access-log row naming every tenant shown or downloaded, in one insert per batch
+    (none for a list that shows no tenant, such as the providers)."""
+    if spec.tenant_of is not None:
+        tenants = [spec.tenant_of(row) for row in rows]
+        log_tenants_listed(user, [tenant.pk for tenant in tenants], page, query=query)
 
 
 def _spec(name):
@@ -40,7 +43,7 @@ def figure_list(request, name):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     query = describe(name, form)[:200]
-    _log(request.user, [spec.tenant_of(row) for row in page.object_list], query, request.path)
+    _log(request.user, spec, page.object_list, query, request.path)
     return render(
         request,
         "dashboard/figure_list.html",
@@ -50,6 +53,7 @@ def figure_list(request, name):
             "form": form,
             "page": page,
             "now": timezone.now(),
+            "today": timezone.localdate(),
             "csv_query": request.GET.urlencode(),
         },
     )
@@ -68,7 +72,7 @@ def figure_list_csv(request, name):
         header=spec.csv_header,
         rows=spec.rows(form.values(), now),
         row=lambda obj: spec.csv_row(obj, now),
-        log=lambda batch: _log(user, [spec.tenant_of(obj) for obj in batch], query, path),
+        log=lambda batch: _log(user, spec, batch, query, path),
     )
 
 

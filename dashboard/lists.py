@@ -1,24 +1,29 @@
 """The lists behind the dashboard's counts (issue 20, "Figures you can open"): tenants by cohort
-and standing, open escalations, open Here to Help requests. Each list is one queryset built from
-the same rules the counts use, a filter, table columns and CSV columns.
+and standing, open escalations, open Here to Help requests, support providers by staffing, calls
+made (dashboard.call_list). Each list is one queryset built from the same rules the counts use,
+a filter, table columns and CSV columns.
 
 The counts on the dashboard page link here (dashboard.tables)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Team
 from here_to_help.models import HelpRequest, Need
 from welfare.cadence import call_tenants
 from welfare.control_selectors import escalation_target_cutoff
-from welfare.models import Cohort, Escalation
+from welfare.models import Call, Cohort, Escalation
+from welfare.provider_selectors import oversight_list
 
+from .call_list import CSV_HEADER as CALL_CSV_HEADER
+from .call_list import PERIODS, CallListForm, call_csv, calls_list, officer_choices
 from .models import AGE_BAND_ENDS, AgeBand
 
+PERIOD_CHOICES = list(PERIODS.items())
 STANDINGS = {
     "overdue": ("Overdue", Q(call_days_overdue__gt=0)),
     "due_today": ("Due today", Q(call_days_overdue=0)),
@@ -71,14 +76,80 @@ class EscalationListForm(_ListForm):
         required=False, label="Open for", choices=[("", "Any time"), *AgeBand.choices]
     )
     past_target = forms.BooleanField(required=False, label="Only those past their age target")
+    raised_by = forms.ChoiceField(
+        required=False,
+        label="Raised by (open or closed)",
+        help_text="The officer whose call made the escalation",
+    )
+    period = forms.ChoiceField(
+        required=False, label="Opened", choices=[("", "Any time"), *PERIOD_CHOICES]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["raised_by"].choices = officer_choices()
 
 
 class RequestListForm(_ListForm):
     need = forms.ChoiceField(required=False, choices=[("", "Any need"), *Need.choices])
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any open status"), *HelpRequest.Status.choices]
+        required=False,
+        choices=[("", "Any open status"), *HelpRequest.Status.choices, ("all", "Any status")],
     )
     past_target = forms.BooleanField(required=False, label="Only those open past their target")
+    raised_by = forms.ChoiceField(required=False, label="Raised by")
+    owner = forms.ChoiceField(required=False, label="Owner")
+    period = forms.ChoiceField(
+        required=False, label="Raised", choices=[("", "Any time"), *PERIOD_CHOICES]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["raised_by"].choices = self.fields["owner"].choices = officer_choices()
+
+
+def _since(values, now):
+    """The start of the first of the last `period` days (Europe/London), or None."""
+    if not values.get("period"):
+        return None
+    first = timezone.localdate(now) - timedelta(days=int(values["period"]) - 1)
+    return timezone.make_aware(datetime.combine(first, time.min))
+
+
+NOT_CHECKED_IN = "not_checked_in"
+
+
+class ProviderListForm(_ListForm):
+    staffing = forms.ChoiceField(
+        required=False,
+        label="Staffing",
+        choices=[
+            ("", "Any"),
+            ("critical", "Critical"),
+            ("stretched", "Stretched"),
+            ("adequate", "Adequate"),
+            (NOT_CHECKED_IN, "Not checked in"),
+        ],
+    )
+    overdue = forms.BooleanField(required=False, label="Only check-ins overdue")
+    field_order = ["staffing", "overdue", "team"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every provider has an owning team: "No team" would always be empty.
+        self.fields["team"].choices = [c for c in self.fields["team"].choices if c[0] != "none"]
+
+
+def providers_list(values, on):
+    """Providers a team checks in with, by staffing status and overdue check-ins (the
+    dashboard's counts): critical first, then the longest overdue. No tenant's data."""
+    staffing = values.get("staffing")
+    return oversight_list(
+        on,
+        staffing="" if staffing == NOT_CHECKED_IN else staffing or None,
+        overdue=bool(values.get("overdue")),
+        team_id=int(values["team"]) if (values.get("team") or "").isdigit() else None,
+    )
 
 
 def tenants_list(values, on):
@@ -100,7 +171,22 @@ def tenants_list(values, on):
 
 
 def escalations_list(values, now):
-    escalations = Escalation.objects.filter(status=Escalation.Status.OPEN)
+    if values.get("raised_by"):
+        # As the workload counts them: open or closed, made by the task's last call before
+        # the escalation opened.
+        last_caller = (
+            Call.objects.filter(task=OuterRef("task"), made_at__lte=OuterRef("opened_at"))
+            .order_by("-made_at", "-id")
+            .values("officer")[:1]
+        )
+        escalations = Escalation.objects.filter(task__isnull=False).annotate(
+            raiser=Subquery(last_caller)
+        )
+        escalations = escalations.filter(raiser=int(values["raised_by"]))
+    else:
+        escalations = Escalation.objects.filter(status=Escalation.Status.OPEN)
+    if _since(values, now):
+        escalations = escalations.filter(opened_at__gte=_since(values, now))
     if values.get("reason"):
         escalations = escalations.filter(reason=values["reason"])
     ends = dict(AGE_BAND_ENDS)
@@ -121,10 +207,18 @@ def escalations_list(values, now):
 
 
 def requests_list(values, now):
-    if values.get("status"):
+    if values.get("status") == "all":
+        requests = HelpRequest.objects.all()
+    elif values.get("status"):
         requests = HelpRequest.objects.filter(status=values["status"])
     else:
         requests = HelpRequest.objects.open()
+    if values.get("raised_by"):
+        requests = requests.filter(raised_by_id=int(values["raised_by"]))
+    if values.get("owner"):
+        requests = requests.filter(owner_id=int(values["owner"]))
+    if _since(values, now):
+        requests = requests.filter(raised_at__gte=_since(values, now))
     if values.get("need"):
         requests = requests.filter(need=values["need"])
     if values.get("past_target"):
@@ -144,7 +238,12 @@ class FigureList:
     rows: object  # (values, now) -> queryset
     csv_header: tuple
     csv_row: object  # (row, now) -> tuple
-    tenant_of: object  # row -> tenant, for the access log
+    tenant_of: object  # row -> tenant, for the access log; None: no tenant is shown
+    noun: str = "row"
+
+    @property
+    def shows_tenants(self):
+        return self.tenant_of is not None
 
 
 def _tenant_csv(tenant, now):
@@ -158,6 +257,20 @@ def _tenant_csv(tenant, now):
         timezone.localtime(tenant.last_contact_at).date().isoformat()
         if tenant.last_contact_at
         else "",
+    )
+
+
+def _provider_csv(oversight, now):
+    return (
+        oversight.provider.name,
+        oversight.team.name,
+        oversight.get_staffing_display() or "Not checked in",
+        timezone.localtime(oversight.staffing_since).date().isoformat()
+        if oversight.staffing_since
+        else "",
+        oversight.next_check_in_on.isoformat(),
+        max((timezone.localdate(now) - oversight.next_check_in_on).days, 0),
+        oversight.tenant_count,
     )
 
 
@@ -203,6 +316,7 @@ LISTS = {
         ),
         _tenant_csv,
         lambda tenant: tenant,
+        "tenant",
     ),
     "escalations": FigureList(
         "Open escalations",
@@ -211,6 +325,7 @@ LISTS = {
         ("tenancy_ref", "name", "team", "reason", "opened_at", "age_days", "owner"),
         _escalation_csv,
         lambda escalation: escalation.tenant,
+        "escalation",
     ),
     "requests": FigureList(
         "Here to Help requests",
@@ -229,6 +344,33 @@ LISTS = {
         ),
         _request_csv,
         lambda request: request.tenant,
+        "request",
+    ),
+    "providers": FigureList(
+        "Support providers by staffing",
+        ProviderListForm,
+        lambda values, now: providers_list(values, timezone.localdate(now)),
+        (
+            "provider",
+            "team",
+            "staffing",
+            "staffing_since",
+            "next_check_in",
+            "days_overdue",
+            "tenants_supported",
+        ),
+        _provider_csv,
+        None,
+        "provider",
+    ),
+    "calls": FigureList(
+        "Calls made",
+        CallListForm,
+        calls_list,
+        CALL_CSV_HEADER,
+        call_csv,
+        lambda call: call.tenant,
+        "call",
     ),
 }
 

@@ -121,6 +121,7 @@ class CohortLine:
     up_to_date: int
     due_today: int
     overdue: int
+    url: str = ""  # the cohort's tenants, when it has any to list
 
     @property
     def percent_up_to_date(self):
@@ -162,6 +163,9 @@ def cohort_lines(snapshot, scope):
                 overdue=r.get("n_overdue") or 0,
             )
         )
+        line = lines[-1]
+        if line.cadence_days and line.tenants:
+            line.url = list_url("tenants", scope, cohort=line.code)
     return lines
 
 
@@ -180,15 +184,16 @@ def cohort_table(snapshot, scope, lines=None):
             "Up to date (%)",
         ],
     )
+    settings = reverse("welfare:cohorts")  # the cadence is a setting: it opens the settings
     for line in lines:
-        links = [None, None, None, None, None, None]
+        links = [settings, None, None, None, None, None]
         if line.cadence_days:
 
             def link(standing, code=line.code):
                 return list_url("tenants", scope, cohort=code, standing=standing)
 
             links = [
-                None,
+                settings,
                 link(""),
                 link("up_to_date"),
                 link("due_today"),
@@ -248,11 +253,13 @@ def calls_table(snapshot, scope, days=None):
         ["Date", "Calls", "Spoke to tenant", "Contact rate (%)"],
     )
     for day in reversed(days):
+        calls = list_url("calls", scope, day=day.day.isoformat())
         table.rows.append(
             Row(
                 f"{day.day:%a %-d %b %Y}",
                 [day.calls, day.spoke, day.contact_rate],
                 csv_label=day.day.isoformat(),
+                links=[calls, f"{calls}&reached=on", None],
             )
         )
     return table
@@ -343,13 +350,11 @@ def arrears_table(snapshot, scope):
 
 
 def _arrears_links(scope, reason):
-    """The arrears list (arrears' own page) by reason and status; it has no team filter, so
-    only the all-teams figures link to it."""
-    if not scope.is_all:
-        return []
+    """The arrears list (arrears' own page) by reason, status and the team of the tenant's
+    patch, as these figures count flags."""
     url = reverse("arrears:flags")
     return [
-        f"{url}?{urlencode({'reason': reason, 'status': status})}"
+        f"{url}?{urlencode({'reason': reason, 'status': status, 'team': scope.value})}"
         for status in ("", "review_due", "closed")
     ]
 
@@ -360,8 +365,10 @@ def services_table(snapshot, scope=None):
         ServiceFigure.objects.filter(snapshot=snapshot).values_list("status", "count").order_by()
     )
     table = Table("services", "Services by status", ["Status", "Services"])
+    register = reverse("services:register")
     for status in ServiceStatus:
-        table.rows.append(Row(STATUS_HEADINGS[status], [counts.get(status.value, 0)]))
+        link = f"{register}?{urlencode({'status': status.value})}"
+        table.rows.append(Row(STATUS_HEADINGS[status], [counts.get(status.value, 0)], links=[link]))
     return table
 
 

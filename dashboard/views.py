@@ -19,6 +19,8 @@ from accounts.access import manager_required
 from accounts.models import Team
 from config.csv import csv_response
 from welfare.control_selectors import escalations_past_target
+from welfare.provider_models import ProviderOversight
+from welfare.provider_selectors import staffing_counts
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH, calls_chart, contact_rate_chart
@@ -36,10 +38,16 @@ def _scope(request, teams):
     return scope
 
 
-def _calls_summary(days):
+def _calls_summary(days, scope):
     calls = sum(day.calls for day in days)
     spoke = sum(day.spoke for day in days)
-    return {"calls": calls, "spoke": spoke, "contact_rate": tables.percent(spoke, calls)}
+    return {
+        "calls": calls,
+        "spoke": spoke,
+        "contact_rate": tables.percent(spoke, calls),
+        "calls_url": tables.list_url("calls", scope, period=str(CALL_DAYS)),
+        "spoke_url": tables.list_url("calls", scope, period=str(CALL_DAYS), reached="on"),
+    }
 
 
 def _refresh_pending(snapshot):
@@ -47,6 +55,20 @@ def _refresh_pending(snapshot):
     if asked_at and (snapshot is None or asked_at > snapshot.computed_at):
         return asked_at
     return None
+
+
+PROVIDER_ROWS = (
+    ("critical", "Critical"),
+    ("stretched", "Stretched"),
+    ("adequate", "Adequate"),
+    ("not_checked_in", "Not checked in yet"),
+    ("overdue", "Check-ins overdue"),
+)
+
+
+def _provider_rows(counts):
+    counts = {**counts, "not_checked_in": counts["unknown"]}
+    return [(key, label, counts[key]) for key, label in PROVIDER_ROWS]
 
 
 @manager_required
@@ -63,6 +85,8 @@ def index(request):
         "refresh_asked_at": _refresh_pending(snapshot),
         # Live, as the age target is a setting managers change (one indexed count).
         "escalations_past_target": scope.filter(escalations_past_target()).count(),
+        # Live too: a check-in recorded a minute ago shows (one aggregate over the providers).
+        "provider_rows": _provider_rows(staffing_counts(scope.filter(ProviderOversight.objects))),
     }
     if snapshot is not None:
         cohorts = tables.cohort_lines(snapshot, scope)
@@ -70,7 +94,7 @@ def index(request):
         context.update(
             cohorts=cohorts,
             cohort_table=tables.cohort_table(snapshot, scope, cohorts),
-            calls=_calls_summary(days),
+            calls=_calls_summary(days, scope),
             calls_chart=calls_chart(days),
             rate_chart=contact_rate_chart(days),
             calls_table=tables.calls_table(snapshot, scope, days),

@@ -46,7 +46,9 @@ def _require_open(help_request):
         )
 
 
-@transaction.atomic
+_RELATED = ["tenant", "team", "raised_by", "owner", "source_task", "arrears_considered_by"]
+
+
 def request_raise(*, tenant, need, source, raised_by, notes="", source_task=None):
     """Raise a request for `tenant`, owned by the team of the tenant's patch, with its target.
 
@@ -64,13 +66,17 @@ def request_raise(*, tenant, need, source, raised_by, notes="", source_task=None
         due_at=target_due_at(need, now),
         source_task=source_task,
     )
-    help_request.full_clean()
-    help_request.save()
+    # The related rows were just read by the caller, and the database checks its constraints:
+    # validating here would ask for each of them again.
+    help_request.full_clean(exclude=_RELATED, validate_constraints=False)
     text = f"Raised from a {help_request.get_source_display().lower()}."
     if notes.strip():
         text = f"{text}\n{notes.strip()}"
-    _note(help_request, raised_by, text, at=now)
-    messages.request_received(help_request)  # sent by Celery after commit
+    # Checked above, before any write; inside a call's transaction the writes are part of it.
+    with transaction.atomic(savepoint=False):
+        help_request.save()
+        _note(help_request, raised_by, text, at=now)
+        messages.request_received(help_request)  # sent by Celery after commit
     return help_request
 
 

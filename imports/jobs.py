@@ -28,10 +28,12 @@ def get_import_for_user(user, pk):
 
 
 @transaction.atomic
-def import_start(*, user, kind, upload):
-    """Keep the uploaded file in the job's folder and queue its check."""
+def import_start(*, user, kind, upload, options=None):
+    """Keep the uploaded file in the job's folder and queue its check. `options` go to the
+    importer as keyword arguments (JSON: ids, not objects)."""
     job = ImportJob.objects.create(
         kind=kind.slug,
+        options=options or {},
         created_by=user,
         file_name=upload.name.rsplit("/", 1)[-1][:100],
         file_size=upload.size,
@@ -135,6 +137,7 @@ def run_step(pk):
         keep_rejections=KEEP_REJECTIONS,
         source_name=job.file_name,
         on_progress=on_progress,
+        **job.options,
     )
     try:
         report = importer.run(job.upload_path)

@@ -34,6 +34,9 @@ class ImportJob(models.Model):
     file_size = models.BigIntegerField()
     status = models.CharField(max_length=20, choices=Status, default=Status.CHECKING)
     skip_invalid = models.BooleanField(default=False)
+    # What the importer needs beyond the file, from the app that started the job (a campaign
+    # list: {"campaign_id": 7}); passed to the importer as keyword arguments.
+    options = models.JSONField(default=dict, blank=True)
     cancel_requested = models.BooleanField(default=False)
     check_report = models.JSONField(null=True, blank=True)
     result_report = models.JSONField(null=True, blank=True)

@@ -4,6 +4,7 @@ never imports them."""
 
 from dataclasses import dataclass, field
 
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
 
@@ -18,6 +19,14 @@ class ImportKind:
     format_hint: str = ""
     panel_template: str = ""  # shown under the result and the upload form
     panel_context: str = ""  # dotted path of a callable(user) -> dict for that panel
+    # A kind whose jobs need options (a campaign's list) is started from its app's own page:
+    # not listed under "Your imports", no upload page here, and `start_url` (dotted path of a
+    # callable(job) -> url) says where to upload another file.
+    listed: bool = True
+    start_url: str = ""
+    # Shown on the job page in place of the counts, with `report_context(job)` (dotted paths).
+    report_template: str = ""
+    report_context: str = ""
     # The report's counts as the pages show them: (name, label).
     counts: tuple[tuple[str, str], ...] = field(
         default=(
@@ -36,6 +45,17 @@ class ImportKind:
             return {}
         context = import_string(self.panel_context)(user) if self.panel_context else {}
         return {"panel_template": self.panel_template, **context}
+
+    def upload_url(self, job):
+        if self.start_url:
+            return import_string(self.start_url)(job)
+        return reverse("imports:upload", args=[self.slug])
+
+    def report(self, job):
+        if not self.report_template:
+            return {}
+        context = import_string(self.report_context)(job) if self.report_context else {}
+        return {"report_template": self.report_template, **context}
 
     def allows(self, user):
         return user.is_authenticated and user.role in self.roles

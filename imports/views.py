@@ -23,7 +23,7 @@ from .models import ImportJob
 
 def _kind_for(user, slug):
     kind = registry.get(slug)
-    if kind is None:
+    if kind is None or not kind.listed:
         raise Http404
     if not kind.allows(user):
         raise PermissionDenied
@@ -83,6 +83,8 @@ def _job_context(request, job):
         else [],
         "progress": jobs.progress(job) if job.running else None,
         "rejected_file": job.rejected_path.is_file() and report and report.rejected,
+        "upload_url": kind.upload_url(job),
+        **kind.report(job),
         **(kind.panel(request.user) if job.status == ImportJob.Status.IMPORTED else {}),
     }
 
@@ -143,7 +145,7 @@ def your_imports(request):
         "kind", "file_name", "status", "created_at"
     )
     page = Paginator(jobs_, 25).get_page(request.GET.get("page"))
-    kinds = [kind for kind in registry.kinds() if kind.allows(request.user)]
+    kinds = [kind for kind in registry.kinds() if kind.listed and kind.allows(request.user)]
     titles = {kind.slug: kind.file_label for kind in registry.kinds()}
     for each in page.object_list:
         each.kind_label = titles.get(each.kind, each.kind).capitalize()

@@ -75,7 +75,7 @@ def refusal_reason(*, tenant, kind, channel, address):
     return None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a caller's transaction it is part of it
 def message_send(*, tenant=None, kind, channel, to, personalisation=None, reference=""):
     """Queue one message to `to` and return its Message row.
 
@@ -121,7 +121,7 @@ def _queue(message_id):
     deliver_message.delay(message_id)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def message_send_to_tenant(*, tenant, kind, personalisation=None, reference=""):
     """Queue one message to `tenant` by the channel and number they can and want to receive.
 

@@ -1,4 +1,5 @@
-"""Bulk messages to a scheme or a patch: who is in, who is left out and why, and the queueing.
+"""Bulk messages to a scheme, a patch, or an audience another app registered (a cohort, a
+campaign's list): who is in, who is left out and why, and the queueing.
 
 Queueing is set-based: the recipients' rows are written by INSERT ... SELECT, a batch of
 tenants at a time, and one Celery task per batch of rows sends them, paced so that all the
@@ -22,10 +23,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
+from . import audiences
 from .models import BulkMessage, Channel, ContactPreference, FailingContact, Kind, Message, Status
+from .routes import file_numbers_key, sms_address
 
 # Tenants per INSERT, and rows per sending task.
 INSERT_BATCH = 20_000
@@ -56,19 +59,20 @@ def _tenants():
 
 
 def audience(bulk, on=None):
-    """The scheme's or patch's tenants, each annotated with `address` (where the message would
-    go) and `left_out` (why it would not: a LEFT_OUT key, or "" for a recipient)."""
+    """The audience's tenants, each annotated with `address` (where the message would go: a
+    text to the mobile as corrected in the app) and `left_out` (why it would not: a LEFT_OUT
+    key, or "" for a recipient)."""
     on = on or timezone.localdate()
-    tenants = _tenants().filter(
-        Q(scheme_id=bulk.scheme_id) if bulk.scheme_id else Q(patch_id=bulk.patch_id)
-    )
+    if bulk.audience_kind:
+        registered = audiences.get(bulk.audience_kind)
+        who = registered.tenants(bulk.audience_key, on) if registered else Q(pk__in=[])
+    else:
+        who = Q(scheme_id=bulk.scheme_id) if bulk.scheme_id else Q(patch_id=bulk.patch_id)
+    tenants = _tenants().filter(who)
     if bulk.channel == Channel.SMS:
-        address = Case(
-            When(mobile__startswith="+447", then=F("mobile")),
-            When(phone__startswith="+447", then=F("phone")),
-            default=Value(""),
-            output_field=CharField(),
-        )
+        # The first good mobile as corrected in the app; a failing one is left out, below.
+        tenants = tenants.annotate(route_file_key=file_numbers_key())
+        address = Coalesce(sms_address(skip_failing=False), Value(""), output_field=CharField())
         opted_out = Q(no_sms=True)
         no_address = "no_address"
     else:
@@ -130,14 +134,27 @@ def bulk_preview(bulk, *, examples=20):
 
 
 @transaction.atomic
-def bulk_message_create(*, user, title, body, channel, scheme=None, patch=None, rate_per_minute):
-    """A draft bulk message, not yet sent."""
+def bulk_message_create(
+    *, user, title, body, channel, scheme=None, patch=None, audience=None, rate_per_minute
+):
+    """A draft bulk message, not yet sent. `audience` is (kind, key) of a registered audience
+    (messaging.audiences), instead of a scheme or a patch."""
+    kind, key = audience or ("", "")
+    name = ""
+    if kind:
+        registered = audiences.get(kind)
+        name = dict(registered.choices()).get(key) if registered else None
+        if name is None:
+            raise ValidationError("That group no longer exists")
     bulk = BulkMessage(
         title=title,
         body=body,
         channel=channel,
         scheme=scheme,
         patch=patch,
+        audience_kind=kind,
+        audience_key=key,
+        audience_name=name[:200],
         rate_per_minute=rate_per_minute,
         created_by=user,
     )

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from config.forms import GDSFormMixin
 
+from . import audiences
 from .models import Channel, ContactPreference, MessageKind
 
 BODY_MAX = 900  # about six text messages: Notify charges per 160 characters
@@ -96,6 +97,25 @@ class BulkMessageForm(GDSFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scheme"].queryset = schemes
         self.fields["patch"].queryset = patches
+        # The groups other apps registered (a cohort, a campaign's list), each with its select
+        # after the patch's, in the order they were registered.
+        self.registered = audiences.registered()
+        self.fields["audience"].choices = [
+            *self.fields["audience"].choices,
+            *((audience.kind, audience.label) for audience in self.registered),
+        ]
+        self.fields["audience"].error_messages["required"] = "Select who to send it to"
+        fields = dict(self.fields)
+        rate = fields.pop("rate_per_minute")
+        for audience in self.registered:
+            fields[audience.kind] = forms.ChoiceField(
+                label=audience.field_label,
+                required=False,
+                choices=[("", f"Choose a {audience.field_label.lower()}"), *audience.choices()],
+            )
+        fields["rate_per_minute"] = rate
+        self.fields = fields
+        self.helper.layout = self.helper.build_default_layout(self)  # with the new selects
 
     def clean(self):
         data = super().clean()
@@ -104,10 +124,17 @@ class BulkMessageForm(GDSFormMixin, forms.Form):
             self.add_error("scheme", "Choose the scheme")
         if audience == self.PATCH and not data.get("patch"):
             self.add_error("patch", "Choose the patch")
-        if audience == self.SCHEME:
-            data["patch"] = None
-        elif audience == self.PATCH:
+        data["registered_audience"] = None
+        for registered in self.registered:
+            if audience == registered.kind:
+                if data.get(registered.kind):
+                    data["registered_audience"] = (registered.kind, data[registered.kind])
+                else:
+                    self.add_error(registered.kind, f"Choose the {registered.field_label.lower()}")
+        if audience != self.SCHEME:
             data["scheme"] = None
+        if audience != self.PATCH:
+            data["patch"] = None
         return data
 
 

@@ -137,6 +137,15 @@ class Message(models.Model):
                 fields=["-created_at"], name="message_outbox_idx", condition=Q(status="outbox")
             ),
         ]
+        constraints = [
+            # "We'll call you today" goes once per call task (its reference names the task),
+            # however often the day's queue is built.
+            models.UniqueConstraint(
+                fields=["kind", "reference"],
+                condition=Q(kind="before_call") & ~Q(reference=""),
+                name="message_before_call_once",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.get_channel_display().lower()} ({self.status})"
@@ -211,7 +220,8 @@ class ContactPreference(models.Model):
 
 
 class BulkMessage(models.Model):
-    """A message to every current tenant of a scheme or patch, approved above a threshold."""
+    """A message to every current tenant of a scheme, a patch, or an audience another app
+    registered (a cohort, a campaign's list), approved above a threshold."""
 
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -228,6 +238,10 @@ class BulkMessage(models.Model):
     patch = models.ForeignKey(
         "accounts.Patch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Or an audience another app registered (messaging.audiences): a cohort, a campaign's list.
+    audience_kind = models.CharField(max_length=20, blank=True)
+    audience_key = models.CharField(max_length=50, blank=True)
+    audience_name = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=20, choices=State, default=State.DRAFT)
     rate_per_minute = models.PositiveIntegerField(default=3000)
     created_by = models.ForeignKey(
@@ -248,8 +262,9 @@ class BulkMessage(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(scheme__isnull=False, patch__isnull=True)
-                | Q(scheme__isnull=True, patch__isnull=False),
+                condition=Q(scheme__isnull=False, patch__isnull=True, audience_kind="")
+                | Q(scheme__isnull=True, patch__isnull=False, audience_kind="")
+                | (Q(scheme__isnull=True, patch__isnull=True) & ~Q(audience_kind="")),
                 name="bulk_message_one_audience",
             ),
             models.CheckConstraint(
@@ -263,8 +278,16 @@ class BulkMessage(models.Model):
 
     @property
     def audience(self):
+        if self.audience_kind:
+            return self.audience_name
         return self.scheme if self.scheme_id else self.patch
 
     @property
     def audience_label(self):
+        if self.audience_kind:
+            from .audiences import get
+
+            registered = get(self.audience_kind)
+            named = registered.named if registered else self.audience_kind
+            return f"{named} {self.audience_name}"
         return f"scheme {self.scheme}" if self.scheme_id else f"patch {self.patch}"

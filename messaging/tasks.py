@@ -40,13 +40,26 @@ def send_bulk_batch(bulk_id, low, high):
     asks us to retry is handed to `deliver_message`, which backs off on its own.
     """
     bulk = BulkMessage.objects.get(pk=bulk_id)
-    interval = 60 / bulk.rate_per_minute
-    client = notify_client()
     ids = Message.objects.filter(
         bulk_id=bulk_id, pk__gte=low, pk__lte=high, status=Status.QUEUED
     ).values_list("pk", flat=True)
+    return _send_paced(list(ids), bulk.rate_per_minute)
+
+
+@shared_task(name="messaging.send_batch")
+def send_batch(kind, low, high):
+    """Send the queued `kind` rows with ids low..high (written by `batch`), at the rate limit."""
+    ids = Message.objects.filter(
+        kind=kind, bulk__isnull=True, pk__gte=low, pk__lte=high, status=Status.QUEUED
+    ).values_list("pk", flat=True)
+    return _send_paced(list(ids), settings.NOTIFY_RATE_LIMIT_PER_MINUTE)
+
+
+def _send_paced(ids, rate_per_minute):
+    interval = 60 / rate_per_minute
+    client = notify_client()
     sent = 0
-    for message_id in list(ids):
+    for message_id in ids:
         started = time.monotonic()
         try:
             actions.message_deliver(message_id, client=client)

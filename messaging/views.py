@@ -87,6 +87,7 @@ def bulk_new(request):
             channel=data["channel"],
             scheme=data["scheme"],
             patch=data["patch"],
+            audience=data["registered_audience"],
             rate_per_minute=data["rate_per_minute"],
         )
         return redirect("messaging:bulk", made.pk)

@@ -21,10 +21,16 @@ def register(request):
     for service in services:
         if service.current is not None:
             counts[service.current.status] += 1
+    # ?status= (the dashboard's "Services by status" figures link here): those services only.
+    status = request.GET.get("status")
+    shown = Status(status) if status in Status.values else None
+    if shown is not None:
+        services = [s for s in services if s.current and s.current.status == shown]
     return render(
         request,
         "services/register.html",
         {
+            "shown": shown,
             "services": services,
             "counts": [(Status(status), count) for status, count in counts.items()],
             "scheduled_count": sum(len(service.scheduled) for service in services),

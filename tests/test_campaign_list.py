@@ -11,7 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from tests.factories import TenantFactory
+from conftest import sign_in
+from imports.models import ImportJob
+from tests.factories import ManagerFactory, TenantFactory
 from welfare.campaign_actions import campaign_create
 from welfare.campaign_import import CampaignListImport
 from welfare.campaign_models import Campaign, CampaignMember
@@ -131,15 +133,49 @@ def test_the_command_reports_and_refuses(tmp_path, campaign, tenants, capsys):
         call_command("import_campaign_list", "999999", str(path))
 
 
-def test_the_page_checks_then_imports(manager_client, campaign, tenants):
+@pytest.fixture
+def browser_imports(settings, tmp_path, tasks_run_here, django_capture_on_commit_callbacks):
+    """The background imports flow, its Celery task run here after each request's commit."""
+    settings.IMPORT_DIR = str(tmp_path / "uploads")
+
+    def send(client, url, data):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data)
+
+    return send
+
+
+def test_the_page_checks_then_imports(manager_client, campaign, tenants, browser_imports):
     url = reverse("campaigns:import", args=[campaign.pk])
     upload = SimpleUploadedFile("list.csv", LIST.encode())
-    page = manager_client.post(url, {"file": upload, "mode": "check"}).content.decode()
+    response = browser_imports(manager_client, url, {"file": upload})
+    job = ImportJob.objects.get()
+    assert response.url == reverse("imports:job", args=[job.pk])
+    assert job.options == {"campaign_id": campaign.pk}
+    page = manager_client.get(response.url).content.decode()
     assert "nothing was added" in page and "Line 4: tenancy_ref" in page
     assert not CampaignMember.objects.exists()
-    upload = SimpleUploadedFile("list.csv", LIST.encode())
-    manager_client.post(url, {"file": upload, "mode": "skip"})
+    browser_imports(
+        manager_client, reverse("imports:confirm", args=[job.pk]), {"skip_invalid": "yes"}
+    )
     assert CampaignMember.objects.count() == 1
+    page = manager_client.get(response.url).content.decode()
+    assert (
+        "1 tenant on the list." in page and reverse("campaigns:import", args=[campaign.pk]) in page
+    )
+
+
+def test_a_list_is_not_an_upload_of_its_own_and_not_another_managers(
+    client, manager_client, campaign, tenants, browser_imports
+):
+    assert manager_client.get("/imports/new/campaign-list/").status_code == 404
+    assert "campaign list" not in manager_client.get("/imports/").content.decode().lower()
+    upload = SimpleUploadedFile("list.csv", LIST.encode())
+    browser_imports(
+        manager_client, reverse("campaigns:import", args=[campaign.pk]), {"file": upload}
+    )
+    sign_in(client, ManagerFactory())
+    assert client.get(reverse("imports:job", args=[ImportJob.objects.get().pk])).status_code == 404
 
 
 def test_only_list_campaigns_take_a_list(manager_client):

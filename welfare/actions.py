@@ -45,8 +45,8 @@ def call_task_claim_next(*, user, now=None):
     )
     for candidates in (
         claimable.filter(assigned_to=user),
-        claimable.filter(assigned_to__isnull=True),
         claimable.filter(Exists(late_call_back), available_from__lte=now - CALL_BACK_GRACE),
+        claimable.filter(assigned_to__isnull=True),
     ):
         for _ in range(CLAIM_TRIES):
             with transaction.atomic():
@@ -89,7 +89,9 @@ _LAPSED = _part(
     f" AND {_AVAILABLE}"
 )
 # One statement: the parts of the queue, each read through its own partial index
-# (CallTask.Meta.indexes), and the best of their tops claimed, the officer's own first.
+# (CallTask.Meta.indexes), and the best of their tops claimed: the officer's own first (their
+# call-backs due), then a colleague's call-back 15 minutes late (a tenant is waiting by the
+# phone), then the rest in rank order.
 CLAIM_NEXT_SQL = f"""
     WITH mine AS MATERIALIZED ({_MINE}),
     waiting AS MATERIALIZED ({_WAITING}),
@@ -99,10 +101,10 @@ CLAIM_NEXT_SQL = f"""
     chosen AS (
         SELECT id FROM (
             SELECT 0 AS mine_first, * FROM mine
-            UNION ALL SELECT 1, * FROM waiting
-            UNION ALL SELECT 1, * FROM retry
-            UNION ALL SELECT 1, * FROM lapsed
             UNION ALL SELECT 1, * FROM late_call_back
+            UNION ALL SELECT 2, * FROM waiting
+            UNION ALL SELECT 2, * FROM retry
+            UNION ALL SELECT 2, * FROM lapsed
         ) candidates
         ORDER BY mine_first, {RANK_SQL} LIMIT 1
     )
@@ -139,10 +141,13 @@ def call_task_hand_back(*, task, user):
 
 
 @transaction.atomic
-def cohort_update(*, cohort, cadence_days, active, by):
-    """Change a cohort's cadence (or switch everyone else off); the history records who."""
+def cohort_update(*, cohort, cadence_days, active, by, before_call_message=None):
+    """Change a cohort's cadence (or switch everyone else off), and whether its tenants get the
+    message before the first call; the history records who."""
     cohort.cadence_days = cadence_days
     cohort.active = active
+    if before_call_message is not None:
+        cohort.before_call_message = before_call_message
     cohort.full_clean()
     cohort._history_user = by
     cohort.save()

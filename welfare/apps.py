@@ -5,9 +5,11 @@ class WelfareConfig(AppConfig):
     name = "welfare"
 
     def ready(self):
+        from imports import registry
         from tenants import sections
         from tenants.signals import tenant_flags_changed
 
+        from .bulk_audiences import register as register_bulk_audiences
         from .selectors import tenant_record_calls_section
 
         sections.register(
@@ -15,6 +17,28 @@ class WelfareConfig(AppConfig):
             template="welfare/includes/tenant_calls.html",
             context=lambda user, tenant, today: tenant_record_calls_section(tenant, today),
             place=sections.WITH_DETAILS,
+        )
+        register_bulk_audiences()
+        # A campaign's imported list runs on the background imports flow, started from the
+        # campaign's page ("Import the list"): check first, then confirm, under "Your imports".
+        registry.register(
+            registry.ImportKind(
+                slug="campaign-list",
+                title="Import a campaign's list",
+                done_title="List imported",
+                file_label="campaign list",
+                importer="welfare.campaign_import.CampaignListImport",
+                roles=("manager",),
+                listed=False,
+                start_url="welfare.campaign_import.upload_url",
+                report_template="welfare/campaigns/_list_report.html",
+                report_context="welfare.campaign_import.report_context",
+                counts=(
+                    ("added", "Added"),
+                    ("already on the list", "Already on the list"),
+                    ("rejected", "Rejected"),
+                ),
+            )
         )
         tenant_flags_changed.connect(calls_follow_flags, dispatch_uid="welfare.calls_follow_flags")
 

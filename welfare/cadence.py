@@ -58,7 +58,7 @@ class CallTenantQuerySet(TenantQuerySet):
             output_field=IntegerField(),
         )
 
-    def with_cadence(self, on):
+    def with_cadence(self, on, cohorts=None):
         """Annotate the cohorts each tenant is in on `on` and what follows from them.
 
         `in_<code>` is True for each cohort the tenant is in. `call_cadence_days` is the
@@ -69,9 +69,8 @@ class CallTenantQuerySet(TenantQuerySet):
         on the 1st every 14 days: due on the 15th); never contacted: the day the tenant joined
         the register.
         """
-        cohorts = dict(
-            Cohort.objects.using(self.db).filter(active=True).values_list("code", "cadence_days")
-        )
+        if cohorts is None:
+            cohorts = active_cadences(self.db)
         rules = self.call_cohort_rules(on)
         # Shortest cadence first: the first matching branch of the CASE is the tenant's cadence.
         branches = [
@@ -101,10 +100,18 @@ class CallTenantQuerySet(TenantQuerySet):
             )
         )
 
-    def due_on(self, on):
+    def due_on(self, on, cohorts=None):
         """Tenants due a welfare call on `on`: eligible, in a cohort that is switched on, and
         not spoken to for at least their cadence (see `with_cadence`)."""
-        return self.eligible_for_calls(on).with_cadence(on).filter(call_days_overdue__gte=0)
+        return (
+            self.eligible_for_calls(on).with_cadence(on, cohorts).filter(call_days_overdue__gte=0)
+        )
+
+
+def active_cadences(using="default"):
+    """{cohort code: cadence in days} of the cohorts switched on (one query; pass it to
+    `with_cadence` and `due_on` when several querysets are built at once)."""
+    return dict(Cohort.objects.using(using).filter(active=True).values_list("code", "cadence_days"))
 
 
 def call_tenants():

@@ -25,6 +25,7 @@ from .call_models import Call, CallNote, Escalation, EscalationAction, QueueGap
 from .campaign_actions import campaign_calls_record
 from .campaign_rules import due_in_any
 from .models import CallTask, claim_cutoff
+from .provider_actions import check_in_task_claim_next, check_in_tasks_release
 
 ATTEMPTS_BEFORE_ESCALATION = 3
 QUEUE_CHECK_LOCK = 0x77656C6667617073  # "welfgaps": any fixed number no other job uses
@@ -142,7 +143,11 @@ def call_log(
         family_contact.tenant_id == task.tenant_id and family_contact.consent_to_updates
     ):
         raise CallRefused("That family contact has not consented to wellbeing updates.")
-    tenant = Tenant.objects.select_for_update().get(pk=task.tenant_id)
+    tenant = (
+        Tenant.objects.select_for_update(of=("self",))
+        .select_related("patch")
+        .get(pk=task.tenant_id)
+    )
     today = timezone.localtime(now).date()
     call = Call.objects.create(
         task=task,
@@ -416,4 +421,22 @@ def call_take_next(*, user, now=None):
     if task is None:
         return held.order_by("-claimed_at").first()
     held.exclude(pk=task.pk).update(claimed_by=None, claimed_at=None)
+    return task
+
+
+def work_take_next(*, user, now=None):
+    """ "Take next call" over the whole team queue: a provider check-in due comes before the
+    calls (one conversation covers every tenant the provider supports, and a check-in left
+    behind the calls could wait for weeks), then the next call (`call_take_next`). Whatever
+    else the officer held goes back to colleagues at once. Returns a `CallTask`, a
+    `ProviderCheckInTask` or None."""
+    now = now or timezone.now()
+    check_in = check_in_task_claim_next(user=user, now=now)
+    if check_in is not None:
+        CallTask.objects.open().filter(claimed_by=user).update(claimed_by=None, claimed_at=None)
+        check_in_tasks_release(user=user, keep=check_in)
+        return check_in
+    task = call_take_next(user=user, now=now)
+    if task is not None:
+        check_in_tasks_release(user=user)
     return task

@@ -64,3 +64,14 @@ def call_summary(call, now=None):
         )
         text += f" Raised {len(raised)} request{'s' if len(raised) != 1 else ''}: {items}."
     return text
+
+
+def why_now(task, today, cohorts, cadence_days):
+    """Why this call is in the queue, in words, each fact once: "Lifeline customer - due every
+    28 days - overdue 3 days" (a cohort named is not repeated from the task's own reasons)."""
+    why = [*cohorts]
+    if cadence_days:
+        why.append(f"due every {cadence_days} days")
+    named = {name.lower() for name in cohorts}
+    why += [part for part in task.reasons(today).split(" - ") if part not in named]
+    return " - ".join(why)

@@ -20,9 +20,9 @@ from tenants.selectors import log_tenants_listed
 from . import call_actions, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import Call, Escalation, QueueGap
-from .call_text import call_summary, target_text, when_text
+from .call_text import call_summary, target_text, when_text, why_now
 from .campaign_rules import campaigns_due_for
-from .models import Cohort
+from .models import Cohort, ProviderCheckInTask
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
@@ -54,11 +54,9 @@ def call_page_context(user, task, form=None):
     calls_context = selectors.tenant_call_context(tenant, today)
     age = tenant.age_on(today)
     isolating = tenant.is_isolating_on(today)
-    why = [*calls_context["call_cohorts"]]
-    if calls_context["call_cadence_days"]:
-        why.append(f"due every {calls_context['call_cadence_days']} days")
-    cohorts = {name.lower() for name in calls_context["call_cohorts"]}
-    why += [part for part in task.reasons(today).split(" - ") if part not in cohorts]
+    reasons = why_now(
+        task, today, calls_context["call_cohorts"], calls_context["call_cadence_days"]
+    )
     help_requests = help_context(user, tenant)
     open_requests = [r for r in help_requests.get("help_requests", []) if r.is_open]
     for request in open_requests:
@@ -66,7 +64,7 @@ def call_page_context(user, task, form=None):
     return {
         "task": task,
         "tenant": tenant,
-        "reasons": " - ".join(why),
+        "reasons": reasons,
         "tags": _tags(tenant, calls_context["call_cohorts"], age, isolating),
         "numbers": tenant.contact_numbers(),
         "claimed": task.claim_active(),
@@ -100,7 +98,7 @@ def _next_call(request, after):
     held = selectors.my_held_task(request.user, exclude=after.pk)
     if held is not None:
         return held
-    return call_actions.call_take_next(user=request.user)
+    return call_actions.work_take_next(user=request.user)
 
 
 @require_POST
@@ -161,6 +159,8 @@ def log_call(request, pk):
     if following is None:
         messages.info(request, "There are no more calls waiting in your team's queue.")
         return redirect("welfare:queue")
+    if isinstance(following, ProviderCheckInTask):
+        return redirect("welfare:check_in", pk=following.pk)
     # The next call page in this same response: one click, one page load.
     following = selectors.get_task_for_user(
         request.user, following.pk, page=reverse("welfare:task", args=[following.pk])

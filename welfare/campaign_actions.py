@@ -27,13 +27,21 @@ def campaign_calls_record(*, call, campaigns, answers, today):
             for campaign in campaigns
         ]
     )
-    if spoke:
-        for campaign in campaigns:
-            CampaignReach.objects.update_or_create(
-                campaign=campaign,
-                tenant_id=call.tenant_id,
-                defaults={"reached_at": call.made_at, "next_due_on": campaign.next_due_on(today)},
-            )
+    if spoke:  # one upsert for them all
+        CampaignReach.objects.bulk_create(
+            [
+                CampaignReach(
+                    campaign=campaign,
+                    tenant_id=call.tenant_id,
+                    reached_at=call.made_at,
+                    next_due_on=campaign.next_due_on(today),
+                )
+                for campaign in campaigns
+            ],
+            update_conflicts=True,
+            unique_fields=["campaign", "tenant"],
+            update_fields=["reached_at", "next_due_on"],
+        )
 
 
 @transaction.atomic

@@ -322,17 +322,6 @@ class ListUploadForm(GDSFormMixin, forms.Form):
         ),
         error_messages={"required": "Select a CSV file", "empty": "The selected file is empty"},
     )
-    mode = forms.ChoiceField(
-        label="What should happen?",
-        choices=[
-            ("check", "Check the list only: nothing is added"),
-            ("import", "Add every row, or none if any row is rejected"),
-            ("skip", "Add the rows that match, and report the rest"),
-        ],
-        initial="check",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select what should happen"},
-    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -9,11 +9,12 @@ more than one, is rejected and reported: a list is never guessed at.
 from collections import defaultdict
 
 from django.db.models import Q
+from django.urls import reverse
 
 from tenants.importing import Column, CsvImport, a_date, tenancy_ref, text, uk_postcode
 from tenants.models import Tenant
 
-from .campaign_models import CampaignMember
+from .campaign_models import Campaign, CampaignMember
 
 COLUMNS = (
     Column("tenancy_ref", tenancy_ref),
@@ -30,9 +31,10 @@ class CampaignListImport(CsvImport):
     shown_counts = ("added", "already on the list", "rejected")
     lock_name = "campaign list import"
 
-    def __init__(self, *, campaign, **kwargs):
+    def __init__(self, *, campaign=None, campaign_id=None, **kwargs):
+        """`campaign`, or its id (a browser import job keeps the id in its options)."""
         super().__init__(**kwargs)
-        self.campaign = campaign
+        self.campaign = campaign or Campaign.objects.get(pk=campaign_id, kind=Campaign.Kind.LIST)
 
     def check_row(self, row):
         values = row.values
@@ -118,3 +120,18 @@ class CampaignListImport(CsvImport):
                 [CampaignMember(campaign=self.campaign, tenant_id=pk) for pk in new],
                 ignore_conflicts=True,
             )
+
+
+# The browser import job's pages (the "campaign-list" import kind, welfare/apps.py).
+
+
+def upload_url(job):
+    return reverse("campaigns:import", args=[job.options["campaign_id"]])
+
+
+def report_context(job):
+    campaign = Campaign.objects.filter(pk=job.options.get("campaign_id")).first()
+    return {
+        "campaign": campaign,
+        "members": campaign.members.count() if campaign else 0,
+    }

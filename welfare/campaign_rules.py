@@ -6,12 +6,13 @@ The queue builder, the call page and the campaign page all read it from here. Th
 cadence" (or, for "once by" campaigns, not reached at all since the campaign began).
 """
 
+from django.db import connection
 from django.db.models import Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from tenants.models import Tenant
 
-from .cadence import call_tenants
+from .cadence import active_cadences, call_tenants
 from .campaign_models import Campaign, CampaignMember, CampaignReach
 from .provider_models import Staffing
 
@@ -77,13 +78,13 @@ def members(campaign, on):
     return tenants.filter(membership(campaign, on))
 
 
-def due_in(campaign, on):
+def due_in(campaign, on, cohorts=None):
     """Tenants due a call in `campaign` on `on`, annotated with `campaign_due_on`: the date
     they became due, or the deadline of a "once by" campaign (the queue ranks by it)."""
     if campaign.is_programme:
-        return call_tenants().due_on(on)
+        return call_tenants().due_on(on, cohorts)
     reach = CampaignReach.objects.filter(campaign=campaign, tenant=OuterRef("pk"))
-    tenants = call_tenants().eligible_for_calls(on).with_cadence(on)
+    tenants = call_tenants().eligible_for_calls(on).with_cadence(on, cohorts)
     tenants = tenants.filter(membership(campaign, on))
     if campaign.schedule == Campaign.Schedule.ONCE:
         return tenants.filter(~Exists(reach)).annotate(
@@ -105,9 +106,55 @@ def due_in_any(on):
     return Tenant.objects.filter(due) if due else Tenant.objects.none()
 
 
-def campaigns_due_for(tenant, on):
+# The SQL of "which of these campaigns is this tenant due in" is a function of the day, the
+# campaigns' definitions and the cohorts' cadences alone: built once (the ORM's expressions cost
+# more than the query) and run for each tenant with the tenant's id in place of this one.
+_TENANT_PLACEHOLDER = -7_654_321
+_DUE_SQL = {}
+
+
+def _definition(campaign):
+    fields = tuple(getattr(campaign, f.attname) for f in campaign._meta.concrete_fields)
+    teams = tuple(team.pk for team in campaign.teams.all())
+    patches = tuple(patch.pk for patch in campaign.patches.all())
+    return fields, teams, patches
+
+
+def _due_flags(tenant_id, campaigns, on):
+    cohorts = active_cadences()
+    key = (
+        connection.vendor,
+        on,
+        tuple(_definition(campaign) for campaign in campaigns),
+        tuple(sorted(cohorts.items())),
+    )
+    if key not in _DUE_SQL:
+        checks = {
+            f"due_{n}": Exists(due_in(campaign, on, cohorts).filter(pk=OuterRef("pk")))
+            for n, campaign in enumerate(campaigns)
+        }
+        query = Tenant.objects.filter(pk=_TENANT_PLACEHOLDER).annotate(**checks)
+        if len(_DUE_SQL) > 100:
+            _DUE_SQL.clear()
+        _DUE_SQL[key] = query.values_list(*checks).query.sql_with_params()
+    sql, params = _DUE_SQL[key]
+    params = tuple(tenant_id if value == _TENANT_PLACEHOLDER else value for value in params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() or ()
+
+
+def campaigns_due_for(tenant, on, running=None):
     """The running campaigns `tenant` is due in on `on`: the scripts on their call page. A task
-    opened for the programme alone (or by hand) shows the programme, as it always did."""
-    campaigns = running_campaigns(on)
-    due = [c for c in campaigns if due_in(c, on).filter(pk=tenant.pk).exists()]
-    return due or list(Campaign.objects.filter(code=Campaign.PROGRAMME_CODE))
+    opened for the programme alone (or by hand) shows the programme, as it always did. One
+    query asks all the campaigns at once; `running` passes `running_campaigns(on)` if known."""
+    campaigns = running_campaigns(on) if running is None else running
+    due = []
+    if campaigns:
+        found = _due_flags(tenant.pk, campaigns, on)
+        due = [campaign for campaign, is_due in zip(campaigns, found, strict=False) if is_due]
+    if due:
+        return due
+    return [c for c in campaigns if c.is_programme] or list(
+        Campaign.objects.filter(code=Campaign.PROGRAMME_CODE)
+    )

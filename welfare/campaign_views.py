@@ -1,9 +1,6 @@
 """Managers' campaign pages: the list, a new campaign, progress (with a CSV), pause, extend,
 close."""
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -13,13 +10,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required
 from config.csv import csv_response, safe_writer
-from tenants.models import AccessLog
-from tenants.selectors import log_access
+from imports import registry
+from imports.jobs import import_start
+from imports.models import ImportJob
+from tenants.selectors import log_tenants_listed
 
 from . import campaign_actions, campaign_selectors
 from .campaign_forms import CampaignCloseForm, CampaignExtendForm, CampaignForm, ListUploadForm
-from .campaign_import import CampaignListImport
 from .campaign_models import Campaign
+
+LIST_KIND = "campaign-list"  # the import kind welfare/apps.py registers
 
 
 @manager_required
@@ -166,12 +166,12 @@ def campaign_close(request, pk):
             messages.success(request, f"{campaign.name} closed.")
             return redirect("campaigns:detail", pk=pk)
     page = Paginator(tenants, 50).get_page(request.GET.get("page"))
-    # Tenants' names are shown: the read is logged, as a search of the campaign.
-    log_access(
-        user=request.user,
-        kind=AccessLog.Kind.SEARCH,
+    # Tenants' names are shown: one access-log row naming the tenants on this page.
+    log_tenants_listed(
+        request.user,
+        [tenant.pk for tenant in page],
+        request.path,
         query=f"not reached in campaign {campaign.pk}",
-        page=request.path,
     )
     return render(
         request,
@@ -181,44 +181,35 @@ def campaign_close(request, pk):
     )
 
 
-KEEP_REJECTIONS = 1000
-
-
 @manager_required
 def campaign_import(request, pk):
-    """Upload an imported list: checked only (a dry run), all or nothing, or the matching rows
-    with the rest reported. Every rejected row is listed with its line."""
+    """Upload an imported list. It runs on the background imports flow (imports/jobs.py): the
+    file is checked first (nothing is added) and every rejected row listed with its line, then
+    the manager confirms adding every row, or only the rows that match. The check and the
+    import run in Celery; the job is listed under "Your imports"."""
     campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
     if campaign.kind != Campaign.Kind.LIST:
         raise Http404
     form = ListUploadForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
-        mode = form.cleaned_data["mode"]
-        upload = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "list.csv"
-            with open(path, "wb") as destination:
-                for chunk in upload.chunks():
-                    destination.write(chunk)
-            report = CampaignListImport(
-                campaign=campaign,
-                dry_run=mode == "check",
-                skip_invalid=mode == "skip",
-                keep_rejections=KEEP_REJECTIONS,
-                source_name=Path(upload.name).name[:100],
-            ).run(path)
-        if report.refused:
-            form.add_error("file", f"The file was refused: {report.refused}")
-            report = None
+        job = import_start(
+            user=request.user,
+            kind=registry.get(LIST_KIND),
+            upload=form.cleaned_data["file"],
+            options={"campaign_id": campaign.pk},
+        )
+        return redirect("imports:job", pk=job.pk)
+    recent = ImportJob.objects.filter(
+        kind=LIST_KIND, created_by=request.user, options__campaign_id=campaign.pk
+    ).only("file_name", "status", "created_at")[:5]
     return render(
         request,
         "welfare/campaigns/import.html",
         {
             "campaign": campaign,
             "form": form,
-            "report": report,
             "members": campaign.members.count(),
+            "recent": recent,
         },
         status=400 if form.errors else 200,
     )

@@ -15,8 +15,9 @@ def _number(width):
 class QueueSettingsForm(GDSFormMixin, forms.ModelForm):
     class Meta:
         model = QueueSettings
-        fields = ["claim_minutes", "escalation_target_working_days"]
+        fields = ["claim_minutes", "escalation_target_working_days", "calls_from_number"]
         labels = {
+            "calls_from_number": "Number we call tenants from",
             "claim_minutes": "Minutes a call is held for the officer who took it",
             "escalation_target_working_days": "Escalation age target (working days)",
         }
@@ -25,6 +26,10 @@ class QueueSettingsForm(GDSFormMixin, forms.ModelForm):
             "escalation_target_working_days": (
                 "From 1 to 30. An open escalation older than this many working days is past "
                 "its target."
+            ),
+            "calls_from_number": (
+                "Named in the text before the first call: \u201cWe\u2019ll call you today from "
+                "<number>\u201d. Leave blank for the number in the server's settings."
             ),
         }
         widgets = {"claim_minutes": _number(3), "escalation_target_working_days": _number(2)}

@@ -15,7 +15,7 @@ from accounts.models import Team
 
 __all__ = ["AssignmentBatch", "AssignmentEvent", "QueueRebuild", "QueueSettings"]
 
-SETTINGS_CACHE_KEY = "welfare:queue-settings:v1"
+SETTINGS_CACHE_KEY = "welfare:queue-settings:v2"
 UNDO_MINUTES = 10
 DEFAULT_ESCALATION_TARGET_WORKING_DAYS = 2
 
@@ -34,6 +34,13 @@ class QueueSettings(models.Model):
         "escalation age target (working days)",
         default=DEFAULT_ESCALATION_TARGET_WORKING_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    calls_from_number = models.CharField(
+        "number we call from",
+        max_length=30,
+        blank=True,
+        help_text="Named in the message before the first call. Blank: the CALLS_FROM_NUMBER "
+        "setting.",
     )
 
     history = HistoricalRecords()
@@ -69,15 +76,20 @@ class QueueSettings(models.Model):
         saved = cache.get(SETTINGS_CACHE_KEY)
         if saved is None:
             rows = cls.objects.filter(pk=1).values(
-                "claim_minutes", "escalation_target_working_days"
+                "claim_minutes", "escalation_target_working_days", "calls_from_number"
             )
             saved = rows[0] if rows else {}
             cache.set(SETTINGS_CACHE_KEY, saved, 300)
-        return {
+        current = {
             "claim_minutes": getattr(settings, "CALL_CLAIM_MINUTES", 30),
             "escalation_target_working_days": DEFAULT_ESCALATION_TARGET_WORKING_DAYS,
             **saved,
         }
+        # The number tenants see in "We'll call you today from <number>".
+        current["calls_from_number"] = (
+            current.get("calls_from_number") or settings.CALLS_FROM_NUMBER
+        )
+        return current
 
 
 class QueueRebuild(models.Model):

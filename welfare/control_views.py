@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 from accounts.access import manager_required
 from accounts.models import Team, User
 from config.csv_export import streaming_csv
-from tenants.selectors import log_tenants_listed
+from tenants.selectors import log_tenant_read, log_tenants_listed
 
 from . import control_actions, control_selectors, selectors
+from .call_text import why_now
 from .control_forms import EscalationOwnerForm, QueueSettingsForm
 from .forms import QueueFilterForm, officers_of
 from .models import AssignmentBatch, CallTask, Escalation, QueueRebuild, QueueSettings, Redeployment
@@ -53,6 +54,7 @@ def undo(request, pk):
 def task_history(request, pk):
     task = get_object_or_404(CallTask.objects.select_related("tenant", "team"), pk=pk)
     events = control_selectors.task_assignment_history(task)
+    log_tenant_read(user=request.user, tenant=task.tenant, page=request.path)
     return render(request, "welfare/task_history.html", {"task": task, "events": events})
 
 
@@ -62,6 +64,7 @@ def officer_history(request, pk):
     page = Paginator(control_selectors.officer_assignment_history(officer), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    log_tenants_listed(request.user, [event.task.tenant_id for event in page], request.path)
     return render(request, "welfare/officer_history.html", {"officer": officer, "page": page})
 
 
@@ -93,9 +96,8 @@ def redeployment_end(request, pk):
 
 @manager_required
 def queue_settings(request):
-    instance = QueueSettings.objects.filter(pk=1).first() or QueueSettings(
-        **QueueSettings.current()
-    )
+    defaults = {k: v for k, v in QueueSettings.current().items() if k != "calls_from_number"}
+    instance = QueueSettings.objects.filter(pk=1).first() or QueueSettings(**defaults)
     form = QueueSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)
@@ -137,7 +139,12 @@ def queue_csv(request, team_id=None):
     user, query = request.user, f"Queue CSV {team or 'no team'}"[:200]
 
     def log(batch):
+        """Each batch is logged, and given its "why now" with the cohorts (two queries for a
+        thousand rows), before its lines are sent."""
         log_tenants_listed(user, [task.tenant_id for task in batch], request.path, query=query)
+        cohorts = selectors.cohorts_of([task.tenant_id for task in batch], today)
+        for task in batch:
+            task.reason_text = why_now(task, today, *cohorts.get(task.tenant_id, ([], None)))
 
     ranks = iter(range(1, 10**9))
     slug = team.pk if team else "no-team"
@@ -150,7 +157,7 @@ def queue_csv(request, team_id=None):
             task.tenant.tenancy_ref,
             task.tenant.full_name,
             task.due_on.isoformat(),
-            task.reasons(today),
+            task.reason_text,
             str(task.assigned_to or ""),
             str(task.claimed_by) if task.claim_active(now) else "",
         ],

@@ -13,12 +13,21 @@ from .models import CallTask, Cohort
 class CohortForm(GDSFormMixin, forms.ModelForm):
     class Meta:
         model = Cohort
-        fields = ["cadence_days", "active"]
+        fields = ["cadence_days", "active", "before_call_message"]
         labels = {
             "cadence_days": "Call every (days)",
             "active": "Call tenants in this cohort",
+            "before_call_message": "Send “We’ll call you today” before the first call",
         }
-        help_texts = {"cadence_days": "A number of days from 1 to 365.", "active": ""}
+        help_texts = {
+            "cadence_days": "A number of days from 1 to 365.",
+            "active": "",
+            "before_call_message": (
+                "A text (or an email, if the tenant prefers) when their call is queued, naming "
+                "the number we call from. Never to a tenant who opted out or whose number is "
+                "failing. The message's Notify templates are on the Messages pages."
+            ),
+        }
         widgets = {
             "cadence_days": forms.NumberInput(
                 attrs={"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"}

@@ -39,6 +39,12 @@ class Cohort(models.Model):
         default=True,
         help_text="Only the everyone else cohort can be switched off.",
     )
+    before_call_message = models.BooleanField(
+        "message before the first call",
+        default=False,
+        help_text="Tenants get \u201cWe\u2019ll call you today from <number>\u201d when their "
+        "call is queued (README: Messages).",
+    )
 
     history = HistoricalRecords()
 

@@ -1,7 +1,7 @@
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from . import provider_selectors
+from . import provider_selectors, selectors
 from .call_models import Escalation, QueueGap
 from .models import CallTask, claim_cutoff
 from .visit_selectors import visit_list_for_print
@@ -26,6 +26,16 @@ def queue_panels(user):
         next_call_back=Min("available_from", filter=call_backs & Q(available_from__gt=now)),
     )
     return [{"template": "welfare/panels/queue.html", "team": user.team, **counts}]
+
+
+def call_back_panels(user):
+    """Officers: a banner for each call-back they booked whose time has come (issue 14)."""
+    if not user.is_officer:
+        return []
+    call_backs = selectors.call_backs_due(user)
+    if not call_backs:
+        return []
+    return [{"template": "welfare/panels/call_backs_due.html", "call_backs": call_backs}]
 
 
 def escalation_panels(user):
@@ -74,6 +84,7 @@ def provider_panels(user):
 
 def panels(user):
     return [
+        *call_back_panels(user),
         *escalation_panels(user),
         *provider_panels(user),
         *queue_panels(user),

@@ -1,13 +1,13 @@
 """Reads for support providers: the list by staffing status, one provider, counts for panels."""
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.access import team_scoped
 from tenants.models import SupportProvider, Tenant
 
-from .provider_models import ProviderOversight, Staffing
+from .provider_models import ProviderCheckInTask, ProviderOversight, Staffing
 
 STATUS_ORDER = {Staffing.CRITICAL: 0, Staffing.STRETCHED: 1, "": 2, Staffing.ADEQUATE: 3}
 
@@ -34,13 +34,53 @@ def supported_tenants(provider):
 
 def staffing_summary(user):
     """How many providers are at each staffing status, and how many check-ins are overdue."""
-    oversight = team_scoped(ProviderOversight.objects.all(), user, "team_id")
-    return oversight.aggregate(
+    return staffing_counts(team_scoped(ProviderOversight.objects.all(), user, "team_id"))
+
+
+def staffing_counts(oversight):
+    """The counts of `staffing_summary` over any set of providers' oversight (one query)."""
+    return oversight.order_by().aggregate(
         critical=Count("id", filter=Q(staffing=Staffing.CRITICAL)),
         stretched=Count("id", filter=Q(staffing=Staffing.STRETCHED)),
         adequate=Count("id", filter=Q(staffing=Staffing.ADEQUATE)),
         unknown=Count("id", filter=Q(staffing="")),
         overdue=Count("id", filter=Q(next_check_in_on__lt=timezone.localdate())),
+    )
+
+
+class _Count(Subquery):
+    template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
+def supported_count(on):
+    """The current tenants each provider supports, directly or through a scheme, as a
+    subquery over `provider_id` (two index probes a provider)."""
+    tenants = Tenant.objects.current(on).order_by().values("pk")
+    direct = tenants.filter(support_provider_id=OuterRef("provider_id"))
+    via_scheme = tenants.filter(scheme__support_provider_id=OuterRef("provider_id")).exclude(
+        support_provider_id=OuterRef("provider_id")
+    )
+    return _Count(direct) + _Count(via_scheme)
+
+
+def oversight_list(on, *, staffing=None, overdue=False, team_id=None):
+    """Providers a team checks in with, with the tenants each supports: critical first, then
+    stretched, not checked in, adequate; the longest overdue first within each. `staffing` ""
+    is "not checked in"; None is any."""
+    rows = ProviderOversight.objects.select_related("provider", "team")
+    if staffing is not None:
+        rows = rows.filter(staffing=staffing)
+    if overdue:
+        rows = rows.filter(next_check_in_on__lt=on)
+    if team_id is not None:
+        rows = rows.filter(team_id=team_id)
+    order = Case(
+        *(When(staffing=code, then=Value(rank)) for code, rank in STATUS_ORDER.items()),
+        output_field=IntegerField(),
+    )
+    return rows.annotate(tenant_count=supported_count(on), status_rank=order).order_by(
+        "status_rank", "next_check_in_on", "provider__name", "id"
     )
 
 
@@ -59,3 +99,32 @@ def check_ins_due(team_id, on=None):
         .select_related("provider")
         .order_by("next_check_in_on", "id")
     )
+
+
+def team_check_in_tasks(team_id):
+    """A team's open check-ins in the order "Take next call" hands them out."""
+    return (
+        ProviderCheckInTask.objects.open()
+        .filter(team_id=team_id)
+        .select_related("provider", "claimed_by")
+        .order_by(*ProviderCheckInTask.RANK)
+    )
+
+
+def get_check_in_task_for_user(user, pk):
+    """A check-in task in the user's team scope (404 otherwise). A provider's page shows no
+    tenant's data (a count), so nothing is logged."""
+    tasks = ProviderCheckInTask.objects.select_related("provider", "team", "claimed_by")
+    return get_object_or_404(team_scoped(tasks, user, "team_id"), pk=pk)
+
+
+def my_held_check_in(user, exclude=None):
+    """The check-in `user` holds now, if any (the newest)."""
+    from .models import claim_cutoff  # welfare.models imports the provider models at its end
+
+    held = ProviderCheckInTask.objects.open().filter(
+        claimed_by=user, claimed_at__gte=claim_cutoff()
+    )
+    if exclude is not None:
+        held = held.exclude(pk=exclude.pk)
+    return held.order_by("-claimed_at").first()

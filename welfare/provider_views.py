@@ -1,16 +1,18 @@
 """Support providers: staffing by status, one provider's contacts, schemes and check-ins."""
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import User
+from accounts.submit_once import submit_once
 
-from . import provider_actions, provider_selectors
+from . import call_actions, provider_actions, provider_selectors
 from .provider_forms import CheckInForm, ContactForm, OversightForm
-from .provider_models import ProviderOversight
+from .provider_models import ProviderCheckInTask, ProviderOversight
 
 provider_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
@@ -81,10 +83,7 @@ def check_in(request, pk):
         next_check_in_on=data.get("next_check_in_on"),
         notes=data.get("notes", ""),
     )
-    text = f"Check-in with {provider.name} recorded: staffing {record.get_staffing_display()}."
-    if record.staffing == "critical":
-        text += " Managers are told, and its tenants are called every 7 days from tomorrow."
-    messages.success(request, text)
+    messages.success(request, _recorded_text(provider, record))
     return redirect("providers:detail", pk=pk)
 
 
@@ -110,3 +109,103 @@ def set_oversight(request, pk):
     provider_actions.provider_oversight_set(provider=provider, **form.cleaned_data)
     messages.success(request, f"{form.cleaned_data['team']} checks in with {provider.name}.")
     return redirect("providers:detail", pk=pk)
+
+
+# A check-in in the call queue: the same one-click flow as a call ----------------------------
+
+
+def _check_in_page(request, task, form=None, status=200):
+    provider = task.provider
+    now = timezone.now()
+    mine = task.is_claimed_by(request.user, now)
+    held_by_other = task.claim_active(now) and not mine
+    current = Q(tenants__in=provider_selectors.supported_tenants(provider))
+    if form is None and task.is_open and not held_by_other:
+        form = CheckInForm()
+    context = {
+        "task": task,
+        "provider": provider,
+        "oversight": ProviderOversight.objects.filter(provider=provider).first(),
+        "today": timezone.localdate(),
+        "mine": mine,
+        "held_by_other": held_by_other,
+        "contacts": provider.contacts.all(),
+        "schemes": provider.schemes.annotate(tenant_count=Count("tenants", filter=current)),
+        "tenant_count": provider_selectors.supported_tenants(provider).count(),
+        "check_ins": provider.check_ins.select_related("by")[:5],
+        "check_in_form": form,
+    }
+    return render(request, "welfare/providers/check_in_task.html", context, status=status)
+
+
+@provider_staff
+def check_in_task(request, pk):
+    return _check_in_page(request, provider_selectors.get_check_in_task_for_user(request.user, pk))
+
+
+@require_POST
+@provider_staff
+@submit_once
+def check_in_task_record(request, pk):
+    """Record the check-in, then "Save and take next call" goes to the officer's next piece of
+    work (a check-in or a call), or back to the queue. Nothing typed is lost when refused."""
+    task = provider_selectors.get_check_in_task_for_user(request.user, pk)
+    form = CheckInForm(request.POST)
+    if not form.is_valid():
+        return _check_in_page(request, task, form, status=400)
+    data = form.cleaned_data
+    try:
+        record = provider_actions.check_in_task_record(
+            task=task,
+            by=request.user,
+            staffing=data["staffing"],
+            next_check_in_on=data.get("next_check_in_on"),
+            notes=data.get("notes", ""),
+        )
+    except provider_actions.CheckInRefused as refusal:
+        messages.error(request, str(refusal))
+        task.refresh_from_db()
+        return _check_in_page(request, task, form, status=409)
+    messages.success(request, _recorded_text(task.provider, record))
+    if request.POST.get("then") != "next" or not request.user.is_officer:
+        return redirect("welfare:queue")
+    following = provider_selectors.my_held_check_in(request.user, exclude=task)
+    following = following or call_actions.work_take_next(user=request.user)
+    if following is None:
+        messages.info(request, "There are no more calls waiting in your team's queue.")
+        return redirect("welfare:queue")
+    if isinstance(following, ProviderCheckInTask):
+        return redirect("welfare:check_in", pk=following.pk)
+    return redirect("welfare:task", pk=following.pk)
+
+
+def _recorded_text(provider, record):
+    text = f"Check-in with {provider.name} recorded: staffing {record.get_staffing_display()}."
+    if record.staffing == "critical":
+        text += " Managers are told, and its tenants are called every 7 days from tomorrow."
+    return text
+
+
+@require_POST
+@provider_staff
+def check_in_task_claim(request, pk):
+    task = provider_selectors.get_check_in_task_for_user(request.user, pk)
+    claimed = (
+        ProviderCheckInTask.objects.claimable()
+        .filter(pk=task.pk)
+        .update(claimed_by=request.user, claimed_at=timezone.now())
+    )
+    if not claimed and not task.is_claimed_by(request.user):
+        messages.error(request, "Someone else has this check-in, or it is no longer open.")
+    return redirect("welfare:check_in", pk=task.pk)
+
+
+@require_POST
+@provider_staff
+def check_in_task_hand_back(request, pk):
+    task = provider_selectors.get_check_in_task_for_user(request.user, pk)
+    if provider_actions.check_in_task_hand_back(task=task, user=request.user):
+        messages.success(request, f"The check-in with {task.provider.name} is back in the queue.")
+    else:
+        messages.error(request, "You do not hold this check-in, so it could not be handed back.")
+    return redirect("welfare:queue")

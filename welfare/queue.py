@@ -6,7 +6,9 @@ In one transaction it:
 1. closes open tasks whose tenant is no longer eligible, or no longer due;
 2. re-ranks the tasks still open from earlier days (due date, risk, team), writing only rows
    whose rank changed;
-3. opens a task for every due tenant without one.
+3. opens a task for every due tenant without one;
+4. opens a check-in task for every support provider whose check-in is due and has none open
+   (`provider_actions.check_in_tasks_open`), in the team's queue beside the calls.
 
 Who is due is the union over the running campaigns of `campaign_rules.due_in` (for the COVID
 programme, `call_tenants().due_on(on)`); nothing here repeats those rules. A tenant due in
@@ -34,9 +36,11 @@ from accounts.models import Patch
 from config.locks import advisory_xact_lock
 
 from . import campaign_rules
+from .before_call import before_call_messages_queue
 from .cadence import call_tenants
 from .campaign_rules import running_campaigns
 from .models import CallTask, Escalation, Redeployment
+from .provider_actions import check_in_tasks_open
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,8 @@ class BuildResult:
     reranked: int = 0
     closed_not_due: int = 0
     closed_not_eligible: int = 0
+    messages_before_call: int = 0
+    check_ins_opened: int = 0
     skipped: bool = False
 
     def as_dict(self):
@@ -74,7 +80,10 @@ class BuildResult:
         return (
             f"{self.on}: {self.opened} opened, {self.reranked} re-ranked, "
             f"{self.closed_not_due} closed (no longer due), "
-            f"{self.closed_not_eligible} closed (no longer eligible)"
+            f"{self.closed_not_eligible} closed (no longer eligible), "
+            f"{self.messages_before_call} message{'' if self.messages_before_call == 1 else 's'}"
+            " before the first call queued, "
+            f"{self.check_ins_opened} provider check-ins opened"
         )
 
 
@@ -124,6 +133,10 @@ def build_call_queue(*, on=None):
             due = _due_orm(on, campaigns)
             _close_orm(on, now, result, due)
             _rerank_and_open_orm(on, now, result, due)
+        # "We'll call you today": to the calls just opened, sent by Celery once this commits.
+        result.messages_before_call = before_call_messages_queue(on=on, opened_at=now)
+        # Provider check-ins due go to the owning team's queue too (one INSERT ... SELECT).
+        result.check_ins_opened = check_in_tasks_open(on=on, now=now)
     logger.info("Call queue built: %s", result)
     return result
 

@@ -1,6 +1,6 @@
 """Reads for welfare calls: the queue, the managers' overview and the tenant record's panel."""
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -50,6 +50,23 @@ def my_held_task(user, exclude=None, now=None):
     """The open call `user` holds a live claim on (other than `exclude`), if any."""
     tasks = CallTask.objects.open().filter(claimed_by=user, claimed_at__gte=claim_cutoff(now))
     return tasks.exclude(pk=exclude).order_by("-claimed_at").first()
+
+
+def call_backs_due(user, now=None, limit=5):
+    """The call-backs `user` booked whose time has come and that nobody is on, earliest first:
+    the "Call-back due now" banner on their home and queue pages."""
+    now = now or timezone.now()
+    booked = Call.objects.filter(
+        task=OuterRef("pk"), outcome=Call.Outcome.CALL_BACK, call_back_at=OuterRef("available_from")
+    )
+    return list(
+        CallTask.objects.open()
+        .filter(assigned_to=user, available_from__lte=now)
+        .filter(Q(claimed_by__isnull=True) | Q(claimed_at__lt=claim_cutoff(now)))
+        .filter(Exists(booked))
+        .select_related("tenant")
+        .order_by("available_from", "id")[:limit]
+    )
 
 
 def team_queue(team_id):
@@ -133,6 +150,41 @@ def _not_queued_reason(tenant, today):
     return reason.replace("_", " ") if reason else "not eligible for calls"
 
 
+def _cohort_names(row, cohorts):
+    """The names of the cohorts a tenant is in (`row` has the `in_<code>` flags of
+    `with_cadence`): the active ones, or "Everyone else"."""
+    names = [
+        cohort.name for code, cohort in cohorts.items() if row.get(f"in_{code}") and cohort.active
+    ]
+    everyone_else = cohorts.get(Cohort.Code.EVERYONE_ELSE)
+    if not names and everyone_else:
+        names = [everyone_else.name + ("" if everyone_else.active else " (calls switched off)")]
+    return names
+
+
+def cohorts_of(tenant_ids, today):
+    """{tenant id: (cohort names, cadence in days)} for a page of tenants, in two queries
+    whatever the page's size: the queue table's "why now" in words."""
+    flags = {
+        f"in_{code}": Case(
+            When(rule, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+        for code, rule in call_tenants().call_cohort_rules(today).items()
+    }
+    rows = call_tenants().filter(pk__in=tenant_ids).order_by().annotate(**flags)
+    cohorts = {cohort.code: cohort for cohort in Cohort.objects.all()}
+    found = {}
+    for row in rows.values("pk", *flags):
+        # The cadence as `with_cadence` works it out: the shortest of the tenant's active
+        # cohorts, or everyone else's.
+        days = [c.cadence_days for code, c in cohorts.items() if row.get(f"in_{code}") and c.active]
+        everyone_else = cohorts.get(Cohort.Code.EVERYONE_ELSE)
+        if not days and everyone_else and everyone_else.active:
+            days = [everyone_else.cadence_days]
+        found[row["pk"]] = (_cohort_names(row, cohorts), min(days) if days else None)
+    return found
+
+
 def tenant_call_context(tenant, today):
     """Context for the calls panel of the tenant record: the cohorts the tenant is in today,
     the cadence that follows, when the next call is due (or why none is), and the open task.
@@ -153,13 +205,7 @@ def tenant_call_context(tenant, today):
         )
         .get()
     )
-    cohorts = {cohort.code: cohort for cohort in Cohort.objects.all()}
-    names = [
-        cohort.name for code, cohort in cohorts.items() if row.get(f"in_{code}") and cohort.active
-    ]
-    everyone_else = cohorts.get(Cohort.Code.EVERYONE_ELSE)
-    if not names and everyone_else:
-        names = [everyone_else.name + ("" if everyone_else.active else " (calls switched off)")]
+    names = _cohort_names(row, {cohort.code: cohort for cohort in Cohort.objects.all()})
     cadence, overdue = row["call_cadence_days"], row["call_days_overdue"]
     due_on = due_text = None
     not_queued = ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import call_views, control_views, views, visit_views
+from . import call_views, control_views, provider_views, views, visit_views
 
 app_name = "welfare"
 
@@ -12,6 +12,14 @@ urlpatterns = [
     path("task/<int:pk>/hand-back/", views.hand_back, name="hand_back"),
     path("task/<int:pk>/log/", call_views.log_call, name="log_call"),
     path("call/<int:pk>/", call_views.call_detail, name="call"),
+    path("check-in/<int:pk>/", provider_views.check_in_task, name="check_in"),
+    path("check-in/<int:pk>/record/", provider_views.check_in_task_record, name="check_in_record"),
+    path("check-in/<int:pk>/claim/", provider_views.check_in_task_claim, name="check_in_claim"),
+    path(
+        "check-in/<int:pk>/hand-back/",
+        provider_views.check_in_task_hand_back,
+        name="check_in_hand_back",
+    ),
     path("escalations/", call_views.escalations, name="escalations"),
     path("escalations/<int:pk>/", call_views.escalation, name="escalation"),
     path("escalations/<int:pk>/action/", call_views.escalation_action, name="escalation_action"),

@@ -11,7 +11,15 @@ from accounts.access import manager_required, role_required
 from accounts.models import Team, User
 from tenants.selectors import log_tenants_listed
 
-from . import actions, call_actions, control_actions, control_selectors, selectors
+from . import (
+    actions,
+    call_actions,
+    control_actions,
+    control_selectors,
+    provider_selectors,
+    selectors,
+)
+from .call_text import why_now
 from .call_views import call_page_context
 from .forms import (
     CohortForm,
@@ -21,7 +29,7 @@ from .forms import (
     TaskActionForm,
     officers_of,
 )
-from .models import CallTask, Cohort
+from .models import CallTask, Cohort, ProviderCheckInTask, claim_cutoff
 
 PAGE_SIZE = 25
 
@@ -34,21 +42,26 @@ queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 officer_required = role_required(User.Role.OFFICER)
 
 
-def _for_display(tasks, today, now):
-    tasks = list(tasks)
+def _for_display(tasks, today, now, cohorts):
+    """Each task with its "why now" in words (the cohorts from `selectors.cohorts_of`)."""
     for task in tasks:
-        task.reason_text = task.reasons(today)
+        task.reason_text = why_now(task, today, *cohorts.get(task.tenant_id, ([], None)))
         task.claimed_now = task.claim_active(now)
     return tasks
 
 
-def _queue_page(request, team, context, tasks=None):
+def _queue_page(request, team, context, tasks=None, mine=()):
     today, now = timezone.localdate(), timezone.now()
     team_tasks = selectors.team_queue(team.pk if team else None)
     tasks = team_tasks if tasks is None else tasks
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _for_display(page.object_list, today, now)
-    shown = [task.tenant_id for task in [*page.object_list, *context.get("mine", [])]]
+    listed, mine = list(page.object_list), list(mine)
+    shown = [task.tenant_id for task in [*listed, *mine]]
+    # One lookup of the cohorts for every row on the page, however many rows there are.
+    cohorts = selectors.cohorts_of(shown, today) if shown else {}
+    page.object_list = _for_display(listed, today, now, cohorts)
+    if mine:
+        context["mine"] = _for_display(mine, today, None, cohorts)
     log_tenants_listed(request.user, shown, request.path)
     return {
         "team": team,
@@ -73,7 +86,13 @@ def queue(request):
     context = _queue_page(
         request,
         request.user.team,
-        {"mine": _for_display(selectors.my_tasks(request.user), timezone.localdate(), None)},
+        {
+            "mine": [],
+            "call_backs": selectors.call_backs_due(request.user),
+            "check_ins": list(provider_selectors.team_check_in_tasks(request.user.team_id)),
+            "claim_cutoff": claim_cutoff(),
+        },
+        mine=selectors.my_tasks(request.user),
     )
     return render(request, "welfare/queue.html", context)
 
@@ -81,11 +100,13 @@ def queue(request):
 @require_POST
 @officer_required
 def take_next(request):
-    task = call_actions.call_take_next(user=request.user)
-    if task is None:
+    work = call_actions.work_take_next(user=request.user)
+    if work is None:
         messages.info(request, "There are no calls waiting in your team's queue.")
         return redirect("welfare:queue")
-    return redirect("welfare:task", pk=task.pk)
+    if isinstance(work, ProviderCheckInTask):
+        return redirect("welfare:check_in", pk=work.pk)
+    return redirect("welfare:task", pk=work.pk)
 
 
 @queue_staff
@@ -186,6 +207,8 @@ def redeploy(request):
             preview = control_actions.redeployment_preview(
                 patch=data["patch"], team=data["team"], starts_on=data["starts_on"]
             )
+            shown = [task.tenant_id for task in preview["losing_officer"]]
+            log_tenants_listed(request.user, shown, request.path)
             return render(
                 request,
                 "welfare/redeploy_preview.html",
@@ -255,7 +278,8 @@ def _cohort_change(cohort):
     """What was saved, in words: "Everyone else: calls switched off"."""
     if not cohort.active:
         return f"{cohort.name}: calls switched off"
-    return f"{cohort.name}: calls every {cohort.cadence_days} days"
+    message = ", with the message before the first call" if cohort.before_call_message else ""
+    return f"{cohort.name}: calls every {cohort.cadence_days} days{message}"
 
 
 @manager_required
@@ -270,6 +294,7 @@ def cohort_edit(request, pk):
                 cohort=cohort,
                 cadence_days=form.cleaned_data["cadence_days"],
                 active=form.cleaned_data.get("active", cohort.active),
+                before_call_message=form.cleaned_data.get("before_call_message"),
                 by=request.user,
             )
             rebuild = control_actions.queue_rebuild_request(

@@ -121,9 +121,9 @@ def test_the_dashboard_counts_escalations_past_their_age_target(manager_client, 
     assert "Escalations past their age target: 1<" in html
 
 
-def test_arrears_counts_open_the_arrears_list_for_all_teams(manager_client, patch):
+def test_arrears_counts_open_the_arrears_list_for_the_same_team(manager_client, patch):
     dashboard_refresh()
     html = manager_client.get(reverse("dashboard:index")).content.decode()
-    assert 'href="/arrears/?reason=furlough&amp;status=closed"' in html
+    assert 'href="/arrears/?reason=furlough&amp;status=closed&amp;team="' in html
     html = manager_client.get(reverse("dashboard:index") + f"?team={patch.team_id}").content
-    assert b"/arrears/?reason=" not in html  # that list has no team filter: no link
+    assert f"/arrears/?reason=furlough&amp;status=closed&amp;team={patch.team_id}".encode() in html

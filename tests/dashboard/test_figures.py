@@ -2,6 +2,7 @@
 
 Part of the dashboard tests, split from test_dashboard.py along its sections."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -204,7 +205,11 @@ class TestFigures:
         for slug in ("cohorts", "calls", "escalations", "requests", "arrears", "services"):
             assert f'id="table-{slug}"' in page
             assert f'href="/dashboard/{slug}.csv"' in page
-        assert "9 calls, 4 of which reached the tenant: a contact rate of 44%" in page
+        summary = page.split('id="calls-summary">')[1].split("</p>")[0]
+        assert re.sub(r"<[^>]+>", "", summary).startswith(
+            "9 calls, 4 of which reached the tenant: a contact rate of 44%"
+        )
+        assert summary.count('<a class="govuk-link" href="/dashboard/lists/calls/?') == 2
         # Charts: SVG for those who would rather look, described for those who cannot.
         assert page.count('role="img"') == 2
         assert (

@@ -1,6 +1,6 @@
 """`seed_demo --days`: the demo's past is played through the real actions, so it holds together."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +9,9 @@ from django.core.management import call_command
 from django.db.models import Max
 
 from arrears.models import ArrearsFlag, RentBalance
+from dashboard.models import UpToDateDay
+from dashboard.tables import ALL_TEAMS
+from dashboard.trend import trend_days
 from here_to_help.models import HelpRequest
 from services.models import StatusChange
 from tenants.models import Tenant
@@ -61,6 +64,14 @@ def test_the_demo_days_hold_together():
     assert flagged <= set(RentBalance.objects.values_list("tenant", flat=True))
     tomorrow = datetime(2027, 3, 11, 9, tzinfo=ZoneInfo("Europe/London"))
     assert StatusChange.objects.filter(effective_at=tomorrow, cancelled_at__isnull=True).exists()
+
+    # Every day played, weekends too, left its "up to date %": the trend is not one point, and
+    # it moves (calls made lift it, days without calls let it fall).
+    days = set(UpToDateDay.objects.values_list("day", flat=True))
+    assert days == {NOW.date() - timedelta(days=n) for n in range(1, 29)}
+    aged = trend_days(ALL_TEAMS, [{"code": "aged_70"}], NOW.date() - timedelta(days=1))
+    percents = [day.percent("aged_70") for day in aged if day.percent("aged_70") is not None]
+    assert len(percents) == 28 and len(set(percents)) > 1
 
 
 def test_no_days_plays_nothing():

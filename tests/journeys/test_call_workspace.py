@@ -158,6 +158,16 @@ def test_a_call_back_shows_its_time_and_comes_back_to_its_officer(journey):
         journey.page.context.clear_cookies()  # the session ended while idle
         page = journey.sign_in("olivia")
         expect(page.locator("#call-backs-due")).to_contain_text("1 call-back due now")
+        alert = page.locator("#call-backs-due-alert")
+        expect(alert).to_contain_text(f"Call-back due now: {tenant.full_name} at 14:30")
+        page.get_by_role("link", name="Go to the call queue").click()
+        journey.check()
+        expect(page.locator("#call-backs-due-alert")).to_contain_text(tenant.full_name)
+        page.locator("#call-backs-due-alert").get_by_role("link", name="Take this call").click()
+        journey.check()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(tenant.full_name)
+        page.get_by_role("navigation", name="Menu").get_by_role("link", name="Call queue").click()
+        journey.check()
         page = take_next_call(journey)
         expect(page.locator("#claim-status")).to_contain_text("You have this call")
 

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from config.celery_app import app
 from messaging.models import ContactPreference, MessageKind
-from tests.factories import ManagerFactory, SchemeFactory, TenantFactory
+from tenants.models import Tenant
+from tests.factories import ManagerFactory, SchemeFactory, TenantFactory, load_default_cohorts
 from tests.journeys.conftest import sign_in_manager
 from tests.messaging.notify_stub import API_KEY, NotifyStub
 
@@ -33,7 +34,10 @@ def ribble_court():
     return scheme
 
 
-def write_and_send(journey):
+SCHEME = ("Everyone in a scheme", "Scheme", "Ribble Court")
+
+
+def write_and_send(journey, audience=SCHEME):
     page = journey.page
     page.get_by_role("link", name="Messages", exact=True).click()
     journey.check()
@@ -44,8 +48,9 @@ def write_and_send(journey):
     page.get_by_label("Title").fill("Heatwave advice")
     page.get_by_label("Message", exact=True).fill("Keep cool: drink water, close the curtains.")
     page.get_by_label("Text message").check()
-    page.get_by_label("Everyone in a scheme").check()
-    page.get_by_label("Scheme", exact=True).select_option(label="Ribble Court")
+    choice, field, name = audience
+    page.get_by_label(choice).check()
+    page.get_by_label(field, exact=True).select_option(label=name)
     page.get_by_role("button", name="Preview").click()
     journey.check()
 
@@ -80,6 +85,18 @@ def test_a_manager_sends_a_bulk_message_to_a_scheme_and_reads_it_in_the_outbox(j
     expect(ada).to_contain_text("first_name: Ada")
     expect(ada).to_contain_text("body: Keep cool: drink water, close the curtains.")
     expect(page.locator("#messages")).not_to_contain_text("Di Ellis")
+
+
+def test_a_manager_sends_a_bulk_message_to_a_cohort(journey, settings):
+    settings.NOTIFY_API_KEY = ""
+    load_default_cohorts()
+    scheme = ribble_court()
+    Tenant.objects.filter(scheme=scheme).update(lifeline=True)
+    TenantFactory(first_name="Ed", last_name="Other", mobile="+447700900001")  # not Lifeline
+    ManagerFactory(username="maya")
+    sign_in_manager(journey, "maya")
+    page = write_and_send(journey, ("Everyone in a cohort", "Cohort", "Lifeline customer"))
+    expect(page.locator("h1")).to_contain_text("cohort Lifeline customer")
 
 
 def test_a_bulk_message_through_notify_shows_what_was_delivered(journey, settings, live_server):

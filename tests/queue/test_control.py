@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from tenants.models import AccessLog
 from tests.factories import CallTaskFactory, ManagerFactory, OfficerFactory, TenantFactory
 from welfare import control_actions
 from welfare.call_models import Escalation
@@ -171,6 +172,9 @@ class TestRedeployments:
         assert "3 calls move to South team" in page
         assert "1 assigned call loses its officer" in page
         assert escape(tasks[0].tenant.full_name) in page and "Ravi Patel" in page
+        # the preview names a tenant: one access-log row lists them (issue 16)
+        (row,) = AccessLog.objects.filter(user=manager, page=reverse("welfare:redeploy"))
+        assert row.tenant_ids == [tasks[0].tenant_id]
         assert not Redeployment.objects.exists()
         assert set(CallTask.objects.values_list("team", flat=True)) == {team.pk}
 
@@ -413,8 +417,8 @@ class TestAssignment:
         amy = OfficerFactory(team=team)
         control_actions.call_tasks_assign(tasks=CallTask.objects.all(), officer=amy, by=manager)
         # 3 (session, user, device) + the officer + count + the page of events (joined)
-        # + 3 (session save)
-        with django_assert_num_queries(9):
+        # + the access-log row naming the tenants shown + 3 (session save)
+        with django_assert_num_queries(10):
             manager_client.get(reverse("welfare:officer_history", args=[amy.pk]))
 
 

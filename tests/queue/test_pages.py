@@ -313,9 +313,11 @@ class TestQueryCounts:
         tasks = queue_of(size)
         actions.call_task_claim(task=tasks[-1], user=officer)
         # 4 (session, user, 2 devices) + your calls + paginator count + the page of tasks
-        # (tenant and officers joined) + counts by reason (one aggregate) + the access-log
-        # insert + 3 (session save)
-        with django_assert_num_queries(12):
+        # (tenant and officers joined) + the cohorts of the page's tenants and the cohorts'
+        # names (the "why") + call-backs due (the banner) + counts by reason (one aggregate)
+        # + the team's provider check-ins (provider joined) + the access-log insert
+        # + 3 (session save)
+        with django_assert_num_queries(16):
             assert officer_client.get(reverse("welfare:queue")).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])
@@ -323,11 +325,11 @@ class TestQueryCounts:
         self, manager_client, team, queue_of, size, django_assert_num_queries
     ):
         queue_of(size)
-        # 3 (session, user, device) + the team + paginator count + the page of tasks + counts
-        # by reason + the officers and the other teams for the two selects + the officers for
-        # the filter and the history links + the changes that can be undone + the access-log
-        # insert + 3 (session save)
-        with django_assert_num_queries(15):
+        # 3 (session, user, device) + the team + paginator count + the page of tasks + the
+        # cohorts of its tenants and the cohorts' names + counts by reason + the officers and
+        # the other teams for the two selects + the officers for the filter and the history
+        # links + the changes that can be undone + the access-log insert + 3 (session save)
+        with django_assert_num_queries(17):
             assert manager_client.get(reverse("welfare:team", args=[team.pk])).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])

@@ -31,3 +31,9 @@ def time_to_target(help_request):
 def when(moment):
     """ "today at 14:30", "tomorrow at 09:00"."""
     return when_text(moment) if moment else ""
+
+
+@register.filter
+def call_back_when(moment):
+    """ "at 14:30" for a call-back booked for today; "yesterday at 14:30" and so on otherwise."""
+    return when_text(moment).removeprefix("today ") if moment else ""
