@@ -25,7 +25,14 @@ def queue_panels(user):
         call_backs_due=Count("id", filter=call_backs & Q(available_from__lte=now)),
         next_call_back=Min("available_from", filter=call_backs & Q(available_from__gt=now)),
     )
-    return [{"template": "welfare/panels/queue.html", "team": user.team, **counts}]
+    return [
+        {
+            "template": "welfare/panels/queue.html",
+            "team": user.team,
+            "takes_calls": user.is_officer,
+            **counts,
+        }
+    ]
 
 
 def call_back_panels(user):

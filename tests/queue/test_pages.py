@@ -78,6 +78,18 @@ class TestQueuePages:
         page = officer_client.get(reverse("home")).content.decode()
         assert "<strong>2</strong> calls waiting in North team" in page
 
+    def test_home_page_takes_the_next_call_in_one_click(self, officer_client, queue_of):
+        tasks = queue_of(2)
+        page = officer_client.get(reverse("home")).content.decode()
+        assert 'id="home-take-next"' in page
+        assert f'action="{reverse("welfare:take_next")}"' in page
+        taken = officer_client.post(reverse("welfare:take_next"))
+        assert taken.url in {reverse("welfare:task", args=[task.pk]) for task in tasks}
+
+    def test_a_managers_home_has_no_take_next_call(self, manager_client, queue_of):
+        queue_of(2)  # a manager works no queue of their own
+        assert 'id="home-take-next"' not in manager_client.get(reverse("home")).content.decode()
+
     def test_call_queue_is_in_the_navigation_for_officers_and_managers(
         self, officer_client, income_officer, client
     ):
