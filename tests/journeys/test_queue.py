@@ -50,7 +50,9 @@ def test_officer_takes_the_next_call_and_hands_it_back(journey):
     expect(page.get_by_role("heading", level=1)).to_have_text("Call queue")
     expect(page.locator("#queue-counts")).to_contain_text("2 calls waiting")
     expect(page.locator("#queue tbody tr").first).to_contain_text("Margaret Holt")
-    expect(page.locator("#queue tbody tr").first).to_contain_text("aged 70+ - lives alone")
+    expect(page.locator("#queue tbody tr").first).to_contain_text(
+        "Aged 70+ - due every 14 days - overdue 16 days - lives alone"
+    )
 
     page.get_by_role("button", name="Take next call").click()
     journey.check()
