@@ -39,6 +39,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
+    # Single messages whose task never reached the broker (Redis was down when they were
+    # recorded) go to a worker again. Safe to run twice: a message is claimed before it is sent.
+    "messaging-requeue-stuck": {
+        "task": "messaging.requeue_stuck",
+        "schedule": crontab(minute="5-59/10"),
+        "options": {"expires": 9 * 60},
+    },
     # The manager dashboard's summary tables, worked out again from the live data. Safe to run
     # twice (a second at the same time skips); one not started within 14 minutes is dropped,
     # as the next is on its way.

@@ -116,9 +116,15 @@ def message_send(*, tenant=None, kind, channel, to, personalisation=None, refere
 
 
 def _queue(message_id):
+    """After commit: a broker that cannot be reached (Redis down) must not turn a recorded call
+    or request into an error page. The message stays queued and `messaging.requeue_stuck`
+    hands it to a worker once the broker is back."""
     from .tasks import deliver_message
 
-    deliver_message.delay(message_id)
+    try:
+        deliver_message.delay(message_id)
+    except Exception:  # kombu's OperationalError or a socket error, whatever the transport
+        logger.warning("Message %s stays queued: the Celery broker is unreachable", message_id)
 
 
 @transaction.atomic(savepoint=False)

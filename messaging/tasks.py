@@ -1,13 +1,15 @@
 """Thin Celery tasks: each takes ids and calls an action (README: Messages)."""
 
 import time
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from . import actions
-from .models import BulkMessage, Message, Status
+from .models import BulkMessage, Kind, Message, Status
 from .notify import notify_client
 
 # pg_try_advisory_lock key of the receipts poll: a fixed number no other job uses ("msgpoll").
@@ -30,6 +32,29 @@ def deliver_message(self, message_id):
             )
             return Status.NOT_SENT
         raise self.retry(countdown=backoff(self.request.retries)) from error
+
+
+STUCK_AFTER = timedelta(minutes=15)
+# Written in batches and sent by `send_batch` at the rate limit, possibly hours later.
+BATCHED_KINDS = (Kind.BEFORE_CALL, Kind.BULK)
+
+
+@shared_task(name="messaging.requeue_stuck")
+def requeue_stuck(now=None):
+    """Beat, every 10 minutes: single messages still queued 15 minutes after they were recorded
+    (their task never reached the broker, say while Redis was down) are handed to a worker
+    again. A message is claimed before it is sent, so one queued twice is still sent once.
+    Bulk and batch messages are paced by their own tasks and left to them."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    ids = list(
+        Message.objects.filter(status=Status.QUEUED, bulk__isnull=True, created_at__lt=cutoff)
+        .exclude(kind__in=BATCHED_KINDS)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:5000]
+    )
+    for message_id in ids:
+        deliver_message.delay(message_id)
+    return len(ids)
 
 
 @shared_task(name="messaging.send_bulk_batch")

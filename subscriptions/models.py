@@ -95,3 +95,18 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} of change {self.change_id} to subscriber {self.subscriber_id}"
+
+
+class RateCount(models.Model):
+    """One request counted against a limit while Redis is unreachable (views.within_limit):
+    the key is a hash, never the address, and rows older than the limit's window go as the
+    next request for that key is counted."""
+
+    key = models.CharField(max_length=120)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="ratecount_key_at")]
+
+    def __str__(self):
+        return f"{self.key[:30]}... at {self.at:%Y-%m-%d %H:%M}"

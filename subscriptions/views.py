@@ -2,16 +2,19 @@
 
 Every answer is the same whether or not an address is subscribed, and requests are limited per
 address and per IP address (RATE_LIMITS), so the form cannot be used to learn who subscribes or
-to send floods of messages. With Redis down the limits cannot be counted, so nothing is sent
-(the page still answers the same).
+to send floods of messages. With Redis down the limits are counted in the database instead
+(RateCount), so subscribing still works.
 """
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from redis.exceptions import RedisError
 
@@ -21,7 +24,7 @@ from services.public import _contact
 
 from . import actions
 from .forms import CodeForm, SubscribeForm
-from .models import Channel, Subscriber
+from .models import Channel, RateCount, Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +45,16 @@ def within_limit(scope, value):
         cache.add(key, 0, seconds)
         return cache.incr(key) <= allowed
     except RedisError:
-        logger.warning("Redis unreachable: subscription refused (limits cannot be counted)")
-        return False
+        logger.warning("Redis unreachable: subscription limits counted in the database")
+        return _within_limit_in_database(key, allowed, seconds)
+
+
+@transaction.atomic
+def _within_limit_in_database(key, allowed, seconds):
+    now = timezone.now()
+    RateCount.objects.filter(key=key, at__lt=now - timedelta(seconds=seconds)).delete()
+    RateCount.objects.create(key=key, at=now)
+    return RateCount.objects.filter(key=key).count() <= allowed
 
 
 def _page(request, template, context=None, status=200):
