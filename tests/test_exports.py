@@ -46,7 +46,9 @@ def test_csv_response_is_a_named_download_with_neutralised_cells():
 
 def test_no_csv_is_written_without_the_helper():
     # One helper for every export: a bare csv.writer elsewhere would skip the neutralising.
-    # The tenant import's rejected-rows file is changed with the import code itself.
+    # The tenant import's rejected-rows file is changed with the import code itself, and
+    # imports/bulk.py writes rows for PostgreSQL's COPY, never a file a person opens.
+    copy_input = ROOT / "imports" / "bulk.py"
     bare = re.compile(r"csv\.(writer|DictWriter)\(")
     offenders = [
         str(path.relative_to(ROOT))
@@ -54,7 +56,7 @@ def test_no_csv_is_written_without_the_helper():
         if (app / "apps.py").exists() or app.name == "config"
         for path in app.rglob("*.py")
         if bare.search(path.read_text())
-        and path != ROOT / "config" / "csv.py"
+        and path not in (ROOT / "config" / "csv.py", copy_input)
         and not path.name.startswith("import")
     ]
     assert offenders == []
