@@ -17,8 +17,6 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # and the Friday afternoon before a bank holiday. `make test CLOCKS=` skips them.
 CLOCKS ?= 2028-02-29T09:00 2027-03-28T00:30 2027-03-28T02:30 \
 	2026-12-31T23:59 2027-05-28T16:45
-comma := ,
-space := $(empty) $(empty)
 CLOCK_TESTS := -m "date_sensitive and not journey and not celery_worker" -n 2
 
 .PHONY: install run test test-random lint format check-deploy worker beat clean
@@ -61,11 +59,11 @@ test: install lint
 	@echo "== the journeys in Chromium and the tests on a real Celery worker"
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(VENV)/bin/pytest --create-db -m "journey or celery_worker" $(PYTEST_ARGS)
-	@if [ -n "$(strip $(CLOCKS))" ]; then \
-		echo "== the date-sensitive tests again at $(CLOCKS) (Europe/London)"; \
+	@for clock in $(CLOCKS); do \
+		echo "== the date-sensitive tests again at $$clock (Europe/London)"; \
 		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-			$(VENV)/bin/pytest -q --clock $(subst $(space),$(comma),$(strip $(CLOCKS))) $(CLOCK_TESTS); \
-	fi
+			$(VENV)/bin/pytest -q --clock $$clock $(CLOCK_TESTS) || exit 1; \
+	done
 
 test-random: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

@@ -60,9 +60,8 @@ DATE_WORDS = re.compile(
 def pytest_addoption(parser):
     parser.addoption(
         "--clock",
-        metavar="YYYY-MM-DDTHH:MM[,...]",
-        help="run each test with the clock set to this Europe/London time (it then ticks on); "
-        "with several, comma-separated, each test runs once at each of them",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="run each test with the clock set to this Europe/London time (it then ticks on)",
     )
 
 
@@ -109,22 +108,11 @@ def pytest_report_header(config):
     return lines
 
 
-def _clocks(config):
-    return [value.strip() for value in (config.getoption("--clock") or "").split(",") if value]
-
-
-def pytest_generate_tests(metafunc):
-    # Several clocks: one session runs each test at each of them (one start-up, one database).
-    clocks = _clocks(metafunc.config)
-    if len(clocks) > 1 and "_fixed_clock" in metafunc.fixturenames:
-        metafunc.parametrize("_fixed_clock", clocks, indirect=True, ids=[f"at-{c}" for c in clocks])
-
-
 @pytest.fixture(autouse=True)
 def _fixed_clock(request):
     """With `--clock`, every test starts at that local time; the clock then ticks on, so
     timeouts and ordering by time still behave."""
-    value = getattr(request, "param", None) or ",".join(_clocks(request.config))
+    value = request.config.getoption("--clock")
     if not value:
         yield
         return

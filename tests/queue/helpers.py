@@ -30,7 +30,11 @@ def contacted(days_ago, on=ON):
 
 def born_aged(years, on=ON, days_short=0):
     """A date of birth that makes the tenant `years` old on `on` (minus `days_short` days)."""
-    return on.replace(year=on.year - years) + timedelta(days=days_short)
+    try:
+        born = on.replace(year=on.year - years)
+    except ValueError:  # 29 February: the day before is that many years ago, as the app counts
+        born = on.replace(year=on.year - years, day=28)
+    return born + timedelta(days=days_short)
 
 
 def make_tenant(patch=None, **fields):
