@@ -13,6 +13,8 @@ from django.utils import timezone
 from localflavor.gb.forms import GBPostcodeField
 from phonenumber_field.phonenumber import PhoneNumber
 
+from config.dates import years_before
+
 
 class Invalid(ValueError):
     """A cell breaks its column's form; the message completes `column "value" ...`."""
@@ -66,10 +68,7 @@ def a_past_date(max_years):
         today = run_today()
         if day > today:
             raise Invalid("is in the future")
-        try:
-            earliest = today.replace(year=today.year - max_years)
-        except ValueError:  # 29 February
-            earliest = today.replace(year=today.year - max_years, day=28)
+        earliest = years_before(today, max_years)
         if day < earliest:
             raise Invalid(f"is more than {max_years} years ago")
         return day

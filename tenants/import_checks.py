@@ -15,6 +15,7 @@ from contextlib import suppress
 
 from django.db import connection
 
+from config.dates import years_before
 from imports.cells import Invalid, _checked_phone, run_today, uk_postcode
 
 from .import_staging import _quote
@@ -213,11 +214,7 @@ class TenantChecks:
 
     def _dates(self):
         today = run_today()
-        try:
-            earliest = today.replace(year=today.year - 120)
-        except ValueError:  # 29 February
-            earliest = today.replace(year=today.year - 120, day=28)
-        return {"today": today, "earliest": earliest}
+        return {"today": today, "earliest": years_before(today, 120)}
 
     def _select(self):
         """Each row's cells stripped (s), cleaned (v: NULL where a cell breaks its form) and

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
+from config.dates import years_before
 from tenants.models import Tenant
 
 from .cadence import active_cadences, call_tenants
@@ -46,11 +47,7 @@ def membership(campaign, on):
         return Q(Exists(CampaignMember.objects.filter(campaign=campaign, tenant=OuterRef("pk"))))
     q = Q()
     if campaign.min_age:
-        try:
-            born_by = on.replace(year=on.year - campaign.min_age)
-        except ValueError:  # 29 February: as the cohorts count a leap-day birthday
-            born_by = on.replace(year=on.year - campaign.min_age, day=28)
-        q &= Q(date_of_birth__lte=born_by)
+        q &= Q(date_of_birth__lte=years_before(on, campaign.min_age))
     if campaign.home_type == Campaign.HomeType.GENERAL_NEEDS:
         q &= Q(scheme__isnull=True)
     elif campaign.home_type:

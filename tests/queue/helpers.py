@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db import connections
 from django.urls import reverse
 
+from config.dates import years_before
 from tenants.models import Tenant
 from tests.factories import TenantFactory
 from welfare.cadence import call_tenants
@@ -30,11 +31,7 @@ def contacted(days_ago, on=ON):
 
 def born_aged(years, on=ON, days_short=0):
     """A date of birth that makes the tenant `years` old on `on` (minus `days_short` days)."""
-    try:
-        born = on.replace(year=on.year - years)
-    except ValueError:  # 29 February: the day before is that many years ago, as the app counts
-        born = on.replace(year=on.year - years, day=28)
-    return born + timedelta(days=days_short)
+    return years_before(on, years) + timedelta(days=days_short)
 
 
 def make_tenant(patch=None, **fields):

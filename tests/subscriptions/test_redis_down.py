@@ -6,16 +6,9 @@ import pytest
 from messaging.models import Kind, Message
 from subscriptions.models import RateCount, Subscriber
 from tests.subscriptions.conftest import EMAIL
+from tests.test_public_urls import UNREACHABLE_REDIS
 
 pytestmark = pytest.mark.django_db
-
-UNREACHABLE_REDIS = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens: refused at once
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-}
 
 
 def test_a_tenant_can_subscribe_with_redis_down(client, settings):
