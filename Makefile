@@ -7,6 +7,10 @@ UV := .tools/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# Bytecode is written and reused: with PYTHONDONTWRITEBYTECODE set (as on some CI machines) every
+# Python process the suite starts (pytest-xdist's, the Celery worker, `manage.py` subprocesses)
+# compiled Django and rewrote every test module's asserts again, about 11 s of CPU each.
+unexport PYTHONDONTWRITEBYTECODE
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 DEMO_TENANTS ?= 500
@@ -56,9 +60,9 @@ test: install lint
 	@echo "== the suite without a browser or a Celery worker, on two processes"
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(VENV)/bin/pytest --create-db -n 2 -m "not journey and not celery_worker" $(PYTEST_ARGS)
-	@echo "== the journeys in Chromium and the tests on a real Celery worker"
+	@echo "== the journeys in Chromium and the tests on a real Celery worker, on two processes"
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		$(VENV)/bin/pytest --create-db -m "journey or celery_worker" $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -n 2 -m "journey or celery_worker" $(PYTEST_ARGS)
 	@for clock in $(CLOCKS); do \
 		echo "== the date-sensitive tests again at $$clock (Europe/London)"; \
 		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

@@ -12,10 +12,13 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
 # pytest-xdist's processes (the clock reruns) inherit the prefix: each keeps a cache of its own,
 # as each has a database of its own, so one process's settings never leak into another's test.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ["CACHE_KEY_PREFIX"] += f"-{os.environ['PYTEST_XDIST_WORKER']}"
 # A queue of this run's own, so a worker left over from another run never takes its tasks.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"test-{os.getpid()}")
+# The same for each pytest-xdist process: its Celery worker takes only the tasks its own tests
+# send, which read its own database.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["CACHE_KEY_PREFIX"] += f"-{os.environ['PYTEST_XDIST_WORKER']}"
+    os.environ["CELERY_TASK_DEFAULT_QUEUE"] += f"-{os.environ['PYTEST_XDIST_WORKER']}"
 
 from .settings import *  # noqa: E402, F403
 

@@ -254,6 +254,7 @@ class TestBuild:
         assert CallTask.objects.count() == 1
 
 
+@pytest.mark.own_clock
 def test_the_build_works_on_sqlite(tmp_path):
     """`make run` uses SQLite: the ORM paths open, re-rank, close and claim like PostgreSQL's."""
     script = """
