@@ -21,7 +21,7 @@ from tests.factories import StatusChangeFactory
 from tests.services.conftest import REPAIRS, local
 
 # Run again under the fixed clocks of `make test` (dates run through all of these).
-pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
+pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

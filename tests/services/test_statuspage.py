@@ -21,7 +21,7 @@ from services.models import Service, Status, StatusChange
 from tests.services.conftest import REPAIRS
 
 # Run again under the fixed clocks of `make test` (dates run through all of these).
-pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
+pytestmark = pytest.mark.django_db
 
 
 REPAIRS_NAME = "Routine repairs and maintenance"
