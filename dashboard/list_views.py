@@ -53,6 +53,9 @@ def figure_list(request, name):
             "form": form,
             "page": page,
             "now": timezone.now(),
+            "as_of": timezone.localtime(rows.snapshot.computed_at)
+            if spec.from_snapshot and rows.snapshot
+            else None,
             "today": timezone.localdate(),
             "csv_query": request.GET.urlencode(),
         },
