@@ -20,12 +20,16 @@ from .workload import PERIODS, workload
 PAGE_SIZE = 50
 
 
-def _log(user, spec, rows, query, page):
+def _log(user, spec, rows, query, page, csv=False):
     """One access-log row naming every tenant shown or downloaded, in one insert per batch
     (none for a list that shows no tenant, such as the providers)."""
-    if spec.tenant_of is not None:
-        tenants = [spec.tenant_of(row) for row in rows]
-        log_tenants_listed(user, [tenant.pk for tenant in tenants], page, query=query)
+    if spec.tenant_of is None:
+        return
+    if csv and spec.csv_tenant_id is not None:
+        ids = [spec.csv_tenant_id(row) for row in rows]
+    else:
+        ids = [spec.tenant_of(row).pk for row in rows]
+    log_tenants_listed(user, ids, page, query=query)
 
 
 def _spec(name):
@@ -70,12 +74,13 @@ def figure_list_csv(request, name):
     now = timezone.now()
     query = f"CSV {describe(name, form)}"[:200]
     user, path = request.user, request.path
+    rows = spec.rows(form.values(), now)
     return streaming_csv(
         filename=f"{name}-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv",
         header=spec.csv_header,
-        rows=spec.rows(form.values(), now),
+        rows=spec.csv_query(rows) if spec.csv_query else rows,
         row=lambda obj: spec.csv_row(obj, now),
-        log=lambda batch: _log(user, spec, batch, query, path),
+        log=lambda batch: _log(user, spec, batch, query, path, csv=True),
     )
 
 

@@ -108,12 +108,14 @@ def _write_standings(snapshot, on):
         )
         return
     sql, params = rows.query.sql_with_params()
+    # The ORM's own SQL and our names; every value is a parameter.
+    table = TenantStanding._meta.db_table
+    insert = (
+        f"INSERT INTO {table} (snapshot_id, position, tenant_id, team_id, cohorts, "  # noqa: S608
+        f"cadence_days, days_overdue) SELECT %s, {columns} FROM ({sql}) q"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {TenantStanding._meta.db_table} (snapshot_id, position, tenant_id, "
-            f"team_id, cohorts, cadence_days, days_overdue) SELECT %s, {columns} FROM ({sql}) q",
-            [snapshot.pk, *params],
-        )
+        cursor.execute(insert, [snapshot.pk, *params])
 
 
 def _cohort_figures(snapshot):

@@ -166,6 +166,13 @@ class Escalation(models.Model):
                 condition=Q(status="open"),
                 name="escalation_open_idx",
             ),
+            # The dashboard's list of open escalations, oldest first, across teams: a page is
+            # the first rows of this index, not a sort of every open escalation.
+            models.Index(
+                fields=["opened_at", "id"],
+                condition=Q(status="open"),
+                name="escalation_open_age_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
