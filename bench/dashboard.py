@@ -247,8 +247,11 @@ def ensure_activity(tenants, calls):
 
 
 def raw_figures(now):
-    """Every figure of the dashboard from plain SQL, folded into the refresh's shapes."""
-    from django.db import connection
+    """Every figure of the dashboard from plain SQL, folded into the refresh's shapes; since the
+    lists behind the counts read the tenants the refresh writes, the raw queries write them too
+    (numbered in list order, into a temporary table keyed as the refresh's is), and group the
+    cohort figures from them, as the refresh does."""
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from config.dates import years_before
@@ -265,40 +268,54 @@ def raw_figures(now):
         for band, days in AGE_BAND_ENDS
     )
     queries = {
-        "cohorts": """
-            SELECT team_id, aged_70, unwell, independent_living, supported_living, lifeline,
-                   sign(CASE WHEN last_contact IS NULL THEN %(on)s - joined
-                             ELSE %(on)s - last_contact - cadence END) AS standing, count(*)
+        # The tenants behind the counts, numbered in list order, into a table with the same
+        # keys as the refresh's (a temporary table: no WAL, as the refresh's is UNLOGGED)...
+        "standings": """
+            INSERT INTO raw_standing (position, tenant_id, team_id, cohorts, cadence_days,
+                                      days_overdue)
+            SELECT row_number() OVER (ORDER BY days_overdue DESC NULLS LAST, last_name, id),
+                   id, team_id, cohorts, cadence, days_overdue
             FROM (
-                SELECT p.team_id,
-                       t.date_of_birth <= %(born_by)s AS aged_70,
-                       COALESCE(t.self_isolating_from <= %(on)s AND (t.self_isolating_until
-                                IS NULL OR t.self_isolating_until >= %(on)s), false) AS unwell,
-                       COALESCE(s.type = 'independent_living', false) AS independent_living,
-                       COALESCE(s.type = 'supported_living', false) AS supported_living,
-                       t.lifeline,
-                       (t.last_contact_at AT TIME ZONE 'Europe/London')::date AS last_contact,
-                       (t.created_at AT TIME ZONE 'Europe/London')::date AS joined,
-                       COALESCE(LEAST(
-                           CASE WHEN t.date_of_birth <= %(born_by)s THEN %(c_aged_70)s END,
-                           CASE WHEN t.self_isolating_from <= %(on)s AND (t.self_isolating_until
-                                IS NULL OR t.self_isolating_until >= %(on)s)
-                                THEN %(c_unwell)s END,
-                           CASE WHEN s.type = 'independent_living'
-                                THEN %(c_independent_living)s END,
-                           CASE WHEN s.type = 'supported_living' THEN %(c_supported_living)s END,
-                           CASE WHEN t.lifeline THEN %(c_lifeline)s END),
-                           %(c_everyone_else)s) AS cadence
-                FROM tenants_tenant t
-                LEFT JOIN accounts_patch p ON p.id = t.patch_id
-                LEFT JOIN tenants_scheme s ON s.id = t.scheme_id
-                WHERE (t.tenancy_end_date IS NULL OR t.tenancy_end_date > %(on)s)
-                  AND t.deceased_on IS NULL AND t.deceased_reported_on IS NULL
-                  AND (t.in_hospital_until IS NULL OR t.in_hospital_until <= %(on)s)
-                  AND t.declined_calls_on IS NULL
-                OFFSET 0
-            ) x
-            GROUP BY 1, 2, 3, 4, 5, 6, 7
+                SELECT id, last_name, team_id, cohorts, cadence,
+                       CASE WHEN cadence IS NULL THEN NULL
+                            WHEN last_contact IS NULL THEN %(on)s - joined
+                            ELSE %(on)s - last_contact - cadence END AS days_overdue
+                FROM (
+                    SELECT t.id, t.last_name, p.team_id,
+                           CASE WHEN t.date_of_birth <= %(born_by)s THEN 1 ELSE 0 END
+                           + CASE WHEN t.self_isolating_from <= %(on)s AND (t.self_isolating_until
+                                  IS NULL OR t.self_isolating_until >= %(on)s) THEN 2 ELSE 0 END
+                           + CASE WHEN s.type = 'independent_living' THEN 4 ELSE 0 END
+                           + CASE WHEN s.type = 'supported_living' THEN 8 ELSE 0 END
+                           + CASE WHEN t.lifeline THEN 16 ELSE 0 END AS cohorts,
+                           (t.last_contact_at AT TIME ZONE 'Europe/London')::date AS last_contact,
+                           (t.created_at AT TIME ZONE 'Europe/London')::date AS joined,
+                           COALESCE(LEAST(
+                               CASE WHEN t.date_of_birth <= %(born_by)s THEN %(c_aged_70)s END,
+                               CASE WHEN t.self_isolating_from <= %(on)s AND
+                                    (t.self_isolating_until IS NULL OR
+                                     t.self_isolating_until >= %(on)s) THEN %(c_unwell)s END,
+                               CASE WHEN s.type = 'independent_living'
+                                    THEN %(c_independent_living)s END,
+                               CASE WHEN s.type = 'supported_living'
+                                    THEN %(c_supported_living)s END,
+                               CASE WHEN t.lifeline THEN %(c_lifeline)s END),
+                               %(c_everyone_else)s) AS cadence
+                    FROM tenants_tenant t
+                    LEFT JOIN accounts_patch p ON p.id = t.patch_id
+                    LEFT JOIN tenants_scheme s ON s.id = t.scheme_id
+                    WHERE (t.tenancy_end_date IS NULL OR t.tenancy_end_date > %(on)s)
+                      AND t.deceased_on IS NULL AND t.deceased_reported_on IS NULL
+                      AND (t.in_hospital_until IS NULL OR t.in_hospital_until <= %(on)s)
+                      AND t.declined_calls_on IS NULL
+                ) x
+            ) y
+        """,
+        # ... and the cohort figures grouped from them.
+        "cohorts": """
+            SELECT team_id, cohorts & 1 > 0, cohorts & 2 > 0, cohorts & 4 > 0, cohorts & 8 > 0,
+                   cohorts & 16 > 0, sign(days_overdue), count(*)
+            FROM raw_standing GROUP BY team_id, cohorts, sign(days_overdue)
         """,
         "calls": """
             SELECT k.team_id, c.made_on, count(*), count(*) FILTER (WHERE c.outcome = 'spoke')
@@ -342,11 +359,20 @@ def raw_figures(now):
         **{f"c_{code}": cadence.get(code) for code in [*codes, "everyone_else"]},
     }
     results = {}
-    started = time.perf_counter()
     with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS raw_standing (position integer, tenant_id "
+            "bigint, team_id bigint, cohorts smallint, cadence_days smallint, days_overdue "
+            "integer, PRIMARY KEY (position)); CREATE INDEX IF NOT EXISTS raw_standing_team "
+            "ON raw_standing (team_id, position); TRUNCATE raw_standing"
+        )
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # as the refresh has it
         for name, sql in queries.items():
             cursor.execute(sql, params)
-            results[name] = cursor.fetchall()
+            results[name] = cursor.fetchall() if cursor.description else None
+        cursor.execute("ANALYZE raw_standing")  # as the refresh does
     seconds = time.perf_counter() - started
 
     cohorts = {}

@@ -13,7 +13,7 @@ from tenants.selectors import log_tenants_listed
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH
 from .compare import teams_table
-from .lists import LISTS, describe, list_form
+from .lists import LISTS, Counted, describe, list_form
 from .trend import trend_chart, trend_days
 from .workload import PERIODS, workload
 
@@ -44,6 +44,12 @@ def figure_list(request, name):
     spec = _spec(name)
     form = list_form(name, request.GET)
     rows = spec.rows(form.values(), timezone.now())
+    more = False
+    if spec.count_cap:
+        # One count of at most count_cap + 1 rows, not of every call in 90 days.
+        counted = rows.select_related(None).order_by()[: spec.count_cap + 1].count()
+        more = counted > spec.count_cap
+        rows = Counted(rows, min(counted, spec.count_cap), None)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     query = describe(name, form)[:200]
@@ -54,6 +60,7 @@ def figure_list(request, name):
         {
             "name": name,
             "spec": spec,
+            "more": more,
             "form": form,
             "page": page,
             "now": timezone.now(),

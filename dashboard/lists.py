@@ -303,6 +303,9 @@ class FigureList:
     # passed to csv_row and to csv_tenant_id (for the access log) in place of `tenant_of`.
     csv_query: object = None
     csv_tenant_id: object = None
+    # Count at most this many (a page of 50 needs no count of millions): beyond it the list
+    # says "more than", and pages through the first ones only.
+    count_cap: int | None = None
 
     @property
     def shows_tenants(self):
@@ -455,6 +458,7 @@ LISTS = {
         call_csv,
         lambda call: call.tenant,
         "call",
+        count_cap=10_000,
     ),
 }
 

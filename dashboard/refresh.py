@@ -269,8 +269,9 @@ def dashboard_refresh(*, now=None):
             return None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                # Room for the hash aggregates over every tenant and call to stay in memory.
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+                # Room for the hash aggregates over every tenant and call, and for the sort
+                # that numbers the tenants in list order, to stay in memory.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         previous = list(DashboardSnapshot.objects.order_by("-id").values_list("id", flat=True)[:1])
         snapshot = DashboardSnapshot.objects.create(
             computed_at=now, as_of=on, cohorts=_cohort_settings()
@@ -290,6 +291,11 @@ def dashboard_refresh(*, now=None):
                 figure.snapshot = snapshot
             model.objects.bulk_create(figures)
         DashboardSnapshot.objects.exclude(pk__in=[snapshot.pk, *previous]).delete()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Statistics that know the new snapshot's rows (ANALYZE samples this
+                # transaction's own), or the lists' plans guess it holds none.
+                cursor.execute(f"ANALYZE {TenantStanding._meta.db_table}")
         record_up_to_date_day(snapshot)  # the day's line of the 90-day trend (trend.py)
         snapshot.seconds = round(time.perf_counter() - started, 3)
         snapshot.save(update_fields=["seconds"])

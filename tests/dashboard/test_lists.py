@@ -183,3 +183,23 @@ def test_workload_queries_do_not_grow(manager_client, team, size, django_assert_
     # owned + escalations raised + 3 (session save)
     with django_assert_num_queries(12):
         assert manager_client.get(reverse("dashboard:workload")).status_code == 200
+
+
+def test_a_long_calls_list_counts_up_to_its_cap_and_says_there_are_more(
+    manager_client, patch, monkeypatch
+):
+    from dataclasses import replace
+
+    from dashboard import lists
+    from tests.factories import CallTaskFactory, OfficerFactory
+
+    officer = OfficerFactory(team=patch.team)
+    task = CallTaskFactory(tenant=TenantFactory(patch=patch))
+    for hours in range(3):
+        call(task, officer, "spoke", days_ago=hours / 24)
+    page = manager_client.get(url("calls")).content.decode()
+    assert "<strong>3</strong> calls." in page
+    monkeypatch.setitem(lists.LISTS, "calls", replace(lists.LISTS["calls"], count_cap=2))
+    page = manager_client.get(url("calls")).content.decode()
+    assert "More than <strong>2</strong> calls: the first 2 are shown" in page
+    assert page.count(escape(task.tenant.full_name)) == 2
