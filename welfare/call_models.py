@@ -76,6 +76,8 @@ class Call(models.Model):
         indexes = [
             models.Index(fields=["tenant", "-made_at"], name="call_tenant_idx"),
             models.Index(fields=["made_on", "outcome"], name="call_day_outcome_idx"),
+            # The dashboard's list of calls, newest first (dashboard.call_list).
+            models.Index(fields=["made_at", "id"], name="call_made_idx"),
             models.Index(fields=["task", "outcome", "made_on"], name="call_task_attempts_idx"),
         ]
         constraints = [
