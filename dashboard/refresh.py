@@ -2,10 +2,14 @@
 and the reads that turn a snapshot of them into tables.
 
 `dashboard_refresh` runs every 15 minutes on Celery beat (config/celery_app.py) and when a manager
-asks. Each figure table is one set-based GROUP BY over the live tables (two where a rule lives in
-its own queryset method, so the rule is not written twice), returning a handful of rows per team;
-the rows are folded in Python and written as a new `DashboardSnapshot`. Who is up to date with
-their calls comes from the queue's own due rule, `call_tenants().with_cadence(on)`. On
+asks. Who is up to date with their calls comes from the queue's own due rule,
+`call_tenants().with_cadence(on)`: every eligible tenant's cohorts, team and days overdue are
+written in one INSERT ... SELECT as the snapshot's `TenantStanding` rows, numbered in the tenant
+list's order (the lists behind the counts read them), and the cohort figures are grouped from
+those rows, so each count is the length of its list. Each other figure table is one set-based
+GROUP BY over the live tables (two where a rule lives in its own queryset method, so the rule is
+not written twice), returning a handful of rows per team; the rows are folded in Python and
+written as a new `DashboardSnapshot`. On
 PostgreSQL the refresh runs under a transaction-level advisory lock: a second refresh at the
 same time skips, and one that runs later writes a fresh snapshot.
 
