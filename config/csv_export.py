@@ -2,8 +2,10 @@
 written in batches, and each batch's tenants written to the access log before its rows are sent
 (so what left is what was logged)."""
 
+from contextlib import contextmanager
 from itertools import islice
 
+from django.db import connection
 from django.http import StreamingHttpResponse
 
 from .csv import safe_writer
@@ -18,6 +20,23 @@ class _Echo:
         return value
 
 
+@contextmanager
+def _planned_for_every_row():
+    """A download reads every row: PostgreSQL plans its server-side cursor for all of them
+    (cursor_tuple_fraction 1), not for the first tenth, which at half a million tenants
+    chose an index probe per row over one hash join (about 3 times slower)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
+
+
 def streaming_csv(*, filename, header, rows, row, log=None):
     """`rows`: a queryset (read with a server-side cursor); `row(obj)`: its CSV cells;
     `log(batch)`: called with each batch of objects before their lines are sent."""
@@ -25,12 +44,13 @@ def streaming_csv(*, filename, header, rows, row, log=None):
     def lines():
         writer = safe_writer(_Echo())  # no cell runs as a spreadsheet formula
         yield writer.writerow(header)
-        iterator = rows.iterator(chunk_size=BATCH)
-        while batch := list(islice(iterator, BATCH)):
-            if log is not None:
-                log(batch)
-            for obj in batch:
-                yield writer.writerow(row(obj))
+        with _planned_for_every_row():
+            iterator = rows.iterator(chunk_size=BATCH)
+            while batch := list(islice(iterator, BATCH)):
+                if log is not None:
+                    log(batch)
+                for obj in batch:
+                    yield writer.writerow(row(obj))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

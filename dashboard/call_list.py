@@ -65,11 +65,9 @@ def calls_list(values, now):
         calls = calls.filter(task__team__isnull=True)
     elif team:
         calls = calls.filter(task__team_id=int(team))
-    # By day first: the (made_on, outcome) index gives the days in order, and only the first
-    # page's days are sorted by time (an incremental sort), however many calls the period holds.
-    return calls.select_related("tenant", "officer", "task__team").order_by(
-        "-made_on", "-made_at", "-id"
-    )
+    # Newest first, which is by day too (made_on is made_at's day in Europe/London): a page is
+    # the first entries of the (made_at, id) index, however many calls the period holds.
+    return calls.select_related("tenant", "officer", "task__team").order_by("-made_at", "-id")
 
 
 def call_csv(call, now):

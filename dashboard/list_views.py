@@ -13,19 +13,23 @@ from tenants.selectors import log_tenants_listed
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH
 from .compare import teams_table
-from .lists import LISTS, describe, list_form
+from .lists import LISTS, Counted, describe, list_form
 from .trend import trend_chart, trend_days
 from .workload import PERIODS, workload
 
 PAGE_SIZE = 50
 
 
-def _log(user, spec, rows, query, page):
+def _log(user, spec, rows, query, page, csv=False):
     """One access-log row naming every tenant shown or downloaded, in one insert per batch
     (none for a list that shows no tenant, such as the providers)."""
-    if spec.tenant_of is not None:
-        tenants = [spec.tenant_of(row) for row in rows]
-        log_tenants_listed(user, [tenant.pk for tenant in tenants], page, query=query)
+    if spec.tenant_of is None:
+        return
+    if csv and spec.csv_tenant_id is not None:
+        ids = [spec.csv_tenant_id(row) for row in rows]
+    else:
+        ids = [spec.tenant_of(row).pk for row in rows]
+    log_tenants_listed(user, ids, page, query=query)
 
 
 def _spec(name):
@@ -40,6 +44,12 @@ def figure_list(request, name):
     spec = _spec(name)
     form = list_form(name, request.GET)
     rows = spec.rows(form.values(), timezone.now())
+    more = False
+    if spec.count_cap:
+        # One count of at most count_cap + 1 rows, not of every call in 90 days.
+        counted = rows.select_related(None).order_by()[: spec.count_cap + 1].count()
+        more = counted > spec.count_cap
+        rows = Counted(rows, min(counted, spec.count_cap), None)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     query = describe(name, form)[:200]
@@ -50,9 +60,13 @@ def figure_list(request, name):
         {
             "name": name,
             "spec": spec,
+            "more": more,
             "form": form,
             "page": page,
             "now": timezone.now(),
+            "as_of": timezone.localtime(rows.snapshot.computed_at)
+            if spec.from_snapshot and rows.snapshot
+            else None,
             "today": timezone.localdate(),
             "csv_query": request.GET.urlencode(),
         },
@@ -67,12 +81,13 @@ def figure_list_csv(request, name):
     now = timezone.now()
     query = f"CSV {describe(name, form)}"[:200]
     user, path = request.user, request.path
+    rows = spec.rows(form.values(), now)
     return streaming_csv(
         filename=f"{name}-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv",
         header=spec.csv_header,
-        rows=spec.rows(form.values(), now),
+        rows=spec.csv_query(rows) if spec.csv_query else rows,
         row=lambda obj: spec.csv_row(obj, now),
-        log=lambda batch: _log(user, spec, batch, query, path),
+        log=lambda batch: _log(user, spec, batch, query, path, csv=True),
     )
 
 

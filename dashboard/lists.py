@@ -9,25 +9,28 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django import forms
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from accounts.models import Team
 from here_to_help.models import HelpRequest, Need
-from welfare.cadence import call_tenants
 from welfare.control_selectors import escalation_target_cutoff
 from welfare.models import Call, Cohort, Escalation
 from welfare.provider_selectors import oversight_list
 
 from .call_list import CSV_HEADER as CALL_CSV_HEADER
 from .call_list import PERIODS, CallListForm, call_csv, calls_list, officer_choices
-from .models import AGE_BAND_ENDS, AgeBand
+from .models import AGE_BAND_ENDS, COHORT_BITS, AgeBand, TenantGroupFigure, TenantStanding
+from .tables import latest_snapshot
 
 PERIOD_CHOICES = list(PERIODS.items())
+# Each standing's label and TenantGroupFigure.standing, in list order: a snapshot's tenants are
+# numbered overdue first, up to date last.
 STANDINGS = {
-    "overdue": ("Overdue", Q(call_days_overdue__gt=0)),
-    "due_today": ("Due today", Q(call_days_overdue=0)),
-    "up_to_date": ("Up to date", Q(call_days_overdue__lt=0)),
+    "overdue": ("Overdue", 1),
+    "due_today": ("Due today", 0),
+    "up_to_date": ("Up to date", -1),
 }
 
 
@@ -152,22 +155,80 @@ def providers_list(values, on):
     )
 
 
-def tenants_list(values, on):
-    """Eligible tenants by cohort and standing, by the queue's own due rule (as the dashboard
-    counts them: a tenant in several cohorts is in each; "everyone else" is in none)."""
-    tenants = call_tenants().eligible_for_calls(on).with_cadence(on)
-    code = values.get("cohort")
+class Counted:
+    """A queryset with its count known beforehand (from the snapshot's group figures), for the
+    Paginator and the CSV: no count(*) over a million rows."""
+
+    ordered = True
+
+    def __init__(self, rows, total, snapshot, keys=None):
+        self.rows, self.total, self.snapshot, self.keys = rows, total, snapshot, keys
+
+    def count(self):
+        return self.total
+
+    def __len__(self):
+        return self.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and self.keys is not None:
+            # A page's positions first, from the narrow table alone, then their tenants: page
+            # 40 skips 1,950 index entries, not 1,950 tenants joined and thrown away.
+            return self.rows.filter(position__in=Subquery(self.keys[index]))
+        return self.rows[index]
+
+    def iterator(self, chunk_size):
+        return self.rows.iterator(chunk_size=chunk_size)
+
+
+def _in_cohort(code):
+    """The condition on COHORT_BITS masks (TenantStanding, TenantGroupFigure) for a cohort;
+    "everyone else" is in none of them."""
     if code == Cohort.Code.EVERYONE_ELSE:
-        for other in call_tenants().call_cohort_rules(on):
-            tenants = tenants.filter(**{f"in_{other}": False})
-    elif code:
-        tenants = tenants.filter(**{f"in_{code}": True})
-    if values.get("standing") in STANDINGS:
-        tenants = tenants.filter(STANDINGS[values["standing"]][1])
-    else:
-        tenants = tenants.filter(call_cadence_days__isnull=False)
-    tenants = _by_team(tenants, values.get("team"), "patch__team")
-    return tenants.select_related("patch__team").order_by("-call_days_overdue", "last_name", "id")
+        return Q(cohorts=0)
+    return Q(GreaterThan(F("cohorts").bitand(COHORT_BITS[code]), 0))
+
+
+def tenants_list(values, snapshot):
+    """Eligible tenants by cohort and standing, as the snapshot's counts counted them (by the
+    queue's due rule when it was worked out: a tenant in several cohorts is in each; "everyone
+    else" is in none), most overdue first. Each standing is a run of positions, so a page is a
+    range of the (snapshot, position) or (snapshot, team, position) index; the count and those
+    runs come from the snapshot's group figures in one query."""
+    if snapshot is None:
+        return Counted(TenantStanding.objects.none(), 0, None)
+    matching = Q()
+    if values.get("cohort") in COHORT_BITS or values.get("cohort") == Cohort.Code.EVERYONE_ELSE:
+        matching &= _in_cohort(values["cohort"])
+    team = values.get("team")
+    if team:
+        matching &= Q(team__isnull=True) if team == "none" else Q(team_id=int(team))
+    standing = values.get("standing") if values.get("standing") in STANDINGS else None
+    groups = TenantGroupFigure.objects.filter(snapshot=snapshot)
+    sums = groups.aggregate(
+        **{
+            key: Sum("tenants", filter=Q(standing=STANDINGS[key][1]), default=0)
+            for key in STANDINGS
+        },
+        matching=Sum(
+            "tenants",
+            filter=matching
+            & (Q(standing=STANDINGS[standing][1]) if standing else Q(standing__isnull=False)),
+            default=0,
+        ),
+    )
+    # Positions run overdue, due today, up to date (then those never called).
+    first, runs = 1, {}
+    for key in STANDINGS:
+        runs[key] = (first, first + sums[key] - 1)
+        first += sums[key]
+    low, high = runs[standing] if standing else (1, first - 1)
+    listed = TenantStanding.objects.filter(
+        snapshot=snapshot, position__gte=low, position__lte=high
+    ).filter(matching)
+    rows = listed.select_related("tenant__patch__team").order_by("position")
+    keys = listed.order_by("position").values("position")
+    return Counted(rows, sums["matching"], snapshot, keys)
 
 
 def escalations_list(values, now):
@@ -240,23 +301,49 @@ class FigureList:
     csv_row: object  # (row, now) -> tuple
     tenant_of: object  # row -> tenant, for the access log; None: no tenant is shown
     noun: str = "row"
+    from_snapshot: bool = False  # rows (Counted) as the latest refresh worked them out
+    # The CSV may read lighter rows (tuples) than the page: (rows) -> rows for the CSV, each
+    # passed to csv_row and to csv_tenant_id (for the access log) in place of `tenant_of`.
+    csv_query: object = None
+    csv_tenant_id: object = None
+    # Count at most this many (a page of 50 needs no count of millions): beyond it the list
+    # says "more than", and pages through the first ones only.
+    count_cap: int | None = None
 
     @property
     def shows_tenants(self):
         return self.tenant_of is not None
 
 
-def _tenant_csv(tenant, now):
+TENANT_CSV_FIELDS = (
+    "tenant_id",
+    "tenant__tenancy_ref",
+    "tenant__first_name",
+    "tenant__last_name",
+    "tenant__patch__code",
+    "tenant__patch__team__name",
+    "cadence_days",
+    "days_overdue",
+    "tenant__last_contact_at",
+)
+
+
+def _tenant_csv_rows(listed):
+    """The tenant list as tuples of TENANT_CSV_FIELDS: half a register is streamed without a
+    model object per tenant, patch and team."""
+    return listed.rows.values_list(*TENANT_CSV_FIELDS)
+
+
+def _tenant_csv(row, now):
+    _, ref, first_name, last_name, patch, team, cadence, overdue, last_contact = row
     return (
-        tenant.tenancy_ref,
-        tenant.full_name,
-        tenant.patch.code if tenant.patch else "",
-        tenant.patch.team.name if tenant.patch else "No team",
-        tenant.call_cadence_days,
-        tenant.call_days_overdue,
-        timezone.localtime(tenant.last_contact_at).date().isoformat()
-        if tenant.last_contact_at
-        else "",
+        ref,
+        f"{first_name} {last_name}",  # Tenant.full_name
+        patch or "",
+        team if patch else "No team",
+        cadence,
+        overdue,
+        timezone.localtime(last_contact).date().isoformat() if last_contact else "",
     )
 
 
@@ -304,7 +391,7 @@ LISTS = {
     "tenants": FigureList(
         "Tenants by cohort and calls",
         TenantListForm,
-        lambda values, now: tenants_list(values, timezone.localdate(now)),
+        lambda values, now: tenants_list(values, latest_snapshot()),
         (
             "tenancy_ref",
             "name",
@@ -315,8 +402,11 @@ LISTS = {
             "last_contact",
         ),
         _tenant_csv,
-        lambda tenant: tenant,
+        lambda standing: standing.tenant,
         "tenant",
+        from_snapshot=True,
+        csv_query=_tenant_csv_rows,
+        csv_tenant_id=lambda row: row[0],
     ),
     "escalations": FigureList(
         "Open escalations",
@@ -371,6 +461,7 @@ LISTS = {
         call_csv,
         lambda call: call.tenant,
         "call",
+        count_cap=10_000,
     ),
 }
 

@@ -144,6 +144,84 @@ class ArrearsFigure(_Figure):
         return f"{self.reason}: {self.open} open, {self.review_due} reviews due"
 
 
+# Each cohort the due rule knows, as a bit of TenantStanding.cohorts and TenantGroupFigure.cohorts
+# ("everyone else" is a tenant in none of them: 0). Fixed, so a stored mask keeps its meaning.
+COHORT_BITS = {
+    "aged_70": 1,
+    "unwell": 2,
+    "independent_living": 4,
+    "supported_living": 8,
+    "lifeline": 16,
+}
+
+
+class TenantGroupFigure(_Figure):
+    """Eligible tenants of a team with the same cohorts and standing: the counts the cohort
+    figures are added up from, and what the tenant list counts for any filter."""
+
+    cohorts = models.PositiveSmallIntegerField(help_text="COHORT_BITS of the tenants' cohorts.")
+    standing = models.SmallIntegerField(
+        null=True, help_text="1 overdue, 0 due today, -1 up to date; blank: not called."
+    )
+    tenants = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["snapshot", "team"], name="tenantgroup_snapshot_idx")]
+
+    def __str__(self):
+        return f"cohorts {self.cohorts}, standing {self.standing}: {self.tenants}"
+
+
+class TenantStanding(models.Model):
+    """An eligible tenant as a refresh found them: the tenants behind its cohort counts (the
+    lists behind the counts read these, so a list shows the tenants its count counted).
+
+    Written in one INSERT ... SELECT per refresh and deleted with its snapshot. `position` is
+    the list's order (most overdue first, then last name, then id), so every standing is a run
+    of positions and a page is a range of an index. No foreign key constraints: a million rows
+    are written at once and checked by nothing; a row whose tenant has gone drops out of the
+    list's join."""
+
+    pk = models.CompositePrimaryKey("snapshot", "position")
+    snapshot = models.ForeignKey(
+        DashboardSnapshot,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the primary key's index leads with it
+    )
+    position = models.PositiveIntegerField()
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # tenantstanding_team_idx leads with the snapshot
+        help_text="The team of the tenant's patch; blank: no team.",
+    )
+    cohorts = models.PositiveSmallIntegerField(help_text="COHORT_BITS of the tenant's cohorts.")
+    cadence_days = models.PositiveSmallIntegerField(null=True)
+    days_overdue = models.IntegerField(
+        null=True, help_text="0 on the day due, negative before; blank: not called."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["snapshot", "team", "position"], name="tenantstanding_team_idx")
+        ]
+
+    def __str__(self):
+        return f"Tenant {self.tenant_id}: {self.days_overdue} days overdue"
+
+
 class ServiceFigure(models.Model):
     """Services by their status in force (the register is not team data)."""
 

@@ -2,10 +2,14 @@
 and the reads that turn a snapshot of them into tables.
 
 `dashboard_refresh` runs every 15 minutes on Celery beat (config/celery_app.py) and when a manager
-asks. Each figure table is one set-based GROUP BY over the live tables (two where a rule lives in
-its own queryset method, so the rule is not written twice), returning a handful of rows per team;
-the rows are folded in Python and written as a new `DashboardSnapshot`. Who is up to date with
-their calls comes from the queue's own due rule, `call_tenants().with_cadence(on)`. On
+asks. Who is up to date with their calls comes from the queue's own due rule,
+`call_tenants().with_cadence(on)`: every eligible tenant's cohorts, team and days overdue are
+written in one INSERT ... SELECT as the snapshot's `TenantStanding` rows, numbered in the tenant
+list's order (the lists behind the counts read them), and the cohort figures are grouped from
+those rows, so each count is the length of its list. Each other figure table is one set-based
+GROUP BY over the live tables (two where a rule lives in its own queryset method, so the rule is
+not written twice), returning a handful of rows per team; the rows are folded in Python and
+written as a new `DashboardSnapshot`. On
 PostgreSQL the refresh runs under a transaction-level advisory lock: a second refresh at the
 same time skips, and one that runs later writes a fresh snapshot.
 
@@ -18,8 +22,8 @@ import time
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Q, Value, When
-from django.db.models.functions import Sign
+from django.db.models import Case, Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber, Sign
 from django.utils import timezone
 
 from arrears.models import ArrearsFlag
@@ -31,6 +35,7 @@ from welfare.models import Call, Cohort, Escalation
 
 from .models import (
     AGE_BAND_ENDS,
+    COHORT_BITS,
     AgeBand,
     ArrearsFigure,
     CallDayFigure,
@@ -39,6 +44,8 @@ from .models import (
     EscalationFigure,
     HelpFigure,
     ServiceFigure,
+    TenantGroupFigure,
+    TenantStanding,
 )
 from .trend import record_up_to_date_day
 
@@ -54,40 +61,105 @@ EVERYONE_ELSE = Cohort.Code.EVERYONE_ELSE.value
 # The refresh -------------------------------------------------------------------------------
 
 
-def _cohort_figures(on):
-    """Eligible tenants per team and cohort: up to date, due today, overdue (the due rule)."""
-    codes = list(call_tenants().call_cohort_rules(on))
-    flags = [f"in_{code}" for code in codes]
-    # One row per team and combination of cohorts and standing (-1 up to date, 0 due today,
-    # 1 overdue, None no cadence: "everyone else" switched off), so the database groups a
-    # million tenants into a few hundred rows and Python adds them up per cohort.
-    rows = (
+def _standing_rows(on):
+    """Every eligible tenant's team, cohorts (COHORT_BITS), cadence and days overdue by the
+    queue's own due rule, numbered in the list's order: most overdue first, then by name."""
+    rules = call_tenants().call_cohort_rules(on)
+    mask = sum(
+        (
+            Case(When(rule, then=Value(COHORT_BITS[code])), default=Value(0))
+            for code, rule in rules.items()  # a rule without a bit fails here, loudly
+        ),
+        start=Value(0),
+    )
+    return (
         call_tenants()
         .eligible_for_calls(on)
         .with_cadence(on)
-        .annotate(team=F("patch__team_id"), standing=Sign("call_days_overdue"))
-        .values("team", *flags, "standing")
-        .annotate(tenants=Count("id"))
+        .annotate(
+            team=F("patch__team_id"),
+            mask=mask,
+            position=Window(
+                RowNumber(),
+                order_by=[F("call_days_overdue").desc(nulls_last=True), "last_name", "id"],
+            ),
+        )
+        .values("position", "id", "team", "mask", "call_cadence_days", "call_days_overdue")
         .order_by()
     )
-    figures = {}
+
+
+def _write_standings(snapshot, on):
+    """The tenants behind the counts, in one INSERT ... SELECT (no tenant passes through
+    Python). SQLite (the demo) gets the same rows through the ORM."""
+    rows = _standing_rows(on)
+    columns = ", ".join(
+        f'q."{name}"'
+        for name in ("position", "id", "team", "mask", "call_cadence_days", "call_days_overdue")
+    )
+    if connection.vendor != "postgresql":
+        TenantStanding.objects.bulk_create(
+            TenantStanding(
+                snapshot=snapshot,
+                position=r["position"],
+                tenant_id=r["id"],
+                team_id=r["team"],
+                cohorts=r["mask"],
+                cadence_days=r["call_cadence_days"],
+                days_overdue=r["call_days_overdue"],
+            )
+            for r in rows.iterator()
+        )
+        return
+    sql, params = rows.query.sql_with_params()
+    # The ORM's own SQL and our names; every value is a parameter.
+    table = TenantStanding._meta.db_table
+    insert = (
+        f"INSERT INTO {table} (snapshot_id, position, tenant_id, team_id, cohorts, "  # noqa: S608
+        f"cadence_days, days_overdue) SELECT %s, {columns} FROM ({sql}) q"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [snapshot.pk, *params])
+
+
+def _cohort_figures(snapshot):
+    """Eligible tenants per team and cohort: up to date, due today, overdue (the due rule),
+    added up from the snapshot's tenants (so each count is its list's length)."""
+    # One row per team, combination of cohorts and standing (-1 up to date, 0 due today,
+    # 1 overdue, None no cadence: "everyone else" switched off), so the database groups a
+    # million rows into a few hundred and Python adds them up per cohort.
+    rows = (
+        TenantStanding.objects.filter(snapshot=snapshot)
+        .values("team", "cohorts", standing=Sign("days_overdue"))
+        .annotate(tenants=Count("*"))
+        .order_by()
+    )
+    groups, figures = [], {}
     for row in rows:
-        member_of = [code for code in codes if row[f"in_{code}"]] or [EVERYONE_ELSE]
-        for code in member_of:
+        standing = None if row["standing"] is None else int(row["standing"])
+        groups.append(
+            TenantGroupFigure(
+                team_id=row["team"],
+                cohorts=row["cohorts"],
+                standing=standing,
+                tenants=row["tenants"],
+            )
+        )
+        member_of = [code for code, bit in COHORT_BITS.items() if row["cohorts"] & bit]
+        for code in member_of or [EVERYONE_ELSE]:
             figure = figures.get((row["team"], code))
             if figure is None:
                 figure = figures[row["team"], code] = CohortFigure(team_id=row["team"], cohort=code)
             figure.tenants += row["tenants"]
-            if row["standing"] is None:
+            if standing is None:
                 continue
-            standing = int(row["standing"])
             if standing < 0:
                 figure.up_to_date += row["tenants"]
             elif standing == 0:
                 figure.due_today += row["tenants"]
             else:
                 figure.overdue += row["tenants"]
-    return list(figures.values())
+    return groups, list(figures.values())
 
 
 def _call_day_figures(on):
@@ -201,14 +273,18 @@ def dashboard_refresh(*, now=None):
             return None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                # Room for the hash aggregates over every tenant and call to stay in memory.
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+                # Room for the hash aggregates over every tenant and call, and for the sort
+                # that numbers the tenants in list order, to stay in memory.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         previous = list(DashboardSnapshot.objects.order_by("-id").values_list("id", flat=True)[:1])
         snapshot = DashboardSnapshot.objects.create(
             computed_at=now, as_of=on, cohorts=_cohort_settings()
         )
+        _write_standings(snapshot, on)
+        groups, cohorts = _cohort_figures(snapshot)
         for model, figures in (
-            (CohortFigure, _cohort_figures(on)),
+            (TenantGroupFigure, groups),
+            (CohortFigure, cohorts),
             (CallDayFigure, _call_day_figures(on)),
             (EscalationFigure, _escalation_figures(now)),
             (HelpFigure, _help_figures(now)),
@@ -219,6 +295,11 @@ def dashboard_refresh(*, now=None):
                 figure.snapshot = snapshot
             model.objects.bulk_create(figures)
         DashboardSnapshot.objects.exclude(pk__in=[snapshot.pk, *previous]).delete()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Statistics that know the new snapshot's rows (ANALYZE samples this
+                # transaction's own), or the lists' plans guess it holds none.
+                cursor.execute(f"ANALYZE {TenantStanding._meta.db_table}")
         record_up_to_date_day(snapshot)  # the day's line of the 90-day trend (trend.py)
         snapshot.seconds = round(time.perf_counter() - started, 3)
         snapshot.save(update_fields=["seconds"])

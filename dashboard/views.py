@@ -130,8 +130,9 @@ def table_csv(request, table):
 @manager_required
 def refresh(request):
     """Work the figures out now, rather than waiting for the next 15-minute refresh: in a
-    Celery task (about 2 seconds at a million tenants), never in the request. The page says
-    when the figures were last worked out, and that newer ones are on their way."""
+    Celery task (10 to 30 seconds at a million tenants on the 2-CPU bench machine), never in
+    the request. The page says when the figures were last worked out, and that newer ones are
+    on their way."""
     asked_at = timezone.now()
     cache.set(REFRESH_ASKED_KEY, asked_at, 3600)
     transaction.on_commit(refresh_dashboard_task.delay)

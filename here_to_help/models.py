@@ -178,6 +178,13 @@ class HelpRequest(models.Model):
             models.Index(fields=["team", "status"], name="helprequest_team_status_idx"),
             models.Index(fields=["owner", "status"], name="helprequest_owner_status_idx"),
             models.Index(fields=["due_at"], name="helprequest_due_idx"),
+            # Open requests past their target (the dashboard's count and its list): counted from
+            # this index alone, not by reading every request.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status__in=["new", "in_progress", "referred"]),
+                name="helprequest_open_due_idx",
+            ),
         ]
         constraints = [
             # A finished request says when, and how it ended; an open one has neither.

@@ -76,6 +76,8 @@ class Call(models.Model):
         indexes = [
             models.Index(fields=["tenant", "-made_at"], name="call_tenant_idx"),
             models.Index(fields=["made_on", "outcome"], name="call_day_outcome_idx"),
+            # The dashboard's list of calls, newest first (dashboard.call_list).
+            models.Index(fields=["made_at", "id"], name="call_made_idx"),
             models.Index(fields=["task", "outcome", "made_on"], name="call_task_attempts_idx"),
         ]
         constraints = [
@@ -165,6 +167,13 @@ class Escalation(models.Model):
                 fields=["team", "opened_at"],
                 condition=Q(status="open"),
                 name="escalation_open_idx",
+            ),
+            # The dashboard's list of open escalations, oldest first, across teams: a page is
+            # the first rows of this index, not a sort of every open escalation.
+            models.Index(
+                fields=["opened_at", "id"],
+                condition=Q(status="open"),
+                name="escalation_open_age_idx",
             ),
         ]
         constraints = [
