@@ -5,10 +5,12 @@ database these were six queries a call (bench/call_logging.py); here each proces
 Each process keeps its copy under a version stored in the Django cache (Redis in production),
 and asks for that version at most once a second (LOCAL_SECONDS), as services/cache.py does for
 the public pages. A save of a campaign, a question, a campaign's teams or patches, or a cohort
-drops this process's copy at once and bumps the version when it commits, so other processes read
-the change within a second. No copy is older than MAX_SECONDS, a safety net for rows changed
-outside the ORM's saves (a shell's `update()`, a migration). If the cache cannot be reached, the
-rows are read from the database on every use, as before.
+drops this process's copy and writes a new version at once, with the time it was written. For
+GRACE_SECONDS after that no process keeps a copy (each reads the rows every time): a process
+that read the version before the change committed would otherwise keep the rows as they were
+before it. No copy is older than MAX_SECONDS, a safety net for rows changed outside the ORM's
+saves (a shell's `update()`, a migration). If the cache cannot be reached, the rows are read
+from the database on every use, as before.
 
 The objects are shared between the requests of a process: callers read them and never change
 them (the lists handed out are copies).
@@ -19,12 +21,12 @@ import time
 import uuid
 
 from django.core.cache import cache
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "welfare:call-config:version"
 LOCAL_SECONDS = 1.0
+GRACE_SECONDS = 30.0
 MAX_SECONDS = 300.0
 RETRY_SECONDS = 5.0
 
@@ -34,45 +36,53 @@ _values = {}
 _state = {"version": None, "checked": float("-inf"), "down_until": float("-inf")}
 
 
-def reset():
-    """Forget this process's copies (tests start from here: their rows were rolled back)."""
+def _forget():
     _values.clear()
-    _state.update(version=None, checked=float("-inf"), down_until=float("-inf"))
+    _state.update(version=None, checked=float("-inf"))
 
 
-def _bump():
-    _values.clear()
+def _write(written_at):
     try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    except Exception:  # a committed change is never answered with an error
-        logger.warning("Cache unreachable: call settings version not bumped", exc_info=True)
+        cache.set(VERSION_KEY, f"{uuid.uuid4().hex}:{written_at}", None)
+    except Exception:  # a change is never answered with an error
+        logger.warning("Cache unreachable: call settings version not changed", exc_info=True)
         _state["down_until"] = time.monotonic() + RETRY_SECONDS
-    _state["checked"] = float("-inf")
+
+
+def reset():
+    """Forget this process's copies and start a version written long ago (tests start here:
+    their rows were rolled back, and the settings are as a server's long after a change)."""
+    _forget()
+    _state["down_until"] = float("-inf")
+    _write(0)
 
 
 def changed(**kwargs):
-    """A signal receiver: the settings changed. This process forgets them now (the change may
-    be read again before its transaction commits); every process, once it commits."""
-    _values.clear()
-    transaction.on_commit(_bump)
+    """A signal receiver: the settings changed (perhaps not yet committed)."""
+    _forget()
+    _write(time.time())
 
 
 def _version(now):
+    """The current version, or None to read the rows afresh (a recent change, or no cache)."""
     if now < _state["down_until"]:
         return None
-    if now - _state["checked"] < LOCAL_SECONDS and _state["version"] is not None:
-        return _state["version"]
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+    if now - _state["checked"] >= LOCAL_SECONDS or _state["version"] is None:
+        try:
             version = cache.get(VERSION_KEY)
-    except Exception:
-        logger.warning("Cache unreachable: call settings read from the database", exc_info=True)
-        _values.clear()
-        _state.update(version=None, down_until=now + RETRY_SECONDS)
+            if version is None:
+                cache.add(VERSION_KEY, f"{uuid.uuid4().hex}:{time.time()}", None)
+                version = cache.get(VERSION_KEY)
+        except Exception:
+            logger.warning("Cache unreachable: call settings read from the database", exc_info=True)
+            _values.clear()
+            _state.update(version=None, down_until=now + RETRY_SECONDS)
+            return None
+        _state.update(version=version, checked=now)
+    version = _state["version"]
+    written_at = float(version.rpartition(":")[2] or 0)
+    if abs(time.time() - written_at) < GRACE_SECONDS:
         return None
-    _state.update(version=version, checked=now)
     return version
 
 
