@@ -1,6 +1,7 @@
 """What every call page and every logged call reads and managers change a few times a year: the
 running campaigns (with their teams, patches and questions) and the cohorts. Read from the
-database these were six queries a call (bench/call_logging.py); here each process keeps them.
+database these were five queries a logged call and more on the next call's page
+(bench/call_logging.py); here each process keeps them.
 
 Each process keeps its copy under a version stored in the Django cache (Redis in production),
 and asks for that version at most once a second (LOCAL_SECONDS), as services/cache.py does for
@@ -24,7 +25,7 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "welfare:call-config:version"
+VERSION_KEY = "welfare:call-config:version:v2"
 LOCAL_SECONDS = 1.0
 GRACE_SECONDS = 30.0
 MAX_SECONDS = 300.0
@@ -63,6 +64,14 @@ def changed(**kwargs):
     _write(time.time())
 
 
+def _written_at(version):
+    """When `version` ("<uuid>:<epoch seconds>") was written; 0 (long ago) if it says not."""
+    try:
+        return float(str(version).rpartition(":")[2])
+    except ValueError:
+        return 0.0
+
+
 def _version(now):
     """The current version, or None to read the rows afresh (a recent change, or no cache)."""
     if now < _state["down_until"]:
@@ -80,8 +89,7 @@ def _version(now):
             return None
         _state.update(version=version, checked=now)
     version = _state["version"]
-    written_at = float(version.rpartition(":")[2] or 0)
-    if abs(time.time() - written_at) < GRACE_SECONDS:
+    if abs(time.time() - _written_at(version)) < GRACE_SECONDS:
         return None
     return version
 
