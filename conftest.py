@@ -162,14 +162,18 @@ def _seeded_rows(request):
 
     from here_to_help.settings_models import SETTINGS_CACHE_KEY as HELP_SETTINGS_KEY
     from tests.factories import load_default_cohorts, load_seeded_services
-    from welfare.control_models import SETTINGS_CACHE_KEY
+    from welfare import call_config
+    from welfare.control_models import SETTINGS_CACHE_KEY, forget_local_settings
 
     load_seeded_services()
     load_default_cohorts()
     # Settings managers save are cached; a rolled-back test must not leave its values behind.
     # Every test starts with none saved, as the database does.
     cache.set_many({SETTINGS_CACHE_KEY: {}, HELP_SETTINGS_KEY: {}})
+    forget_local_settings()
     cache.delete("dashboard:refresh-asked-at")
+    # Each process keeps the running campaigns and the cohorts: forget the last test's.
+    call_config.reset()
 
 
 @pytest.fixture

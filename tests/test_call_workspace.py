@@ -192,6 +192,7 @@ class TestRecord:
             return len(captured)
 
         log(task, officer, uuid.uuid4(), notes="First try")
+        queries()  # the process's first read of the cohorts and campaigns (welfare.call_config)
         one = queries()
         for number in range(4):
             CallTask.objects.filter(pk=task.pk).update(

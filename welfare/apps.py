@@ -9,6 +9,7 @@ class WelfareConfig(AppConfig):
         from tenants import sections
         from tenants.signals import tenant_flags_changed
 
+        from . import call_config
         from .bulk_audiences import register as register_bulk_audiences
         from .selectors import tenant_record_calls_section
 
@@ -41,6 +42,7 @@ class WelfareConfig(AppConfig):
             )
         )
         tenant_flags_changed.connect(calls_follow_flags, dispatch_uid="welfare.calls_follow_flags")
+        call_config.connect()
 
 
 def calls_follow_flags(sender, *, tenant, changed, **kwargs):

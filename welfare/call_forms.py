@@ -86,7 +86,9 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
 
-    def __init__(self, *args, tenant, campaigns=(), **kwargs):
+    def __init__(self, *args, tenant, campaigns=(), family_contacts=None, **kwargs):
+        """`family_contacts`: the tenant's contacts if the caller has read them (then the
+        field is left out without a query when none has consented)."""
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         # The campaigns the tenant is due in: the programme's script is the six questions
@@ -102,7 +104,11 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             )
         contacts = tenant.family_contacts.filter(consent_to_updates=True)
         self.fields["family_contact"].queryset = contacts
-        if not contacts:
+        if family_contacts is not None:
+            consenting = any(contact.consent_to_updates for contact in family_contacts)
+        else:
+            consenting = contacts.exists()
+        if not consenting:
             del self.fields["family_contact"]
         # The scripts are asked once the officer has spoken to the tenant: the programme's six
         # questions, then any other campaign's (welfare.campaign_forms).

@@ -13,7 +13,8 @@ from django.db.models.functions import Coalesce
 from config.dates import years_before
 from tenants.models import Tenant
 
-from .cadence import active_cadences, call_tenants
+from . import call_config
+from .cadence import call_tenants
 from .campaign_models import Campaign, CampaignMember, CampaignReach
 from .provider_models import Staffing
 
@@ -118,7 +119,7 @@ def _definition(campaign):
 
 
 def _due_flags(tenant_id, campaigns, on):
-    cohorts = active_cadences()
+    cohorts = call_config.active_cadences()
     key = (
         connection.vendor,
         on,
@@ -144,8 +145,9 @@ def _due_flags(tenant_id, campaigns, on):
 def campaigns_due_for(tenant, on, running=None):
     """The running campaigns `tenant` is due in on `on`: the scripts on their call page. A task
     opened for the programme alone (or by hand) shows the programme, as it always did. One
-    query asks all the campaigns at once; `running` passes `running_campaigns(on)` if known."""
-    campaigns = running_campaigns(on) if running is None else running
+    query asks all the campaigns at once; `running` passes `running_campaigns(on)` if known,
+    otherwise the process's copy of it is read (welfare.call_config)."""
+    campaigns = call_config.running_campaigns(on) if running is None else running
     due = []
     if campaigns:
         found = _due_flags(tenant.pk, campaigns, on)

@@ -1,6 +1,7 @@
 """The managers' control room (issue 20): queue settings managers change, rebuilds of today's
 queue after a change, and the audit of every assignment, unassignment and move."""
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +17,18 @@ from accounts.models import Team
 __all__ = ["AssignmentBatch", "AssignmentEvent", "QueueRebuild", "QueueSettings"]
 
 SETTINGS_CACHE_KEY = "welfare:queue-settings:v2"
+# Every claim check reads the settings (nine times in one "Save and take next call"): each
+# process keeps what it read from the cache for this long (another process's save shows here
+# within it; this process's own save at once).
+LOCAL_SECONDS = 1.0
+_local = {"at": float("-inf"), "saved": None}
+
+
+def forget_local_settings():
+    """Drop this process's copy of the queue settings (a save does; so do tests)."""
+    _local.update(at=float("-inf"), saved=None)
+
+
 UNDO_MINUTES = 10
 DEFAULT_ESCALATION_TARGET_WORKING_DAYS = 2
 
@@ -68,18 +81,23 @@ class QueueSettings(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(SETTINGS_CACHE_KEY)
+        forget_local_settings()
 
     @classmethod
     def current(cls):
         """The saved settings, or the defaults until a manager saves (claim minutes: the
         CALL_CLAIM_MINUTES setting). Only the saved row is cached, never a default."""
-        saved = cache.get(SETTINGS_CACHE_KEY)
+        now = time.monotonic()
+        saved = _local["saved"] if now - _local["at"] < LOCAL_SECONDS else None
         if saved is None:
-            rows = cls.objects.filter(pk=1).values(
-                "claim_minutes", "escalation_target_working_days", "calls_from_number"
-            )
-            saved = rows[0] if rows else {}
-            cache.set(SETTINGS_CACHE_KEY, saved, 300)
+            saved = cache.get(SETTINGS_CACHE_KEY)
+            if saved is None:
+                rows = cls.objects.filter(pk=1).values(
+                    "claim_minutes", "escalation_target_working_days", "calls_from_number"
+                )
+                saved = rows[0] if rows else {}
+                cache.set(SETTINGS_CACHE_KEY, saved, 300)
+            _local.update(at=now, saved=saved)
         current = {
             "claim_minutes": getattr(settings, "CALL_CLAIM_MINUTES", 30),
             "escalation_target_working_days": DEFAULT_ESCALATION_TARGET_WORKING_DAYS,

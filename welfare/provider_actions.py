@@ -121,6 +121,10 @@ def check_in_task_claim_next(*, user, now=None):
         .filter(team_id=user.team_id)
         .order_by(*ProviderCheckInTask.RANK)
     )
+    # Most teams have none waiting most of the time: one plain read says so, without a
+    # transaction (a check-in opened just after it is claimed by the next "Take next call").
+    if not waiting.exists():
+        return None
     for _ in range(CLAIM_TRIES):
         with transaction.atomic():
             task = waiting.select_for_update(skip_locked=True, of=("self",)).first()

@@ -1,5 +1,6 @@
 """Reads for welfare calls: the queue, the managers' overview and the tenant record's panel."""
 
+from django.db import connection
 from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -7,8 +8,10 @@ from django.utils.translation import ngettext
 
 from accounts.access import team_scoped
 from accounts.models import Team
+from tenants.models import Tenant
 from tenants.selectors import log_tenant_read, tenant_history
 
+from . import call_config
 from .cadence import call_tenants, not_eligible_reason
 from .models import Call, CallTask, Cohort, Escalation, claim_cutoff
 
@@ -185,27 +188,58 @@ def cohorts_of(tenant_ids, today):
     return found
 
 
-def tenant_call_context(tenant, today):
+# The SQL of the calls panel's row (cohort flags, cadence, days overdue, eligible) depends on the
+# day and the cohorts' cadences alone: built once (the ORM's expressions cost more than the
+# query) and run with the tenant's id in place of this one.
+_TENANT_PLACEHOLDER = -7_654_321
+_CONTEXT_SQL = {}
+
+
+def _call_context_row(tenant_id, today, cadences):
+    key = (connection.vendor, today, tuple(sorted(cadences.items())))
+    if key not in _CONTEXT_SQL:
+        query = (
+            call_tenants()
+            .filter(pk=_TENANT_PLACEHOLDER)
+            .with_cadence(today, cadences)
+            .annotate(
+                call_eligible=Exists(
+                    call_tenants().eligible_for_calls(today).filter(pk=OuterRef("pk"))
+                )
+            )
+            .values(
+                *(f"in_{code}" for code in call_tenants().call_cohort_rules(today)),
+                "call_cadence_days",
+                "call_days_overdue",
+                "call_eligible",
+            )
+        )
+        if len(_CONTEXT_SQL) > 20:
+            _CONTEXT_SQL.clear()
+        _CONTEXT_SQL[key] = query.query.sql_with_params()
+    sql, params = _CONTEXT_SQL[key]
+    params = tuple(tenant_id if value == _TENANT_PLACEHOLDER else value for value in params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        values = cursor.fetchone()
+        if values is None:
+            raise Tenant.DoesNotExist
+        row = dict(zip((column[0] for column in cursor.description), values, strict=True))
+    # SQLite answers the flags as 0 and 1.
+    for name in row:
+        if (name.startswith("in_") or name == "call_eligible") and row[name] is not None:
+            row[name] = bool(row[name])
+    return row
+
+
+def tenant_call_context(tenant, today, open_task=None):
     """Context for the calls panel of the tenant record: the cohorts the tenant is in today,
-    the cadence that follows, when the next call is due (or why none is), and the open task.
+    the cadence that follows, when the next call is due (or why none is), and the open task
+    (`open_task` if the caller has it, with its team and officers).
 
     Keys start with `call_` because the record page merges them into its own context."""
-    row = (
-        call_tenants()
-        .filter(pk=tenant.pk)
-        .with_cadence(today)
-        .annotate(
-            call_eligible=Exists(call_tenants().eligible_for_calls(today).filter(pk=OuterRef("pk")))
-        )
-        .values(
-            *(f"in_{code}" for code in call_tenants().call_cohort_rules(today)),
-            "call_cadence_days",
-            "call_days_overdue",
-            "call_eligible",
-        )
-        .get()
-    )
-    names = _cohort_names(row, {cohort.code: cohort for cohort in Cohort.objects.all()})
+    row = _call_context_row(tenant.pk, today, call_config.active_cadences())
+    names = _cohort_names(row, call_config.cohorts())
     cadence, overdue = row["call_cadence_days"], row["call_days_overdue"]
     due_on = due_text = None
     not_queued = ""
@@ -223,12 +257,14 @@ def tenant_call_context(tenant, today):
             due_text = "Due today"
         else:
             due_text = f"Due on {due_on:%-d %B %Y}"
-    task = (
-        CallTask.objects.open()
-        .filter(tenant_id=tenant.pk)
-        .select_related("team", "claimed_by", "assigned_to")
-        .first()
-    )
+    task = open_task
+    if task is None:
+        task = (
+            CallTask.objects.open()
+            .filter(tenant_id=tenant.pk)
+            .select_related("team", "claimed_by", "assigned_to")
+            .first()
+        )
     last_spoken = (
         Call.objects.filter(tenant_id=tenant.pk, outcome=Call.Outcome.SPOKE)
         .only("pk", "made_at")

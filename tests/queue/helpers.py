@@ -58,7 +58,11 @@ def open_task(tenant):
 
 
 def set_cohort(code, **fields):
-    Cohort.objects.filter(code=code).update(**fields)
+    """A manager's change to a cohort: saved, as the cohorts page saves it."""
+    cohort = Cohort.objects.get(code=code)
+    for name, value in fields.items():
+        setattr(cohort, name, value)
+    cohort.save()
 
 
 def run_in_threads(count, work):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from here_to_help.models import HelpRequest
 from tenants.models import AccessLog
 from tests.factories import (
     CallTaskFactory,
@@ -22,7 +23,7 @@ from tests.queue.helpers import (
     manager_urls,
     task_urls,
 )
-from welfare import actions, control_actions
+from welfare import actions, call_config, control_actions
 from welfare.models import CallTask, Cohort, Redeployment
 
 
@@ -343,6 +344,46 @@ class TestQueryCounts:
         # links + the changes that can be undone + the access-log insert + 3 (session save)
         with django_assert_num_queries(17):
             assert manager_client.get(reverse("welfare:team", args=[team.pk])).status_code == 200
+
+    @pytest.mark.parametrize("then, count", [("queue", 27), ("next", 44)])
+    def test_logging_a_call_with_a_need(
+        self, officer_client, officer, queue_of, then, count, django_assert_num_queries
+    ):
+        first, second, _ = queue_of(3)
+        # The cohorts were saved as the test began: settled once GRACE_SECONDS have passed.
+        later = timezone.now() + timedelta(seconds=call_config.GRACE_SECONDS + 1)
+        with time_machine.travel(later):
+            self._log_two_calls(
+                officer_client, first, second, then, count, django_assert_num_queries
+            )
+
+    def _log_two_calls(self, officer_client, first, second, then, count, django_assert_num_queries):
+        assert officer_client.post(reverse("welfare:take_next")).url.endswith(f"/{first.pk}/")
+        data = {"outcome": "spoke", "wellbeing": "good", "answer_0": "Fine", "needs": ["food"]}
+        # The process has read the campaigns and cohorts before (welfare.call_config): the
+        # first call page of a process reads them, 5 queries more.
+        officer_client.get(reverse("welfare:task", args=[first.pk]))
+        officer_client.post(
+            reverse("welfare:log_call", args=[first.pk]),
+            {**data, "idempotency_key": "4a8e1c8e-3f4b-4b8a-9d62-0c1f7b2a9e11", "then": "next"},
+        )
+        # 4 (session, user, 2 devices) + the task + the access log + the campaigns due + the
+        # consenting family contacts; in the call's transaction (2 for it): the task and the
+        # tenant locked, the key checked, the call, its campaign call and reach, the tenant's
+        # last contact, the request and its note, the text to the tenant (preferences, failing
+        # numbers, numbers, the message), the task + 3 (session save).
+        # Save and take next call adds: the call held, the check-ins waiting, the claim (4),
+        # the check-ins given back, then the next page: the task, the access log, the campaigns
+        # due, the family contacts, the calls panel, the last spoken call, the requests, the
+        # numbers, the last calls, the failing numbers.
+        with django_assert_num_queries(count):
+            response = officer_client.post(
+                reverse("welfare:log_call", args=[second.pk]),
+                {**data, "idempotency_key": "0d7f3c55-2b1e-4c6a-8f0e-5a9d1e2b3c44", "then": then},
+            )
+        assert response.status_code == (200 if then == "next" else 302)
+        assert second.calls.get().outcome == "spoke"
+        assert HelpRequest.objects.get(source_task=second).need == "food"
 
     @pytest.mark.parametrize("size", [3, 40])
     def test_manager_overview(self, manager_client, queue_of, size, django_assert_num_queries):
