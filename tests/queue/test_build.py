@@ -298,7 +298,7 @@ print(claimed.tenant.tenancy_ref, call_task_claim_next(user=officer))
             env=env,
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=600,  # a loaded 2-core machine has taken over 180 s to migrate
         )
         assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
