@@ -27,6 +27,33 @@ from .cells import Invalid
 
 _names = itertools.count(1)
 
+# Memory PostgreSQL may use for the import's sorts, hashes and temporary tables. At 1,000,000
+# rows the defaults (work_mem 4 MB, temp_buffers 8 MB) sent the duplicate-key count, the
+# checking statement's joins and the insert's ordering to files on disk.
+WORK_MEM = "256MB"
+TEMP_BUFFERS = "256MB"
+
+
+def tune_transaction():
+    """Settings for the rest of the import's transaction (`SET LOCAL`: they end with it), set
+    as it begins (`CsvImport.run`).
+
+    - `work_mem`: the statements above sort and hash a million rows each, once.
+    - `jit = off`: the checking statement is long, so PostgreSQL's JIT compiled it for seconds
+      for a scan it runs once.
+    - `temp_buffers` (the memory for temporary tables, where the rows are read and checked): it
+      can only be set before the session's first temporary table, so it is set only then (the
+      command line's own session; a worker's first import). Its memory is taken as used.
+    """
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SELECT pg_my_temp_schema() = 0")
+        if cursor.fetchone()[0]:
+            cursor.execute(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'")
+
 
 class RawRows:
     """A temporary table `import_raw_N (line, odd, original, key, c0 ... cW)` of a file's rows:
