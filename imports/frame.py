@@ -220,7 +220,6 @@ class CsvImport(bulk.BulkReading):
                     self._errors = safe_writer(errors_file)
                 self.report.total_bytes = os.fstat(binary.fileno()).st_size
                 with transaction.atomic():
-                    bulk.tune_transaction()
                     if not self.dry_run:
                         self._lock()
                     self._read(binary, path)
