@@ -13,7 +13,7 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Patch
-from imports.bulk import RawRows
+from imports.bulk import RawRows, tune_transaction
 from imports.cells import (
     a_date,
     a_past_date,
@@ -124,6 +124,7 @@ class TenantImport(CsvImport):
         self.now = timezone.now()
         self._fake_ids = itertools.count(-1, -1)
         self.rows_before = estimated_rows(Tenant)
+        tune_transaction()  # before the first temporary table
         self.stage = TenantStage(self) if connection.vendor == "postgresql" else None
         self.setters = {}  # new schemes' first rows as SQL found them (bulk reading)
         self.phone_indexes = [

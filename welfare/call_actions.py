@@ -19,7 +19,7 @@ from here_to_help.models import HelpRequest
 from tenants.models import Tenant
 
 from . import message_hooks
-from .actions import call_task_claim_next
+from .actions import call_task_claim_next, take_next_in_one
 from .cadence import call_tenants, not_eligible_reason
 from .call_models import Call, CallNote, Escalation, EscalationAction, QueueGap
 from .campaign_actions import campaign_calls_record
@@ -431,6 +431,8 @@ def work_take_next(*, user, now=None):
     else the officer held goes back to colleagues at once. Returns a `CallTask`, a
     `ProviderCheckInTask` or None."""
     now = now or timezone.now()
+    if (task := take_next_in_one(user=user, now=now)) is not None:
+        return task
     check_in = check_in_task_claim_next(user=user, now=now)
     if check_in is not None:
         CallTask.objects.open().filter(claimed_by=user).update(claimed_by=None, claimed_at=None)
