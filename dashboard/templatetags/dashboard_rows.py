@@ -7,6 +7,9 @@ page's time (the profile of issue 20). The markup lives here, one function per l
 row is one format_html call.
 """
 
+from collections import OrderedDict
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import date as date_filter
@@ -17,6 +20,7 @@ from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -155,3 +159,44 @@ def _table_cell(row, cell, link, header):
     else:
         value = intcomma(cell)
     return format_html('<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>', value)
+
+
+# The lists' filter form -------------------------------------------------------------------------
+#
+# Each field through crispy-forms (its field, help text and error templates, a template per
+# select option) cost as much as a page of rows. What it writes depends only on the form's
+# class, each field's value, choices and errors, and the language, so the HTML is kept per
+# process for those (a few hundred forms at most: the filters managers actually choose).
+
+FILTER_FORMS_KEPT = 512
+_filter_forms = OrderedDict()
+
+
+def _form_key(form):
+    fields = tuple(
+        (
+            field.name,
+            repr(field.value()),
+            repr(list(getattr(field.field, "choices", ()))),
+            repr(list(field.errors)),
+        )
+        for field in form
+    )
+    return type(form), form.is_bound, get_language(), repr(list(form.non_field_errors())), fields
+
+
+@register.simple_tag
+def filter_fields(form):
+    """Each field of a list's filter form in a quarter column, as crispy-forms writes it."""
+    key = _form_key(form)
+    html = _filter_forms.get(key)
+    if html is None:
+        html = format_html_join(
+            "",
+            '<div class="govuk-grid-column-one-quarter">{}</div>',
+            ((as_crispy_field(field),) for field in form),
+        )
+        _filter_forms[key] = html
+        while len(_filter_forms) > FILTER_FORMS_KEPT:
+            _filter_forms.popitem(last=False)
+    return html
