@@ -2,20 +2,27 @@
 
 The frame (`imports.frame.CsvImport`) gives the shared rules: encoding, header, line endings,
 blank lines, all-or-nothing, dry run, skip invalid, errors out and line-numbered messages. This
-file adds the columns and what the register must hold. Each batch of rows costs three queries
-whatever its size: the tenancies it names, their latest balances, and one upsert.
+file adds the columns and what the register must hold.
+
+On PostgreSQL the file is read as the tenant file is (`imports.bulk`): copied into a temporary
+table and checked, counted and upserted set-based (`arrears.import_checks`), with the rows SQL
+does not pass cleaned here, row by row, for their messages. Each batch of those costs three
+queries whatever its size: the tenancies it names, their latest balances, and one upsert.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from imports import bulk
 from imports.cells import a_date, tenancy_ref
 from imports.frame import Column, CsvImport, Invalid, shown
 from tenants.models import Tenant
 
+from .import_checks import RentBalanceChecks, pair_key
 from .models import RentBalance
 from .money import NotAnAmount, parse_pounds
 
@@ -83,6 +90,36 @@ class RentBalanceImport(CsvImport):
         # tenancy: rows this run writes must not make later rows of the same file look stale.
         self.held = {}
         self.lines = {}  # (tenancy_ref, as_at) -> the line it is first on
+        self._held_notices = None  # (line, message) while SQL and Python both find some
+        bulk.tune_transaction()  # before the first temporary table
+
+    def bulk_reader(self):
+        if connection.vendor != "postgresql":
+            return None
+        return bulk.RawRows(self, self._width)
+
+    def python_key(self, cells):
+        """An odd row's (tenancy_ref, as_at) as `arrears.import_checks` keys them, or None."""
+        columns = dict(self._positions)
+        ref_index, day_index = self.index_of["tenancy_ref"], self.index_of["as_at"]
+        ref = bulk.python_key(columns[ref_index], cells[ref_index])
+        day = bulk.python_key(Column("as_at", a_date), cells[day_index])
+        return None if ref is None or day is None else pair_key(ref, day)
+
+    def bulk_check(self, raw):
+        self.checks = RentBalanceChecks(self, raw)
+        self._held_notices = []
+        return self.checks.check(), {}
+
+    def bulk_stage(self, raw):
+        counts, ignored = self.checks.stage(write=self.writing, now=self.now)
+        self.report.counts.update(counts)
+        notices, self._held_notices = self._held_notices, None
+        for line, cell, held in ignored:
+            notices.append((line, self._ignored(cell, held)))
+        for line, message in sorted(notices, key=lambda notice: notice[0]):
+            self._tell_notice(line, message)
+        return []
 
     def check_row(self, row):
         pair = (row.values["tenancy_ref"], row.values["as_at"])
@@ -133,11 +170,7 @@ class RentBalanceImport(CsvImport):
             rent = values.get("weekly_rent")
             if held is not None and values["as_at"] < held.as_at:
                 counts["ignored"] += 1
-                self._notice(
-                    row,
-                    f'as_at "{row.raw["as_at"]}" is older than the balance held '
-                    f"(as at {held.as_at:%d/%m/%Y}): ignored",
-                )
+                self._notice(row, self._ignored(row.raw["as_at"], held.as_at))
                 continue
             if held is not None and values["as_at"] == held.as_at:
                 if keeps_rent:
@@ -165,8 +198,19 @@ class RentBalanceImport(CsvImport):
                 update_fields=["balance", "weekly_rent", "imported_at"],
             )
 
+    @staticmethod
+    def _ignored(cell, held):
+        return f'as_at "{cell}" is older than the balance held (as at {held:%d/%m/%Y}): ignored'
+
     def _notice(self, row, problem):
-        message = f"line {row.line}: {problem}"
+        if self._held_notices is not None:
+            # Told in line order with the rows SQL ignored (`bulk_stage`).
+            self._held_notices.append((row.line, problem))
+        else:
+            self._tell_notice(row.line, problem)
+
+    def _tell_notice(self, line, problem):
+        message = f"line {line}: {problem}"
         if self.keep_rejections is None or len(self.notices) < self.keep_rejections:
             self.notices.append(message)
         if self.on_notice:

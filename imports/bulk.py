@@ -44,16 +44,20 @@ def tune_transaction():
       for a scan it runs once.
     - `temp_buffers` (the memory for temporary tables, where the rows are read and checked): it
       can only be set before the session's first temporary table, so it is set only then (the
-      command line's own session; a worker's first import). Its memory is taken as used.
+      command line's own session; a worker's first import). Its memory is taken as used. A
+      session whose temporary tables were all made in transactions rolled back (a dry run, a
+      check before "confirm") has no temporary schema left but may no longer set it: that
+      refusal is caught, and the session keeps the size it has.
     """
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        # One round trip: set_config(..., true) is SET LOCAL.
+        # One round trip: set_config(..., true) is SET LOCAL. The settings are constants.
         cursor.execute(
-            "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true), "
-            "CASE WHEN pg_my_temp_schema() = 0 THEN set_config('temp_buffers', %s, true) END",
-            [WORK_MEM, TEMP_BUFFERS],
+            f"DO $$ BEGIN PERFORM set_config('work_mem', '{WORK_MEM}', true), "
+            "set_config('jit', 'off', true); IF pg_my_temp_schema() = 0 THEN "
+            f"BEGIN PERFORM set_config('temp_buffers', '{TEMP_BUFFERS}', true); "
+            "EXCEPTION WHEN invalid_parameter_value THEN NULL; END; END IF; END $$"
         )
 
 
