@@ -345,7 +345,7 @@ class TestQueryCounts:
         with django_assert_num_queries(17):
             assert manager_client.get(reverse("welfare:team", args=[team.pk])).status_code == 200
 
-    @pytest.mark.parametrize("then, count", [("queue", 27), ("next", 44)])
+    @pytest.mark.parametrize("then, count", [("queue", 27), ("next", 39)])
     def test_logging_a_call_with_a_need(
         self, officer_client, officer, queue_of, then, count, django_assert_num_queries
     ):
