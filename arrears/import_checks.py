@@ -13,6 +13,7 @@ counted (created, updated, unchanged, ignored) and upserted in one statement.
 
 from django.db import connection
 
+from imports.bulk import date_parts_sql
 from imports.cells import run_today
 from tenants.models import Tenant
 
@@ -46,22 +47,6 @@ def _pounds(cell):
         f"THEN {whole} ~ '^[0-9]{{1,3}}(,[0-9]{{3}})+$' ELSE true END "
         f"AND ('0' || replace({whole}, ',', '') || '.' || {pence} || '0')::numeric <= {LARGEST} "
         f"THEN {sign} * ('0' || replace({whole}, ',', '') || '.' || {pence} || '0')::numeric END"
-    )
-
-
-def _date_parts(cell):
-    """SQL for a cell's year, month and day as an array if it has the form `YYYY-MM-DD` or
-    `DD/MM/YYYY`, else NULL (as `tenants.import_checks`, without regular expressions)."""
-    rest = f"translate({cell}, '{_DIGITS}', '')"
-    return (
-        f"CASE WHEN {rest} = '--' AND length({cell}) = 10 AND substr({cell}, 5, 1) = '-' "
-        f"AND substr({cell}, 8, 1) = '-' THEN ARRAY[substr({cell}, 1, 4)::int, "
-        f"substr({cell}, 6, 2)::int, substr({cell}, 9, 2)::int] "
-        f"WHEN {rest} = '//' AND length(split_part({cell}, '/', 1)) BETWEEN 1 AND 2 "
-        f"AND length(split_part({cell}, '/', 2)) BETWEEN 1 AND 2 "
-        f"AND length(split_part({cell}, '/', 3)) = 4 THEN ARRAY["
-        f"split_part({cell}, '/', 3)::int, split_part({cell}, '/', 2)::int, "
-        f"split_part({cell}, '/', 1)::int] END"
     )
 
 
@@ -109,7 +94,7 @@ class RentBalanceChecks:
             f"ref ~ '{_REF}' AND char_length(ref) <= 20 AS ref_ok "
             f"FROM (SELECT line, {raw.cell('tenancy_ref')} AS ref, "
             f"{raw.cell('balance')} AS balance_cell, {raw.cell('as_at')} AS as_at_cell, "
-            f"{rent} AS rent_cell, {_date_parts(raw.cell('as_at'))} AS parts "
+            f"{rent} AS rent_cell, {date_parts_sql(raw.cell('as_at'))} AS parts "
             f"FROM {raw.table} WHERE NOT odd AND NOT original OFFSET 0) r), "
             f"keyed AS (SELECT key AS k FROM {raw.table} WHERE odd AND key IS NOT NULL "
             "UNION ALL SELECT ref || '|' || to_char(as_at, 'YYYY-MM-DD') FROM s "

@@ -61,6 +61,23 @@ def tune_transaction():
         )
 
 
+def date_parts_sql(cell):
+    """SQL for a cell's year, month and day as an array if it has the form `YYYY-MM-DD` or
+    `DD/MM/YYYY`, else NULL: for the imports whose rules run in SQL, without regular
+    expressions (each cost 2 µs a cell)."""
+    rest = f"translate({cell}, '0123456789', '')"
+    return (
+        f"CASE WHEN {rest} = '--' AND length({cell}) = 10 AND substr({cell}, 5, 1) = '-' "
+        f"AND substr({cell}, 8, 1) = '-' THEN ARRAY[substr({cell}, 1, 4)::int, "
+        f"substr({cell}, 6, 2)::int, substr({cell}, 9, 2)::int] "
+        f"WHEN {rest} = '//' AND length(split_part({cell}, '/', 1)) BETWEEN 1 AND 2 "
+        f"AND length(split_part({cell}, '/', 2)) BETWEEN 1 AND 2 "
+        f"AND length(split_part({cell}, '/', 3)) = 4 THEN ARRAY["
+        f"split_part({cell}, '/', 3)::int, split_part({cell}, '/', 2)::int, "
+        f"split_part({cell}, '/', 1)::int] END"
+    )
+
+
 class RawRows:
     """A temporary table `import_raw_N (line, odd, original, key, c0 ... cW)` of a file's rows:
     each cell stripped as Python strips it, and a row whose cells that changed copied again as
