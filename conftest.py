@@ -68,8 +68,11 @@ CAMEL = re.compile(r"(?<!^)(?=[A-Z])")  # TestQueryCounts -> test_query_counts
 def pytest_addoption(parser):
     parser.addoption(
         "--clock",
+        action="append",
+        default=[],
         metavar="YYYY-MM-DDTHH:MM",
-        help="run each test with the clock set to this Europe/London time (it then ticks on)",
+        help="run each date-sensitive test with the clock set to this Europe/London time (it "
+        "then ticks on); given several times, once at each, in one run",
     )
 
 
@@ -105,16 +108,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.journey)
         if "celery_worker_process" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.celery_worker)
-        name = getattr(item, "originalname", item.name)
-        classes = "_".join(CAMEL.sub("_", part).lower() for part in item.nodeid.split("::")[1:-1])
-        if item.get_closest_marker("own_clock") or CLOCK_FREE_WORDS.search(f"{classes}_{name}"):
-            continue
-        if (
-            item.path.name.startswith(DATE_SENSITIVE_FILES)
-            or item.path.parent.name in DATE_SENSITIVE_PACKAGES
-            or DATE_WORDS.search(name)
-        ):
+        if is_date_sensitive(item):
             item.add_marker(pytest.mark.date_sensitive)
+
+
+def is_date_sensitive(item):
+    name = getattr(item, "originalname", item.name)
+    classes = "_".join(CAMEL.sub("_", part).lower() for part in item.nodeid.split("::")[1:-1])
+    if item.get_closest_marker("own_clock") or CLOCK_FREE_WORDS.search(f"{classes}_{name}"):
+        return False
+    return bool(
+        item.path.name.startswith(DATE_SENSITIVE_FILES)
+        or item.path.parent.name in DATE_SENSITIVE_PACKAGES
+        or DATE_WORDS.search(name)
+    )
+
+
+def pytest_generate_tests(metafunc):
+    """With `--clock`, each date-sensitive test runs once at each clock given, in one run (one
+    start-up of the processes and their databases, where a run per clock paid it each time)."""
+    clocks = metafunc.config.getoption("--clock")
+    if clocks and is_date_sensitive(metafunc.definition):
+        metafunc.parametrize("_clock", clocks, indirect=True, ids=[f"at {c}" for c in clocks])
 
 
 def pytest_report_header(config):
@@ -122,15 +137,21 @@ def pytest_report_header(config):
     profile = hypothesis_settings._current_profile
     lines = [f"hypothesis profile: {profile} (HYPOTHESIS_PROFILE=explore for fresh examples)"]
     if clock:
-        lines.append(f"clock: every test starts at {clock} Europe/London")
+        lines.append(f"clocks: each date-sensitive test at {', '.join(clock)} Europe/London")
     return lines
 
 
+@pytest.fixture
+def _clock(request):
+    """The clock this run of the test starts at (`pytest_generate_tests`), or None."""
+    return getattr(request, "param", None)
+
+
 @pytest.fixture(autouse=True)
-def _fixed_clock(request):
-    """With `--clock`, every test starts at that local time; the clock then ticks on, so
-    timeouts and ordering by time still behave."""
-    value = request.config.getoption("--clock")
+def _fixed_clock(_clock):
+    """With `--clock`, a date-sensitive test starts at that local time; the clock then ticks
+    on, so timeouts and ordering by time still behave."""
+    value = _clock
     if not value:
         yield
         return
@@ -139,6 +160,51 @@ def _fixed_clock(request):
         when = when.replace(tzinfo=LONDON)
     with time_machine.travel(when, tick=True):
         yield
+
+
+# The tables a flush would empty and `post_migrate` fill again with the same rows.
+KEPT_BY_FLUSH = {"django_migrations", "django_content_type", "auth_permission"}
+
+
+def _empty_the_filled_tables(self):
+    """After a transactional test or journey: delete the rows of the tables that hold any.
+
+    Django's flush truncates every table (95 here) and then writes the content types and
+    permissions again: 3.5-5 s a test on this machine, most of it the TRUNCATE, which makes new
+    files for every table and index. One query finds the few tables the test filled, and a
+    DELETE of a few rows each is milliseconds. The database ends as a flush leaves it, with the
+    content types and permissions kept (a flush would write the same ones again); the foreign
+    keys are deferred, so the order does not matter, and the access log's append-only trigger
+    is set aside for this one transaction. `_seeded_rows` loads the seeded rows again."""
+    import pgtrigger
+    from django.db import connections, transaction
+
+    for db_name in self._databases_names(include_mirrors=False):
+        connection = connections[db_name]
+        introspection = connection.introspection
+        tables = sorted(
+            set(introspection.django_table_names(only_existing=True, include_views=False))
+            - KEPT_BY_FLUSH
+        )
+        quote = connection.ops.quote_name  # the names are the models' tables, never input
+        with transaction.atomic(using=db_name), connection.cursor() as cursor:
+            cursor.execute(
+                " UNION ALL ".join(
+                    f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(table)})"  # noqa: S608
+                    for table in tables
+                ),
+                tables,
+            )
+            filled = [table for (table,) in cursor.fetchall()]
+            with pgtrigger.ignore():
+                for table in filled:
+                    cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608
+
+
+def pytest_sessionstart(session):
+    from django.test import TransactionTestCase
+
+    TransactionTestCase._fixture_teardown = _empty_the_filled_tables
 
 
 @pytest.fixture(autouse=True)

@@ -54,6 +54,7 @@ class TestCohortsAndCadence:
         ids=["everyone-else", "aged-70", "unwell", "independent", "supported", "lifeline"],
     )
     def test_each_cohort_has_its_cadence(self, patch, fields, days):
+        fields = dict(fields)  # the parameter is shared by each clock's run of this test
         if "scheme" in fields:
             fields["scheme"] = SchemeFactory(
                 name=f"{fields['scheme']} court", type=fields["scheme"]
