@@ -11,15 +11,12 @@ goes back, so the Python cleaning names the same first line as before. The rows 
 counted (created, updated, unchanged, ignored) and upserted in one statement.
 """
 
-from django.db import connection
-
-from imports.bulk import date_parts_sql
+from imports.bulk import SqlChecks, date_parts_sql, real_day_sql, tenancy_ref_sql
 from imports.cells import run_today
 from tenants.models import Tenant
 
 from .models import RentBalance
 
-_REF = "^[A-Za-z0-9/-]+$"  # and at most 20 characters, as `imports.cells.tenancy_ref`
 _DIGITS = "0123456789"
 # What may come before the digits of an amount: a sign before or after the pound sign, never
 # both (`arrears.money.parse_pounds`).
@@ -50,35 +47,14 @@ def _pounds(cell):
     )
 
 
-def _day(p):
-    """SQL for the day these parts name if it is a real one, else NULL."""
-    return (
-        f"CASE WHEN {p}[1] BETWEEN 1 AND 9999 AND {p}[2] BETWEEN 1 AND 12 AND {p}[3] >= 1 "
-        f"AND {p}[3] <= CASE WHEN {p}[2] = 2 THEN CASE WHEN (mod({p}[1], 4) = 0 "
-        f"AND mod({p}[1], 100) <> 0) OR mod({p}[1], 400) = 0 THEN 29 ELSE 28 END "
-        f"WHEN {p}[2] IN (4, 6, 9, 11) THEN 30 ELSE 31 END "
-        f"THEN make_date({p}[1], {p}[2], {p}[3]) END"
-    )
-
-
 def pair_key(ref, day):
     """A (tenancy_ref, as_at) as the SQL below writes it: for odd rows' keys."""
     return f"{ref}|{day.isoformat()}"
 
 
-class RentBalanceChecks:
+class RentBalanceChecks(SqlChecks):
     """The SQL side of one rent-balance import run (`RentBalanceImport.bulk_check` and
     `bulk_stage`)."""
-
-    def __init__(self, importer, raw):
-        self.importer = importer
-        self.raw = raw
-        self.table = raw.table.replace("raw", "checked")
-
-    def _execute(self, sql, params=None):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else None
 
     def check(self):
         """Clean every row that is not odd into `self.table`, with its tenancy and the balance
@@ -89,9 +65,9 @@ class RentBalanceChecks:
         self._execute(
             f"CREATE TEMPORARY TABLE {self.table} ON COMMIT DROP AS "  # noqa: S608
             f"WITH s AS MATERIALIZED (SELECT line, ref, as_at_cell, rent_cell, "
-            f"{_pounds('balance_cell')} AS balance, {_day('parts')} AS as_at, "
+            f"{_pounds('balance_cell')} AS balance, {real_day_sql('parts')} AS as_at, "
             f"{_pounds('rent_cell')} AS rent, "
-            f"ref ~ '{_REF}' AND char_length(ref) <= 20 AS ref_ok "
+            f"{tenancy_ref_sql('ref')} AS ref_ok "
             f"FROM (SELECT line, {raw.cell('tenancy_ref')} AS ref, "
             f"{raw.cell('balance')} AS balance_cell, {raw.cell('as_at')} AS as_at_cell, "
             f"{rent} AS rent_cell, {date_parts_sql(raw.cell('as_at'))} AS parts "

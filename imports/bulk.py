@@ -17,6 +17,7 @@ rejected-rows file puts before a formula.
 import csv
 import io
 import itertools
+from contextlib import suppress
 from operator import itemgetter
 
 from django.db import connection
@@ -76,6 +77,37 @@ def date_parts_sql(cell):
         f"split_part({cell}, '/', 3)::int, split_part({cell}, '/', 2)::int, "
         f"split_part({cell}, '/', 1)::int] END"
     )
+
+
+def real_day_sql(parts):
+    """SQL for the day the parts of `date_parts_sql` name if it is a real one (as Python's
+    `date` takes it: years 1 to 9999), else NULL."""
+    p = parts
+    return (
+        f"CASE WHEN {p}[1] BETWEEN 1 AND 9999 AND {p}[2] BETWEEN 1 AND 12 AND {p}[3] >= 1 "
+        f"AND {p}[3] <= CASE WHEN {p}[2] = 2 THEN CASE WHEN (mod({p}[1], 4) = 0 "
+        f"AND mod({p}[1], 100) <> 0) OR mod({p}[1], 400) = 0 THEN 29 ELSE 28 END "
+        f"WHEN {p}[2] IN (4, 6, 9, 11) THEN 30 ELSE 31 END "
+        f"THEN make_date({p}[1], {p}[2], {p}[3]) END"
+    )
+
+
+# `imports.cells.tenancy_ref`'s form in SQL, and at most 20 characters (`tenancy_ref_sql`):
+# PostgreSQL's regular expressions are slow on bounded repeats ({1,20} cost 3 µs a cell).
+TENANCY_REF = "^[A-Za-z0-9/-]+$"
+
+
+def tenancy_ref_sql(cell):
+    """SQL: whether a stripped cell is a tenancy reference `imports.cells.tenancy_ref` passes."""
+    return f"({cell} ~ '{TENANCY_REF}' AND char_length({cell}) <= 20)"
+
+
+def checked_cells(clean, values):
+    """(cell, cleaned) for each cell a Python cleaner passes: for a lookup table of the distinct
+    cells of a column (postcodes), so that SQL reads them as the frame does."""
+    for value in values:
+        with suppress(Invalid):
+            yield value, clean(value)
 
 
 class RawRows:
@@ -184,6 +216,61 @@ class RawRows:
                 )
                 for row in cursor.fetchall():
                     yield row[0], list(getter(row)) if getter else [row[1]]
+
+
+class SqlChecks:
+    """The SQL side of one import run on the bulk path: its raw rows (`RawRows`), the table it
+    writes them into checked (`self.table`), and the pieces every import's checks use."""
+
+    def __init__(self, importer, raw):
+        self.importer = importer
+        self.raw = raw
+        self.table = raw.table.replace("raw", "checked")
+
+    def _execute(self, sql, params=None):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+
+    def _values(self, column):
+        """The distinct stripped non-blank cells of a column, in rows that are not odd."""
+        if column not in self.importer.present:
+            return []
+        cell = self.raw.cell(column)
+        rows = self._execute(
+            f"SELECT DISTINCT {cell} FROM {self.raw.table} "  # noqa: S608
+            f"WHERE NOT odd AND NOT original AND {cell} <> ''"
+        )
+        return [value for (value,) in rows]
+
+    def _lookup(self, name, columns, rows):
+        """A temporary table of (key, ...) rows worked out in Python."""
+        definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+        self._execute(f"CREATE TEMPORARY TABLE {name} ({definition}) ON COMMIT DROP")
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        self._execute(f"ANALYZE {name}")
+
+    def duplicates(self, column="tenancy_ref"):
+        """{key: [lines]} for tenancy references on more than one row, as the frame's first
+        pass finds them (`CsvImport._find_duplicates`): the cell as `tenancy_ref` passes it,
+        case and all; an odd row's key as Python worked it out. Every one of those rows is
+        rejected: the import never picks one."""
+        if column not in self.importer.present:
+            return {}
+        cell = self.raw.cell(column)
+        key = f"CASE WHEN odd THEN key WHEN {tenancy_ref_sql(cell)} THEN {cell} END"
+        rows = self._execute(
+            f"WITH keyed AS MATERIALIZED (SELECT line, {key} AS k FROM {self.raw.table} "  # noqa: S608
+            "WHERE NOT original), twice AS (SELECT k FROM keyed WHERE k IS NOT NULL "
+            "GROUP BY k HAVING count(*) > 1) "
+            "SELECT k, array_agg(line ORDER BY line) FROM keyed JOIN twice USING (k) GROUP BY k"
+        )
+        return dict(rows)
 
 
 def python_key(column, cell):

@@ -11,20 +11,17 @@ passes it or writes its messages. The rows SQL passes go into the staging table
 """
 
 import multiprocessing
-from contextlib import suppress
-
-from django.db import connection
 
 from config.dates import years_before
-from imports.bulk import date_parts_sql
-from imports.cells import Invalid, _checked_phone, run_today, uk_postcode
+from imports.bulk import TENANCY_REF, SqlChecks, checked_cells, date_parts_sql
+from imports.cells import _checked_phone, run_today, uk_postcode
 
 from .import_staging import _quote
 from .importing import SCHEME_TYPES, _Scheme
 
 # PostgreSQL's regular expressions are slow on bounded repeats ({1,20} cost 3 µs a cell, and
 # {0,61} inside a group 30 µs): lengths are checked with char_length instead.
-_REF = "^[A-Za-z0-9/-]+$"  # and at most 20 characters
+_REF = TENANCY_REF  # and at most 20 characters
 # A subset of what Django's validate_email passes: plain dot-atoms at an ASCII domain of
 # letter-and-digit labels (hyphens inside), up to 64 characters in all (so no label is over 63).
 _EMAIL = (
@@ -64,13 +61,6 @@ def _sql_list(values):
     return ", ".join(f"'{value}'" for value in values)
 
 
-def _checked(clean, values):
-    """(cell, cleaned) for each cell `clean` passes."""
-    for value in values:
-        with suppress(Invalid):
-            yield value, clean(value)
-
-
 def _check_phones(values):
     """(cell, E.164) for each valid number among these cells."""
     out = []
@@ -97,58 +87,13 @@ def checked_phones(values):
         return [pair for part in pool.map(_check_phones, chunks) for pair in part]
 
 
-class TenantChecks:
+class TenantChecks(SqlChecks):
     """The SQL side of one tenant import run (`TenantImport.bulk_check` and `bulk_stage`)."""
 
     def __init__(self, importer, raw):
-        self.importer = importer
-        self.raw = raw
+        super().__init__(importer, raw)
         self.present = importer.present
-        self.table = raw.table.replace("raw", "checked")
         self.setters = {}  # scheme key: (line, _Scheme) of the first row SQL passed naming it
-
-    def _execute(self, sql, params=None):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else None
-
-    def _values(self, column):
-        """The distinct stripped non-blank cells of a column, in rows that are not odd."""
-        if column not in self.present:
-            return []
-        cell = self.raw.cell(column)
-        rows = self._execute(
-            f"SELECT DISTINCT {cell} FROM {self.raw.table} "  # noqa: S608
-            f"WHERE NOT odd AND NOT original AND {cell} <> ''"
-        )
-        return [value for (value,) in rows]
-
-    def _lookup(self, name, columns, rows):
-        """A temporary table of (key, ...) rows worked out in Python."""
-        definition = ", ".join(f"{column} {kind}" for column, kind in columns)
-        self._execute(f"CREATE TEMPORARY TABLE {name} ({definition}) ON COMMIT DROP")
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        self._execute(f"ANALYZE {name}")
-
-    def duplicates(self):
-        """{key: [lines]} for keys on more than one row, as the frame's first pass finds them."""
-        cell = self.raw.cell("tenancy_ref")
-        key = (
-            f"CASE WHEN odd THEN key WHEN {cell} ~ '{_REF}' AND char_length({cell}) <= 20 "
-            f"THEN {cell} END"
-        )
-        rows = self._execute(
-            f"WITH keyed AS MATERIALIZED (SELECT line, {key} AS k FROM {self.raw.table} "  # noqa: S608
-            "WHERE NOT original), twice AS (SELECT k FROM keyed WHERE k IS NOT NULL "
-            "GROUP BY k HAVING count(*) > 1) "
-            "SELECT k, array_agg(line ORDER BY line) FROM keyed JOIN twice USING (k) GROUP BY k"
-        )
-        return dict(rows)
 
     def check(self):
         """Clean every row that is not odd into `self.table`: the lines Python must see, and
@@ -164,7 +109,7 @@ class TenantChecks:
         self._lookup(
             f"{self.table}_postcodes",
             [("cell", "text"), ("postcode", "text")],
-            _checked(uk_postcode, self._values("postcode")),
+            checked_cells(uk_postcode, self._values("postcode")),
         )
         phones = sorted({*self._values("phone"), *self._values("mobile")})
         self._lookup(
