@@ -82,8 +82,8 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers",
-        "own_clock: the test's code runs in a subprocess, which `--clock` does not reach, so the "
-        "clock reruns leave it out",
+        "own_clock: the test sets its own clock, or its code runs in a subprocess, which "
+        "`--clock` does not reach, so the clock reruns leave it out",
     )
 
 
@@ -108,11 +108,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.journey)
         if "celery_worker_process" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.celery_worker)
-        if is_date_sensitive(item):
+        if is_date_sensitive(item, getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.date_sensitive)
 
 
-def is_date_sensitive(item):
+# Fixtures that stop the clock at a fixed moment for the whole test (`tests/dashboard`'s world,
+# `tests/arrears`' sample week): a test using one runs at that moment whatever `--clock` says.
+FIXED_CLOCK_FIXTURES = {"frozen", "travel"}
+
+
+def is_date_sensitive(item, fixturenames):
+    if FIXED_CLOCK_FIXTURES & set(fixturenames):
+        return False
     name = getattr(item, "originalname", item.name)
     classes = "_".join(CAMEL.sub("_", part).lower() for part in item.nodeid.split("::")[1:-1])
     if item.get_closest_marker("own_clock") or CLOCK_FREE_WORDS.search(f"{classes}_{name}"):
@@ -128,7 +135,7 @@ def pytest_generate_tests(metafunc):
     """With `--clock`, each date-sensitive test runs once at each clock given, in one run (one
     start-up of the processes and their databases, where a run per clock paid it each time)."""
     clocks = metafunc.config.getoption("--clock")
-    if clocks and is_date_sensitive(metafunc.definition):
+    if clocks and is_date_sensitive(metafunc.definition, metafunc.fixturenames):
         metafunc.parametrize("_clock", clocks, indirect=True, ids=[f"at {c}" for c in clocks])
 
 
