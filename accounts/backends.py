@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 
 def _find_user(identifier):
@@ -25,10 +26,28 @@ class UsernameOrEmailBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        # The header shows every page's user with their team: fetch both in one query.
+        # The header shows every page's user with their team: fetch both in one query, with
+        # whether they have a confirmed two-factor device (User.requires_two_factor, asked on
+        # every request of a user not yet verified: otherwise one query per kind of device).
         User = get_user_model()
-        user = User._default_manager.select_related("team").filter(pk=user_id).first()
+        user = (
+            User._default_manager.select_related("team")
+            .annotate(_has_confirmed_device=_has_confirmed_device())
+            .filter(pk=user_id)
+            .first()
+        )
         return user if user and self.user_can_authenticate(user) else None
+
+
+def _has_confirmed_device():
+    """Whether the user of the row has a confirmed device of any kind (django_otp's
+    `user_has_device(user, confirmed=True)`), as one expression."""
+    from django_otp import device_classes
+
+    either = Q()
+    for model in device_classes():
+        either |= Q(Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True)))
+    return ExpressionWrapper(either, output_field=BooleanField())
 
 
 AXES_USERNAME_LENGTH = 255

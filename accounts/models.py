@@ -87,12 +87,13 @@ class User(AbstractUser):
         """Managers and admin accounts must use two-factor; so must anyone who has set it up."""
         from django_otp import user_has_device
 
-        return (
-            self.is_manager
-            or self.is_staff
-            or self.is_superuser
-            or user_has_device(self, confirmed=True)
-        )
+        if self.is_manager or self.is_staff or self.is_superuser:
+            return True
+        # Read with the user for the request (accounts.backends.UsernameOrEmailBackend.get_user).
+        has_device = getattr(self, "_has_confirmed_device", None)
+        if has_device is None:
+            has_device = user_has_device(self, confirmed=True)
+        return has_device
 
 
 class FormSubmission(models.Model):

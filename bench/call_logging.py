@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/call_logging.py [--officers 20] [--duration 300] [--pace 60-120]
     .venv/bin/python bench/call_logging.py --think-ms 0 [--calls 40]      # stress test
+    .venv/bin/python bench/call_logging.py --cpu 30                       # one request's cost
 
 Each officer is a separate process with its own database connection and its own signed-in
 Django test client going through the whole middleware stack (sessions, CSRF, two-factor,
@@ -31,6 +32,13 @@ cores), not a call pace.
 Printed: median, p95 and max of the timed responses with the time spent waiting on the
 database inside them (median), how many were timed, the load average before and after, and
 the queries of one logged call with a need (record only, and record plus the next page).
+--cpu N measures one request's own cost, the figure that stays put on a loaded machine: one
+officer in this process logs N calls of each kind (no answer, spoke, spoke with a need) with
+"Save and take next call", after the same untimed warm-up, with the call settings as a server's
+long after a change (welfare.call_config.reset()); printed per kind: CPU ms per request (the
+process's CPU time: client and server, as in the timed runs) and wall ms, and the queries of
+one such request. --reuse runs it again on the database of an earlier --cpu run.
+
 DATABASE_URL names the database (default postgres://postgres@127.0.0.1:5432/
 welfare_calls_bench); it is dropped and created again. Goal: p95 at most 150 ms.
 """
@@ -201,7 +209,23 @@ def main():
         "submission (0: back to back)",
     )
     parser.add_argument("--calls", type=int, default=40, help="calls per officer (stress mode)")
+    parser.add_argument(
+        "--cpu", type=int, default=0, help="instead: CPU ms of N requests of each kind, 1 officer"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --cpu: the database of an earlier --cpu run"
+    )
     options = parser.parse_args()
+    if options.cpu:
+        if options.reuse:
+            import django
+
+            django.setup()
+        else:
+            recreate_database()
+            setup(1, 500)  # 1,000 tenants: enough for several runs with --reuse
+        cpu_per_request(options.cpu)
+        return
     if options.think_ms is None:
         low, high = (float(part) for part in options.pace.split("-"))
         plan = {"mode": "pace", "low": low, "high": high, "duration": options.duration}
@@ -252,6 +276,52 @@ def main():
         f"queries per logged call with a need: {count_queries('queue')} to record it (Save and "
         f"return to the queue), {count_queries('next')} to record it and show the next call "
         "(Save and take next call)"
+    )
+
+
+def cpu_per_request(calls):
+    """CPU and wall ms of "Save and take next call" for each kind of call, in this process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from welfare import call_config
+
+    call_config.reset()  # as a server long after the settings last changed
+    client = Client()
+    client.force_login(User.objects.get(username="officer0"))
+    state = {"task": int(client.post("/queue/next/").url.rstrip("/").split("/")[-1])}
+
+    def submit(n):
+        response = client.post(f"/queue/task/{state['task']}/log/", _form_data(n))
+        assert response.status_code == 200, response.status_code
+        state["task"] = int(NEXT_PAGE.search(response.content.decode())[1])
+
+    client.get("/queue/")
+    for n in range(4):
+        submit(n)  # warm-up, untimed
+    kinds = {"no answer": 3, "spoke": 1, "spoke with a need": 0}  # n as in _form_data
+    load_before = os.getloadavg()
+    for kind, n in kinds.items():
+        with CaptureQueriesContext(connection) as queries:
+            submit(n)
+        counted = len(queries)  # before the next request starts a new log
+        cpu, wall = [], []
+        for _ in range(calls):
+            started_cpu, started = time.process_time(), time.perf_counter()
+            submit(n)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+        print(
+            f"{kind}: CPU median {statistics.median(cpu):.1f} ms, mean "
+            f"{statistics.mean(cpu):.1f} ms; wall median {statistics.median(wall):.1f} ms "
+            f"({calls} requests); {counted} queries"
+        )
+    print(
+        "load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *os.getloadavg()
+        )
     )
 
 

@@ -167,6 +167,17 @@ class TestTwoFactor:
         post_sign_in(client, "olivia")
         assert client.get("/").url.startswith("/accounts/two-factor/")
 
+    def test_officer_is_asked_on_the_next_request_once_any_device_is_confirmed(
+        self, client, officer
+    ):
+        # The devices are read with the user on every request (accounts.backends.get_user):
+        # an unconfirmed one does not count, backup codes alone do, at once, in the same session.
+        post_sign_in(client, "olivia")
+        TOTPDeviceFactory(user=officer, confirmed=False)
+        assert client.get("/").status_code == 200
+        officer.staticdevice_set.create(name="Backup codes")
+        assert client.get("/").url.startswith("/accounts/two-factor/")
+
     def test_manager_cannot_switch_two_factor_off(self, manager_client, manager):
         manager_client.post("/accounts/two-factor/disable/")
         assert manager.totpdevice_set.filter(confirmed=True).exists()

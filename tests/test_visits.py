@@ -281,15 +281,15 @@ class TestRound:
     def test_list_queries_do_not_grow_with_rows(
         self, officer_client, visit, manager, team, django_assert_num_queries
     ):
-        # session, user, two-factor devices (2), the visits with tenant, patch, team and
+        # session, user (and their two-factor devices), the visits with tenant, patch, team and
         # officer, the access-log insert, session renewal (savepoint, update, release)
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             officer_client.get("/queue/visits/")
         for _ in range(5):
             tenant = TenantFactory(patch=visit.tenant.patch)
             escalation = Escalation.objects.create(tenant=tenant, team=team, reason="wrong_number")
             raise_for(escalation, team, manager, None, "")
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             officer_client.get("/queue/visits/")
 
     def test_home_panel_lists_the_officers_visits(self, officer_client, round_):

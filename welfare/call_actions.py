@@ -116,7 +116,13 @@ def call_log(
     }
     digest = call_digest(content)
     # The task's row lock orders two submissions of one form: the second finds the first's call.
-    task = CallTask.objects.select_for_update().select_related("tenant").get(pk=task.pk)
+    # The tenant's row is locked with it (and read with its patch, for the outcome), the patch
+    # is not: calls to a patch's tenants never wait for each other.
+    task = (
+        CallTask.objects.select_for_update(of=("self", "tenant"))
+        .select_related("tenant__patch")
+        .get(pk=task.pk)
+    )
     existing = Call.objects.select_related("officer").filter(idempotency_key=idempotency_key)
     existing = existing.first()
     if existing is not None:
@@ -143,11 +149,7 @@ def call_log(
         family_contact.tenant_id == task.tenant_id and family_contact.consent_to_updates
     ):
         raise CallRefused("That family contact has not consented to wellbeing updates.")
-    tenant = (
-        Tenant.objects.select_for_update(of=("self",))
-        .select_related("patch")
-        .get(pk=task.tenant_id)
-    )
+    tenant = task.tenant  # locked above
     today = timezone.localtime(now).date()
     call = Call.objects.create(
         task=task,

@@ -189,11 +189,11 @@ class TestFlagList:
                 ArrearsFlagFactory(tenant=tenant, review_date=timezone.localdate())
 
         add(2)
-        # session, user, two-factor devices (TOTP, backup codes), the teams (the team filter),
+        # session, user (with whether they have a two-factor device), the teams (the team filter),
         # count, one page of flags with tenant, patch and the latest balance (subqueries), the
         # access-log insert, session renewal (savepoint, update, release)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(9):
             income_client.get("/arrears/", {"band": "under_500"})
         add(20)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(9):
             income_client.get("/arrears/", {"band": "under_500"})

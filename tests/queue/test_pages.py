@@ -314,9 +314,9 @@ class TestAccess:
         assert theirs.claimed_by is None
 
 
-# Every request: the session, the user, their two-factor devices (officers: TOTP and static;
-# a manager's session names its device, so one query), and the session saved again (savepoint,
-# update, release: SESSION_SAVE_EVERY_REQUEST).
+# Every request: the session, the user (an officer's with whether they have a two-factor
+# device, in the same query; a manager's session names its device, so one query more), and
+# the session saved again (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST).
 @pytest.mark.django_db
 class TestQueryCounts:
     @pytest.mark.parametrize("size", [3, 40])
@@ -325,12 +325,12 @@ class TestQueryCounts:
     ):
         tasks = queue_of(size)
         actions.call_task_claim(task=tasks[-1], user=officer)
-        # 4 (session, user, 2 devices) + your calls + paginator count + the page of tasks
+        # 2 (session, user with devices) + your calls + paginator count + the page of tasks
         # (tenant and officers joined) + the cohorts of the page's tenants and the cohorts'
         # names (the "why") + call-backs due (the banner) + counts by reason (one aggregate)
         # + the team's provider check-ins (provider joined) + the access-log insert
         # + 3 (session save)
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(14):
             assert officer_client.get(reverse("welfare:queue")).status_code == 200
 
     @pytest.mark.parametrize("size", [3, 40])
@@ -345,7 +345,7 @@ class TestQueryCounts:
         with django_assert_num_queries(17):
             assert manager_client.get(reverse("welfare:team", args=[team.pk])).status_code == 200
 
-    @pytest.mark.parametrize("then, count", [("queue", 27), ("next", 39)])
+    @pytest.mark.parametrize("then, count", [("queue", 24), ("next", 36)])
     def test_logging_a_call_with_a_need(
         self, officer_client, officer, queue_of, then, count, django_assert_num_queries
     ):
@@ -367,8 +367,8 @@ class TestQueryCounts:
             reverse("welfare:log_call", args=[first.pk]),
             {**data, "idempotency_key": "4a8e1c8e-3f4b-4b8a-9d62-0c1f7b2a9e11", "then": "next"},
         )
-        # 4 (session, user, 2 devices) + the task + the access log + the campaigns due + the
-        # consenting family contacts; in the call's transaction (2 for it): the task and the
+        # 2 (session, user with devices) + the task + the access log + the campaigns due + the
+        # consenting family contacts; in the call's transaction (2 for it): the task with its
         # tenant locked, the key checked, the call, its campaign call and reach, the tenant's
         # last contact, the request and its note, the text to the tenant (preferences, failing
         # numbers, numbers, the message), the task + 3 (session save).

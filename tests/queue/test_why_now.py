@@ -68,7 +68,7 @@ def test_the_queue_page_takes_as_many_queries_at_any_size(
     # As tests/queue/test_pages.py counts it, plus the cohorts of the page's tenants (one
     # query) and the cohorts' names (one), and the call-backs due (one) (the provider
     # check-ins are in that file's count).
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         assert officer_client.get(reverse("welfare:queue")).status_code == 200
 
 
