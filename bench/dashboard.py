@@ -516,6 +516,10 @@ def manager_process(args):
 
     latencies, errors = {}, []
     try:
+        # Load the app as a gunicorn worker does (config/wsgi.py, which also freezes what it
+        # loaded out of the garbage collector's sight); the client's handler is Django's own.
+        import config.wsgi  # noqa: F401
+
         client = signed_in(manager_id)
         for _, url, query in urls:
             fetch(client, url, query)
