@@ -32,13 +32,15 @@ Then it times, in the same run:
 
 Each manager is a separate process (forked, as call_logging.py's officers), with its own
 database connection and its own Django test client signed in with two-factor passed, so every
-request goes through the whole middleware stack. Processes, not threads: the app is served by
-gunicorn's worker processes, each rendering on whichever core is free; threads in one process
-would render one request at a time (the GIL) and measure that queue, not the app. The load
-average is printed before and after each phase (the machine is shared). With --rounds 0 the
-refresh is not timed and the pages read the latest snapshot (one refresh if there is none).
-Run it with DEBUG=false (and the other production settings of bench/README.md): the cached
-template loader, no debug toolbar, as served.
+request goes through the whole middleware stack; each loads the app through config/wsgi.py as a
+gunicorn worker does (which freezes what it loaded out of the garbage collector's sight).
+Processes, not threads: the app is served by gunicorn's worker processes, each rendering on
+whichever core is free; threads in one process would render one request at a time (the GIL)
+and measure that queue, not the app. The load average is printed before and after each phase
+(the machine is shared). With --rounds 0 the refresh is not timed and the pages read the
+latest snapshot (one refresh if there is none). Run it with DEBUG=false (and the other
+production settings of bench/README.md): the cached template loader, no debug toolbar, as
+served.
 
 Goals: refresh at most 1.5x raw (best of the rounds each); page and lists p95 at most 500 ms.
 """
@@ -516,6 +518,10 @@ def manager_process(args):
 
     latencies, errors = {}, []
     try:
+        # Load the app as a gunicorn worker does (config/wsgi.py, which also freezes what it
+        # loaded out of the garbage collector's sight); the client's handler is Django's own.
+        import config.wsgi  # noqa: F401
+
         client = signed_in(manager_id)
         for _, url, query in urls:
             fetch(client, url, query)

@@ -139,6 +139,23 @@ def _command(service):
     return " ".join(command) if isinstance(command, list) else command
 
 
+def test_the_served_app_is_loaded_and_frozen_out_of_the_garbage_collectors_sight():
+    """config/wsgi.py (what gunicorn imports in each worker) loads every view through the
+    URLconf and freezes it all (gc.freeze), so no full collection rescans the loaded app."""
+    script = (
+        "import gc, sys; import config.wsgi; "
+        "print(gc.get_freeze_count(), 'dashboard.list_views' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, views_loaded = result.stdout.split()
+    assert int(frozen) > 10_000
+    assert views_loaded == "True"
+
+
 def test_compose_services_run_real_modules():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
