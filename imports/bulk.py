@@ -14,8 +14,6 @@ character (PostgreSQL text cannot hold one) or a cell starting with the `'` that
 rejected-rows file puts before a formula.
 """
 
-import csv
-import io
 import itertools
 from operator import itemgetter
 
@@ -78,6 +76,16 @@ def date_parts_sql(cell):
     )
 
 
+def _escaped(cell):
+    """A cell as `COPY`'s text format holds it."""
+    return cell.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _text(value):
+    """A value or NULL in `COPY`'s text format."""
+    return "\\N" if value is None else _escaped(str(value))
+
+
 class RawRows:
     """A temporary table `import_raw_N (line, odd, original, key, c0 ... cW)` of a file's rows:
     each cell stripped as Python strips it, and a row whose cells that changed copied again as
@@ -109,60 +117,71 @@ class RawRows:
         return self.cells[self.importer.index_of[name]]
 
     def read(self, reader):
-        """Copy the rows in; rows of the wrong width are rejected here, as the frame does."""
+        """Copy the rows in; rows of the wrong width are rejected here, as the frame does.
+
+        One `COPY` stays open for the whole file, so PostgreSQL stores rows while Python reads
+        the next ones (a `COPY` per 10,000 rows made each wait for the other). Rows go in
+        `COPY`'s text format, built by hand: a csv.writer row cost twice the csv.reader one."""
         importer = self.importer
         report, width = importer.report, self.width
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        pending = 0
+        odd_cells = "\t".join(("",) * width)
+        chunk, pending = [], 0
         previous = reader.line_num
-        for cells in reader:
-            line, previous = previous + 1, reader.line_num
-            joined = "".join(cells)
-            if not joined.strip():
-                continue
-            report.counts["rows"] += 1
-            if len(cells) != width:
-                importer._reject(
-                    line, cells, [f"has {len(cells)} values where the header has {width} columns"]
-                )
-            elif "\x00" in joined:
-                self.odd[line] = cells
-                writer.writerow((line, "t", "f", importer.python_key(cells), *self.blank))
-            else:
-                # Stripped here: PostgreSQL's btrim() with Python's whitespace cost more than
-                # all the rest of the checks. A row that changed is also kept as read.
-                clean = [cell.strip() for cell in cells]
-                if "'" in joined and any(cell[:1] == "'" for cell in clean):
-                    self.odd[line] = cells
-                    writer.writerow((line, "t", "f", importer.python_key(cells), *self.blank))
-                    continue
-                writer.writerow((line, "f", "f", None, *clean))
-                if clean != cells:
-                    writer.writerow((line, "f", "t", None, *cells))
-            pending += 1
-            if pending >= self.flush_every:
-                self._copy(buffer)
-                buffer.seek(0)
-                buffer.truncate()
-                pending = 0
-                importer.tell_read()
-        self._copy(buffer)
-        importer.tell_read()
-
-    def _copy(self, buffer):
-        data = buffer.getvalue()
-        if not data:
-            return
-        not_null = ", ".join(self.cells)
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(
-                f"COPY {self.table} (line, odd, original, key, {not_null}) FROM STDIN "
-                f"(FORMAT csv, FORCE_NOT_NULL ({not_null}))"
+                f"COPY {self.table} (line, odd, original, key, {', '.join(self.cells)}) FROM STDIN"
             ) as copy,
         ):
-            copy.write(data)
+            for cells in reader:
+                line, previous = previous + 1, reader.line_num
+                joined = "\t".join(cells)
+                if not joined.strip():
+                    continue
+                report.counts["rows"] += 1
+                if len(cells) != width:
+                    importer._reject(
+                        line,
+                        cells,
+                        [f"has {len(cells)} values where the header has {width} columns"],
+                    )
+                elif "\x00" in joined:
+                    self.odd[line] = cells
+                    chunk.append(
+                        f"{line}\tt\tf\t{_text(importer.python_key(cells))}\t{odd_cells}\n"
+                    )
+                else:
+                    # Stripped here: PostgreSQL's btrim() with Python's whitespace cost more
+                    # than all the rest of the checks. A row that changed is also kept as read.
+                    clean = "\t".join([cell.strip() for cell in cells])
+                    if "'" in joined and any(cell.strip()[:1] == "'" for cell in cells):
+                        self.odd[line] = cells
+                        key = _text(importer.python_key(cells))
+                        chunk.append(f"{line}\tt\tf\t{key}\t{odd_cells}\n")
+                        continue
+                    if (
+                        "\\" in joined
+                        or "\n" in joined
+                        or "\r" in joined
+                        or joined.count("\t") != width - 1
+                    ):
+                        # A cell holding a tab, a backslash or a line break: escaped one by one.
+                        clean = "\t".join([_escaped(cell.strip()) for cell in cells])
+                        chunk.append(f"{line}\tf\tf\t\\N\t{clean}\n")
+                        if any(cell != cell.strip() for cell in cells):
+                            original = "\t".join(map(_escaped, cells))
+                            chunk.append(f"{line}\tf\tt\t\\N\t{original}\n")
+                    else:
+                        chunk.append(f"{line}\tf\tf\t\\N\t{clean}\n")
+                        if clean != joined:
+                            chunk.append(f"{line}\tf\tt\t\\N\t{joined}\n")
+                pending += 1
+                if pending >= self.flush_every:
+                    copy.write("".join(chunk))
+                    chunk, pending = [], 0
+                    importer.tell_read()
+            copy.write("".join(chunk))
+        importer.tell_read()
 
     def fetch(self, lines):
         """The cells of these lines (not odd), in line order, a batch at a time."""
