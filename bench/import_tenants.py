@@ -162,8 +162,8 @@ def ensure_database():
 def empty_tenant_tables():
     with psycopg.connect(URL, autocommit=True) as connection:
         connection.execute(
-            "TRUNCATE tenants_tenant, tenants_historicaltenant, tenants_scheme, "
-            "tenants_supportprovider CASCADE"
+            "TRUNCATE tenants_tenant, tenants_historicaltenant, tenants_tenantimportrow, "
+            "tenants_scheme, tenants_supportprovider CASCADE"
         )
         connection.execute("VACUUM ANALYZE")
 

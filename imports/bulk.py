@@ -14,10 +14,10 @@ character (PostgreSQL text cannot hold one) or a cell starting with the `'` that
 rejected-rows file puts before a formula.
 """
 
-import csv
-import io
 import itertools
+import time
 from contextlib import suppress
+from hashlib import blake2b
 from operator import itemgetter
 
 from django.db import connection
@@ -110,10 +110,36 @@ def checked_cells(clean, values):
             yield value, clean(value)
 
 
+def _escaped(cell):
+    """A cell as `COPY`'s text format holds it."""
+    return cell.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _digester(header):
+    """A row's digest from its stripped cells as `COPY` text (tabs and backslashes in cells
+    escaped, so no two rows give the same text) under this header: see `RawRows`."""
+    signature = "\t".join(_escaped(cell.strip().lower()) for cell in header) + "\n"
+
+    def digest(clean):
+        return blake2b((signature + clean).encode(), digest_size=16).hexdigest()
+
+    return digest
+
+
+def _text(value):
+    """A value or NULL in `COPY`'s text format."""
+    return "\\N" if value is None else _escaped(str(value))
+
+
 class RawRows:
-    """A temporary table `import_raw_N (line, odd, original, key, c0 ... cW)` of a file's rows:
-    each cell stripped as Python strips it, and a row whose cells that changed copied again as
-    read, with `original` (for its messages and the rejected-rows file).
+    """A temporary table `import_raw_N (line, odd, original, key, digest, c0 ... cW)` of a
+    file's rows: each cell stripped as Python strips it, and a row whose cells that changed
+    copied again as read, with `original` (for its messages and the rejected-rows file).
+
+    With `digests`, each row (not odd, not `original`) has a digest of its stripped cells and
+    the file's header (blake2b, 128 bits): an import can tell a row it has seen before without
+    reading its cells (`tenants.import_checks`). Python works it out while reading, at a
+    tenth of what the same digest cost in SQL.
 
     `key` is filled only for odd rows (the frame's key, worked out in Python); for the others
     the checks work it out in SQL. Odd rows keep their cells in `self.odd` instead.
@@ -121,9 +147,10 @@ class RawRows:
 
     flush_every = 10_000
 
-    def __init__(self, importer, width):
+    def __init__(self, importer, width, digests=False):
         self.importer = importer
         self.width = width
+        self.digests = digests
         self.table = f"import_raw_{next(_names)}"
         self.cells = [f"c{index}" for index in range(width)]
         self.odd = {}  # line: cells
@@ -133,7 +160,8 @@ class RawRows:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.table} "
-                f"(line integer, odd boolean, original boolean, key text, {cells}) ON COMMIT DROP"
+                f"(line integer, odd boolean, original boolean, key text, digest uuid, {cells}) "
+                "ON COMMIT DROP"
             )
 
     def cell(self, name):
@@ -141,16 +169,42 @@ class RawRows:
         return self.cells[self.importer.index_of[name]]
 
     def read(self, reader):
-        """Copy the rows in; rows of the wrong width are rejected here, as the frame does."""
+        """Copy the rows in; rows of the wrong width are rejected here, as the frame does.
+
+        A `COPY` stays open while rows are read, so PostgreSQL stores rows while Python reads
+        the next ones (a `COPY` per 10,000 rows made each wait for the other). It is ended for
+        each report to `on_progress` (once a second), which may read the database (a cancel).
+        Rows go in `COPY`'s text format, built by hand: a csv.writer row cost twice the
+        csv.reader one."""
+        importer = self.importer
+        chunks = self._chunks(reader)
+        columns = f"line, odd, original, key, digest, {', '.join(self.cells)}"
+        done = False
+        while not done:
+            done = True
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy,
+            ):
+                for chunk in chunks:
+                    copy.write(chunk)
+                    importer.show_read()
+                    if importer.report_due():
+                        done = False
+                        break
+            importer.tell_read()
+
+    def _chunks(self, reader):
+        """The rows in `COPY`'s text format, `flush_every` rows a chunk."""
         importer = self.importer
         report, width = importer.report, self.width
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        pending = 0
+        odd_cells = "\t".join(("",) * width)
+        digest = _digester(importer._header) if self.digests else lambda _clean: "\\N"
+        chunk, pending = [], 0
         previous = reader.line_num
         for cells in reader:
             line, previous = previous + 1, reader.line_num
-            joined = "".join(cells)
+            joined = "\t".join(cells)
             if not joined.strip():
                 continue
             report.counts["rows"] += 1
@@ -160,41 +214,39 @@ class RawRows:
                 )
             elif "\x00" in joined:
                 self.odd[line] = cells
-                writer.writerow((line, "t", "f", importer.python_key(cells), *self.blank))
+                key = _text(importer.python_key(cells))
+                chunk.append(f"{line}\tt\tf\t{key}\t\\N\t{odd_cells}\n")
             else:
                 # Stripped here: PostgreSQL's btrim() with Python's whitespace cost more than
                 # all the rest of the checks. A row that changed is also kept as read.
-                clean = [cell.strip() for cell in cells]
-                if "'" in joined and any(cell[:1] == "'" for cell in clean):
+                clean = "\t".join([cell.strip() for cell in cells])
+                if "'" in joined and any(cell.strip()[:1] == "'" for cell in cells):
                     self.odd[line] = cells
-                    writer.writerow((line, "t", "f", importer.python_key(cells), *self.blank))
+                    key = _text(importer.python_key(cells))
+                    chunk.append(f"{line}\tt\tf\t{key}\t\\N\t{odd_cells}\n")
                     continue
-                writer.writerow((line, "f", "f", None, *clean))
-                if clean != cells:
-                    writer.writerow((line, "f", "t", None, *cells))
+                if (
+                    "\\" in joined
+                    or "\n" in joined
+                    or "\r" in joined
+                    or joined.count("\t") != width - 1
+                ):
+                    # A cell holding a tab, a backslash or a line break: escaped one by one.
+                    clean = "\t".join([_escaped(cell.strip()) for cell in cells])
+                    chunk.append(f"{line}\tf\tf\t\\N\t{digest(clean)}\t{clean}\n")
+                    if any(cell != cell.strip() for cell in cells):
+                        original = "\t".join(map(_escaped, cells))
+                        chunk.append(f"{line}\tf\tt\t\\N\t\\N\t{original}\n")
+                else:
+                    chunk.append(f"{line}\tf\tf\t\\N\t{digest(clean)}\t{clean}\n")
+                    if clean != joined:
+                        chunk.append(f"{line}\tf\tt\t\\N\t\\N\t{joined}\n")
             pending += 1
             if pending >= self.flush_every:
-                self._copy(buffer)
-                buffer.seek(0)
-                buffer.truncate()
-                pending = 0
-                importer.tell_read()
-        self._copy(buffer)
-        importer.tell_read()
-
-    def _copy(self, buffer):
-        data = buffer.getvalue()
-        if not data:
-            return
-        not_null = ", ".join(self.cells)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {self.table} (line, odd, original, key, {not_null}) FROM STDIN "
-                f"(FORMAT csv, FORCE_NOT_NULL ({not_null}))"
-            ) as copy,
-        ):
-            copy.write(data)
+                yield "".join(chunk)
+                chunk, pending = [], 0
+        if chunk:
+            yield "".join(chunk)
 
     def fetch(self, lines):
         """The cells of these lines (not odd), in line order, a batch at a time."""
@@ -226,6 +278,7 @@ class SqlChecks:
         self.importer = importer
         self.raw = raw
         self.table = raw.table.replace("raw", "checked")
+        self.rows = raw.table  # the rows to check: all, or (a re-import) those that changed
 
     def _execute(self, sql, params=None):
         with connection.cursor() as cursor:
@@ -238,7 +291,7 @@ class SqlChecks:
             return []
         cell = self.raw.cell(column)
         rows = self._execute(
-            f"SELECT DISTINCT {cell} FROM {self.raw.table} "  # noqa: S608
+            f"SELECT DISTINCT {cell} FROM {self.rows} "  # noqa: S608
             f"WHERE NOT odd AND NOT original AND {cell} <> ''"
         )
         return [value for (value,) in rows]
@@ -310,9 +363,17 @@ class BulkReading:
             return None
         return python_key(dict(self._positions)[index], cells[index])
 
-    def tell_read(self):
+    def show_read(self):
+        """The progress display (no database: a `COPY` may be open)."""
         if self._progress:
             self._progress.update(self.report.counts["rows"], self._bytes_read)
+
+    def report_due(self):
+        """Whether `on_progress` is due a report (`CsvImport._tell`)."""
+        return self.on_progress is not None and time.monotonic() - self._reported >= 1
+
+    def tell_read(self):
+        self.show_read()
         self._tell()
 
     def _read_bulk(self, raw, reader):

@@ -14,11 +14,22 @@ from contextlib import contextmanager
 
 from django.db import OperationalError, connection, transaction
 
-from .models import Tenant
+from .models import Tenant, TenantImportRow
 
 _names = itertools.count(1)
 _OWN_HISTORY = ("history_date", "history_change_reason", "history_type", "history_user")
 _HISTORY = {"history_id", *_OWN_HISTORY}
+# Each staged row's digest is kept with the version (`xmin`) of its tenant's row as saved, so
+# that the next run can pass the same row without checking it (`TenantImportRow`). Rows
+# cleaned in Python have none: they are checked in full every time.
+_VERSION = "xmin::text::bigint AS import_version"
+_REMEMBER = (
+    f"INSERT INTO {connection.ops.quote_name(TenantImportRow._meta.db_table)} "
+    "(tenant_id, digest, version) "
+)
+_ON_CONFLICT = (
+    "ON CONFLICT (tenant_id) DO UPDATE SET digest = EXCLUDED.digest, version = EXCLUDED.version"
+)
 
 
 def _quote(name):
@@ -44,7 +55,8 @@ class TenantStage:
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {self.table} (line integer, {definitions}) ON COMMIT DROP"
+                f"CREATE TEMPORARY TABLE {self.table} "
+                f"(line integer, digest uuid, {definitions}) ON COMMIT DROP"
             )
         self.columns = ", ".join(_quote(field.column) for field in fields)
         self.differs = " OR ".join(
@@ -83,10 +95,12 @@ class TenantStage:
             "unassigned": unassigned,
         }
 
-    def save(self, *, now, reason, user_id, creates=True, updates=True):
-        """Update the tenants that differ, create the new ones, each with its history row.
-        `creates` and `updates` say (from `count`) whether there are any: a statement with nothing
-        to do is not run (each joins every staged row with the register)."""
+    def save(self, *, now, reason, user_id, creates=True, updates=True, unchanged=True):
+        """Update the tenants that differ, create the new ones, each with its history row and
+        its row's digest (`TenantImportRow`, with the version of the tenant's row as saved).
+        `creates`, `updates` and `unchanged` say (from `count`) whether there are any: a
+        statement with nothing to do is not run (each joins every staged row with the
+        register)."""
         tenants = _quote(Tenant._meta.db_table)
         history = Tenant.history.model._meta
         copied = ", ".join(
@@ -114,13 +128,19 @@ class TenantStage:
                     f"WITH changed AS (UPDATE {tenants} t SET {assignments}, "  # noqa: S608
                     "patch_id = COALESCE(s.patch_id, t.patch_id), updated_at = %s "
                     f"FROM {self.table} s WHERE t.tenancy_ref = s.tenancy_ref "
-                    f"AND ({self.differs}) RETURNING t.*) {into_history}"
-                    f"SELECT {copied}, %s, %s, '~', %s FROM changed",
+                    f"AND ({self.differs}) RETURNING t.*, t.{_VERSION}, "
+                    "s.digest AS import_digest), "
+                    f"history AS ({into_history}"
+                    f"SELECT {copied}, %s, %s, '~', %s FROM changed) {_REMEMBER}"
+                    "SELECT id, import_digest, import_version FROM changed "
+                    f"WHERE import_digest IS NOT NULL {_ON_CONFLICT}",
                     [now, now, reason, user_id],
                 )
             if creates:
                 with _indexes_built_after(cursor, [Tenant, Tenant.history.model]):
                     self._create(cursor, into_history, copied, defaults, now, reason, user_id)
+            if unchanged:
+                self._remember(cursor)
 
     def _create(self, cursor, into_history, copied, defaults, now, reason, user_id):
         tenants = _quote(Tenant._meta.db_table)
@@ -134,9 +154,20 @@ class TenantStage:
             f"SELECT {', '.join('s.' + _quote(f.column) for f in self.fields)}"
             f"{', %s' * len(defaults)}, %s, %s FROM {self.table} s "
             f"WHERE NOT EXISTS (SELECT FROM {tenants} t WHERE t.tenancy_ref = s.tenancy_ref) "
-            f"ORDER BY s.line RETURNING *) {into_history}"
-            f"SELECT {copied}, %s, %s, '+', %s FROM created",
+            f"ORDER BY s.line RETURNING *, {_VERSION}), history AS ({into_history}"
+            f"SELECT {copied}, %s, %s, '+', %s FROM created) {_REMEMBER}"
+            f"SELECT c.id, s.digest, c.import_version FROM created c JOIN {self.table} s "
+            f"ON s.tenancy_ref = c.tenancy_ref WHERE s.digest IS NOT NULL {_ON_CONFLICT}",
             [*default_values, now, now, now, reason, user_id],
+        )
+
+    def _remember(self, cursor):
+        """The digests of the rows that changed nothing, with their tenant's row's version."""
+        tenants = _quote(Tenant._meta.db_table)
+        cursor.execute(
+            f"{_REMEMBER}SELECT t.id, s.digest, t.{_VERSION} FROM {self.table} s "  # noqa: S608
+            f"JOIN {tenants} t ON t.tenancy_ref = s.tenancy_ref WHERE s.digest IS NOT NULL "
+            f"AND NOT ({self.differs}) {_ON_CONFLICT}"
         )
 
     def drop(self):

@@ -135,7 +135,7 @@ class TenantImport(CsvImport):
         one_isolation_column = len(self.present & {"self_isolating_from", "self_isolating_until"})
         if self.stage is None or one_isolation_column == 1:
             return None
-        return RawRows(self, self._width)
+        return RawRows(self, self._width, digests=True)
 
     def bulk_check(self, raw):
         from .import_checks import TenantChecks
@@ -254,6 +254,12 @@ class TenantImport(CsvImport):
         if self.stage is None:
             return
         counts = self.stage.count()
+        staged_unchanged = counts["unchanged"]
+        checks = getattr(self, "checks", None)
+        if checks is not None:
+            # Rows the same as last time, passed without their cells checked again.
+            counts["unchanged"] += checks.same_count
+            counts["unassigned"] += checks.same_unassigned
         self.report.counts.update(counts)
         if write:
             self.stage.save(
@@ -262,6 +268,7 @@ class TenantImport(CsvImport):
                 user_id=self.user.pk if self.user else None,
                 creates=counts["created"] > 0,
                 updates=counts["updated"] > 0,
+                unchanged=checks is not None and staged_unchanged > 0,
             )
         self.stage.drop()
 

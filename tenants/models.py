@@ -125,7 +125,13 @@ class Tenant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "last_contact_at"])
+    # The history is read by tenant (`id`): its copies of the register's lookup indexes are
+    # not kept (each was one more index for the first import to build and every change to
+    # write).
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "last_contact_at"],
+        no_db_index=["tenancy_ref", "patch", "scheme", "support_provider"],
+    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -249,6 +255,34 @@ class PhoneNumber(models.Model):
     @property
     def is_saved(self):
         return self.pk is not None
+
+
+class TenantImportRow(models.Model):
+    """The file row a tenant was last checked against by the tenant import, as a digest of its
+    cells, and the version of the tenant's row (PostgreSQL's `xmin`) once it matched them.
+
+    A re-import passes a row with the same digest for a tenant whose row has not changed since
+    (any write to it, from the app or anywhere, gives it a new `xmin`) without checking its
+    cells again: they passed then, and the tenant still holds what they said. The rules that
+    can change without the row (today's date, patch codes and areas, schemes and providers)
+    are checked again (`tenants.import_checks.TenantChecks.same_rows`). No foreign key in the
+    database (a deferred check per row cost seconds a million rows), and none in Django
+    either: deleting a tenant leaves its row, which matches no tenant again (ids are not
+    reused), and costs no query.
+    """
+
+    tenant = models.OneToOneField(
+        Tenant,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,
+        related_name="+",
+    )
+    digest = models.UUIDField()
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.tenant_id}: {self.digest}"
 
 
 class FamilyContact(models.Model):

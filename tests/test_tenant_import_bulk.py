@@ -26,6 +26,13 @@ def tricky_rows():
         tenant_row(tenancy_ref="OK-5", postcode="PR1\t2AB", date_of_birth="2/3/1941"),
         tenant_row(tenancy_ref="OK-6", address_line_1="'=SUM(A1)", patch="pr-rib"),
         tenant_row(tenancy_ref="OK-7", phone="+44 20 7946 0000", lives_alone="n"),
+        # Cells COPY's text format must escape: a backslash, "\N", line breaks, a tab.
+        tenant_row(
+            tenancy_ref="OK-8",
+            address_line_2="Flat 2\\B",
+            interpreter_language="\\N",
+            communication_needs=" Deaf;\nuses text\r\nonly\tplease ",
+        ),
         tenant_row(tenancy_ref="BAD-1", email="not an email"),
         tenant_row(tenancy_ref="BAD-2", date_of_birth="31/02/1950"),
         tenant_row(tenancy_ref="BAD-3", date_of_birth="2999-01-01"),
@@ -131,7 +138,7 @@ def test_sql_reading_matches_python_reading(write, ribble, options):
     assert results[True]["rejections"]  # the file has rows of every kind
     if options == {"skip_invalid": True}:
         refs = {row[0] for row in results[True]["tenants"]}
-        assert {"OK-1", "OK-2", "OK-3", "OK-4", "OK-5", "OK-6", "OK-7", "SCH-2"} <= refs
+        assert {"OK-1", "OK-2", "OK-3", "OK-4", "OK-5", "OK-6", "OK-7", "OK-8", "SCH-2"} <= refs
 
 
 def test_a_re_import_through_sql_changes_nothing(write, run, ribble):
