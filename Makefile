@@ -21,7 +21,6 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # and the Friday afternoon before a bank holiday. `make test CLOCKS=` skips them.
 CLOCKS ?= 2028-02-29T09:00 2027-03-28T00:30 2027-03-28T02:30 \
 	2026-12-31T23:59 2027-05-28T16:45
-CLOCK_TESTS := -m "date_sensitive and not journey and not celery_worker" -n 2
 
 .PHONY: install run test test-random lint format check-deploy worker beat clean
 
@@ -57,17 +56,11 @@ format: install
 test: install lint
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-services.sh
-	@echo "== the suite without a browser or a Celery worker, on two processes"
+	@echo "== the whole suite on two processes: the journeys in Chromium, the tests on a real Celery worker,"
+	@echo "   the rest, and each date-sensitive test again at each of: $(strip $(CLOCKS)) (Europe/London)"
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		$(VENV)/bin/pytest --create-db -n 2 -m "not journey and not celery_worker" $(PYTEST_ARGS)
-	@echo "== the journeys in Chromium and the tests on a real Celery worker, on two processes"
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		$(VENV)/bin/pytest -n 2 -m "journey or celery_worker" $(PYTEST_ARGS)
-	@if [ -n "$(strip $(CLOCKS))" ]; then \
-		echo "== the date-sensitive tests again at each of $(strip $(CLOCKS)) (Europe/London)"; \
-		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-			$(VENV)/bin/pytest -q $(addprefix --clock ,$(CLOCKS)) $(CLOCK_TESTS); \
-	fi
+		$(VENV)/bin/pytest --create-db -n 2 \
+		$(if $(strip $(CLOCKS)),--clock now $(addprefix --clock ,$(CLOCKS))) $(PYTEST_ARGS)
 
 test-random: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

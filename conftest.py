@@ -90,6 +90,7 @@ def pytest_configure(config):
 # The longest tests (whole migration runs, subprocesses, crawls) go first, so that the two
 # processes of `make test` do not end with one of them alone on a two-minute test.
 SLOW_FIRST = (
+    "tests/journeys/",
     "test_upgrade.py",
     "test_platform.py",
     "test_forms_never_500.py",
@@ -132,11 +133,19 @@ def is_date_sensitive(item, fixturenames):
 
 
 def pytest_generate_tests(metafunc):
-    """With `--clock`, each date-sensitive test runs once at each clock given, in one run (one
-    start-up of the processes and their databases, where a run per clock paid it each time)."""
+    """With `--clock`, each date-sensitive test runs once at each clock given (`now`: the real
+    time), in the same run as the rest of the suite: one start-up of the processes and their
+    databases, where a run per clock paid it each time. The journeys and the tests on a real
+    Celery worker run once, at the real time (their server and worker keep their own clock)."""
     clocks = metafunc.config.getoption("--clock")
-    if clocks and is_date_sensitive(metafunc.definition, metafunc.fixturenames):
-        metafunc.parametrize("_clock", clocks, indirect=True, ids=[f"at {c}" for c in clocks])
+    if (
+        clocks
+        and "journeys" not in metafunc.definition.path.parts
+        and "celery_worker_process" not in metafunc.fixturenames
+        and is_date_sensitive(metafunc.definition, metafunc.fixturenames)
+    ):
+        ids = [clock if clock == "now" else f"at {clock}" for clock in clocks]
+        metafunc.parametrize("_clock", clocks, indirect=True, ids=ids)
 
 
 def pytest_report_header(config):
@@ -159,7 +168,7 @@ def _fixed_clock(_clock):
     """With `--clock`, a date-sensitive test starts at that local time; the clock then ticks
     on, so timeouts and ordering by time still behave."""
     value = _clock
-    if not value:
+    if not value or value == "now":
         yield
         return
     when = datetime.fromisoformat(value)
