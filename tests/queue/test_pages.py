@@ -372,10 +372,10 @@ class TestQueryCounts:
         # tenant locked, the key checked, the call, its campaign call and reach, the tenant's
         # last contact, the request and its note, the text to the tenant (preferences, failing
         # numbers, numbers, the message), the task + 3 (session save).
-        # Save and take next call adds: the call held, the check-ins waiting, the claim (4),
-        # the check-ins given back, then the next page: the task, the access log, the campaigns
-        # due, the family contacts, the calls panel, the last spoken call, the requests, the
-        # numbers, the last calls, the failing numbers.
+        # Save and take next call adds: the call held, "Take next call" in one statement (the
+        # claim, the check-ins waiting, what was held given back), then the next page: the task,
+        # the access log, the campaigns due, the family contacts, the calls panel, the last
+        # spoken call, the requests, the numbers, the last calls, the failing numbers.
         with django_assert_num_queries(count):
             response = officer_client.post(
                 reverse("welfare:log_call", args=[second.pk]),
