@@ -26,13 +26,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
-
-import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/welfare_camp_bench")
 sys.path.insert(0, str(ROOT))
+
+from import_rent_balances import create_database, load  # noqa: E402 (bench/ is on the path)
+from import_tenants import copy_baseline  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 FIRST = [
@@ -45,18 +46,6 @@ LAST = [
 ]  # fmt: skip
 NOT_ASCII = {6: ("Ó Súilleabháin", "Ó SÚILLEABHÁIN"), 506: ("Straße", "STRASSE")}
 LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters an inward code may end with
-
-
-def create_database():
-    name = urlparse(URL).path.lstrip("/")
-    server = URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def load():
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def postcode(number):
@@ -123,30 +112,6 @@ def write_file(tenancies):
     return path
 
 
-def copy_baseline(path):
-    """Seconds to COPY the file into an unlogged table of text columns: the floor."""
-    best = None
-    with psycopg.connect(URL, autocommit=True) as connection:
-        for _ in range(3):
-            connection.execute("DROP TABLE IF EXISTS bench_copy")
-            connection.execute(
-                "CREATE UNLOGGED TABLE bench_copy (tenancy_ref text, first_name text, "
-                "last_name text, date_of_birth text, postcode text)"
-            )
-            started = time.monotonic()
-            with (
-                connection.cursor() as cursor,
-                cursor.copy("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
-                open(path, "rb") as file,
-            ):
-                while chunk := file.read(1 << 20):
-                    copy.write(chunk)
-            elapsed = time.monotonic() - started
-            best = elapsed if best is None else min(best, elapsed)
-        connection.execute("DROP TABLE bench_copy")
-    return best
-
-
 def importer_from(path):
     """`CampaignListImport` of a copy of `welfare/campaign_import.py` kept elsewhere."""
     spec = importlib.util.spec_from_file_location("welfare._campaign_import_before", path)
@@ -207,7 +172,7 @@ def main():
     parser.add_argument("rows", nargs="?", type=int, default=200_000)
     parser.add_argument("--before", help="an earlier welfare/campaign_import.py, timed first")
     options = parser.parse_args()
-    create_database()
+    create_database(URL)
     import django
 
     django.setup()
@@ -222,7 +187,9 @@ def main():
     list_campaign = campaign()
     print(f"setup {time.monotonic() - started:.1f} s, load {load()}", flush=True)
     try:
-        copy_seconds = copy_baseline(path)
+        copy_seconds = copy_baseline(
+            path, ["tenancy_ref", "first_name", "last_name", "date_of_birth", "postcode"], URL
+        )
         print(f"COPY {copy_seconds:.2f} s (best of 3), load {load()}", flush=True)
         before = None
         if options.before:

@@ -28,9 +28,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
-def create_database():
-    name = urlparse(URL).path.lstrip("/")
-    server = URL.rsplit("/", 1)[0] + "/postgres"
+def create_database(url=None):
+    """The bench's database, created if missing (also the campaign-list bench's)."""
+    url = url or URL
+    name = urlparse(url).path.lstrip("/")
+    server = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(server, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')

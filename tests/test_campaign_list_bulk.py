@@ -3,43 +3,23 @@ frame's Python cleaning and matching of the same file: the same messages, the sa
 file, the same counts and the same list, whatever SQL passes and whatever it hands back to
 Python. Names are compared as Python casefolds them, in the file and in the register."""
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 
+from tests import test_campaign_list as one_by_one
 from tests.factories import TenantFactory
-from welfare.campaign_actions import campaign_create
 from welfare.campaign_import import CampaignListImport
-from welfare.campaign_models import Campaign, CampaignMember
+from welfare.campaign_models import CampaignMember
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL reading is PostgreSQL's"),
 ]
-ON = date(2026, 12, 1)
 BORN = date(1950, 5, 1)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(datetime.combine(ON, time(10), tzinfo=ZoneInfo("Europe/London"))):
-        yield
-
-
-@pytest.fixture
-def campaign(manager):
-    return campaign_create(
-        by=manager,
-        name="Shielded patients",
-        kind=Campaign.Kind.LIST,
-        starts_on=ON,
-        ends_on=date(2026, 12, 18),
-        schedule=Campaign.Schedule.ONCE,
-        questions=[{"text": "Do you have your medicines?", "kind": "yes_no"}],
-    )
+# The same list on the same day as the tests of the Python reading.
+campaign, clock = one_by_one.campaign, one_by_one.clock
 
 
 @pytest.fixture
