@@ -285,6 +285,13 @@ class SqlChecks:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else None
 
+    def release(self):
+        """Drop the raw and checked rows once the rows that passed are staged: at a million
+        rows the temporary tables outgrow `temp_buffers`, and the saving statements' own
+        temporary rows then go to disk."""
+        tables = sorted({self.raw.table, self.table, self.rows})
+        self._execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
+
     def _values(self, column):
         """The distinct stripped non-blank cells of a column, in rows that are not odd."""
         if column not in self.importer.present:

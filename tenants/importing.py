@@ -253,9 +253,11 @@ class TenantImport(CsvImport):
     def finish(self, *, write):
         if self.stage is None:
             return
+        checks = getattr(self, "checks", None)
+        if checks is not None:
+            checks.release()
         counts = self.stage.count()
         staged_unchanged = counts["unchanged"]
-        checks = getattr(self, "checks", None)
         if checks is not None:
             # Rows the same as last time, passed without their cells checked again.
             counts["unchanged"] += checks.same_count

@@ -90,8 +90,14 @@ class Tenant(models.Model):
     address_line_2 = models.CharField(max_length=200, blank=True)
     town = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=8, help_text="Stored as PR1 2AB")
+    # No index of its own: tenant_patch_name_idx (patch, last_name) serves lookups by patch.
     patch = models.ForeignKey(
-        Patch, on_delete=models.PROTECT, null=True, blank=True, related_name="tenants"
+        Patch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tenants",
+        db_index=False,
     )
     scheme = models.ForeignKey(
         Scheme,
