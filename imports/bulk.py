@@ -14,6 +14,7 @@ character (PostgreSQL text cannot hold one) or a cell starting with the `'` that
 rejected-rows file puts before a formula.
 """
 
+import csv
 import itertools
 import time
 from contextlib import suppress
@@ -24,6 +25,7 @@ from django.db import connection
 
 from config.csv import unquote
 
+from . import halves
 from .cells import Invalid
 
 _names = itertools.count(1)
@@ -120,8 +122,13 @@ def _digester(header):
     escaped, so no two rows give the same text) under this header: see `RawRows`."""
     signature = "\t".join(_escaped(cell.strip().lower()) for cell in header) + "\n"
 
+    signed = blake2b(signature.encode(), digest_size=16)
+
     def digest(clean):
-        return blake2b((signature + clean).encode(), digest_size=16).hexdigest()
+        # The same digest as of `signature + clean`, without hashing the header for each row.
+        row = signed.copy()
+        row.update(clean.encode())
+        return row.hexdigest()
 
     return digest
 
@@ -129,6 +136,29 @@ def _digester(header):
 def _text(value):
     """A value or NULL in `COPY`'s text format."""
     return "\\N" if value is None else _escaped(str(value))
+
+
+class KeysSeen:
+    """The keys that may be on more than one row, noted while the file is read: each key sets
+    one bit of a bitmap, chosen by its hash, and a key whose bit was already set is a
+    candidate. `SqlChecks.duplicates` then confirms the candidates alone, where grouping a
+    million keys in SQL took 1.4 s; a false candidate (another key on the same bit: about one
+    in 130 at a million rows) costs one more value in that query. The bitmap is 16 MB whatever
+    the file's size."""
+
+    size = 1 << 27  # bits
+
+    def __init__(self):
+        self.bitmap = bytearray(self.size >> 3)
+        self.candidates = set()
+
+    def note(self, key):
+        spot = hash(key) & (self.size - 1)
+        byte, bit = spot >> 3, 1 << (spot & 7)
+        if self.bitmap[byte] & bit:
+            self.candidates.add(key)
+        else:
+            self.bitmap[byte] |= bit
 
 
 class RawRows:
@@ -154,6 +184,8 @@ class RawRows:
         self.table = f"import_raw_{next(_names)}"
         self.cells = [f"c{index}" for index in range(width)]
         self.odd = {}  # line: cells
+        self.keys = KeysSeen()
+        self.split_failed = False
         self.blank = ("",) * width
         self.indexed = False
         cells = ", ".join(f"{name} text" for name in self.cells)
@@ -175,9 +207,55 @@ class RawRows:
         the next ones (a `COPY` per 10,000 rows made each wait for the other). It is ended for
         each report to `on_progress` (once a second), which may read the database (a cancel).
         Rows go in `COPY`'s text format, built by hand: a csv.writer row cost twice the
-        csv.reader one."""
+        csv.reader one. A large file's second half is read by another process at the same
+        time (`imports.halves`)."""
         importer = self.importer
-        chunks = self._chunks(reader)
+        half = self._second_half()
+        if half is None:
+            self._copy(self._chunks(reader))
+            return
+        counts, rejected = dict(importer.report.counts), len(importer._holding)
+        try:
+            self._copy(half.around(self._chunks(reader, boundary=True)))
+        finally:
+            importer._read_until = None
+            half.stop()
+        if self.split_failed:
+            # The split fell inside a quoted cell: the rows are read again, by this process.
+            self._execute_on_raw(f"TRUNCATE {self.table}")
+            importer.report.counts.clear()
+            importer.report.counts.update(counts)
+            del importer._holding[rejected:]
+            self.odd, self.keys = {}, KeysSeen()
+            importer._bytes_read = 0
+            with open(importer._path, "rb") as binary:
+                reader = csv.reader(importer._lines(binary))
+                next(reader)  # the header, read before
+                self._copy(self._chunks(reader))
+
+    def _second_half(self):
+        """A process reading the file's second half (`imports.halves`), or None."""
+        importer = self.importer
+        self.split_failed = False
+        path = getattr(importer, "_path", None)
+        if path is None or importer._holding is None:
+            return None
+        split = halves.split_point(path, importer._bytes_read, importer.report.total_bytes)
+        if split is None:
+            return None
+        try:
+            half = halves.SecondHalf(self, path, *split)
+        except (AssertionError, OSError):  # a daemonic process may not have children
+            return None
+        importer._read_until = split[0]
+        return half
+
+    def _execute_on_raw(self, sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    def _copy(self, chunks):
+        importer = self.importer
         columns = f"line, odd, original, key, digest, {', '.join(self.cells)}"
         done = False
         while not done:
@@ -194,37 +272,43 @@ class RawRows:
                         break
             importer.tell_read()
 
-    def _chunks(self, reader):
-        """The rows in `COPY`'s text format, `flush_every` rows a chunk."""
+    def _chunks(self, reader, offset=0, boundary=False):
+        """The rows in `COPY`'s text format, `flush_every` rows a chunk: `offset` line breaks
+        before the reader's first line; with `boundary`, the reader ends with
+        `halves.BOUNDARY`, which must come as a row of its own (`imports.halves`)."""
         importer = self.importer
         report, width = importer.report, self.width
         odd_cells = "\t".join(("",) * width)
         digest = _digester(importer._header) if self.digests else lambda _clean: "\\N"
-        chunk, pending = [], 0
-        previous = reader.line_num
+        note_key = self.keys.note
+        key_index = importer.index_of.get(importer.key)
+        chunk, pending, rows = [], 0, 0
+        previous = reader.line_num + offset
         for cells in reader:
-            line, previous = previous + 1, reader.line_num
+            line, previous = previous + 1, reader.line_num + offset
             joined = "\t".join(cells)
             if not joined.strip():
                 continue
-            report.counts["rows"] += 1
+            rows += 1
             if len(cells) != width:
+                if boundary and cells == [halves.BOUNDARY]:
+                    rows -= 1
+                    boundary = False
+                    break
                 importer._reject(
                     line, cells, [f"has {len(cells)} values where the header has {width} columns"]
                 )
             elif "\x00" in joined:
-                self.odd[line] = cells
-                key = _text(importer.python_key(cells))
-                chunk.append(f"{line}\tt\tf\t{key}\t\\N\t{odd_cells}\n")
+                self._add_odd(chunk, line, cells, odd_cells)
             else:
                 # Stripped here: PostgreSQL's btrim() with Python's whitespace cost more than
                 # all the rest of the checks. A row that changed is also kept as read.
-                clean = "\t".join([cell.strip() for cell in cells])
+                clean = "\t".join(map(str.strip, cells))
                 if "'" in joined and any(cell.strip()[:1] == "'" for cell in cells):
-                    self.odd[line] = cells
-                    key = _text(importer.python_key(cells))
-                    chunk.append(f"{line}\tt\tf\t{key}\t\\N\t{odd_cells}\n")
+                    self._add_odd(chunk, line, cells, odd_cells)
                     continue
+                if key_index is not None:
+                    note_key(cells[key_index].strip())
                 if (
                     "\\" in joined
                     or "\n" in joined
@@ -243,10 +327,22 @@ class RawRows:
                         chunk.append(f"{line}\tf\tt\t\\N\t\\N\t{joined}\n")
             pending += 1
             if pending >= self.flush_every:
+                report.counts["rows"] += rows
                 yield "".join(chunk)
-                chunk, pending = [], 0
+                chunk, pending, rows = [], 0, 0
+        report.counts["rows"] += rows
+        # The boundary line never came as a row: the split was inside a quoted cell.
+        self.split_failed = boundary
         if chunk:
             yield "".join(chunk)
+
+    def _add_odd(self, chunk, line, cells, odd_cells):
+        """A row SQL cannot judge: its cells stay here, its key worked out in Python."""
+        self.odd[line] = cells
+        key = self.importer.python_key(cells)
+        if key is not None:
+            self.keys.note(key)
+        chunk.append(f"{line}\tt\tf\t{_text(key)}\t\\N\t{odd_cells}\n")
 
     def fetch(self, lines):
         """The cells of these lines (not odd), in line order, a batch at a time."""
@@ -322,13 +418,17 @@ class SqlChecks:
         rejected: the import never picks one."""
         if column not in self.importer.present:
             return {}
+        candidates = self.raw.keys.candidates  # noted while reading: see `KeysSeen`
+        if not candidates:
+            return {}
         cell = self.raw.cell(column)
         key = f"CASE WHEN odd THEN key WHEN {tenancy_ref_sql(cell)} THEN {cell} END"
+        # A row's key is its stripped cell, or (an odd row) the one Python worked out.
         rows = self._execute(
-            f"WITH keyed AS MATERIALIZED (SELECT line, {key} AS k FROM {self.raw.table} "  # noqa: S608
-            "WHERE NOT original), twice AS (SELECT k FROM keyed WHERE k IS NOT NULL "
-            "GROUP BY k HAVING count(*) > 1) "
-            "SELECT k, array_agg(line ORDER BY line) FROM keyed JOIN twice USING (k) GROUP BY k"
+            f"SELECT k, array_agg(line ORDER BY line) FROM (SELECT line, {key} AS k "  # noqa: S608
+            f"FROM {self.raw.table} WHERE NOT original AND (odd OR {cell} = ANY(%(keys)s))) "
+            "keyed WHERE k = ANY(%(keys)s) GROUP BY k HAVING count(*) > 1",
+            {"keys": sorted(candidates)},
         )
         return dict(rows)
 

@@ -270,9 +270,16 @@ class CsvImport(bulk.BulkReading):
             if not cursor.fetchone()[0]:
                 raise FileRefused("another import of this kind is running: try again when it ends")
 
-    def _lines(self, binary):
-        """The file's lines decoded strictly: a file in another encoding is never misread."""
-        for number, raw in enumerate(binary, start=1):
+    def _lines(self, binary, first=1):
+        """The file's lines decoded strictly: a file in another encoding is never misread.
+        `first` is the first line's number. With `_read_until` set (a file read in two halves,
+        `imports.halves`), the lines end at that offset, with `halves.BOUNDARY`."""
+        position = binary.tell()
+        for number, raw in enumerate(binary, start=first):
+            if self._read_until is not None and position >= self._read_until:
+                yield bulk.halves.BOUNDARY + "\n"
+                return
+            position += len(raw)
             self._bytes_read += len(raw)
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
@@ -285,6 +292,7 @@ class CsvImport(bulk.BulkReading):
                 ) from None
 
     def _read(self, binary, path):
+        self._path, self._read_until = path, None
         reader = csv.reader(self._lines(binary))
         try:
             header = next(reader, None)

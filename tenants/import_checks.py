@@ -13,8 +13,8 @@ passes it or writes its messages. The rows SQL passes go into the staging table
 import multiprocessing
 
 from config.dates import years_before
-from imports.bulk import TENANCY_REF, SqlChecks, checked_cells, date_parts_sql
-from imports.cells import _checked_phone, run_today, uk_postcode
+from imports.bulk import TENANCY_REF, SqlChecks, checked_cells
+from imports.cells import _checked_phone, a_date, run_today, uk_postcode
 
 from .import_staging import _quote
 from .importing import SCHEME_TYPES, _Scheme
@@ -31,22 +31,6 @@ _EMAIL = (
 _YES = ("y", "yes", "true", "1")
 _NO = ("n", "no", "false", "0")
 _PHONES_PER_PROCESS = 20_000
-
-_DATE_FUNCTION = """
-CREATE OR REPLACE FUNCTION pg_temp.import_ymd(y int, m int, d int) RETURNS date
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN y BETWEEN 1 AND 9999 AND m BETWEEN 1 AND 12 AND d >= 1 AND d <= CASE
-      WHEN m = 2 THEN CASE WHEN (y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0 THEN 29 ELSE 28 END
-      WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END
-    THEN make_date(y, m, d) END
-$$
-"""
-
-
-def _parse_date(parts):
-    """SQL for the day these parts name if it is a real one, else NULL (the function above is
-    inlined: no call is made per row)."""
-    return f"pg_temp.import_ymd({parts}[1], {parts}[2], {parts}[3])"
 
 
 def _ascii(cell):
@@ -132,7 +116,13 @@ class TenantChecks(SqlChecks):
         self._lookup(
             f"{self.table}_phones", [("cell", "text"), ("e164", "text")], checked_phones(phones)
         )
-        self._execute(_DATE_FUNCTION)
+        # Dates are read once for each distinct cell, by the frame's own cleaner: parsing every
+        # cell in SQL was 2.6 s of the checking statement's 6.7 at 1,000,000 rows.
+        self._lookup(
+            f"{self.table}_dates",
+            [("cell", "text"), ("day", "date")],
+            checked_cells(a_date, {cell for name in _DATES for cell in self._values(name)}),
+        )
         self._execute(
             f"CREATE TEMPORARY TABLE {self.table} ON COMMIT DROP AS {self._select()}",  # noqa: S608
             {"duplicated": duplicated, **self._dates()},
@@ -232,14 +222,7 @@ class TenantChecks(SqlChecks):
         `ok` where it breaks no rule."""
         present, raw, t = self.present, self.raw, self.table
         names = sorted(present)
-        cells = ", ".join(
-            [f"{raw.cell(name)} AS {name}" for name in names]
-            + [
-                f"{date_parts_sql(raw.cell(name))} AS {name}_parts"
-                for name in names
-                if name in _DATES
-            ]
-        )
+        cells = ", ".join(f"{raw.cell(name)} AS {name}" for name in names)
         columns = {name: _column(name) for name in names}
         rules = [broken for _value, broken in columns.values()]
         phone_given = [f"RAW.{name} <> ''" for name in ("phone", "mobile") if name in present]
@@ -254,6 +237,11 @@ class TenantChecks(SqlChecks):
             if name in present
         ]
         joins.append(f"LEFT JOIN {t}_postcodes pc ON pc.cell = s.postcode")
+        joins += [
+            f"LEFT JOIN {t}_dates d_{name} ON d_{name}.cell = s.{name}"
+            for name in names
+            if name in _DATES
+        ]
         looked_up = [
             "NULL::integer AS pid",
             "NULL::text AS skey",
@@ -386,15 +374,13 @@ def _text(length=None, required=False):
 
 def _date(past=False):
     def sql(name):
+        # Looked up: `{table}_dates` holds each distinct cell that is a real day.
         if past:
             return (
-                _parse_date(f"RAW.{name}_parts"),
+                f"d_{name}.day",
                 f"v.{name} IS NULL OR v.{name} > %(today)s OR v.{name} < %(earliest)s",
             )
-        return (
-            _parse_date(f"RAW.{name}_parts"),
-            f"RAW.{name} <> '' AND v.{name} IS NULL",
-        )
+        return f"d_{name}.day", f"RAW.{name} <> '' AND v.{name} IS NULL"
 
     return sql
 
