@@ -156,12 +156,19 @@ class TenantStage:
         new = f"{self.table}_new"
         # The sequence's name is looked up first: in the statement, the lookup ran per row.
         cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [tenants, Tenant._meta.pk.column])
+        sequence = cursor.fetchone()[0]
+        # Into an empty register (locked by `_indexes_built_after`) every staged row is new.
+        cursor.execute(f"SELECT EXISTS (SELECT FROM {tenants})")  # noqa: S608
+        held = (
+            f"WHERE NOT EXISTS (SELECT FROM {tenants} t WHERE t.tenancy_ref = s.tenancy_ref)"
+            if cursor.fetchone()[0]
+            else ""
+        )
         cursor.execute(
             f"CREATE TEMPORARY TABLE {new} ON COMMIT DROP AS "  # noqa: S608
-            "SELECT nextval(%s::regclass) AS id, s.* FROM (SELECT * FROM "
-            f"{self.table} s WHERE NOT EXISTS "
-            f"(SELECT FROM {tenants} t WHERE t.tenancy_ref = s.tenancy_ref) ORDER BY s.line) s",
-            [cursor.fetchone()[0]],
+            "SELECT nextval(%s::regclass) AS id, s.* FROM "
+            f"(SELECT * FROM {self.table} s {held} ORDER BY s.line) s",
+            [sequence],
         )
         given = {field.column for field in self.fields}
         params, values = {"now": now}, {}
