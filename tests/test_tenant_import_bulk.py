@@ -228,6 +228,31 @@ def test_a_split_inside_a_quoted_cell_reads_the_file_again(write, ribble, halves
     assert len(results[True]["tenants"]) == 41
 
 
+def test_a_second_half_in_another_encoding_is_refused_with_its_line(write, ribble, halves):
+    text = csv_text([tenant_row(tenancy_ref=f"E-{n}") for n in range(20)])
+    last = text.splitlines()[-1].replace("E-19", "E-20").replace("Margaret", "Zo\xe9")
+    path = write(text.encode() + last.encode("latin-1") + b"\n")
+
+    report = TenantImport().run(path)
+
+    assert halves == {"halves": 1, "again": 0}
+    assert report.refused.startswith("the file must be UTF-8, and line 22 is not")
+    assert not Tenant.objects.exists()
+
+
+def test_columns_blank_in_every_row_read_as_in_python(write, ribble):
+    rows = [
+        tenant_row(tenancy_ref="B-1", date_of_birth="", phone="", no_phone="Y"),
+        tenant_row(tenancy_ref="B-2", date_of_birth="", phone="", no_phone="Y"),
+    ]
+    path = write(csv_text(rows))
+
+    results = outcomes(path, skip_invalid=True)
+
+    assert results[True] == results[False]
+    assert results[True]["counts"]["rejected"] == 2  # the date of birth is required
+
+
 def test_a_re_import_through_sql_changes_nothing(write, run, ribble):
     path = write(
         csv_text([tenant_row(tenancy_ref=f"RE-{n}", email=f"t{n}@example.org") for n in range(20)])
