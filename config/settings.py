@@ -112,6 +112,14 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A prepared statement is planned once, without its parameters' values, not at each run
+    # (PostgreSQL's own choice, by estimated costs, was to plan "Take next call" at every
+    # press: welfare.actions `take_next_in_one`, the one statement the app prepares; Django
+    # binds its parameters on the client and prepares nothing).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c plan_cache_mode=force_generic_plan"
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite serialises writers; a busy timeout stops "database is locked" under runserver.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -114,3 +115,52 @@ class TestClaims:
     def test_an_empty_queue_says_so(self, officer_client):
         response = officer_client.post(reverse("welfare:take_next"), follow=True)
         assert "There are no calls waiting" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement on PostgreSQL only")
+class TestTakeNextInOne:
+    """ "Take next call" as one prepared statement (`actions.take_next_in_one`), planned once for
+    the connection: the same parts in the same order as `call_task_claim_next`."""
+
+    def test_each_part_in_its_order(self, team, queue_of, manager):
+        not_due, lapsed, due, waiting, assigned = queue_of(5)
+        olivia, sam, ravi, ali = (OfficerFactory(team=team) for _ in range(4))
+        now = timezone.now()
+        CallTask.objects.filter(pk=not_due.pk).update(available_from=now + timedelta(hours=2))
+        CallTask.objects.filter(pk=due.pk).update(available_from=now - timedelta(minutes=1))
+        CallTask.objects.filter(pk=lapsed.pk).update(
+            claimed_by=ali, claimed_at=now - timedelta(minutes=31)
+        )
+        control_actions.call_tasks_assign(
+            tasks=CallTask.objects.filter(pk=assigned.pk), officer=olivia, by=manager
+        )
+        taken = [
+            actions.take_next_in_one(user=officer, now=now)
+            for officer in (olivia, sam, ravi, ali, sam)
+        ]
+        assert [task and task.pk for task in taken] == [
+            assigned.pk,
+            lapsed.pk,
+            due.pk,
+            waiting.pk,
+            None,
+        ]
+        assert taken[0].claimed_by_id == olivia.pk and taken[0].claimed_at == now
+        assert taken[0].tenant_id == assigned.tenant_id and taken[0].due_on == assigned.due_on
+
+    def test_planned_once_for_the_connection(self, officer, queue_of):
+        queue_of(3)
+
+        def plans():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                    " WHERE name = 'welfare_take_next'"
+                )
+                return cursor.fetchone() or (0, 0)
+
+        actions.take_next_in_one(user=officer, now=timezone.now())
+        generic, custom = plans()
+        for _ in range(3):
+            actions.take_next_in_one(user=officer, now=timezone.now())
+        assert plans() == (generic + 3, custom) and custom == 0
