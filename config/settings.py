@@ -117,8 +117,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # (PostgreSQL's own choice, by estimated costs, was to plan "Take next call" at every
     # press: welfare.actions `take_next_in_one`, the one statement the app prepares; Django
     # binds its parameters on the client and prepares nothing).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c plan_cache_mode=force_generic_plan"
+    # Added to any server options DATABASE_URL gives (`?options=...`).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        filter(None, [_options.get("options"), "-c plan_cache_mode=force_generic_plan"])
     )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite serialises writers; a busy timeout stops "database is locked" under runserver.
