@@ -87,11 +87,15 @@ class SecondHalf:
         importer = self.raw.importer
         while True:
             try:
-                message = self.messages.get(timeout=600) if block else self.messages.get_nowait()
+                message = self.messages.get(timeout=1) if block else self.messages.get_nowait()
             except queue.Empty:
-                if block:
-                    raise RuntimeError("the second half's reader stopped answering") from None
-                return
+                if not block:
+                    return
+                if not self.process.is_alive() and self.messages.empty():
+                    raise RuntimeError(
+                        f"the second half's reader ended ({self.process.exitcode}) unfinished"
+                    ) from None
+                continue
             kind, *body = message
             if kind == "chunk":
                 text, rows, read = body

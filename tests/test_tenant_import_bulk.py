@@ -240,6 +240,19 @@ def test_a_second_half_in_another_encoding_is_refused_with_its_line(write, ribbl
     assert not Tenant.objects.exists()
 
 
+def test_a_second_half_reader_that_dies_stops_the_import(write, ribble, halves, monkeypatch):
+    import os
+
+    from imports import halves as module
+
+    monkeypatch.setattr(module, "_read_half", lambda *args: os._exit(3))
+    path = write(csv_text([tenant_row(tenancy_ref=f"D-{n}") for n in range(20)]))
+
+    with pytest.raises(RuntimeError, match="ended"):
+        TenantImport().run(path)
+    assert not Tenant.objects.exists()
+
+
 def test_columns_blank_in_every_row_read_as_in_python(write, ribble):
     rows = [
         tenant_row(tenancy_ref="B-1", date_of_birth="", phone="", no_phone="Y"),
