@@ -17,12 +17,14 @@ returns as a row of its own only if no quoted cell is open. If it is not, the fi
 again by this process alone (`RawRows.read`).
 
 The forked process only reads the file: it never uses the parent's database connection, and
-leaves through multiprocessing's `os._exit`, which closes nothing of the parent's.
+leaves through `os._exit`, which closes nothing of the parent's.
 """
 
 import csv
 import multiprocessing
+import os
 import queue
+import signal
 import traceback
 
 # A file at least this much longer than its header is read in two halves.
@@ -62,16 +64,27 @@ class SecondHalf:
     half's rejected rows, odd rows and keys into `raw` and its importer."""
 
     def __init__(self, raw, path, offset, breaks):
-        """Starts the process. Raises AssertionError where this process may not have children
-        (a Celery worker's daemonic processes): the caller then reads the file alone."""
-        context = multiprocessing.get_context("fork")
+        """Forks the reader with `os.fork` itself: multiprocessing refuses children to a
+        daemonic process, which a Celery worker's processes are."""
         self.raw = raw
-        self.messages = context.Queue()
-        self.process = context.Process(
-            target=_read_half, args=(raw, path, offset, breaks, self.messages), daemon=True
-        )
+        self.messages = multiprocessing.get_context("fork").Queue()
         self.ended = False
-        self.process.start()
+        self.exitcode = None
+        self.pid = os.fork()
+        if self.pid == 0:  # the reader: it leaves by os._exit, whatever happens
+            code = 1
+            try:
+                _read_half(raw, path, offset, breaks, self.messages)
+                code = 0
+            finally:
+                os._exit(code)
+
+    def _alive(self):
+        if self.exitcode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.exitcode = os.waitstatus_to_exitcode(status)
+        return self.exitcode is None
 
     def around(self, chunks):
         raw = self.raw
@@ -91,9 +104,9 @@ class SecondHalf:
             except queue.Empty:
                 if not block:
                     return
-                if not self.process.is_alive() and self.messages.empty():
+                if not self._alive() and self.messages.empty():
                     raise RuntimeError(
-                        f"the second half's reader ended ({self.process.exitcode}) unfinished"
+                        f"the second half's reader ended ({self.exitcode}) unfinished"
                     ) from None
                 continue
             kind, *body = message
@@ -119,9 +132,9 @@ class SecondHalf:
                 raise RuntimeError(f"reading the second half failed:\n{body[0]}")
 
     def stop(self):
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
+        if self._alive():
+            os.kill(self.pid, signal.SIGKILL)
+            self.exitcode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         self.messages.close()
 
 

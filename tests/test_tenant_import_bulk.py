@@ -172,8 +172,8 @@ def halves(monkeypatch):
     started, truncate = module.SecondHalf.__init__, bulk.RawRows._execute_on_raw
 
     def counted_start(self, *args):
-        seen["halves"] += 1
         started(self, *args)
+        seen["halves"] += 1  # the second half's reader is running
 
     def counted_truncate(self, sql):
         seen["again"] += sql.startswith("TRUNCATE")
@@ -238,6 +238,22 @@ def test_a_second_half_in_another_encoding_is_refused_with_its_line(write, ribbl
     assert halves == {"halves": 1, "again": 0}
     assert report.refused.startswith("the file must be UTF-8, and line 22 is not")
     assert not Tenant.objects.exists()
+
+
+def test_a_daemonic_process_reads_in_two_halves_too(write, ribble, halves, monkeypatch):
+    # A Celery worker's processes are daemonic: multiprocessing would refuse them a child.
+    import multiprocessing
+
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    path = write(csv_text([tenant_row(tenancy_ref=f"W-{n}") for n in range(20)]))
+
+    report = TenantImport().run(path)
+
+    assert halves == {"halves": 1, "again": 0}
+    assert report.counts["created"] == 20
+    assert sorted(Tenant.objects.values_list("tenancy_ref", flat=True)) == sorted(
+        f"W-{n}" for n in range(20)
+    )
 
 
 def test_a_second_half_reader_that_dies_stops_the_import(write, ribble, halves, monkeypatch):
