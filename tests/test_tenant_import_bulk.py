@@ -6,8 +6,8 @@ import pytest
 from django.db import connection, transaction
 
 from tenants.importing import TenantImport
-from tenants.models import Scheme, SupportProvider, Tenant
-from tests.factories import SchemeFactory
+from tenants.models import Scheme, SupportProvider, Tenant, TenantImportRow
+from tests.factories import SchemeFactory, TenantFactory
 from tests.tenant_import_support import COLUMNS, History, csv_text, tenant_row
 
 pytest_plugins = ["tests.tenant_import_support"]
@@ -312,3 +312,32 @@ def test_many_phone_numbers_are_checked_over_two_processes(monkeypatch):
 
     assert import_checks.checked_phones(cells) == import_checks._check_phones(cells)
     assert ("+44 20 7946 0000", "+442079460000") in import_checks.checked_phones(cells)
+
+
+def test_a_first_import_numbers_the_tenants_in_line_order_and_the_sequence_goes_on(
+    write, run, ribble
+):
+    # A cell over two lines and a rejected row: ids follow the lines, gaps and all.
+    rows = [tenant_row(tenancy_ref=f"FIRST-{n}") for n in range(4)]
+    rows[1]["address_line_2"] = "Flat 2\nThe Mews"
+    rows[2]["date_of_birth"] = "31/02/1950"
+    assert not Tenant.objects.exists()
+
+    code, out, _err = run(write(csv_text(rows)), "--skip-invalid")
+
+    assert code == 0
+    assert "created 3" in out
+    imported = list(Tenant.objects.order_by("id").values_list("id", "tenancy_ref"))
+    assert [ref for _id, ref in imported] == ["FIRST-0", "FIRST-1", "FIRST-3"]
+    history = History.objects.order_by("id").values_list("id", "tenancy_ref", "history_type")
+    assert list(history) == [(pk, ref, "+") for pk, ref in imported]
+    remembered = TenantImportRow.objects.order_by("tenant_id").values_list("tenant_id", flat=True)
+    assert list(remembered) == [pk for pk, _ref in imported]
+    later = TenantFactory()
+    assert later.pk > imported[-1][0]
+
+    more = [tenant_row(tenancy_ref="FIRST-0"), tenant_row(tenancy_ref="NEXT-1")]
+    code, out, _err = run(write(csv_text(more), name="more.csv"))
+
+    assert code == 0
+    assert Tenant.objects.get(tenancy_ref="NEXT-1").pk > later.pk
