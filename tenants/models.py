@@ -78,6 +78,8 @@ class TenantQuerySet(models.QuerySet):
 
 
 class Tenant(models.Model):
+    # tenancy_ref, phone, mobile and postcode compare in byte order (COLLATE "C") on
+    # PostgreSQL: migration 0010 says why. An AlterField of them must keep it.
     tenancy_ref = models.CharField("tenancy reference", max_length=20, unique=True)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)

@@ -1,0 +1,41 @@
+"""The tenant's lookup columns compare in byte order on PostgreSQL (tenants migration 0010): a
+later AlterField that dropped `COLLATE "C"` would slow the first import's index builds and
+stop the postcode index serving the search by outward code."""
+
+import pytest
+from django.db import connection
+
+from tenants.models import Tenant
+from tenants.selectors import search_tenants
+from tests.factories import TenantFactory
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason='collation "C" is PostgreSQL\'s'
+)
+
+
+@pytest.mark.django_db
+def test_the_lookup_columns_are_byte_ordered():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, collation_name FROM information_schema.columns "
+            "WHERE table_name = %s AND column_name = ANY(%s) ORDER BY column_name",
+            [Tenant._meta.db_table, ["tenancy_ref", "postcode", "phone", "mobile"]],
+        )
+        assert cursor.fetchall() == [
+            ("mobile", "C"),
+            ("phone", "C"),
+            ("postcode", "C"),
+            ("tenancy_ref", "C"),
+        ]
+
+
+@pytest.mark.django_db
+def test_the_outward_code_search_reads_the_postcode_index(manager):
+    TenantFactory(postcode="PR1 2AB")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM tenants_tenant WHERE postcode LIKE %s", ["PR1 %"])
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "tenant_postcode_idx" in plan
+    assert [t.postcode for t in search_tenants(manager, "pr1")] == ["PR1 2AB"]
