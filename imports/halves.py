@@ -23,6 +23,7 @@ leaves through `os._exit`, which closes nothing of the parent's.
 import csv
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import traceback
@@ -172,3 +173,38 @@ def _read_half(raw, path, offset, breaks, messages):
         messages.put(("failed", traceback.format_exc()))
     messages.close()
     messages.join_thread()
+
+
+class Forked:
+    """`function(*arguments)` worked out by a forked process while this one goes on, its result
+    read back through a pipe (`result`). Forked with `os.fork`, as the second half's reader is,
+    so that a Celery worker's (daemonic) process gets a second CPU too: a multiprocessing pool
+    refused it one, and the work then ran in one process. The function must not use the
+    database: the child leaves through `os._exit`, which closes nothing of the parent's."""
+
+    def __init__(self, function, *arguments):
+        reading, writing = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: it leaves by os._exit, whatever happens
+            code = 1
+            try:
+                os.close(reading)
+                with os.fdopen(writing, "wb") as out:
+                    pickle.dump(function(*arguments), out, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writing)
+        self.reading = os.fdopen(reading, "rb")
+
+    def result(self):
+        """The function's result, once the child has ended; RuntimeError if it ended without
+        one."""
+        try:
+            data = self.reading.read()  # to the end: the child closes the pipe as it leaves
+        finally:
+            self.reading.close()
+            code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        if code != 0:
+            raise RuntimeError(f"the forked process ended ({code}) without its result")
+        return pickle.loads(data)  # noqa: S301 (written by this process's own child)

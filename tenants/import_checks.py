@@ -10,9 +10,8 @@ passes it or writes its messages. The rows SQL passes go into the staging table
 (`tenants.import_staging`) in one `INSERT ... SELECT`.
 """
 
-import multiprocessing
-
 from config.dates import years_before
+from imports import halves
 from imports.bulk import TENANCY_REF, SqlChecks, checked_cells
 from imports.cells import _checked_phone, a_date, run_today, uk_postcode
 
@@ -57,19 +56,17 @@ def _check_phones(values):
 
 
 def checked_phones(values):
-    """`_check_phones` on many cells, over two processes when they are many."""
+    """`_check_phones` on many cells, over two processes when they are many: a forked process
+    (`imports.halves.Forked`, so a Celery worker's too) checks the second half of them."""
     if len(values) < 2 * _PHONES_PER_PROCESS:
         return _check_phones(values)
-    chunks = [
-        values[i : i + _PHONES_PER_PROCESS] for i in range(0, len(values), _PHONES_PER_PROCESS)
-    ]
-    # Forked workers only parse numbers: they never touch the parent's database connection.
+    middle = len(values) // 2
     try:
-        pool = multiprocessing.get_context("fork").Pool(2)
-    except (AssertionError, OSError):  # a daemonic worker may not have children
+        other = halves.Forked(_check_phones, values[middle:])
+    except OSError:  # no process to spare
         return _check_phones(values)
-    with pool:
-        return [pair for part in pool.map(_check_phones, chunks) for pair in part]
+    mine = _check_phones(values[:middle])
+    return mine + other.result()
 
 
 class TenantChecks(SqlChecks):

@@ -146,8 +146,8 @@ class TenantStage:
                 self._remember(cursor)
 
     def _create(self, cursor, into_history, defaults, now, reason, user_id, every_row_new):
-        """Create the staged tenants the register does not hold, in line order, each with its
-        history row and its row's digest.
+        """Create the staged tenants the register does not hold, each with its history row and
+        its row's digest, their ids in line order.
 
         Each new row gets its id first, so that the tenants, their history rows and their
         digests are each one plain `INSERT ... SELECT` of the staged rows. Reading the created
@@ -173,7 +173,8 @@ class TenantStage:
             offset, first = cursor.fetchone()
             if offset is None:
                 return  # nothing new
-            source, ident, first_id = self.table, f"n.line + {int(offset)}", int(offset) + first
+            source, ident = self.table, f"n.line::bigint + {int(offset)}"
+            first_id = int(offset) + first
         else:
             # Numbered from the sequence into `{table}_new`, in line order.
             source = f"{self.table}_new"

@@ -2,6 +2,8 @@
 frame's Python cleaning of the same file: the same messages, the same rejected-rows file, the
 same counts and the same tenants, whatever SQL passes and whatever it hands back to Python."""
 
+import os
+
 import pytest
 from django.db import connection, transaction
 
@@ -296,31 +298,67 @@ def test_a_re_import_through_sql_changes_nothing(write, run, ribble):
     assert History.objects.count() == history
 
 
-def test_many_phone_numbers_are_checked_over_two_processes(monkeypatch):
+PHONE_CELLS = [
+    "01772 555 010",
+    "01234",
+    "+44 20 7946 0000",
+    "020 7946 0001",
+    "not a phone",
+    "0113 496 0002",
+    "0161 496 0003",
+]
+
+
+@pytest.mark.parametrize("daemonic", [False, True])
+def test_many_phone_numbers_are_checked_over_two_processes(monkeypatch, daemonic):
+    # A Celery worker's processes are daemonic: a multiprocessing pool refused them a child.
+    import multiprocessing
+
+    from tenants import import_checks
+
+    if daemonic:
+        monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    monkeypatch.setattr(import_checks, "_PHONES_PER_PROCESS", 3)
+    check = import_checks._check_phones
+
+    assert import_checks.checked_phones(PHONE_CELLS) == check(PHONE_CELLS)
+    assert ("+44 20 7946 0000", "+442079460000") in import_checks.checked_phones(PHONE_CELLS)
+
+    monkeypatch.setattr(
+        import_checks, "_check_phones", lambda cells: [(cell, os.getpid()) for cell in cells]
+    )
+    checked_by = dict(import_checks.checked_phones(PHONE_CELLS))
+    assert list(checked_by) == PHONE_CELLS  # every cell, in order
+    assert len(set(checked_by.values())) == 2
+    assert checked_by[PHONE_CELLS[0]] == os.getpid()
+
+
+def test_a_phone_check_whose_process_fails_stops_the_import(monkeypatch):
     from tenants import import_checks
 
     monkeypatch.setattr(import_checks, "_PHONES_PER_PROCESS", 3)
-    cells = [
-        "01772 555 010",
-        "01234",
-        "+44 20 7946 0000",
-        "020 7946 0001",
-        "not a phone",
-        "0113 496 0002",
-        "0161 496 0003",
-    ]
+    original = import_checks._check_phones
+    parent = os.getpid()
 
-    assert import_checks.checked_phones(cells) == import_checks._check_phones(cells)
-    assert ("+44 20 7946 0000", "+442079460000") in import_checks.checked_phones(cells)
+    def check(cells):
+        if os.getpid() != parent:
+            raise ValueError("libphonenumber failed")
+        return original(cells)
+
+    monkeypatch.setattr(import_checks, "_check_phones", check)
+    with pytest.raises(RuntimeError, match="without its result"):
+        import_checks.checked_phones(PHONE_CELLS)
 
 
 def test_a_first_import_numbers_the_tenants_in_line_order_and_the_sequence_goes_on(
     write, run, ribble
 ):
-    # A cell over two lines and a rejected row: ids follow the lines, gaps and all.
+    # A cell over two lines, a rejected row and a row only the Python cleaning passes (staged
+    # after the rows SQL passed): ids follow the lines, gaps and all.
     rows = [tenant_row(tenancy_ref=f"FIRST-{n}") for n in range(4)]
-    rows[1]["address_line_2"] = "Flat 2\nThe Mews"
-    rows[2]["date_of_birth"] = "31/02/1950"
+    rows[1]["address_line_2"] = "Flat 2\nThe Mews"  # lines 3 and 4
+    rows[2]["date_of_birth"] = "31/02/1950"  # line 5
+    rows[3]["email"] = "warden@localhost"  # line 6
     assert not Tenant.objects.exists()
 
     code, out, _err = run(write(csv_text(rows)), "--skip-invalid")
@@ -329,10 +367,12 @@ def test_a_first_import_numbers_the_tenants_in_line_order_and_the_sequence_goes_
     assert "created 3" in out
     imported = list(Tenant.objects.order_by("id").values_list("id", "tenancy_ref"))
     assert [ref for _id, ref in imported] == ["FIRST-0", "FIRST-1", "FIRST-3"]
+    assert [pk - imported[0][0] for pk, _ref in imported] == [0, 1, 4]  # lines 2, 3 and 6
     history = History.objects.order_by("id").values_list("id", "tenancy_ref", "history_type")
     assert list(history) == [(pk, ref, "+") for pk, ref in imported]
     remembered = TenantImportRow.objects.order_by("tenant_id").values_list("tenant_id", flat=True)
-    assert list(remembered) == [pk for pk, _ref in imported]
+    # The rows SQL passed are remembered; one cleaned in Python is checked in full next time.
+    assert list(remembered) == [pk for pk, _ref in imported[:2]]
     later = TenantFactory()
     assert later.pk > imported[-1][0]
 
