@@ -309,6 +309,37 @@ PHONE_CELLS = [
 ]
 
 
+def test_ten_digit_numbers_are_checked_as_a_full_parse_checks_them():
+    from imports.cells import _checked_phone
+    from tenants.import_checks import _valid_phones
+
+    cells = [
+        *PHONE_CELLS,
+        "01772555010",
+        "+441772555010",
+        "+44 1772 555010",
+        "01481 723456",  # Guernsey, Jersey and the Isle of Man share +44
+        "01534 612345",
+        "07624 312345",
+        "0800 123 456",  # nine digits: parsed in full
+        "07700 900123",  # Ofcom's drama mobiles: not in use
+        "07412 345678",
+        "09012 345678",
+        "03000 123456",
+        "00441772555010",
+        "+44 (0)1772 555010",
+        "1772 555010",
+        "01772 5550101",
+        "0 1772 555 010",
+    ]
+    expected = [
+        (cell, number.e164) for cell in cells if (number := _checked_phone.__wrapped__(cell))
+    ]
+
+    assert list(_valid_phones(cells)) == expected
+    assert ("01481 723456", "+441481723456") in expected
+
+
 @pytest.mark.parametrize("daemonic", [False, True])
 def test_many_phone_numbers_are_checked_over_two_processes(monkeypatch, daemonic):
     # A Celery worker's processes are daemonic: a multiprocessing pool refused them a child.
