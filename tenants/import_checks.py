@@ -52,7 +52,8 @@ def _sql_list(values):
 
 
 # A UK number written as 0 or +44 and ten digits, spaces aside: most cells of a tenant file.
-_UK_TEN_DIGITS = re.compile(r"(?:0|\+44)([1-9]\d{9})")
+# ASCII digits only: libphonenumber reads other scripts' digits too, and writes them as ASCII.
+_UK_TEN_DIGITS = re.compile(r"(?:0|\+44)([1-9][0-9]{9})")
 
 
 def _valid_phones(values):

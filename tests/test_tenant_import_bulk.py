@@ -331,6 +331,7 @@ def test_ten_digit_numbers_are_checked_as_a_full_parse_checks_them():
         "1772 555010",
         "01772 5550101",
         "0 1772 555 010",
+        "01\uff17\uff17\uff12 \uff15\uff15\uff15\uff10\uff11\uff10",  # fullwidth digits
     ]
     expected = [
         (cell, number.e164) for cell in cells if (number := _checked_phone.__wrapped__(cell))
@@ -338,6 +339,7 @@ def test_ten_digit_numbers_are_checked_as_a_full_parse_checks_them():
 
     assert list(_valid_phones(cells)) == expected
     assert ("01481 723456", "+441481723456") in expected
+    assert expected[-1] == (cells[-1], "+441772555010")  # other digits, written as ASCII
 
 
 @pytest.mark.parametrize("daemonic", [False, True])
