@@ -81,6 +81,15 @@ class TenantStage:
         """created, updated, unchanged and unassigned, as the run would leave them."""
         tenants = _quote(Tenant._meta.db_table)
         with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT FROM {tenants})")  # noqa: S608
+            if not cursor.fetchone()[0]:
+                # An empty register (a first import): every row is new, nothing to join.
+                cursor.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE patch_id IS NULL) "  # noqa: S608
+                    f"FROM {self.table}"
+                )
+                total, unassigned = cursor.fetchone()
+                return {"created": total, "updated": 0, "unchanged": 0, "unassigned": unassigned}
             cursor.execute(
                 "SELECT count(*), count(*) FILTER (WHERE t.id IS NULL), "  # noqa: S608
                 f"count(*) FILTER (WHERE t.id IS NOT NULL AND ({self.differs})), "
