@@ -27,6 +27,7 @@ import pickle
 import queue
 import signal
 import traceback
+from contextlib import suppress
 
 # A file at least this much longer than its header is read in two halves.
 SPLIT_AT = 32 << 20
@@ -196,6 +197,7 @@ class Forked:
                 os._exit(code)
         os.close(writing)
         self.reading = os.fdopen(reading, "rb")
+        self.reaped = False
 
     def result(self):
         """The function's result, once the child has ended; RuntimeError if it ended without
@@ -205,6 +207,18 @@ class Forked:
         finally:
             self.reading.close()
             code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            self.reaped = True
         if code != 0:
             raise RuntimeError(f"the forked process ended ({code}) without its result")
         return pickle.loads(data)  # noqa: S301 (written by this process's own child)
+
+    def stop(self):
+        """Ends and reaps the child if its result was not taken (this process's own side
+        failed): no process is left behind in a worker that lives on."""
+        if self.reaped:
+            return
+        self.reading.close()
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        self.reaped = True

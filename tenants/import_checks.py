@@ -98,8 +98,11 @@ def checked_phones(values):
         except OSError:  # no process to spare
             yield from _valid_phones(values)
             return
-        yield from _valid_phones(values[:middle])
-        other.result()
+        try:
+            yield from _valid_phones(values[:middle])
+            other.result()
+        finally:
+            other.stop()
         file.seek(0)
         yield from map(tuple, csv.reader(file))
 

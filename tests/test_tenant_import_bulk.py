@@ -383,6 +383,25 @@ def test_a_phone_check_whose_process_fails_stops_the_import(monkeypatch):
         list(import_checks.checked_phones(PHONE_CELLS))
 
 
+def test_a_phone_check_given_up_half_way_leaves_no_process_behind(monkeypatch):
+    from imports import halves
+    from tenants import import_checks
+
+    monkeypatch.setattr(import_checks, "_PHONES_PER_PROCESS", 3)
+    started, forked = [], halves.Forked
+    monkeypatch.setattr(
+        halves, "Forked", lambda *args: started.append(forked(*args)) or started[-1]
+    )
+    pairs = import_checks.checked_phones(PHONE_CELLS)
+    next(pairs)  # the COPY taking them fails here, say
+
+    pairs.close()
+
+    assert len(started) == 1
+    with pytest.raises(ChildProcessError):  # reaped: no such child any more
+        os.waitpid(started[0].pid, os.WNOHANG)
+
+
 def test_a_first_import_numbers_the_tenants_in_line_order_and_the_sequence_goes_on(
     write, run, ribble
 ):
