@@ -23,7 +23,6 @@ leaves through `os._exit`, which closes nothing of the parent's.
 import csv
 import multiprocessing
 import os
-import pickle
 import queue
 import signal
 import traceback
@@ -72,14 +71,7 @@ class SecondHalf:
         self.messages = multiprocessing.get_context("fork").Queue()
         self.ended = False
         self.exitcode = None
-        self.pid = os.fork()
-        if self.pid == 0:  # the reader: it leaves by os._exit, whatever happens
-            code = 1
-            try:
-                _read_half(raw, path, offset, breaks, self.messages)
-                code = 0
-            finally:
-                os._exit(code)
+        self.pid = _fork(lambda: _read_half(raw, path, offset, breaks, self.messages))
 
     def _alive(self):
         if self.exitcode is None:
@@ -176,48 +168,44 @@ def _read_half(raw, path, offset, breaks, messages):
     messages.join_thread()
 
 
+def _fork(work):
+    """The id of a forked process that runs `work()` and leaves by `os._exit`, whatever happens:
+    0 if it returned, 1 if it raised."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
 class Forked:
-    """`function(*arguments)` worked out by a forked process while this one goes on, its result
-    read back through a pipe (`result`). Forked with `os.fork`, as the second half's reader is,
-    so that a Celery worker's (daemonic) process gets a second CPU too: a multiprocessing pool
-    refused it one, and the work then ran in one process. The function must not use the
-    database: the child leaves through `os._exit`, which closes nothing of the parent's."""
+    """`function(*arguments)` run by a forked process while this one goes on, which hands its
+    results back itself (a file both processes hold). Forked with `os.fork`, as the second
+    half's reader is, so that a Celery worker's (daemonic) process gets a second CPU too: a
+    multiprocessing pool refused it one, and the work then ran in one process. The function
+    must not use the database: the child leaves through `os._exit`, which closes nothing of the
+    parent's."""
 
     def __init__(self, function, *arguments):
-        reading, writing = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: it leaves by os._exit, whatever happens
-            code = 1
-            try:
-                os.close(reading)
-                with os.fdopen(writing, "wb") as out:
-                    pickle.dump(function(*arguments), out, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(writing)
-        self.reading = os.fdopen(reading, "rb")
+        self.pid = _fork(lambda: function(*arguments))
         self.reaped = False
 
-    def result(self):
-        """The function's result, once the child has ended; RuntimeError if it ended without
-        one."""
-        try:
-            data = self.reading.read()  # to the end: the child closes the pipe as it leaves
-        finally:
-            self.reading.close()
-            code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-            self.reaped = True
+    def wait(self):
+        """Once the child has ended: RuntimeError if it did not finish."""
+        code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        self.reaped = True
         if code != 0:
             raise RuntimeError(f"the forked process ended ({code}) without its result")
-        return pickle.loads(data)  # noqa: S301 (written by this process's own child)
 
     def stop(self):
-        """Ends and reaps the child if its result was not taken (this process's own side
-        failed): no process is left behind in a worker that lives on."""
+        """Ends and reaps the child if it was not waited for (this process's own side failed):
+        no process is left behind in a worker that lives on."""
         if self.reaped:
             return
-        self.reading.close()
         with suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)

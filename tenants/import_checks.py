@@ -100,7 +100,7 @@ def checked_phones(values):
             return
         try:
             yield from _valid_phones(values[:middle])
-            other.result()
+            other.wait()
         finally:
             other.stop()
         file.seek(0)
