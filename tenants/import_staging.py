@@ -111,12 +111,7 @@ class TenantStage:
         statement with nothing to do is not run (each joins every staged row with the
         register)."""
         tenants = _quote(Tenant._meta.db_table)
-        history = Tenant.history.model._meta
-        copied = ", ".join(
-            _quote(f.column) for f in history.concrete_fields if f.name not in _HISTORY
-        )
-        own = ", ".join(_quote(history.get_field(name).column) for name in _OWN_HISTORY)
-        into_history = f"INSERT INTO {_quote(history.db_table)} ({copied}, {own}) "
+        copied, into_history = _into_history()
         assignments = ", ".join(
             f"{_quote(field.column)} = s.{_quote(field.column)}"
             for field in self.fields
@@ -184,6 +179,19 @@ class TenantStage:
                 return  # nothing new
             source, ident = self.table, f"n.line::bigint + {int(offset)}"
             first_id = int(offset) + first
+            # The history rows' ids the same way: a nextval() for each row read the sequence's
+            # page a million times (0.3 s).
+            history = Tenant.history.model._meta
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [history.db_table, history.pk.column],
+            )
+            cursor.execute(
+                "SELECT setval(%(seq)s::regclass, nextval(%(seq)s::regclass) + max(line) "  # noqa: S608
+                f"- min(line)) - max(line) FROM {self.table}",
+                {"seq": cursor.fetchone()[0]},
+            )
+            history_ident = f"n.line + {int(cursor.fetchone()[0])}"
         else:
             # Numbered from the sequence into `{table}_new`, in line order.
             source = f"{self.table}_new"
@@ -194,7 +202,7 @@ class TenantStage:
                 f"(SELECT FROM {tenants} t WHERE t.tenancy_ref = s.tenancy_ref) ORDER BY s.line) s",
                 [sequence],
             )
-            ident = "n.id"
+            ident, history_ident = "n.id", None
         given = {field.column for field in self.fields}
         params, values = {"now": now}, {}
         for field in defaults:
@@ -224,8 +232,11 @@ class TenantStage:
             return  # nothing new
         history = Tenant.history.model._meta.concrete_fields
         copied = [values[f.column] for f in history if f.name not in _HISTORY]
+        own = ""
+        if history_ident is not None:
+            into_history, own = _into_history(with_id=True)[1], f"{history_ident}, "
         cursor.execute(
-            f"{into_history}SELECT {', '.join(copied)}, %(now)s, %(reason)s, '+', %(user)s "  # noqa: S608
+            f"{into_history}SELECT {own}{', '.join(copied)}, %(now)s, %(reason)s, '+', %(user)s "  # noqa: S608
             f"FROM {source} n",
             {**params, "reason": reason, "user": user_id},
         )
@@ -256,6 +267,16 @@ class TenantStage:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
 
 
+def _into_history(with_id=False):
+    """The history columns copied from the tenant's, and `INSERT INTO history (...) ` of them
+    and the history's own (its id first, `with_id`)."""
+    history = Tenant.history.model._meta
+    copied = ", ".join(_quote(f.column) for f in history.concrete_fields if f.name not in _HISTORY)
+    own = ", ".join(_quote(history.get_field(name).column) for name in _OWN_HISTORY)
+    ident = f"{_quote(history.pk.column)}, " if with_id else ""
+    return copied, f"INSERT INTO {_quote(history.db_table)} ({ident}{copied}, {own}) "
+
+
 @contextmanager
 def _indexes_built_after(cursor, models):
     """Yields the models whose tables were empty. Into an empty table (the first import), rows
@@ -274,6 +295,9 @@ def _indexes_built_after(cursor, models):
     NULL or one user: cheap checks).
     """
     rebuilt, keys, emptied = [], [], set()
+    # Checks already deferred are run first: ALTER TABLE refuses a table with pending ones.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     for model in models:
         table = model._meta.db_table
         cursor.execute(f"SELECT EXISTS (SELECT FROM {_quote(table)})")  # noqa: S608
@@ -318,13 +342,10 @@ def _indexes_built_after(cursor, models):
 
 
 def _drop_foreign_keys(cursor, table):
-    """Drop `table`'s foreign keys: [(table, name, definition)] to add them again with. Checks
-    already deferred are run first (ALTER TABLE refuses a table with pending checks). If a table
+    """Drop `table`'s foreign keys: [(table, name, definition)] to add them again with. If a table
     they point to cannot be locked within two seconds (someone is reading it), none is dropped:
     the keys stay and are checked row by row, as before (waiting longer would hold up every
     reader queued behind the lock)."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",

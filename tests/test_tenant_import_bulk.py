@@ -411,7 +411,9 @@ def test_a_first_import_numbers_the_tenants_in_line_order_and_the_sequence_goes_
     rows[1]["address_line_2"] = "Flat 2\nThe Mews"  # lines 3 and 4
     rows[2]["date_of_birth"] = "31/02/1950"  # line 5
     rows[3]["email"] = "warden@localhost"  # line 6
+    TenantFactory().delete()  # an empty register whose history holds a tenant's two rows
     assert not Tenant.objects.exists()
+    earlier = max(History.objects.values_list("history_id", flat=True))
 
     code, out, _err = run(write(csv_text(rows)), "--skip-invalid")
 
@@ -420,13 +422,17 @@ def test_a_first_import_numbers_the_tenants_in_line_order_and_the_sequence_goes_
     imported = list(Tenant.objects.order_by("id").values_list("id", "tenancy_ref"))
     assert [ref for _id, ref in imported] == ["FIRST-0", "FIRST-1", "FIRST-3"]
     assert [pk - imported[0][0] for pk, _ref in imported] == [0, 1, 4]  # lines 2, 3 and 6
-    history = History.objects.order_by("id").values_list("id", "tenancy_ref", "history_type")
-    assert list(history) == [(pk, ref, "+") for pk, ref in imported]
+    history = History.objects.filter(history_id__gt=earlier).order_by("history_id")
+    history = list(history.values_list("history_id", "id", "tenancy_ref", "history_type"))
+    assert [row[1:] for row in history] == [(pk, ref, "+") for pk, ref in imported]
+    # The history's ids follow the lines too, after the rows it held.
+    assert [row[0] - history[0][0] for row in history] == [0, 1, 4]
     remembered = TenantImportRow.objects.order_by("tenant_id").values_list("tenant_id", flat=True)
     # The rows SQL passed are remembered; one cleaned in Python is checked in full next time.
     assert list(remembered) == [pk for pk, _ref in imported[:2]]
     later = TenantFactory()
     assert later.pk > imported[-1][0]
+    assert later.history.get().history_id > history[-1][0]
 
     more = [tenant_row(tenancy_ref="FIRST-0"), tenant_row(tenancy_ref="NEXT-1")]
     code, out, _err = run(write(csv_text(more), name="more.csv"))
