@@ -18,7 +18,7 @@ import phonenumbers
 
 from config.dates import years_before
 from imports import halves
-from imports.bulk import TENANCY_REF, SqlChecks, checked_cells
+from imports.bulk import TENANCY_REF, SqlChecks, ascii_case, checked_cells
 from imports.cells import _checked_phone, a_date, run_today, uk_postcode
 
 from .import_staging import _quote
@@ -211,7 +211,8 @@ class TenantChecks(SqlChecks):
         if "patch" in present:
             patch = cell["patch"]
             joins.append(
-                f"LEFT JOIN {t}_patches pt ON {_ascii(patch)} AND pt.code = upper({patch})"
+                f"LEFT JOIN {t}_patches pt ON {_ascii(patch)} "
+                f"AND pt.code = {ascii_case('upper', patch)}"
             )
             rules.append(f"CASE WHEN {patch} = '' THEN {by_area} ELSE pt.id = t.patch_id END")
         else:
@@ -224,7 +225,10 @@ class TenantChecks(SqlChecks):
                 else "'general'"
             )
             name = cell.get("scheme_name", "''")
-            joins.append(f"LEFT JOIN {t}_schemes sh ON {_ascii(name)} AND sh.key = lower({name})")
+            joins.append(
+                f"LEFT JOIN {t}_schemes sh ON {_ascii(name)} "
+                f"AND sh.key = {ascii_case('lower', name)}"
+            )
             rules.append(
                 f"CASE WHEN {kind} = 'general' THEN t.scheme_id IS NULL "
                 f"ELSE sh.id = t.scheme_id AND sh.type = {kind} END"
@@ -232,7 +236,8 @@ class TenantChecks(SqlChecks):
         if "support_provider" in present:
             provider = cell["support_provider"]
             joins.append(
-                f"LEFT JOIN {t}_providers pv ON {_ascii(provider)} AND pv.key = lower({provider})"
+                f"LEFT JOIN {t}_providers pv ON {_ascii(provider)} "
+                f"AND pv.key = {ascii_case('lower', provider)}"
             )
             rules.append(
                 f"CASE WHEN {provider} = '' THEN t.support_provider_id IS NULL "
@@ -300,7 +305,8 @@ class TenantChecks(SqlChecks):
         if "patch" in present:
             rules.append("(RAW.patch <> '' AND v.pid IS NULL)")
             joins.append(
-                f"LEFT JOIN {t}_patches pt ON {_ascii('s.patch')} AND pt.code = upper(s.patch)"
+                f"LEFT JOIN {t}_patches pt ON {_ascii('s.patch')} "
+                f"AND pt.code = {ascii_case('upper', 's.patch')}"
             )
             looked_up[0] = "pt.id AS pid"
         if "scheme_name" in present:
@@ -438,8 +444,8 @@ def _yes_no(blank):
     def sql(name):
         return (
             f"CASE WHEN RAW.{name} = '' THEN {blank} WHEN {_not_ascii(f'RAW.{name}')} THEN NULL "
-            f"WHEN lower(RAW.{name}) IN ({_sql_list(_YES)}) THEN true "
-            f"WHEN lower(RAW.{name}) IN ({_sql_list(_NO)}) THEN false END",
+            f"WHEN {ascii_case('lower', f'RAW.{name}')} IN ({_sql_list(_YES)}) THEN true "
+            f"WHEN {ascii_case('lower', f'RAW.{name}')} IN ({_sql_list(_NO)}) THEN false END",
             f"RAW.{name} <> '' AND v.{name} IS NULL",
         )
 
@@ -466,7 +472,7 @@ def _postcode(name):
 def _scheme_type(name):
     return (
         f"CASE WHEN RAW.{name} = '' THEN 'general' WHEN {_not_ascii(f'RAW.{name}')} THEN NULL "
-        f"ELSE lower(RAW.{name}) END",
+        f"ELSE {ascii_case('lower', f'RAW.{name}')} END",
         f"v.{name} IS NULL OR v.{name} NOT IN ({_sql_list(SCHEME_TYPES)})",
     )
 

@@ -12,7 +12,14 @@ not pass goes back to the frame's Python cleaning and matching, which writes its
 rows SQL passes are counted (added, already on the list) and added in one statement.
 """
 
-from imports.bulk import SqlChecks, checked_cells, date_parts_sql, real_day_sql, tenancy_ref_sql
+from imports.bulk import (
+    SqlChecks,
+    ascii_case,
+    checked_cells,
+    date_parts_sql,
+    real_day_sql,
+    tenancy_ref_sql,
+)
 from imports.cells import uk_postcode
 from tenants.models import Tenant
 
@@ -34,7 +41,7 @@ class CampaignListChecks(SqlChecks):
         """SQL for a name casefolded as Python casefolds it (`{table}_folded` holds the names
         that are not ASCII)."""
         return (
-            f"CASE WHEN {_ascii(cell)} THEN lower({cell}) ELSE (SELECT f.folded "  # noqa: S608
+            f"CASE WHEN {_ascii(cell)} THEN {ascii_case('lower', cell)} ELSE (SELECT f.folded "  # noqa: S608
             f"FROM {self.table}_folded f WHERE f.name = {cell}) END"
         )
 
