@@ -15,9 +15,10 @@ rejected-rows file puts before a formula.
 """
 
 import csv
+import gc
 import itertools
 import time
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from hashlib import blake2b
 from operator import itemgetter
 
@@ -210,6 +211,12 @@ class RawRows:
         return self.cells[self.importer.index_of[name]]
 
     def read(self, reader):
+        """Copy the rows in, with Python's cyclic garbage collector off (`_no_cycle_collection`);
+        rows of the wrong width are rejected here, as the frame does."""
+        with _no_cycle_collection():
+            self._read(reader)
+
+    def _read(self, reader):
         """Copy the rows in; rows of the wrong width are rejected here, as the frame does.
 
         A `COPY` stays open while rows are read, so PostgreSQL stores rows while Python reads
@@ -440,6 +447,22 @@ class SqlChecks:
             {"keys": sorted(candidates)},
         )
         return dict(rows)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Python's cyclic garbage collector off while a file is read (and in the process that
+    reads its second half, forked meanwhile). Each row's cells make a list and two dozen
+    strings, freed as soon as the row is written, and no cycles: the collector ran every 700
+    of them for nothing, 14% of the reading (1,000,000 rows read as `_chunks` reads them:
+    3.75 s, 3.23 s without it). It is turned on again after, if it was on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def python_key(column, cell):

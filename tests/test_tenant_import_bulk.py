@@ -2,11 +2,13 @@
 frame's Python cleaning of the same file: the same messages, the same rejected-rows file, the
 same counts and the same tenants, whatever SQL passes and whatever it hands back to Python."""
 
+import gc
 import os
 
 import pytest
 from django.db import connection, transaction
 
+from imports.bulk import RawRows
 from tenants.importing import TenantImport
 from tenants.models import Scheme, SupportProvider, Tenant, TenantImportRow
 from tests.factories import SchemeFactory, TenantFactory
@@ -240,6 +242,24 @@ def test_a_second_half_in_another_encoding_is_refused_with_its_line(write, ribbl
     assert halves == {"halves": 1, "again": 0}
     assert report.refused.startswith("the file must be UTF-8, and line 22 is not")
     assert not Tenant.objects.exists()
+    assert gc.isenabled()  # off while the rows were read, on again after the refusal
+
+
+def test_the_garbage_collector_is_off_while_rows_are_read_and_on_after(write, ribble, monkeypatch):
+    seen = []
+    chunks = RawRows._chunks
+
+    def noting(self, *args, **kwargs):
+        for chunk in chunks(self, *args, **kwargs):
+            seen.append(gc.isenabled())
+            yield chunk
+
+    monkeypatch.setattr(RawRows, "_chunks", noting)
+    report = TenantImport().run(write(csv_text([tenant_row(tenancy_ref="GC-1")])))
+
+    assert report.counts["created"] == 1
+    assert seen == [False]
+    assert gc.isenabled()
 
 
 def test_a_daemonic_process_reads_in_two_halves_too(write, ribble, halves, monkeypatch):
@@ -363,7 +383,9 @@ def test_a_number_is_held_valid_as_libphonenumber_holds_it():
     answers = [phonenumbers.is_valid_number(number) for number in numbers]
 
     assert [held_valid(number) for number in numbers] == answers
-    regions = {phonenumbers.region_code_for_number(n) for n, ok in zip(numbers, answers) if ok}
+    regions = {
+        phonenumbers.region_code_for_number(n) for n, ok in zip(numbers, answers, strict=True) if ok
+    }
     assert regions == {"GB", "GG", "JE", "IM"}
     assert 0 < answers.count(True) < len(answers)
 
