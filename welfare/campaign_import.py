@@ -34,6 +34,10 @@ COLUMNS = (
     Column("postcode", uk_postcode),
 )
 
+# Pairs of (date_of_birth, postcode) in one query's OR: well under SQLite's limit of 1,000 on
+# an expression's depth, and few enough queries for a batch (`CsvImport.batch_size`).
+PAIRS_PER_QUERY = 250
+
 
 class CampaignListImport(CsvImport):
     columns = COLUMNS
@@ -96,9 +100,12 @@ class CampaignListImport(CsvImport):
             if not r.values["tenancy_ref"]
         }
         by_person = defaultdict(list)
-        if wanted:
+        # The pairs are asked for a few hundred at a time: SQLite parses an OR of every pair in
+        # a batch (2,000 rows) as a tree deeper than the 1,000 levels it allows, and refuses it.
+        wanted = sorted(wanted)
+        for start in range(0, len(wanted), PAIRS_PER_QUERY):
             people = Q()
-            for born, postcode in wanted:
+            for born, postcode in wanted[start : start + PAIRS_PER_QUERY]:
                 people |= Q(date_of_birth=born, postcode=postcode)
             for tenant in Tenant.objects.filter(people).only(
                 "pk", "first_name", "last_name", "date_of_birth", "postcode"
