@@ -171,6 +171,26 @@ def test_the_command_reports_and_refuses(tmp_path, campaign, tenants, capsys):
         call_command("import_campaign_list", "999999", str(path))
 
 
+def test_a_file_that_can_name_nobody_is_refused_at_its_header(tmp_path, campaign, tenants):
+    path = write(tmp_path, "first_name,last_name\nAnn,Lee\nBob,Lee\n")
+    with pytest.raises(CommandError) as refused:
+        call_command("import_campaign_list", str(campaign.pk), str(path))
+    assert str(refused.value) == (
+        "list.csv refused: line 1: the file has no tenancy_ref column, nor date_of_birth and "
+        "postcode columns: a list names each tenant by tenancy_ref, or by last_name, "
+        "date_of_birth and postcode"
+    )
+    report = CampaignListImport(campaign=campaign, skip_invalid=True).run(
+        write(tmp_path, "first_name\nAnn\n")
+    )
+    assert report.refused.startswith(
+        "line 1: the file has no tenancy_ref column, nor last_name, date_of_birth and postcode "
+        "columns"
+    )
+    assert (report.counts["rows"], report.rejections, report.written) == (0, [], False)
+    assert not CampaignMember.objects.exists()
+
+
 @pytest.fixture
 def browser_imports(settings, tmp_path, tasks_run_here, django_capture_on_commit_callbacks):
     """The background imports flow, its Celery task run here after each request's commit."""
@@ -201,6 +221,20 @@ def test_the_page_checks_then_imports(manager_client, campaign, tenants, browser
     assert (
         "1 tenant on the list." in page and reverse("campaigns:import", args=[campaign.pk]) in page
     )
+
+
+def test_the_page_refuses_a_file_that_can_name_nobody(
+    manager_client, campaign, tenants, browser_imports
+):
+    upload = SimpleUploadedFile("names.csv", b"first_name,last_name\nAnn,Lee\nBob,Lee\n")
+    response = browser_imports(
+        manager_client, reverse("campaigns:import", args=[campaign.pk]), {"file": upload}
+    )
+    assert ImportJob.objects.get().status == ImportJob.Status.REFUSED
+    page = manager_client.get(response.url).content.decode()
+    assert "File refused" in page
+    assert "the file has no tenancy_ref column, nor date_of_birth and postcode columns" in page
+    assert "Fix the file" not in page and "Confirm import" not in page
 
 
 def test_a_list_is_not_an_upload_of_its_own_and_not_another_managers(

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from imports import bulk
 from imports.cells import a_date, tenancy_ref, text, uk_postcode
-from imports.frame import Column, CsvImport
+from imports.frame import Column, CsvImport, FileRefused
 from tenants.models import Tenant
 
 from .campaign_import_checks import CampaignListChecks
@@ -37,6 +37,13 @@ COLUMNS = (
 # Pairs of (date_of_birth, postcode) in one query's OR: well under SQLite's limit of 1,000 on
 # an expression's depth, and few enough queries for a batch (`CsvImport.batch_size`).
 PAIRS_PER_QUERY = 250
+# The columns that name a tenant in a row without a tenancy_ref.
+NAME_COLUMNS = ("last_name", "date_of_birth", "postcode")
+
+
+def _and(names):
+    """The names as English lists them: "a, b and c"."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 class CampaignListImport(CsvImport):
@@ -51,6 +58,15 @@ class CampaignListImport(CsvImport):
         self.campaign = campaign or Campaign.objects.get(pk=campaign_id, kind=Campaign.Kind.LIST)
 
     def prepare(self):
+        # A file that can name nobody is refused at its header, as the other imports refuse a
+        # file without a column they need, not row by row with the same message on each.
+        by_name = [name for name in NAME_COLUMNS if name not in self.present]
+        if "tenancy_ref" not in self.present and by_name:
+            plural = "s" if len(by_name) > 1 else ""
+            raise FileRefused(
+                f"line 1: the file has no tenancy_ref column, nor {_and(by_name)} column{plural}: "
+                f"a list names each tenant by tenancy_ref, or by {_and(NAME_COLUMNS)}"
+            )
         # The tenants the rows cleaned here have added in this run, written or not (a dry run):
         # a later row naming one of them is already on the list.
         self.listed = set()
@@ -79,7 +95,7 @@ class CampaignListImport(CsvImport):
         # A column the file does not have is blank in every row.
         if values.get("tenancy_ref"):
             return []
-        if values.get("last_name") and values.get("date_of_birth") and values.get("postcode"):
+        if all(values.get(name) for name in NAME_COLUMNS):
             return []
         return ["give a tenancy_ref, or last_name, date_of_birth and postcode"]
 
