@@ -37,6 +37,15 @@ class ImportKind:
         )
     )
 
+    # The labels for a report that wrote nothing (a check before confirming, or a run that
+    # rejected rows), where a label in `counts` says what was done: "Added" before anything is.
+    unwritten_counts: tuple[tuple[str, str], ...] = ()
+
+    def count_labels(self, report):
+        if self.unwritten_counts and not report.written:
+            return self.unwritten_counts
+        return self.counts
+
     def importer_class(self):
         return import_string(self.importer)
 

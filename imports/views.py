@@ -78,7 +78,9 @@ def _job_context(request, job):
         "report": report,
         "valid": valid,
         "left_out": report.rejected if report else 0,
-        "counts": [(name, label, report.counts.get(name, 0)) for name, label in kind.counts]
+        "counts": [
+            (name, label, report.counts.get(name, 0)) for name, label in kind.count_labels(report)
+        ]
         if report
         else [],
         "progress": jobs.progress(job) if job.running else None,

@@ -2,6 +2,7 @@
 date of birth and postcode; unmatched and ambiguous rows reported by line, never guessed; a dry
 run first. PostgreSQL."""
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -211,7 +212,9 @@ def test_the_page_checks_then_imports(manager_client, campaign, tenants, browser
     assert response.url == reverse("imports:job", args=[job.pk])
     assert job.options == {"campaign_id": campaign.pk}
     page = manager_client.get(response.url).content.decode()
-    assert "nothing was added" in page and "Line 4: tenancy_ref" in page
+    assert "nothing was added" in page and "<li>line 4: tenancy_ref" in page
+    # A check adds nobody: its count says who would be; the import's, who was.
+    assert counts(page) == {"Would be added": "1", "Already on the list": "0", "Rejected": "5"}
     assert not CampaignMember.objects.exists()
     browser_imports(
         manager_client, reverse("imports:confirm", args=[job.pk]), {"skip_invalid": "yes"}
@@ -220,6 +223,18 @@ def test_the_page_checks_then_imports(manager_client, campaign, tenants, browser
     page = manager_client.get(response.url).content.decode()
     assert (
         "1 tenant on the list." in page and reverse("campaigns:import", args=[campaign.pk]) in page
+    )
+    assert counts(page) == {"Added": "1", "Already on the list": "0", "Rejected": "5"}
+
+
+def counts(page):
+    """The report's counts as the page labels them."""
+    return dict(
+        re.findall(
+            r'<dt class="govuk-summary-list__key">([^<]*)</dt>'
+            r'<dd class="govuk-summary-list__value" id="count-[\w-]+">([^<]*)</dd>',
+            page,
+        )
     )
 
 

@@ -39,6 +39,11 @@ class WelfareConfig(AppConfig):
                     ("already on the list", "Already on the list"),
                     ("rejected", "Rejected"),
                 ),
+                unwritten_counts=(
+                    ("added", "Would be added"),
+                    ("already on the list", "Already on the list"),
+                    ("rejected", "Rejected"),
+                ),
             )
         )
         tenant_flags_changed.connect(calls_follow_flags, dispatch_uid="welfare.calls_follow_flags")

@@ -221,12 +221,14 @@ def test_a_list_of_20_tenancies_and_3_bad_rows_is_imported_and_the_3_reported(jo
     journey.check()
     report = page.locator("#import-report")
     expect(report).to_contain_text("nothing was added")
-    expect(report).to_contain_text("Added 20, already on the list 0, rejected 3")
+    # Nobody is added until the manager confirms: the count says who would be.
+    expect(report.locator("#count-added")).to_have_text("20")
+    expect(report.locator("dt").first).to_have_text("Would be added")
     expect(page.locator("#rejections li")).to_have_text(
         [
-            'Line 9: tenancy_ref "NOPE-002" matches no tenant',
-            'Line 13: tenancy_ref "NOPE-001" matches no tenant',
-            'Line 20: tenancy_ref "BAD REF!" is not 1-20 letters, digits, "-" or "/"',
+            'line 9: tenancy_ref "NOPE-002" matches no tenant',
+            'line 13: tenancy_ref "NOPE-001" matches no tenant',
+            'line 20: tenancy_ref "BAD REF!" is not 1-20 letters, digits, "-" or "/"',
         ]
     )
 
@@ -234,4 +236,5 @@ def test_a_list_of_20_tenancies_and_3_bad_rows_is_imported_and_the_3_reported(jo
     expect(page.get_by_role("heading", level=1)).to_have_text("List imported", timeout=30_000)
     journey.check()
     expect(page.locator("#list-size")).to_have_text("20 tenants on the list.")
+    expect(report.locator("dt").first).to_have_text("Added")
     expect(page.locator("#rejections li")).to_have_count(3)
