@@ -62,16 +62,22 @@ def import_confirm(*, job, skip_invalid):
 @transaction.atomic
 def import_cancel(*, job):
     """Stop a job. A running step stops at its next progress report and keeps nothing; a
-    checked file waiting for confirmation is deleted at once."""
+    checked file waiting for confirmation is deleted at once. Returns "stopping",
+    "cancelled", or "too late" for a job that had already ended (imported, in another tab)."""
     now = timezone.now()
-    ImportJob.objects.filter(pk=job.pk, status__in=ImportJob.RUNNING).update(
-        cancel_requested=True, updated_at=now
-    )
-    waiting = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.CANCELLED, finished_at=now, updated_at=now
-    )
-    if waiting:
+    # The row is locked first so a confirm from another tab lands wholly before or after
+    # this: checked-then-cancelled, or importing-then-stopping, never neither.
+    status = ImportJob.objects.select_for_update().values_list("status", flat=True).get(pk=job.pk)
+    if status in ImportJob.RUNNING:
+        ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True, updated_at=now)
+        return "stopping"
+    if status == ImportJob.Status.CHECKED:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.CANCELLED, finished_at=now, updated_at=now
+        )
         transaction.on_commit(lambda: _delete_files(job.pk))
+        return "cancelled"
+    return "too late"
 
 
 def _queue(job):

@@ -117,10 +117,13 @@ def confirm(request, pk):
 @require_POST
 def cancel(request, pk):
     job = jobs.get_import_for_user(request.user, pk)
-    jobs.import_cancel(job=job)
+    outcome = jobs.import_cancel(job=job)
     job.refresh_from_db()
-    if job.running:
+    if outcome == "stopping":
         messages.info(request, "Cancelling: nothing from this file will be kept.")
+    elif job.status == ImportJob.Status.IMPORTED:
+        # A stale tab: the file was confirmed elsewhere and has been imported.
+        messages.info(request, "This file was already imported, so it could not be cancelled.")
     else:
         messages.info(request, "The file was not imported.")
     return redirect("imports:job", pk=job.pk)

@@ -338,6 +338,37 @@ def test_cancelling_a_checked_file_deletes_it(manager_client, upload, send, impo
     assert not Tenant.objects.exists()
 
 
+def test_cancel_from_a_stale_tab_after_the_import_says_it_was_imported(
+    manager_client, patch, other_patch, upload, send
+):
+    upload(manager_client, SAMPLE.read_bytes())
+    job = latest_job()
+    send(manager_client, f"/imports/{job.pk}/confirm/")  # the first tab
+
+    response = send(manager_client, f"/imports/{job.pk}/cancel/")  # the second, still "checked"
+
+    page = manager_client.get(response.url).content.decode()
+    assert "This file was already imported, so it could not be cancelled." in page
+    assert "not imported" not in page
+    assert "Tenants imported" in page
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.IMPORTED
+    assert Tenant.objects.count() == 3
+
+
+def test_cancel_while_the_import_runs_stops_it(manager_client, patch, other_patch, upload, send):
+    upload(manager_client, SAMPLE.read_bytes())
+    job = latest_job()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
+
+    response = send(manager_client, f"/imports/{job.pk}/cancel/")
+
+    page = manager_client.get(response.url).content.decode()
+    assert "Cancelling: nothing from this file will be kept." in page
+    job.refresh_from_db()
+    assert job.cancel_requested
+
+
 def test_your_imports_lists_mine_newest_first(manager_client, manager, upload):
     upload(manager_client, csv_text([tenant_row()]), name="first.csv")
     upload(manager_client, csv_text([tenant_row()]), name="second.csv")
