@@ -156,9 +156,13 @@ def run_step(pk):
     elif report.refused:
         _finish(job, ImportJob.Status.REFUSED, check_report=data)
     elif checking:
-        ImportJob.objects.filter(pk=pk, status=job.status).update(
+        # A cancel saved after the check's last progress report still wins: the manager
+        # asked for it and was told "Cancelling".
+        checked = ImportJob.objects.filter(pk=pk, status=job.status, cancel_requested=False)
+        if not checked.update(
             status=ImportJob.Status.CHECKED, check_report=data, updated_at=timezone.now()
-        )
+        ):
+            _finish(job, ImportJob.Status.CANCELLED)
     else:
         status = ImportJob.Status.IMPORTED if report.written else ImportJob.Status.NOTHING_IMPORTED
         _finish(job, status, result_report=data, keep_rejected=True)

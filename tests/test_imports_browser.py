@@ -325,6 +325,30 @@ def test_cancel_stops_a_run_midway_and_rolls_it_all_back(manager, patch, monkeyp
     assert not History.objects.exists()
 
 
+def test_a_cancel_saved_as_the_check_ends_is_kept(manager, monkeypatch):
+    job = ImportJob.objects.create(
+        kind="tenants", created_by=manager, file_name="t.csv", file_size=1
+    )
+    job.folder.mkdir(parents=True)
+    job.upload_path.write_text(csv_text([tenant_row()]))
+    from tenants.importing import TenantImport
+
+    original = TenantImport.run
+
+    def cancel_after_the_last_report(self, path):
+        report = original(self, path)
+        ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+        return report
+
+    monkeypatch.setattr(TenantImport, "run", cancel_after_the_last_report)
+
+    jobs.run_step(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED
+    assert not job.folder.exists()
+
+
 def test_cancelling_a_checked_file_deletes_it(manager_client, upload, send, import_dir):
     upload(manager_client, csv_text([tenant_row()]))
     job = latest_job()
