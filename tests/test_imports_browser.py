@@ -393,6 +393,44 @@ def test_cancel_while_the_import_runs_stops_it(manager_client, patch, other_patc
     assert job.cancel_requested
 
 
+def test_a_failed_import_shows_its_counts_as_what_the_check_found(manager_client, upload):
+    upload(manager_client, csv_text([tenant_row(tenancy_ref=f"PHG-{n}") for n in range(30)]))
+    job = latest_job()
+    # The worker died during the import: the hourly job marks it failed, with the check's report.
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED)
+
+    page = manager_client.get(f"/imports/{job.pk}/").content.decode()
+
+    assert "Something went wrong, and nothing from this file was imported" in page
+    counts = page[page.index('id="import-counts"') :]
+    caption = page.index('id="counts-caption">What the check found</h2>')
+    assert caption < page.index('id="import-counts"')
+    assert 'id="count-created">30<' in counts
+
+
+def test_a_cancelled_import_shows_no_counts(manager_client, upload, send):
+    upload(manager_client, csv_text([tenant_row(tenancy_ref=f"PHG-{n}") for n in range(30)]))
+    job = latest_job()
+
+    response = send(manager_client, f"/imports/{job.pk}/cancel/")
+
+    page = manager_client.get(response.url).content.decode()
+    assert "Cancelled: nothing from this file was imported" in page
+    assert "New tenants" not in page
+    assert 'id="count-created"' not in page
+
+
+def test_an_imported_file_shows_its_counts_as_done(manager_client, upload, send):
+    upload(manager_client, csv_text([tenant_row()]))
+    job = latest_job()
+
+    response = send(manager_client, f"/imports/{job.pk}/confirm/")
+
+    page = manager_client.get(response.url).content.decode()
+    assert 'id="count-created">1<' in page
+    assert "What the check found" not in page
+
+
 def test_your_imports_lists_mine_newest_first(manager_client, manager, upload):
     upload(manager_client, csv_text([tenant_row()]), name="first.csv")
     upload(manager_client, csv_text([tenant_row()]), name="second.csv")
