@@ -131,6 +131,10 @@ def shown(value, limit=60):
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+# The columns a rejected-rows file adds after the file's own.
+ERRORS_COLUMNS = ("line", "reason")
+
+
 class CsvImport(bulk.BulkReading):
     columns: tuple[Column, ...] = ()
     key: str | None = None  # a column whose value may appear only once in a file
@@ -204,6 +208,7 @@ class CsvImport(bulk.BulkReading):
         self._duplicates = {}
         self._bytes_read = 0
         self._errors = None
+        self._carried = 0
         self._progress = None
         started = self._reported = time.monotonic()
         errors_file = None
@@ -393,8 +398,12 @@ class CsvImport(bulk.BulkReading):
             (index, column.name, column.clean, column.required, column.blank)
             for index, column in self._positions
         ]
+        # A rejected-rows file uploaded again ends in its own "line" and "reason": its rows'
+        # rejected again get new ones in their place, so the file keeps its shape.
+        tail = [cell.strip().lower() for cell in header[-2:]]
+        self._carried = 2 if tail == list(ERRORS_COLUMNS) and not known.keys() & set(tail) else 0
         if self._errors:
-            self._errors.writerow([*header, "reason"])
+            self._errors.writerow([*header[: self._width - self._carried], *ERRORS_COLUMNS])
 
     def _clean(self, line, cells):
         if len(cells) != self._width:
@@ -456,9 +465,11 @@ class CsvImport(bulk.BulkReading):
             else:
                 self.report.rejections_left_off += 1
         if self._errors:
-            # The reason goes under the "reason" header; a row with too many values keeps them.
+            # The line in the uploaded file and the reason go under their headers; a row with
+            # too many values keeps them after.
             padded = cells[: self._width] + [""] * (self._width - len(cells))
-            self._errors.writerow([*padded, "; ".join(problems), *cells[self._width :]])
+            kept = padded[: self._width - self._carried]
+            self._errors.writerow([*kept, line, "; ".join(problems), *cells[self._width :]])
 
     def _flush(self, batch):
         if batch:

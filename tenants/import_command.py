@@ -21,7 +21,9 @@ class ImportCommand(BaseCommand):
             help="Import the valid rows even if some are rejected (they are still reported).",
         )
         parser.add_argument(
-            "--errors-out", type=Path, help="Write the rejected rows here, with a reason column."
+            "--errors-out",
+            type=Path,
+            help="Write the rejected rows here, with line and reason columns.",
         )
         parser.add_argument(
             "--progress", action="store_true", help="Show progress even when not on a terminal."

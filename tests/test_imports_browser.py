@@ -161,7 +161,33 @@ def test_rejected_rows_make_fix_the_file_the_main_button(manager_client, upload)
     assert rejected["Content-Disposition"] == 'attachment; filename="tenants-rejected.csv"'
     lines = b"".join(rejected.streaming_content).decode().splitlines()
     assert len(lines) == 3
-    assert lines[1].endswith('date_of_birth ""31/02/1950"" is not a date"')
+    assert lines[0].endswith(",notes,line,reason")
+    assert lines[1].endswith(',3,"date_of_birth ""31/02/1950"" is not a date"')
+    assert lines[2].endswith(',10,"postcode ""nowhere"" is not a UK postcode"')
+
+
+def test_a_fixed_rejected_rows_file_uploads_again_and_keeps_its_shape(
+    manager_client, patch, upload, send
+):
+    upload(manager_client, csv_text(mixed_rows()))
+    job = latest_job()
+    send(manager_client, f"/imports/{job.pk}/confirm/", {"skip_invalid": "yes"})
+    download = manager_client.get(f"/imports/{job.pk}/rejected-rows/")
+    fixed = b"".join(download.streaming_content).replace(b"31/02/1950", b"28/02/1950")
+
+    upload(manager_client, fixed, name="tenants-rejected.csv")
+
+    again = latest_job()
+    page = manager_client.get(f"/imports/{again.pk}/").content.decode()
+    assert "so they are ignored: line, reason." in page
+    assert "line 3: postcode &quot;nowhere&quot; is not a UK postcode" in page
+    assert "Import only the 1 valid row, leaving out 1" in page
+    rows = list(csv.reader(io.StringIO(again.rejected_path.read_text(encoding="utf-8"))))
+    # The old line and reason give way to the new: the file can go round again.
+    assert rows[0] == [*COLUMNS, "line", "reason"]
+    assert rows[1][-2:] == ["3", 'postcode "nowhere" is not a UK postcode']
+    send(manager_client, f"/imports/{again.pk}/confirm/", {"skip_invalid": "yes"})
+    assert Tenant.objects.count() == 9
 
 
 def test_importing_only_the_valid_rows(manager_client, upload, send):

@@ -176,7 +176,7 @@ def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(import_rows, s
     assert History.objects.count() == 8
 
 
-def test_errors_out_holds_the_rejected_rows_with_a_reason(write, run, tmp_path):
+def test_errors_out_holds_the_rejected_rows_with_their_line_and_a_reason(write, run, tmp_path):
     rows = mixed_rows()
     text = csv_text(rows) + "PHG-X,Edna\n"
     errors = tmp_path / "rejected.csv"
@@ -185,9 +185,10 @@ def test_errors_out_holds_the_rejected_rows_with_a_reason(write, run, tmp_path):
 
     with open(errors, newline="", encoding="utf-8") as file:
         written = list(csv.reader(file))
-    assert written[0] == [*COLUMNS, "reason"]
+    assert written[0] == [*COLUMNS, "line", "reason"]
     assert [row[0] for row in written[1:]] == ["PHG-1", "PHG-8", "PHG-X"]
-    assert written[1][:-1] == [rows[1][c] for c in COLUMNS]
+    assert [row[-2] for row in written[1:]] == ["3", "10", "12"]
+    assert written[1][:-2] == [rows[1][c] for c in COLUMNS]
     assert written[1][-1] == 'date_of_birth "31/02/1950" is not a date'
     assert written[2][-1] == (
         'phone "07700 900123" is not a valid UK phone number; '
@@ -197,6 +198,7 @@ def test_errors_out_holds_the_rejected_rows_with_a_reason(write, run, tmp_path):
         "PHG-X",
         "Edna",
         *[""] * 21,
+        "12",
         "has 2 values where the header has 23 columns",
     ]
 
@@ -359,7 +361,7 @@ def test_another_import_reuses_the_frame_with_its_own_columns(write, tmp_path):
         'line 5: tenancy_ref "PHG-1" is already on line 2',
     ]
     assert not report.written
-    assert errors.read_text().splitlines()[0] == " AS_AT ,Tenancy_Ref,extra,reason"
+    assert errors.read_text().splitlines()[0] == " AS_AT ,Tenancy_Ref,extra,line,reason"
 
 
 # Statistics after bulk writes -------------------------------------------------------------------

@@ -188,8 +188,9 @@ class TestImport:
         assert rejected(err) == ['line 3: tenancy_ref "NOPE-1" is not a tenancy the register holds']
         assert list(balances()) == [("PHG-000101", date(2026, 11, 16))]
         assert errors.read_text().splitlines() == [
-            "tenancy_ref,balance,as_at,weekly_rent,reason",
-            'NOPE-1,2.00,2026-11-16,,"tenancy_ref ""NOPE-1"" is not a tenancy the register holds"',
+            "tenancy_ref,balance,as_at,weekly_rent,line,reason",
+            "NOPE-1,2.00,2026-11-16,,3,"
+            '"tenancy_ref ""NOPE-1"" is not a tenancy the register holds"',
         ]
 
     def test_errors_out_writes_the_rejected_rows_even_when_nothing_is_imported(
@@ -202,7 +203,7 @@ class TestImport:
 
         assert code == 1
         assert errors.read_text().splitlines()[1] == (
-            'PHG-000101,£1.234,2026-11-16,,"balance ""£1.234"" has more than 2 decimal places"'
+            'PHG-000101,£1.234,2026-11-16,,2,"balance ""£1.234"" has more than 2 decimal places"'
         )
 
     def test_dry_run_checks_and_writes_nothing(self, run, three_tenants):
