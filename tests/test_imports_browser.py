@@ -157,6 +157,10 @@ def test_rejected_rows_make_fix_the_file_the_main_button(manager_client, upload)
     assert "govuk-button--secondary" in page
     assert "Import only the 8 valid rows, leaving out 2" in page
     assert "Confirm import<" not in page
+    # Both ways are told: fixing only the download would never import the valid rows.
+    assert "import the 8 valid rows now, then fix the rejected rows" in page
+    assert "fix your whole file and upload it again" in page
+    assert "downloads only the rejected rows" in page
     rejected = manager_client.get(f"/imports/{job.pk}/rejected-rows/")
     assert rejected["Content-Disposition"] == 'attachment; filename="tenants-rejected.csv"'
     lines = b"".join(rejected.streaming_content).decode().splitlines()
@@ -188,6 +192,16 @@ def test_a_fixed_rejected_rows_file_uploads_again_and_keeps_its_shape(
     assert rows[1][-2:] == ["3", 'postcode "nowhere" is not a UK postcode']
     send(manager_client, f"/imports/{again.pk}/confirm/", {"skip_invalid": "yes"})
     assert Tenant.objects.count() == 9
+
+
+def test_when_every_row_is_rejected_one_way_is_told(manager_client, upload):
+    upload(manager_client, csv_text([tenant_row(date_of_birth="x")]))
+
+    page = manager_client.get(f"/imports/{latest_job().pk}/").content.decode()
+
+    assert "1 row would be rejected." in page
+    assert "No row can be imported. Fix the rows" in page
+    assert "valid row" not in page
 
 
 def test_importing_only_the_valid_rows(manager_client, upload, send):

@@ -76,8 +76,8 @@ def test_manager_fixes_the_file_or_imports_the_valid_rows(journey, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("button", name="Fix the file").click()
     rows = list(csv.reader(Path(download.value.path()).read_text(encoding="utf-8").splitlines()))
-    assert rows[0][-1] == "reason"
-    assert [row[0] for row in rows[1:]] == ["PHG-000102", "PHG-000103"]
+    assert rows[0][-2:] == ["line", "reason"]
+    assert [(row[0], row[-2]) for row in rows[1:]] == [("PHG-000102", "3"), ("PHG-000103", "4")]
 
     page.get_by_role("button", name="Import only the 1 valid row, leaving out 2").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tenants imported")
