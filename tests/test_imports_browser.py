@@ -331,6 +331,21 @@ def test_cancelling_a_running_import_keeps_nothing(manager_client, manager, patc
     assert not job.folder.exists()
 
 
+def test_a_cancel_that_came_too_late_is_told_the_file_was_imported(
+    manager_client, patch, other_patch, upload, send
+):
+    upload(manager_client, SAMPLE.read_bytes())
+    job = latest_job()
+    send(manager_client, f"/imports/{job.pk}/confirm/")
+    # The cancel was saved while the import was committing, after its last progress report.
+    ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+
+    page = manager_client.get(f"/imports/{job.pk}/").content.decode()
+
+    assert "finished saving before your cancel reached it, so the file was imported" in page
+    assert Tenant.objects.count() == 3
+
+
 def test_cancel_stops_a_run_midway_and_rolls_it_all_back(manager, patch, monkeypatch):
     rows = [tenant_row(tenancy_ref=f"PHG-{n}", patch="PR-RIB") for n in range(30)]
     job = ImportJob.objects.create(
