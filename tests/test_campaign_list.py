@@ -113,14 +113,8 @@ def test_a_batch_of_more_names_than_sqlite_takes_in_one_query_matches_each(
     ("Expression tree is too large"), and one batch holds up to 2,000 rows. This fails there
     without the pairs asked for in parts; on PostgreSQL it checks the parts find every match."""
     monkeypatch.setattr(CampaignListImport, "bulk_reader", lambda self: None)  # match in Python
-    TenantFactory(
-        tenancy_ref="REF-4",
-        first_name="Cy",
-        last_name="Moss",
-        patch=patch,
-        date_of_birth=date(1931, 1, 1),
-        postcode="FY8 1AB",
-    )
+    moss = {"first_name": "Cy", "last_name": "Moss", "date_of_birth": date(1931, 1, 1)}
+    TenantFactory(tenancy_ref="REF-4", patch=patch, postcode="FY8 1AB", **moss)
     nobody = [
         f",,Nobody,{date(1935, 1, 1) + timedelta(days=n):%Y-%m-%d},PR1 2AB" for n in range(1200)
     ]
