@@ -153,6 +153,7 @@ class CsvImport(bulk.BulkReading):
         keep_rejections=None,
         source_name=None,
         on_progress=None,
+        before_commit=None,
         user=None,
     ):
         self.dry_run = dry_run
@@ -163,6 +164,9 @@ class CsvImport(bulk.BulkReading):
         self.keep_rejections = keep_rejections
         self.source_name = source_name
         self.on_progress = on_progress  # called with the report about once a second
+        # Called with the report inside the run's transaction once everything is written, just
+        # before it commits (not for a run that writes nothing): it may raise `Cancelled`.
+        self.before_commit = before_commit
         self.user = user  # who the history of what is written names, if anyone
 
     # Hooks for an import to fill in.
@@ -234,6 +238,8 @@ class CsvImport(bulk.BulkReading):
                     self.report.written = self.writing
                     if not self.report.written:
                         transaction.set_rollback(True)
+                    elif self.before_commit is not None:
+                        self.before_commit(self.report)
             if self.report.written:
                 self.committed()
         except FileRefused as refusal:

@@ -135,6 +135,16 @@ def run_step(pk):
         if ImportJob.objects.filter(pk=pk, cancel_requested=True).exists():
             raise Cancelled
 
+    def before_commit(report):
+        # In the import's own transaction, once every row is written: a cancel saved until now
+        # rolls it all back, and the job is marked imported in the same commit. A cancel after
+        # that waits for this row's lock (`import_cancel`) and finds the file imported, so no
+        # manager is told "nothing will be kept" of a file that then is.
+        job_row = ImportJob.objects.select_for_update().filter(pk=pk)
+        if job_row.values_list("cancel_requested", flat=True).get():
+            raise Cancelled
+        job_row.update(status=ImportJob.Status.IMPORTED, updated_at=timezone.now())
+
     importer = registry.get(job.kind).importer_class()(
         user=job.created_by,
         dry_run=checking,
@@ -143,6 +153,7 @@ def run_step(pk):
         keep_rejections=KEEP_REJECTIONS,
         source_name=job.file_name,
         on_progress=on_progress,
+        before_commit=None if checking else before_commit,
         **job.options,
     )
     try:
@@ -156,11 +167,15 @@ def run_step(pk):
     elif report.refused:
         _finish(job, ImportJob.Status.REFUSED, check_report=data)
     elif checking:
-        # A cancel saved after the check's last progress report still wins: the manager
-        # asked for it and was told "Cancelling".
+        # A cancel saved after the check's last progress report still wins: the manager asked
+        # for it and was told "Cancelling". Only a cancel: a run that finds the job no longer
+        # checking (run twice, as a task whose worker died is) leaves it as it is.
         checked = ImportJob.objects.filter(pk=pk, status=job.status, cancel_requested=False)
-        if not checked.update(
-            status=ImportJob.Status.CHECKED, check_report=data, updated_at=timezone.now()
+        if (
+            not checked.update(
+                status=ImportJob.Status.CHECKED, check_report=data, updated_at=timezone.now()
+            )
+            and ImportJob.objects.filter(pk=pk, status=job.status, cancel_requested=True).exists()
         ):
             _finish(job, ImportJob.Status.CANCELLED)
     else:

@@ -331,19 +331,92 @@ def test_cancelling_a_running_import_keeps_nothing(manager_client, manager, patc
     assert not job.folder.exists()
 
 
-def test_a_cancel_that_came_too_late_is_told_the_file_was_imported(
-    manager_client, patch, other_patch, upload, send
-):
-    upload(manager_client, SAMPLE.read_bytes())
-    job = latest_job()
-    send(manager_client, f"/imports/{job.pk}/confirm/")
-    # The cancel was saved while the import was committing, after its last progress report.
-    ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+def test_a_cancel_saved_while_the_rows_are_saved_rolls_the_import_back(manager, patch, monkeypatch):
+    # After the last progress report the import writes every row and commits: a cancel saved
+    # then (the manager was told "Cancelling: nothing from this file will be kept") still wins.
+    rows = [tenant_row(tenancy_ref=f"PHG-{n}", patch="PR-RIB") for n in range(3)]
+    job = ImportJob.objects.create(
+        kind="tenants",
+        created_by=manager,
+        file_name="t.csv",
+        file_size=1,
+        status=ImportJob.Status.IMPORTING,
+    )
+    job.folder.mkdir(parents=True)
+    job.upload_path.write_text(csv_text(rows))
+    from tenants.importing import TenantImport
 
-    page = manager_client.get(f"/imports/{job.pk}/").content.decode()
+    original = TenantImport.finish
 
-    assert "finished saving before your cancel reached it, so the file was imported" in page
-    assert Tenant.objects.count() == 3
+    def cancel_while_saving(self, *, write):
+        original(self, write=write)
+        assert Tenant.objects.count() == 3  # written, not yet committed
+        assert jobs.import_cancel(job=job) == "stopping"
+
+    monkeypatch.setattr(TenantImport, "finish", cancel_while_saving)
+
+    jobs.run_step(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED
+    assert not Tenant.objects.exists()
+    assert not History.objects.exists()
+
+
+def test_an_import_is_marked_imported_as_it_commits(manager, patch, monkeypatch):
+    # A cancel from then on finds the file imported: it is never told it will be stopped.
+    job = ImportJob.objects.create(
+        kind="tenants",
+        created_by=manager,
+        file_name="t.csv",
+        file_size=1,
+        status=ImportJob.Status.IMPORTING,
+    )
+    job.folder.mkdir(parents=True)
+    job.upload_path.write_text(csv_text([tenant_row(tenancy_ref="PHG-1", patch="PR-RIB")]))
+    from tenants.importing import TenantImport
+
+    seen = []
+    original = TenantImport.committed
+
+    def after_the_commit(self):
+        seen.append(ImportJob.objects.get(pk=job.pk).status)
+        seen.append(jobs.import_cancel(job=job))
+        original(self)
+
+    monkeypatch.setattr(TenantImport, "committed", after_the_commit)
+
+    jobs.run_step(job.pk)
+
+    assert seen == [ImportJob.Status.IMPORTED, "too late"]
+    job.refresh_from_db()
+    assert (job.status, job.cancel_requested) == (ImportJob.Status.IMPORTED, False)
+    assert Tenant.objects.filter(tenancy_ref="PHG-1").exists()
+
+
+def test_a_check_run_again_leaves_a_checked_file_alone(manager, monkeypatch):
+    # A task whose worker died is run again: the check it repeats must not cancel the job.
+    job = ImportJob.objects.create(
+        kind="tenants", created_by=manager, file_name="t.csv", file_size=1
+    )
+    job.folder.mkdir(parents=True)
+    job.upload_path.write_text(csv_text([tenant_row()]))
+    from tenants.importing import TenantImport
+
+    original = TenantImport.run
+
+    def checked_meanwhile(self, path):
+        report = original(self, path)
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKED)
+        return report
+
+    monkeypatch.setattr(TenantImport, "run", checked_meanwhile)
+
+    jobs.run_step(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED
+    assert job.upload_path.is_file()
 
 
 def test_cancel_stops_a_run_midway_and_rolls_it_all_back(manager, patch, monkeypatch):
