@@ -455,7 +455,9 @@ def _no_cycle_collection():
     reads its second half, forked meanwhile). Each row's cells make a list and two dozen
     strings, freed as soon as the row is written, and no cycles: the collector ran every 700
     of them for nothing, 14% of the reading (1,000,000 rows read as `_chunks` reads them:
-    3.75 s, 3.23 s without it). It is turned on again after, if it was on."""
+    3.75 s, 3.23 s without it). It is turned on again after, if it was on. It is off for the
+    whole process, so for other threads too (the demo's runserver): for the seconds a read
+    takes, their cycles wait; a Celery worker's processes run one task each."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -406,8 +406,14 @@ class CsvImport(bulk.BulkReading):
         ]
         # A rejected-rows file uploaded again ends in its own "line" and "reason": its rows'
         # rejected again get new ones in their place, so the file keeps its shape.
+        # One saved before it had a line column ends in "reason" alone.
         tail = [cell.strip().lower() for cell in header[-2:]]
-        self._carried = 2 if tail == list(ERRORS_COLUMNS) and not known.keys() & set(tail) else 0
+        if tail == list(ERRORS_COLUMNS) and not known.keys() & set(tail):
+            self._carried = 2
+        elif tail[-1:] == ["reason"] and "reason" not in known:
+            self._carried = 1
+        else:
+            self._carried = 0
         if self._errors:
             self._errors.writerow([*header[: self._width - self._carried], *ERRORS_COLUMNS])
 

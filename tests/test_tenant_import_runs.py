@@ -203,6 +203,26 @@ def test_errors_out_holds_the_rejected_rows_with_their_line_and_a_reason(write, 
     ]
 
 
+@pytest.mark.parametrize("carried", [["reason"], ["line", "reason"]])
+def test_a_rejected_rows_file_rejected_again_keeps_one_line_and_reason(
+    write, run, tmp_path, carried
+):
+    # A rejected-rows file, saved before it had a line column or after, uploaded again: its
+    # rows rejected again get a new line and reason in place of the old ones, not beside them.
+    row = tenant_row(tenancy_ref="PHG-1", date_of_birth="31/02/1950")
+    header = ",".join([*COLUMNS, *carried])
+    old = ",".join([*(row[c] for c in COLUMNS), *(["7"] if len(carried) == 2 else []), "old"])
+    errors = tmp_path / "again.csv"
+
+    run(write(f"{header}\n{old}\n"), "--errors-out", str(errors))
+
+    with open(errors, newline="", encoding="utf-8") as file:
+        written = list(csv.reader(file))
+    assert written[0] == [*COLUMNS, "line", "reason"]
+    assert written[1][-2:] == ["2", 'date_of_birth "31/02/1950" is not a date']
+    assert len(written[1]) == len(written[0])
+
+
 def test_errors_out_is_written_when_nothing_is_imported_too(write, run, tmp_path):
     errors = tmp_path / "rejected.csv"
 
