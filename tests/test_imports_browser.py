@@ -16,6 +16,7 @@ from arrears.models import RentBalance
 from conftest import sign_in
 from imports import jobs
 from imports.models import ImportJob
+from tenants.importing import TenantImport
 from tenants.models import Tenant
 from tests.factories import ManagerFactory, TenantFactory
 from tests.tenant_import_support import COLUMNS, SAMPLE, History, csv_text, tenant_row
@@ -63,6 +64,24 @@ def mixed_rows():
     rows[1]["date_of_birth"] = "31/02/1950"
     rows[8]["postcode"] = "nowhere"
     return rows
+
+
+def job_with_file(manager, text, status=ImportJob.Status.CHECKING):
+    """A tenant import job with its upload on disk, as the upload page leaves one."""
+    job = ImportJob.objects.create(
+        kind="tenants", created_by=manager, file_name="t.csv", file_size=1, status=status
+    )
+    job.folder.mkdir(parents=True)
+    job.upload_path.write_text(text)
+    return job
+
+
+def run_to_a_cancel_that_kept_nothing(job):
+    jobs.run_step(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED
+    assert not Tenant.objects.exists()
+    assert not History.objects.exists()
 
 
 def latest_job():
@@ -323,11 +342,7 @@ def test_cancelling_a_running_import_keeps_nothing(manager_client, manager, patc
 
     send(manager_client, f"/imports/{job.pk}/cancel/")
     # The task started after the cancel: it stops at its first progress report.
-    jobs.run_step(job.pk)
-
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.CANCELLED
-    assert not Tenant.objects.exists()
+    run_to_a_cancel_that_kept_nothing(job)
     assert not job.folder.exists()
 
 
@@ -335,16 +350,7 @@ def test_a_cancel_saved_while_the_rows_are_saved_rolls_the_import_back(manager, 
     # After the last progress report the import writes every row and commits: a cancel saved
     # then (the manager was told "Cancelling: nothing from this file will be kept") still wins.
     rows = [tenant_row(tenancy_ref=f"PHG-{n}", patch="PR-RIB") for n in range(3)]
-    job = ImportJob.objects.create(
-        kind="tenants",
-        created_by=manager,
-        file_name="t.csv",
-        file_size=1,
-        status=ImportJob.Status.IMPORTING,
-    )
-    job.folder.mkdir(parents=True)
-    job.upload_path.write_text(csv_text(rows))
-    from tenants.importing import TenantImport
+    job = job_with_file(manager, csv_text(rows), ImportJob.Status.IMPORTING)
 
     original = TenantImport.finish
 
@@ -355,26 +361,16 @@ def test_a_cancel_saved_while_the_rows_are_saved_rolls_the_import_back(manager, 
 
     monkeypatch.setattr(TenantImport, "finish", cancel_while_saving)
 
-    jobs.run_step(job.pk)
-
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.CANCELLED
-    assert not Tenant.objects.exists()
-    assert not History.objects.exists()
+    run_to_a_cancel_that_kept_nothing(job)
 
 
 def test_an_import_is_marked_imported_as_it_commits(manager, patch, monkeypatch):
     # A cancel from then on finds the file imported: it is never told it will be stopped.
-    job = ImportJob.objects.create(
-        kind="tenants",
-        created_by=manager,
-        file_name="t.csv",
-        file_size=1,
-        status=ImportJob.Status.IMPORTING,
+    job = job_with_file(
+        manager,
+        csv_text([tenant_row(tenancy_ref="PHG-1", patch="PR-RIB")]),
+        ImportJob.Status.IMPORTING,
     )
-    job.folder.mkdir(parents=True)
-    job.upload_path.write_text(csv_text([tenant_row(tenancy_ref="PHG-1", patch="PR-RIB")]))
-    from tenants.importing import TenantImport
 
     seen = []
     original = TenantImport.committed
@@ -396,12 +392,7 @@ def test_an_import_is_marked_imported_as_it_commits(manager, patch, monkeypatch)
 
 def test_a_check_run_again_leaves_a_checked_file_alone(manager, monkeypatch):
     # A task whose worker died is run again: the check it repeats must not cancel the job.
-    job = ImportJob.objects.create(
-        kind="tenants", created_by=manager, file_name="t.csv", file_size=1
-    )
-    job.folder.mkdir(parents=True)
-    job.upload_path.write_text(csv_text([tenant_row()]))
-    from tenants.importing import TenantImport
+    job = job_with_file(manager, csv_text([tenant_row()]))
 
     original = TenantImport.run
 
@@ -421,16 +412,7 @@ def test_a_check_run_again_leaves_a_checked_file_alone(manager, monkeypatch):
 
 def test_cancel_stops_a_run_midway_and_rolls_it_all_back(manager, patch, monkeypatch):
     rows = [tenant_row(tenancy_ref=f"PHG-{n}", patch="PR-RIB") for n in range(30)]
-    job = ImportJob.objects.create(
-        kind="tenants",
-        created_by=manager,
-        file_name="t.csv",
-        file_size=1,
-        status=ImportJob.Status.IMPORTING,
-    )
-    job.folder.mkdir(parents=True)
-    job.upload_path.write_text(csv_text(rows))
-    from tenants.importing import TenantImport
+    job = job_with_file(manager, csv_text(rows), ImportJob.Status.IMPORTING)
 
     reports = []
     original = TenantImport._tell
@@ -454,12 +436,7 @@ def test_cancel_stops_a_run_midway_and_rolls_it_all_back(manager, patch, monkeyp
 
 
 def test_a_cancel_saved_as_the_check_ends_is_kept(manager, monkeypatch):
-    job = ImportJob.objects.create(
-        kind="tenants", created_by=manager, file_name="t.csv", file_size=1
-    )
-    job.folder.mkdir(parents=True)
-    job.upload_path.write_text(csv_text([tenant_row()]))
-    from tenants.importing import TenantImport
+    job = job_with_file(manager, csv_text([tenant_row()]))
 
     original = TenantImport.run
 
