@@ -11,8 +11,8 @@ goes back, so the Python cleaning names the same first line as before. The rows 
 counted (created, updated, unchanged, ignored) and upserted in one statement.
 """
 
-from imports.bulk import SqlChecks, date_parts_sql, real_day_sql, tenancy_ref_sql
 from imports.cells import run_today
+from imports.sql_checks import SqlChecks, date_parts_sql, real_day_sql, tenancy_ref_sql
 from tenants.models import Tenant
 
 from .models import RentBalance

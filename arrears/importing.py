@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from imports import bulk
+from imports import bulk, sql_checks
 from imports.cells import a_date, tenancy_ref
 from imports.frame import Column, CsvImport, Invalid, shown
 from tenants.models import Tenant
@@ -91,7 +91,7 @@ class RentBalanceImport(CsvImport):
         self.held = {}
         self.lines = {}  # (tenancy_ref, as_at) -> the line it is first on
         self._held_notices = None  # (line, message) while SQL and Python both find some
-        bulk.tune_transaction()  # before the first temporary table
+        sql_checks.tune_transaction()  # before the first temporary table
 
     def bulk_reader(self):
         if connection.vendor != "postgresql":

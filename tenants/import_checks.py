@@ -18,8 +18,15 @@ import phonenumbers
 
 from config.dates import years_before
 from imports import halves
-from imports.bulk import TENANCY_REF, SqlChecks, ascii_case, checked_cells
 from imports.cells import _checked_phone, a_date, held_valid, run_today, uk_postcode
+from imports.sql_checks import (
+    TENANCY_REF,
+    SqlChecks,
+    ascii_case,
+    ascii_sql,
+    checked_cells,
+    not_ascii_sql,
+)
 
 from .import_staging import _quote
 from .importing import SCHEME_TYPES, _Scheme
@@ -36,15 +43,6 @@ _EMAIL = (
 _YES = ("y", "yes", "true", "1")
 _NO = ("n", "no", "false", "0")
 _PHONES_PER_PROCESS = 20_000
-
-
-def _ascii(cell):
-    """Only ASCII characters: PostgreSQL and Python change the case of others differently."""
-    return f"octet_length({cell}) = char_length({cell})"
-
-
-def _not_ascii(cell):
-    return f"octet_length({cell}) <> char_length({cell})"
 
 
 def _sql_list(values):
@@ -209,7 +207,7 @@ class TenantChecks(SqlChecks):
         if "patch" in present:
             patch = cell["patch"]
             joins.append(
-                f"LEFT JOIN {t}_patches pt ON {_ascii(patch)} "
+                f"LEFT JOIN {t}_patches pt ON {ascii_sql(patch)} "
                 f"AND pt.code = {ascii_case('upper', patch)}"
             )
             rules.append(f"CASE WHEN {patch} = '' THEN {by_area} ELSE pt.id = t.patch_id END")
@@ -224,7 +222,7 @@ class TenantChecks(SqlChecks):
             )
             name = cell.get("scheme_name", "''")
             joins.append(
-                f"LEFT JOIN {t}_schemes sh ON {_ascii(name)} "
+                f"LEFT JOIN {t}_schemes sh ON {ascii_sql(name)} "
                 f"AND sh.key = {ascii_case('lower', name)}"
             )
             rules.append(
@@ -234,7 +232,7 @@ class TenantChecks(SqlChecks):
         if "support_provider" in present:
             provider = cell["support_provider"]
             joins.append(
-                f"LEFT JOIN {t}_providers pv ON {_ascii(provider)} "
+                f"LEFT JOIN {t}_providers pv ON {ascii_sql(provider)} "
                 f"AND pv.key = {ascii_case('lower', provider)}"
             )
             rules.append(
@@ -303,7 +301,7 @@ class TenantChecks(SqlChecks):
         if "patch" in present:
             rules.append("(RAW.patch <> '' AND v.pid IS NULL)")
             joins.append(
-                f"LEFT JOIN {t}_patches pt ON {_ascii('s.patch')} "
+                f"LEFT JOIN {t}_patches pt ON {ascii_sql('s.patch')} "
                 f"AND pt.code = {ascii_case('upper', 's.patch')}"
             )
             looked_up[0] = "pt.id AS pid"
@@ -441,7 +439,7 @@ def _date(past=False):
 def _yes_no(blank):
     def sql(name):
         return (
-            f"CASE WHEN RAW.{name} = '' THEN {blank} WHEN {_not_ascii(f'RAW.{name}')} THEN NULL "
+            f"CASE WHEN RAW.{name} = '' THEN {blank} WHEN {not_ascii_sql(f'RAW.{name}')} THEN NULL "
             f"WHEN {ascii_case('lower', f'RAW.{name}')} IN ({_sql_list(_YES)}) THEN true "
             f"WHEN {ascii_case('lower', f'RAW.{name}')} IN ({_sql_list(_NO)}) THEN false END",
             f"RAW.{name} <> '' AND v.{name} IS NULL",
@@ -469,7 +467,7 @@ def _postcode(name):
 
 def _scheme_type(name):
     return (
-        f"CASE WHEN RAW.{name} = '' THEN 'general' WHEN {_not_ascii(f'RAW.{name}')} THEN NULL "
+        f"CASE WHEN RAW.{name} = '' THEN 'general' WHEN {not_ascii_sql(f'RAW.{name}')} THEN NULL "
         f"ELSE {ascii_case('lower', f'RAW.{name}')} END",
         f"v.{name} IS NULL OR v.{name} NOT IN ({_sql_list(SCHEME_TYPES)})",
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Patch
-from imports.bulk import RawRows, tune_transaction
+from imports.bulk import RawRows
 from imports.cells import (
     a_date,
     a_past_date,
@@ -26,6 +26,7 @@ from imports.cells import (
     yes_no,
 )
 from imports.frame import Column, CsvImport, FileRefused, shown
+from imports.sql_checks import tune_transaction
 from imports.statistics import analyze_if_much_changed, estimated_rows
 
 from .import_staging import TenantStage

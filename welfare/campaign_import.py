@@ -17,8 +17,9 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 
-from imports import bulk
+from imports import bulk, sql_checks
 from imports.cells import a_date, tenancy_ref, text, uk_postcode
 from imports.frame import Column, CsvImport, FileRefused
 from tenants.models import Tenant
@@ -41,11 +42,6 @@ PAIRS_PER_QUERY = 250
 NAME_COLUMNS = ("last_name", "date_of_birth", "postcode")
 
 
-def _and(names):
-    """The names as English lists them: "a, b and c"."""
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-
-
 class CampaignListImport(CsvImport):
     columns = COLUMNS
     key = "tenancy_ref"
@@ -63,14 +59,15 @@ class CampaignListImport(CsvImport):
         by_name = [name for name in NAME_COLUMNS if name not in self.present]
         if "tenancy_ref" not in self.present and by_name:
             plural = "s" if len(by_name) > 1 else ""
+            missing, needed = get_text_list(by_name, "and"), get_text_list(NAME_COLUMNS, "and")
             raise FileRefused(
-                f"line 1: the file has no tenancy_ref column, nor {_and(by_name)} column{plural}: "
-                f"a list names each tenant by tenancy_ref, or by {_and(NAME_COLUMNS)}"
+                f"line 1: the file has no tenancy_ref column, nor {missing} column{plural}: "
+                f"a list names each tenant by tenancy_ref, or by {needed}"
             )
         # The tenants the rows cleaned here have added in this run, written or not (a dry run):
         # a later row naming one of them is already on the list.
         self.listed = set()
-        bulk.tune_transaction()  # before the first temporary table
+        sql_checks.tune_transaction()  # before the first temporary table
 
     def bulk_reader(self):
         if connection.vendor != "postgresql":

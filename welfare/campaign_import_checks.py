@@ -12,22 +12,19 @@ not pass goes back to the frame's Python cleaning and matching, which writes its
 rows SQL passes are counted (added, already on the list) and added in one statement.
 """
 
-from imports.bulk import (
+from imports.cells import uk_postcode
+from imports.sql_checks import (
     SqlChecks,
     ascii_case,
+    ascii_sql,
     checked_cells,
     date_parts_sql,
     real_day_sql,
     tenancy_ref_sql,
 )
-from imports.cells import uk_postcode
 from tenants.models import Tenant
 
 from .campaign_models import CampaignMember
-
-
-def _ascii(cell):
-    return f"octet_length({cell}) = char_length({cell})"
 
 
 class CampaignListChecks(SqlChecks):
@@ -41,7 +38,7 @@ class CampaignListChecks(SqlChecks):
         """SQL for a name casefolded as Python casefolds it (`{table}_folded` holds the names
         that are not ASCII)."""
         return (
-            f"CASE WHEN {_ascii(cell)} THEN {ascii_case('lower', cell)} ELSE (SELECT f.folded "  # noqa: S608
+            f"CASE WHEN {ascii_sql(cell)} THEN {ascii_case('lower', cell)} ELSE (SELECT f.folded "  # noqa: S608
             f"FROM {self.table}_folded f WHERE f.name = {cell}) END"
         )
 
@@ -87,7 +84,7 @@ class CampaignListChecks(SqlChecks):
             f"SELECT first_name FROM {t}_rows WHERE formed AND ref = '' UNION ALL "
             f"SELECT last_name FROM {t}_rows WHERE formed AND ref = '' UNION ALL "
             f"SELECT first_name FROM {t}_people UNION ALL SELECT last_name FROM {t}_people"
-            f") n (name) WHERE NOT {_ascii('name')}"
+            f") n (name) WHERE NOT {ascii_sql('name')}"
         )
         self._lookup(
             f"{t}_folded",
