@@ -42,6 +42,13 @@ _EMAIL = (
 )
 _YES = ("y", "yes", "true", "1")
 _NO = ("n", "no", "false", "0")
+# A yes/no cell lowercased once, then compared (a CASE on one value): not once for each list.
+_ANSWERS = " ".join(
+    [
+        *(f"WHEN '{value}' THEN true" for value in _YES),
+        *(f"WHEN '{value}' THEN false" for value in _NO),
+    ]
+)
 _PHONES_PER_PROCESS = 20_000
 
 
@@ -440,8 +447,7 @@ def _yes_no(blank):
     def sql(name):
         return (
             f"CASE WHEN RAW.{name} = '' THEN {blank} WHEN {not_ascii_sql(f'RAW.{name}')} THEN NULL "
-            f"WHEN {ascii_case('lower', f'RAW.{name}')} IN ({_sql_list(_YES)}) THEN true "
-            f"WHEN {ascii_case('lower', f'RAW.{name}')} IN ({_sql_list(_NO)}) THEN false END",
+            f"ELSE CASE {ascii_case('lower', f'RAW.{name}')} {_ANSWERS} END END",
             f"RAW.{name} <> '' AND v.{name} IS NULL",
         )
 

@@ -160,41 +160,27 @@ class TenantStage:
         at 1,000,000 rows. Every row one statement inserts has the same version (`xmin`), read
         once after it."""
         tenants = _quote(Tenant._meta.db_table)
-        # The sequence's name is looked up first: in the statement, the lookup ran per row.
-        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [tenants, Tenant._meta.pk.column])
-        sequence = cursor.fetchone()[0]
         if every_row_new:
             # Into an empty register (locked by `_indexes_built_after`: no one else inserts a
             # tenant until this run commits) every staged row is new, and its id is its line
-            # plus one offset: the sequence moves past the whole range of lines at once (a line
-            # with no row leaves an unused id, as a rolled-back insert does). Numbering rows one
-            # by one into a copy of the staged rows, sorted by line, took 2.5 s at 1,000,000.
-            cursor.execute(
-                "SELECT setval(%(seq)s::regclass, nextval(%(seq)s::regclass) + max(line) "  # noqa: S608
-                f"- min(line)) - max(line), min(line) FROM {self.table}",
-                {"seq": sequence},
-            )
-            offset, first = cursor.fetchone()
+            # plus one offset (`_reserve_lines`). Numbering rows one by one into a copy of the
+            # staged rows, sorted by line, took 2.5 s at 1,000,000. Its history row's id the
+            # same way: a nextval() for each row read the sequence's page a million times (0.3
+            # s). No one else takes one meanwhile: a history row is written with a tenant's.
+            offset, first = self._reserve_lines(cursor, Tenant)
             if offset is None:
                 return  # nothing new
             source, ident = self.table, f"n.line::bigint + {int(offset)}"
             first_id = int(offset) + first
-            # The history rows' ids the same way: a nextval() for each row read the sequence's
-            # page a million times (0.3 s). No one else takes one meanwhile: a history row is
-            # written with a tenant's, and the tenants are locked (`_indexes_built_after`).
-            history = Tenant.history.model._meta
-            cursor.execute(
-                "SELECT pg_get_serial_sequence(%s, %s)",
-                [history.db_table, history.pk.column],
-            )
-            cursor.execute(
-                "SELECT setval(%(seq)s::regclass, nextval(%(seq)s::regclass) + max(line) "  # noqa: S608
-                f"- min(line)) - max(line) FROM {self.table}",
-                {"seq": cursor.fetchone()[0]},
-            )
-            history_ident = f"n.line + {int(cursor.fetchone()[0])}"
+            history_offset, _first = self._reserve_lines(cursor, Tenant.history.model)
+            history_ident = f"n.line + {int(history_offset)}"
         else:
-            # Numbered from the sequence into `{table}_new`, in line order.
+            # Numbered from the sequence into `{table}_new`, in line order. The sequence's name
+            # is looked up first: in the statement, the lookup ran per row.
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)", [tenants, Tenant._meta.pk.column]
+            )
+            sequence = cursor.fetchone()[0]
             source = f"{self.table}_new"
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {source} ON COMMIT DROP AS "  # noqa: S608
@@ -253,6 +239,19 @@ class TenantStage:
             "WHERE n.digest IS NOT NULL",
             [version[0]],
         )
+
+    def _reserve_lines(self, cursor, model):
+        """(offset, first line): the offset that makes each staged line an id of `model`'s,
+        its sequence moved past the whole range of lines at once (a line with no row leaves an
+        unused id, as a rolled-back insert does); (None, None) with no staged rows."""
+        meta = model._meta
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+        cursor.execute(
+            "SELECT setval(%(seq)s::regclass, nextval(%(seq)s::regclass) + max(line) "  # noqa: S608
+            f"- min(line)) - max(line), min(line) FROM {self.table}",
+            {"seq": cursor.fetchone()[0]},
+        )
+        return cursor.fetchone()
 
     def _remember(self, cursor):
         """The digests of the rows that changed nothing, with their tenant's row's version."""
