@@ -331,7 +331,7 @@ PHONE_CELLS = [
 
 def test_ten_digit_numbers_are_checked_as_a_full_parse_checks_them():
     from imports.cells import _checked_phone
-    from tenants.import_checks import _valid_phones
+    from tenants.import_phones import _valid_phones
 
     cells = [
         *PHONE_CELLS,
@@ -395,30 +395,30 @@ def test_many_phone_numbers_are_checked_over_two_processes(monkeypatch, daemonic
     # A Celery worker's processes are daemonic: a multiprocessing pool refused them a child.
     import multiprocessing
 
-    from tenants import import_checks
+    from tenants import import_phones
 
     if daemonic:
         monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
-    monkeypatch.setattr(import_checks, "_PHONES_PER_PROCESS", 3)
-    one_process = list(import_checks._valid_phones(PHONE_CELLS))
+    monkeypatch.setattr(import_phones, "_PHONES_PER_PROCESS", 3)
+    one_process = list(import_phones._valid_phones(PHONE_CELLS))
 
-    assert list(import_checks.checked_phones(PHONE_CELLS)) == one_process
+    assert list(import_phones.checked_phones(PHONE_CELLS)) == one_process
     assert ("+44 20 7946 0000", "+442079460000") in one_process
 
     monkeypatch.setattr(
-        import_checks, "_valid_phones", lambda cells: ((cell, str(os.getpid())) for cell in cells)
+        import_phones, "_valid_phones", lambda cells: ((cell, str(os.getpid())) for cell in cells)
     )
-    checked_by = dict(import_checks.checked_phones(PHONE_CELLS))
+    checked_by = dict(import_phones.checked_phones(PHONE_CELLS))
     assert list(checked_by) == PHONE_CELLS  # every cell, in order
     assert len(set(checked_by.values())) == 2
     assert checked_by[PHONE_CELLS[0]] == str(os.getpid())
 
 
 def test_a_phone_check_whose_process_fails_stops_the_import(monkeypatch):
-    from tenants import import_checks
+    from tenants import import_phones
 
-    monkeypatch.setattr(import_checks, "_PHONES_PER_PROCESS", 3)
-    original = import_checks._valid_phones
+    monkeypatch.setattr(import_phones, "_PHONES_PER_PROCESS", 3)
+    original = import_phones._valid_phones
     parent = os.getpid()
 
     def check(cells):
@@ -426,21 +426,21 @@ def test_a_phone_check_whose_process_fails_stops_the_import(monkeypatch):
             raise ValueError("libphonenumber failed")
         return original(cells)
 
-    monkeypatch.setattr(import_checks, "_valid_phones", check)
+    monkeypatch.setattr(import_phones, "_valid_phones", check)
     with pytest.raises(RuntimeError, match="without its result"):
-        list(import_checks.checked_phones(PHONE_CELLS))
+        list(import_phones.checked_phones(PHONE_CELLS))
 
 
 def test_a_phone_check_given_up_half_way_leaves_no_process_behind(monkeypatch):
     from imports import halves
-    from tenants import import_checks
+    from tenants import import_phones
 
-    monkeypatch.setattr(import_checks, "_PHONES_PER_PROCESS", 3)
+    monkeypatch.setattr(import_phones, "_PHONES_PER_PROCESS", 3)
     started, forked = [], halves.Forked
     monkeypatch.setattr(
         halves, "Forked", lambda *args: started.append(forked(*args)) or started[-1]
     )
-    pairs = import_checks.checked_phones(PHONE_CELLS)
+    pairs = import_phones.checked_phones(PHONE_CELLS)
     next(pairs)  # the COPY taking them fails here, say
 
     pairs.close()
