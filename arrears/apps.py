@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 
 
@@ -19,6 +21,8 @@ class ArrearsConfig(AppConfig):
                     "Upload the rent system's weekly balance export, saved as CSV UTF-8: "
                     "tenancy_ref, balance, as_at and, if you have it, weekly_rent."
                 ),
+                format_template="arrears/import/_format.html",
+                sample=str(Path(__file__).parent / "formats" / "rent-balances-sample.csv"),
                 counts=(
                     ("created", "New balances"),
                     ("updated", "Balances corrected"),

@@ -17,6 +17,10 @@ class ImportKind:
     importer: str  # dotted path of a CsvImport subclass
     roles: tuple[str, ...]  # who may upload it
     format_hint: str = ""
+    # What the file must hold, shown on the upload page and beside a refused or rejected file,
+    # and a sample file (a path) offered for download there.
+    format_template: str = ""
+    sample: str = ""
     panel_template: str = ""  # shown under the result and the upload form
     panel_context: str = ""  # dotted path of a callable(user) -> dict for that panel
     # A kind whose jobs need options (a campaign's list) is started from its app's own page:

@@ -54,6 +54,20 @@ def upload(request, kind):
     )
 
 
+@staff_required
+def sample(request, kind):
+    """A sample file of the kind's format, for whoever may upload one."""
+    kind = _kind_for(request.user, kind)
+    if not kind.sample:
+        raise Http404
+    return FileResponse(
+        open(kind.sample, "rb"),  # noqa: SIM115 (FileResponse closes it)
+        as_attachment=True,
+        filename=f"{kind.slug}-sample.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+
+
 def _heading(job, kind):
     status = ImportJob.Status
     return {

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 
 
@@ -19,6 +21,8 @@ class TenantsConfig(AppConfig):
                     "Upload the tenant file exported from the housing management system, "
                     "saved as CSV UTF-8."
                 ),
+                format_template="tenants/import/_format.html",
+                sample=str(Path(__file__).parent / "formats" / "tenants-sample.csv"),
                 panel_template="tenants/import/_unassigned_panel.html",
                 panel_context="tenants.import_views.unassigned_panel",
                 counts=(

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from tenants.models import PatchArea, Tenant
 
-SAMPLE = Path(__file__).parent / "data" / "tenants-sample.csv"
+SAMPLE = Path(__file__).parent.parent / "tenants" / "formats" / "tenants-sample.csv"
 History = Tenant.history.model
 
 COLUMNS = [

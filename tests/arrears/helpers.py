@@ -5,7 +5,7 @@ from pathlib import Path
 
 from arrears.models import RentBalance
 
-SAMPLE = Path(__file__).parent.parent / "data" / "rent-balances-sample.csv"
+SAMPLE = Path(__file__).parent.parent.parent / "arrears" / "formats" / "rent-balances-sample.csv"
 
 
 # The sample file's balances are as at 16 November 2026: its import runs a week later.

@@ -11,7 +11,7 @@ from tests.factories import ManagerFactory, PatchFactory, TeamFactory
 from tests.journeys.conftest import sign_in_manager
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SAMPLE = ROOT / "tests" / "data" / "tenants-sample.csv"
+SAMPLE = ROOT / "tenants" / "formats" / "tenants-sample.csv"
 
 # The steps run on a real Celery worker, as in production.
 pytestmark = pytest.mark.usefixtures("celery_worker_process")
