@@ -58,6 +58,7 @@ NO_TENANT_DATA = {
     "messaging:kind_change", "messaging:bulk_action",
     "dashboard:refresh", "dashboard:csv",  # figures, no names
     "imports:rejected_rows",  # the uploaded file's own rows, not the register's
+    "imports:sample",  # a sample file of made-up rows, the same for everyone
     # A provider check-in: the provider, its contacts and a count of its tenants, no names.
     "welfare:check_in", "welfare:check_in_record", "welfare:check_in_claim",
     "welfare:check_in_hand_back",
