@@ -38,3 +38,22 @@ class NoStoreMiddleware:
         if "public" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page opened by an address that only takes a form (POST) shows the app's own page.
+
+    `require_POST` answers 405 with an empty body, which a browser shows as a blank "HTTP ERROR
+    405": reached from the history, a bookmark, or a sign-in's `next` that was a form's address.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and request.method == "GET" and not response.content:
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response.get("Allow", "POST")
+            return page
+        return response
