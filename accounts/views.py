@@ -1,9 +1,11 @@
 import base64
 import io
 import secrets
+import uuid
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -17,6 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import kept_post as kept
 from .forms import NewPasswordForm, ResetRequestForm, SignInForm, TokenForm
 
 BACKUP_CODE_COUNT = 10
@@ -26,6 +29,16 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Why the person is here, when a form they sent was kept (accounts.kept_post).
+        form = kept.kept(self.request)
+        return {
+            **super().get_context_data(**kwargs),
+            "kept": form,
+            "kept_typed": form is not None and bool(_shown_fields(form["fields"])),
+            "idle_minutes": settings.SESSION_IDLE_MINUTES,
+        }
 
 
 class ResetRequestView(auth_views.PasswordResetView):
@@ -184,3 +197,46 @@ def two_factor_disable(request):
         StaticDevice.objects.filter(user=user).delete()
     messages.success(request, "Two-factor authentication is switched off.")
     return redirect("accounts:security")
+
+
+# Fields a form carries for the service, not typed by anyone: not shown, but sent again.
+UNSHOWN_FIELDS = {"next", "form_key", "idempotency_key"}
+
+
+def _shown_fields(fields):
+    """The kept fields as rows to read: a name made readable and what was typed or chosen."""
+    rows = []
+    for name, values in fields:
+        typed = [value for value in values if value.strip()]
+        if name in UNSHOWN_FIELDS or not typed or all(_is_key(value) for value in typed):
+            continue
+        rows.append({"name": name.replace("_", " ").strip().capitalize(), "values": typed})
+    return rows
+
+
+def _is_key(value):
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@login_required
+def kept_post(request):
+    """The "Send what you typed?" page: a form kept when the session ended
+    (accounts.kept_post), sent again to where it was going only when the person presses the
+    button; or discarded."""
+    form = kept.kept(request)
+    if request.method == "POST":
+        kept.forget(request)
+        if form is not None:
+            messages.info(request, "What you typed was discarded. Nothing was sent.")
+        return redirect("home")
+    if form is None:
+        return redirect("home")
+    return render(
+        request,
+        "accounts/kept_post.html",
+        {"form": form, "rows": _shown_fields(form["fields"])},
+    )

@@ -45,6 +45,7 @@ pytestmark = pytest.mark.django_db
 NO_TENANT_DATA = {
     "accounts:two_factor", "accounts:two_factor_setup",
     "accounts:backup_codes", "accounts:two_factor_disable",
+    "accounts:kept_post",  # a form kept in the person's own session: read from no register
     "services:change", "services:history", "services:cancel",
     "tenant_import:upload",  # redirects to imports:upload, checked below
     "arrears:raise",  # a form; with ?tenant= it reads the tenant through the access layer

@@ -1,8 +1,206 @@
-"""A form's POST-only address opened as a page shows the app's own page, not a blank 405."""
+"""A form sent after the session ended is kept through sign-in, and sent again only when the
+person presses "Send it" (accounts.kept_post); a form's POST-only address opened as a page shows
+the app's own page, not a blank 405."""
+
+import html
+import re
+import uuid
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from accounts.kept_post import MAX_BYTES
+from tests.factories import (
+    PASSWORD,
+    CallTaskFactory,
+    TenantFactory,
+    TOTPDeviceFactory,
+    load_default_cohorts,
+)
+from tests.test_accounts import code_for
+from welfare.call_models import Call
 
 pytestmark = pytest.mark.django_db
+
+SIGN_IN = "/accounts/sign-in/"
+KEPT = "/accounts/what-you-typed/"
+NOTES = "Daughter visits on Tuesdays.\nAsked about a <b>pendant</b> alarm & a grab rail"
+
+
+@pytest.fixture
+def task(patch, officer):
+    load_default_cohorts()
+    tenant = TenantFactory(first_name="Margaret", last_name="Holt", patch=patch)
+    return CallTaskFactory(tenant=tenant, claimed_by=officer, claimed_at=timezone.now())
+
+
+def end_session(client):
+    """What SESSION_IDLE_MINUTES without a request leaves: the browser still sends the cookie,
+    the session it names has expired."""
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def call_form(**fields):
+    return {
+        "idempotency_key": str(uuid.uuid4()),
+        "outcome": "spoke",
+        "wellbeing": "good",
+        "notes": NOTES,
+        **fields,
+    }
+
+
+def sign_in_from(client, response, username="olivia"):
+    """Sign in on the page `response` sent the browser to, and return where sign-in leads."""
+    assert response.status_code == 302 and response.url.startswith(SIGN_IN)
+    response = client.post(response.url, {"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return response.url
+
+
+def kept_form(page):
+    """The form on "Send what you typed?": its address and what pressing "Send it" sends."""
+    action = html.unescape(
+        re.search(r'<form method="post" id="kept-form" action="([^"]*)"', page).group(1)
+    )
+    fields = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', page):
+        fields.setdefault(html.unescape(name), []).append(html.unescape(value))
+    return action, fields
+
+
+class TestExpiredSession:
+    def test_the_call_form_is_kept_through_sign_in_and_saved_once_when_sent(
+        self, officer_client, task
+    ):
+        end_session(officer_client)
+        log_url = f"/queue/task/{task.pk}/log/"
+        response = officer_client.post(log_url, call_form())
+        assert not Call.objects.exists()
+        assert parse_qs(urlsplit(response.url).query) == {"next": [KEPT]}
+
+        page = officer_client.get(response.url).content.decode()
+        assert "Your session ended after 30 minutes without activity." in page
+        assert "what you typed has been kept" in page
+
+        assert sign_in_from(officer_client, response) == KEPT
+        page = officer_client.get(KEPT).content.decode()
+        assert "Send what you typed?" in page
+        assert html.escape(NOTES).replace("\n", "<br>") in page  # readable, and escaped
+        action, fields = kept_form(page)
+        assert action == log_url
+        assert "csrfmiddlewaretoken" in fields  # a fresh one, from this page
+        assert fields["notes"] == [NOTES]
+
+        response = officer_client.post(action, fields)
+        assert response.status_code == 302
+        call = Call.objects.get()
+        assert call.notes == NOTES and call.task_id == task.pk
+        assert officer_client.get(KEPT).url == "/"  # nothing kept any more
+        officer_client.post(action, fields)  # sent again (Back, then the button)
+        assert Call.objects.count() == 1
+
+    def test_nothing_is_sent_until_the_button_is_pressed(self, officer_client, task):
+        end_session(officer_client)
+        response = officer_client.post(f"/queue/task/{task.pk}/log/", call_form())
+        officer_client.get(sign_in_from(officer_client, response))
+        officer_client.get(KEPT)
+        assert not Call.objects.exists()
+
+    def test_discard_drops_what_was_kept(self, officer_client, task):
+        end_session(officer_client)
+        response = officer_client.post(f"/queue/task/{task.pk}/log/", call_form())
+        sign_in_from(officer_client, response)
+        response = officer_client.post(KEPT)
+        assert response.url == "/"
+        assert "What you typed was discarded" in officer_client.get("/").content.decode()
+        assert officer_client.get(KEPT).url == "/"
+        assert not Call.objects.exists()
+
+    def test_a_form_with_nothing_typed_is_offered_again(self, officer_client, task):
+        end_session(officer_client)
+        response = officer_client.post("/queue/next/")  # "Take next call" on the home page
+        assert parse_qs(urlsplit(response.url).query) == {"next": [KEPT]}
+        page = officer_client.get(response.url).content.decode()
+        assert "the form you sent has been kept" in page
+        sign_in_from(officer_client, response)
+        page = officer_client.get(KEPT).content.decode()
+        assert "Send the form again?" in page
+        assert kept_form(page)[0] == "/queue/next/"
+
+    def test_signed_out_elsewhere_says_so(self, officer_client, task):
+        officer_client.post("/accounts/logout/")  # another tab
+        response = officer_client.post(f"/queue/task/{task.pk}/log/", call_form())
+        page = officer_client.get(response.url).content.decode()
+        assert "You were signed out." in page and "what you typed has been kept" in page
+
+    def test_someone_else_signing_in_gets_what_the_access_layer_allows(
+        self, officer_client, task, other_officer
+    ):
+        end_session(officer_client)
+        response = officer_client.post(f"/queue/task/{task.pk}/log/", call_form())
+        sign_in_from(officer_client, response, username="sam")  # another team's officer
+        action, fields = kept_form(officer_client.get(KEPT).content.decode())
+        assert officer_client.post(action, fields).status_code == 404
+        assert not Call.objects.exists()
+
+    def test_a_manager_keeps_it_through_two_factor(self, client, manager):
+        device = TOTPDeviceFactory(user=manager)
+        client.post(SIGN_IN, {"username": "maya", "password": PASSWORD})
+        with time_machine.travel(timezone.now(), tick=False):
+            client.post("/accounts/two-factor/", {"token": code_for(device)})
+        end_session(client)
+        response = client.post("/queue/settings/", {"claim_minutes": "45"})
+        assert sign_in_from(client, response, username="maya") == KEPT
+        response = client.get(KEPT)
+        assert response.url.startswith("/accounts/two-factor/")
+        with time_machine.travel(timezone.now() + timedelta(seconds=60), tick=False):
+            response = client.post(response.url, {"token": code_for(device)})
+        assert response.url == KEPT
+        action, fields = kept_form(client.get(KEPT).content.decode())
+        assert action == "/queue/settings/" and fields["claim_minutes"] == ["45"]
+
+    def test_files_and_passwords_are_not_kept_and_the_page_says_so(self, officer_client, task):
+        end_session(officer_client)
+        upload = SimpleUploadedFile("list.csv", b"reference\nT1\n", content_type="text/csv")
+        response = officer_client.post(
+            "/campaigns/", {"name": "Winter", "file": upload, "password": "secret-words"}
+        )
+        sign_in_from(officer_client, response)
+        page = officer_client.get(KEPT).content.decode()
+        assert "Files you chose cannot be kept" in page
+        assert "Passwords and security codes are never kept" in page
+        assert "secret-words" not in page
+        assert kept_form(page)[1]["name"] == ["Winter"]
+
+    def test_a_form_too_large_to_keep_says_so(self, officer_client, task):
+        end_session(officer_client)
+        response = officer_client.post(
+            f"/queue/task/{task.pk}/log/", call_form(notes="x" * (MAX_BYTES + 1))
+        )
+        assert "What you typed was too long to keep." in (
+            officer_client.get(response.url).content.decode()
+        )
+        sign_in_from(officer_client, response)
+        page = officer_client.get(KEPT).content.decode()
+        assert "could not be kept" in page and "x" * 100 not in page
+        assert kept_form(page)[0] == KEPT  # its one button leaves the page, sending nothing
+
+    def test_a_form_refused_by_the_csrf_check_is_not_kept(self, officer, task):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(officer)
+        end_session(client)
+        response = client.post(f"/queue/task/{task.pk}/log/", call_form())
+        assert response.status_code == 403
+        assert "kept_post" not in client.session
 
 
 class TestPostOnlyAddresses:

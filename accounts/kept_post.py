@@ -1,0 +1,109 @@
+"""What someone typed is kept when their session ended before they pressed the button.
+
+Sessions end after SESSION_IDLE_MINUTES without a request. An officer typing notes on a long
+call then pressed Save, was sent to sign in, and lost everything: the form went nowhere, and the
+sign-in's `next` was the form's POST-only address, which answered 405 after sign-in.
+
+Now a POST that a view answers by sending a visitor to sign in (`login_required`, and so every
+role decorator in `accounts.access`) keeps the form in the new, anonymous session; `login()`
+keeps an anonymous session's data (it only cycles the key), and two-factor happens in the same
+session. Sign-in then leads to "Send what you typed?" (`accounts.views.kept_post`), which sends
+the form to where it was going only when the person presses the button: the view then handles it
+as any POST, with its own checks on who may do what and `submit_once`.
+"""
+
+import json
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+SESSION_KEY = "kept_post"
+MAX_BYTES = 64 * 1024
+# Never kept: Django's CSRF token (the page that sends the form again puts in a fresh one), and
+# anything that looks like a password or a security code.
+NOT_KEPT = ("csrfmiddlewaretoken",)
+SECRET_WORDS = ("password", "token")
+# The sign-in and two-factor pages' own forms are never kept: nothing typed there is worth
+# sending again, and a security code must not be.
+NOT_KEPT_PREFIXES = ("/accounts/",)
+
+
+def keep(request):
+    """Keep `request`'s form in its session: where it was going, and each field's values."""
+    fields, secrets = [], []
+    for name, values in request.POST.lists():
+        if name in NOT_KEPT:
+            continue
+        if any(word in name.lower() for word in SECRET_WORDS):
+            secrets.append(name)
+            continue
+        fields.append([name, values])
+    too_large = len(json.dumps(fields)) > MAX_BYTES
+    request.session[SESSION_KEY] = {
+        "path": request.get_full_path(),
+        "fields": [] if too_large else fields,
+        "too_large": too_large,
+        "files": sorted(request.FILES),
+        "secrets": secrets,
+        # Why the person was sent to sign in: a session cookie whose session is gone timed out;
+        # none at all means they had signed out (in another tab, say).
+        "timed_out": bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME)),
+    }
+
+
+def kept(request):
+    return request.session.get(SESSION_KEY)
+
+
+def forget(request):
+    request.session.pop(SESSION_KEY, None)
+
+
+def same_as_kept(request, form):
+    """Whether `request` is the kept `form` being sent: the same address and the same fields."""
+    sent = [[name, values] for name, values in request.POST.lists() if name not in NOT_KEPT]
+    return request.get_full_path() == form["path"] and sent == form["fields"]
+
+
+def _sends_to_sign_in(response):
+    if not isinstance(response, HttpResponseRedirect):
+        return False
+    return urlsplit(response.url).path == resolve_url(settings.LOGIN_URL)
+
+
+class KeepPostAtSignInMiddleware:
+    """After the CSRF check (a rejected form gets its 403, not this) and authentication."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST":
+            return self.get_response(request)
+        # Who sent the form, before the view runs (signing out makes a signed-in user anonymous).
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in:
+            form = kept(request)
+            if form is not None and same_as_kept(request, form):
+                forget(request)  # sent: the view has it now, whatever it answered
+            return response
+        if (
+            _sends_to_sign_in(response)
+            # Only a form that passed the CSRF check: not a csrf_exempt view's, which another
+            # site could send into the visitor's session.
+            and getattr(request, "csrf_processing_done", False)
+        ):
+            # Nor an address that is not a path on this site: "Send it" would send it there.
+            if request.path.startswith(NOT_KEPT_PREFIXES) or request.path.startswith("//"):
+                target = resolve_url(settings.LOGIN_REDIRECT_URL)
+            else:
+                keep(request)
+                target = reverse("accounts:kept_post")
+            # `next` is a page that opens with GET, never the form's POST-only address.
+            login_url = resolve_url(settings.LOGIN_URL)
+            return HttpResponseRedirect(f"{login_url}?{urlencode({'next': target})}")
+        return response
