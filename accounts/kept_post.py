@@ -21,6 +21,12 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 SESSION_KEY = "kept_post"
+# Who is signed in on this browser, as a signed cookie set on their pages: a kept form is shown
+# and sent again only for the person who typed it, never for the next person to sign in on a
+# shared computer (the session that said who typed it has ended by then).
+OWNER_COOKIE = "kept_for"
+OWNER_SALT = "accounts.kept_post.owner"
+OWNER_MAX_AGE = 12 * 60 * 60  # a working day
 MAX_BYTES = 64 * 1024
 # Never kept: Django's CSRF token (the page that sends the form again puts in a fresh one), and
 # anything that looks like a password or a security code.
@@ -51,7 +57,35 @@ def keep(request):
         # Why the person was sent to sign in: a session cookie whose session is gone timed out;
         # none at all means they had signed out (in another tab, say).
         "timed_out": bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME)),
+        "owner": request.get_signed_cookie(
+            OWNER_COOKIE, default=None, salt=OWNER_SALT, max_age=OWNER_MAX_AGE
+        ),
     }
+
+
+def belongs_to(form, user):
+    """Whether `user` typed the kept `form` (the browser said who was signed in when it was
+    sent); a form whose typist is not known belongs to no one."""
+    return form.get("owner") is not None and form["owner"] == str(user.pk)
+
+
+def _note_owner(request, response):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    owner = request.get_signed_cookie(
+        OWNER_COOKIE, default=None, salt=OWNER_SALT, max_age=OWNER_MAX_AGE
+    )
+    if owner != str(user.pk):
+        response.set_signed_cookie(
+            OWNER_COOKIE,
+            str(user.pk),
+            salt=OWNER_SALT,
+            max_age=OWNER_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 def kept(request):
@@ -82,7 +116,9 @@ class KeepPostAtSignInMiddleware:
 
     def __call__(self, request):
         if request.method != "POST":
-            return self.get_response(request)
+            response = self.get_response(request)
+            _note_owner(request, response)
+            return response
         # Who sent the form, before the view runs (signing out makes a signed-in user anonymous).
         signed_in = request.user.is_authenticated
         response = self.get_response(request)
@@ -90,6 +126,7 @@ class KeepPostAtSignInMiddleware:
             form = kept(request)
             if form is not None and same_as_kept(request, form):
                 forget(request)  # sent: the view has it now, whatever it answered
+            _note_owner(request, response)
             return response
         if (
             _sends_to_sign_in(response)

@@ -235,6 +235,15 @@ def kept_post(request):
         return redirect("home")
     if form is None:
         return redirect("home")
+    if not kept.belongs_to(form, request.user):
+        # Typed by someone else on this computer (or by no one known): never shown to another.
+        kept.forget(request)
+        messages.info(
+            request,
+            "A form sent on this computer after its session ended was not yours, so it was "
+            "discarded without being shown or sent.",
+        )
+        return redirect("home")
     return render(
         request,
         "accounts/kept_post.html",

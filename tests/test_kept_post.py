@@ -42,7 +42,9 @@ def task(patch, officer):
 
 def end_session(client):
     """What SESSION_IDLE_MINUTES without a request leaves: the browser still sends the cookie,
-    the session it names has expired."""
+    the session it names has expired. A page was open first (it tells the browser who is
+    signed in, for `kept_post.belongs_to`)."""
+    client.get("/")
     Session.objects.filter(session_key=client.session.session_key).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
@@ -142,14 +144,27 @@ class TestExpiredSession:
         page = officer_client.get(response.url).content.decode()
         assert "You were signed out." in page and "what you typed has been kept" in page
 
-    def test_someone_else_signing_in_gets_what_the_access_layer_allows(
-        self, officer_client, task, other_officer
-    ):
+    def test_someone_else_signing_in_is_never_shown_it(self, officer_client, task, other_officer):
         end_session(officer_client)
         response = officer_client.post(f"/queue/task/{task.pk}/log/", call_form())
-        sign_in_from(officer_client, response, username="sam")  # another team's officer
-        action, fields = kept_form(officer_client.get(KEPT).content.decode())
-        assert officer_client.post(action, fields).status_code == 404
+        assert sign_in_from(officer_client, response, username="sam") == KEPT  # a shared PC
+
+        response = officer_client.get(KEPT)
+
+        assert response.url == "/"
+        page = officer_client.get("/").content.decode()
+        assert "was not yours, so it was discarded without being shown or sent" in page
+        assert "pendant" not in page
+        assert officer_client.get(KEPT).url == "/"  # gone
+        assert not Call.objects.exists()
+
+    def test_a_form_whose_typist_is_not_known_is_not_shown(self, client, officer, task):
+        client.force_login(officer)  # no page seen since: the browser never said who this is
+        Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+        response = client.post(f"/queue/task/{task.pk}/log/", call_form())
+        sign_in_from(client, response)
+
+        assert client.get(KEPT).url == "/"
         assert not Call.objects.exists()
 
     def test_a_manager_keeps_it_through_two_factor(self, client, manager):
