@@ -118,9 +118,10 @@ def request_add_note(*, help_request, author, text):
 
 
 @transaction.atomic
-def request_change_status(*, help_request, status, by, outcome=""):
+def request_change_status(*, help_request, status, by, outcome="", note=""):
     """Move an open request to another status. Resolving needs an outcome, closing it as no
-    longer needed a reason (both kept in `outcome`); a finished request cannot be changed."""
+    longer needed a reason (both kept in `outcome`); a finished request cannot be changed.
+    `note`, typed with the change, is added to the history before it, or not at all."""
     help_request = _lock(help_request)
     _require_open(help_request)
     outcome = outcome.strip()
@@ -138,6 +139,8 @@ def request_change_status(*, help_request, status, by, outcome=""):
         fields += ["resolved_at", "outcome"]
     help_request.full_clean(exclude=["tenant", "team", "raised_by", "owner", "source_task"])
     help_request.save(update_fields=fields)
+    if note.strip():
+        _note(help_request, by, note.strip())
     text = f"Status changed from {previous} to {help_request.get_status_display().lower()}."
     if outcome:
         label = "Outcome" if status == HelpRequest.Status.RESOLVED else "Reason"

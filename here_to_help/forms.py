@@ -60,8 +60,15 @@ class NoteForm(GDSFormMixin, forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, form_id=None, optional=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if form_id:
+            # On an open request the box belongs to the status form too (the HTML `form`
+            # attribute): "Save status" sends what was typed here, and saves it with the status.
+            self.fields["text"].widget.attrs["form"] = form_id
+            self.fields["text"].help_text = "Saved with the status if you change it."
+        # Sent with a status change, a note is optional.
+        self.fields["text"].required = not optional
         self.helper.layout = Layout(Field.textarea("text", label_size=Size.MEDIUM))
 
 

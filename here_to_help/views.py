@@ -84,6 +84,11 @@ def raise_request(request, tenant_pk):
     return render(request, "help/raise.html", {"tenant": tenant, "form": form})
 
 
+# An open request's page sends the status and the note box in one form, whichever button is
+# pressed: what was typed in one is never dropped by sending the other.
+UPDATE_FORM = "request-update"
+
+
 def _render_request(request, help_request, *, note_form=None, status_form=None, status=200):
     notes, signposts = selectors.request_history(help_request)
     context = {
@@ -92,7 +97,8 @@ def _render_request(request, help_request, *, note_form=None, status_form=None, 
         "notes": notes,
         "signposts": signposts,
         "past_target": help_request.is_past_target(),
-        "note_form": note_form or NoteForm(),
+        "note_form": note_form or NoteForm(form_id=UPDATE_FORM if help_request.is_open else None),
+        "update_form_id": UPDATE_FORM,
         "status_form": status_form or StatusForm(current=help_request.status),
         "can_consider_arrears": request.user.sees_arrears_amounts,
         "arrears_flags": list(help_request.arrears_flags.order_by("reported_on"))
@@ -145,7 +151,11 @@ def release(request, pk):
 @submit_once
 def add_note(request, pk):
     help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
-    form = NoteForm(request.POST)
+    if help_request.is_open and request.POST.get("status"):
+        # "Add note" pressed with a new status chosen as well: both are saved, as with
+        # "Save status", rather than the status and its outcome being dropped.
+        return _change_status(request, help_request)
+    form = NoteForm(request.POST, form_id=UPDATE_FORM if help_request.is_open else None)
     if form.is_valid():
         actions.request_add_note(
             help_request=help_request, author=request.user, text=form.cleaned_data["text"]
@@ -156,26 +166,34 @@ def add_note(request, pk):
 
 @staff_required
 @require_POST
+@submit_once
 def change_status(request, pk):
     help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    return _change_status(request, help_request)
+
+
+def _change_status(request, help_request):
+    """The status, and the note typed with it (optional), saved together or not at all."""
     form = StatusForm(request.POST, current=help_request.status)
-    if form.is_valid():
+    note_form = NoteForm(
+        request.POST, form_id=UPDATE_FORM if help_request.is_open else None, optional=True
+    )
+    if form.is_valid() and note_form.is_valid():
+        note = note_form.cleaned_data["text"].strip()
         try:
             help_request = actions.request_change_status(
                 help_request=help_request,
                 status=form.cleaned_data["status"],
                 by=request.user,
                 outcome=form.cleaned_data["text"],
+                note=note,
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            return _finish(
-                request,
-                help_request,
-                f"The request is now {help_request.get_status_display().lower()}.",
-            )
-    return _render_request(request, help_request, status_form=form)
+            done = f"The request is now {help_request.get_status_display().lower()}."
+            return _finish(request, help_request, f"Note added. {done}" if note else done)
+    return _render_request(request, help_request, note_form=note_form, status_form=form)
 
 
 @staff_required

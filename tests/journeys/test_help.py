@@ -76,16 +76,19 @@ def test_officer_raises_a_food_request_signposts_it_and_resolves_it(journey):
     expect(page.locator("#request-status")).to_contain_text("Referred")
     expect(page.locator("#signposts")).to_contain_text("Preston Food Bank")
 
+    page.get_by_label("Add a note").fill("She rang back: the delivery came")
     page.get_by_label("Resolved").check()
     page.get_by_role("button", name="Save status").click()  # no outcome yet
     journey.check()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the outcome")
+    expect(page.get_by_label("Add a note")).to_have_value("She rang back: the delivery came")
     page.get_by_label("Resolved").check()
     page.get_by_label("Outcome").fill("Food parcel delivered on Friday")
     page.get_by_role("button", name="Save status").click()
     journey.check()
     expect(page.locator("#request-status")).to_contain_text("Resolved")
     expect(page.locator("#request-outcome")).to_contain_text("Food parcel delivered on Friday")
+    expect(page.locator("#notes")).to_contain_text("She rang back: the delivery came")
 
     help_request = HelpRequest.objects.get()
     assert help_request.status == HelpRequest.Status.RESOLVED

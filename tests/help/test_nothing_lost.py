@@ -1,0 +1,70 @@
+"""What an officer typed or sent on a request's pages: never dropped, never saved twice."""
+
+import re
+
+import pytest
+
+from here_to_help.models import HelpRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def _form_of(page, name):
+    """The id of the form a named control on the page is sent with (its `form` attribute, or
+    the <form> it sits in)."""
+    control = re.search(rf"<(?:textarea|input)[^>]*name=\"{name}\"[^>]*>", page).group(0)
+    attribute = re.search(r'\sform="([^"]+)"', control)
+    if attribute:
+        return attribute.group(1)
+    before = page[: page.index(control)]
+    opening = before.rindex("<form")
+    assert before.rfind("</form>") < opening, f"{name} is in no form"
+    return re.search(r'id="([^"]+)"', before[opening : before.index(">", opening)]).group(1)
+
+
+class TestANoteTypedWithAStatus:
+    def test_save_status_sends_the_note_box_with_it(self, officer_client, food):
+        page = officer_client.get(f"/help/{food.pk}/").content.decode()
+        assert _form_of(page, "text") == _form_of(page, "status")
+
+    def test_save_status_saves_the_note_too(self, officer_client, officer, food):
+        response = officer_client.post(
+            f"/help/{food.pk}/status/",
+            {"status": "resolved", "outcome": "Parcel delivered", "text": "Rang the food bank"},
+        )
+        assert response.status_code == 302
+        food.refresh_from_db()
+        assert (food.status, food.outcome) == (HelpRequest.Status.RESOLVED, "Parcel delivered")
+        texts = list(food.notes.values_list("text", flat=True))
+        assert texts[-2:] == [
+            "Rang the food bank",
+            "Status changed from new to resolved.\nOutcome: Parcel delivered",
+        ]
+        assert food.notes.get(text="Rang the food bank").author == officer
+        page = officer_client.get(response.url).content.decode()
+        assert "Note added. The request is now resolved." in page
+
+    def test_a_refused_status_keeps_the_note_and_saves_nothing(self, officer_client, food):
+        before = food.notes.count()
+        response = officer_client.post(
+            f"/help/{food.pk}/status/", {"status": "resolved", "text": "Rang the food bank"}
+        )
+        assert response.status_code == 200
+        assert response.context["status_form"].errors["outcome"] == ["Enter the outcome"]
+        assert "Rang the food bank</textarea>" in response.content.decode()
+        assert food.notes.count() == before
+
+    def test_add_note_with_a_status_chosen_saves_both(self, officer_client, food):
+        officer_client.post(
+            f"/help/{food.pk}/note/",
+            {"status": "resolved", "outcome": "Parcel delivered", "text": "Rang the food bank"},
+        )
+        food.refresh_from_db()
+        assert food.status == HelpRequest.Status.RESOLVED
+        assert food.notes.filter(text="Rang the food bank").exists()
+
+    def test_a_status_with_no_note_adds_none(self, officer_client, food):
+        officer_client.post(f"/help/{food.pk}/status/", {"status": "in_progress", "text": " "})
+        assert list(food.notes.values_list("text", flat=True)) == [
+            "Status changed from new to in progress."
+        ]
