@@ -2,6 +2,7 @@
 its notes history with who made it and when."""
 
 import re
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -69,15 +70,49 @@ def request_raise(*, tenant, need, source, raised_by, notes="", source_task=None
     # The related rows were just read by the caller, and the database checks its constraints:
     # validating here would ask for each of them again.
     help_request.full_clean(exclude=_RELATED, validate_constraints=False)
-    text = f"Raised from a {help_request.get_source_display().lower()}."
-    if notes.strip():
-        text = f"{text}\n{notes.strip()}"
+    text = _raised_note(source, notes)
     # Checked above, before any write; inside a call's transaction the writes are part of it.
     with transaction.atomic(savepoint=False):
         help_request.save()
         _note(help_request, raised_by, text, at=now)
         messages.request_received(help_request)  # sent by Celery after commit
     return help_request
+
+
+def _raised_note(source, notes):
+    text = f"Raised from a {HelpRequest.Source(source).label.lower()}."
+    return f"{text}\n{notes.strip()}" if notes.strip() else text
+
+
+# Staff pages are never cached, so the browser's Back fetches the raise form again, with a new
+# form key: `submit_once` cannot know it was sent before (the browser refills what was typed).
+RESENT_WITHIN = timedelta(hours=1)
+
+
+@transaction.atomic
+def request_raise_once(*, tenant, need, source, raised_by, notes=""):
+    """Raise a request from the raise form, unless it is that form sent again: `raised_by`
+    raised a request for `tenant` with these same details within the last hour and it is still
+    open. Returns the request (the earlier one if so) and whether it was raised now."""
+    earlier = (
+        HelpRequest.objects.open()
+        .filter(
+            tenant=tenant,
+            need=need,
+            source=source,
+            raised_by=raised_by,
+            raised_at__gte=timezone.now() - RESENT_WITHIN,
+            notes__author=raised_by,
+            notes__text=_raised_note(source, notes),
+        )
+        .order_by("-raised_at")
+        .first()
+    )
+    if earlier is not None:
+        return earlier, False
+    return request_raise(
+        tenant=tenant, need=need, source=source, raised_by=raised_by, notes=notes
+    ), True
 
 
 @transaction.atomic

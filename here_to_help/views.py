@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import income_required, manager_required, staff_required
-from accounts.submit_once import submit_once
+from accounts.submit_once import ALREADY_SAVED, submit_once
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
 from . import actions, selectors
@@ -67,13 +67,16 @@ def raise_request(request, tenant_pk):
     tenant = get_tenant_for_user(request.user, tenant_pk, page=request.path)
     form = RaiseRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        help_request = actions.request_raise(
+        help_request, raised = actions.request_raise_once(
             tenant=tenant,
             need=form.cleaned_data["need"],
             source=form.cleaned_data["source"],
             raised_by=request.user,
             notes=form.cleaned_data["notes"],
         )
+        if not raised:
+            messages.info(request, ALREADY_SAVED)
+            return redirect("help:request", pk=help_request.pk)
         due = timezone.localtime(help_request.due_at)
         messages.success(
             request,

@@ -1,10 +1,16 @@
 """What an officer typed or sent on a request's pages: never dropped, never saved twice."""
 
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from here_to_help.models import HelpRequest
+from accounts.submit_once import ALREADY_SAVED
+from here_to_help import actions
+from here_to_help.models import HelpRequest, RequestNote
+from tests.factories import HelpRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +74,52 @@ class TestANoteTypedWithAStatus:
         assert list(food.notes.values_list("text", flat=True)) == [
             "Status changed from new to in progress."
         ]
+
+
+def _raise(client, tenant, **fields):
+    # Each send with a new form key, as the page Back fetches again has (staff pages are never
+    # cached); the browser refills what was typed.
+    data = {"need": "befriending", "source": "referral", "notes": "", **fields}
+    return client.post(f"/help/raise/{tenant.pk}/", {**data, "form_key": str(uuid.uuid4())})
+
+
+class TestTheRaiseFormSentAgain:
+    def test_back_and_raise_again_saves_once_and_says_so(self, officer_client, tenant):
+        first = _raise(officer_client, tenant, notes="Lonely since her sister died")
+        again = _raise(officer_client, tenant, notes="Lonely since her sister died")
+        help_request = HelpRequest.objects.get()
+        assert first.url == again.url == f"/help/{help_request.pk}/"
+        page = officer_client.get(again.url).content.decode()
+        assert ALREADY_SAVED in page
+
+    def test_other_details_raise_another(self, officer_client, tenant):
+        _raise(officer_client, tenant)
+        _raise(officer_client, tenant, notes="Asked again for a weekly call")
+        _raise(officer_client, tenant, source="phone_in")
+        _raise(officer_client, tenant, need="food")
+        assert HelpRequest.objects.count() == 4
+
+    def test_the_same_need_again_later_or_once_finished_raises_another(
+        self, officer_client, officer, tenant
+    ):
+        earlier = HelpRequestFactory(
+            tenant=tenant,
+            need="befriending",
+            source="referral",
+            raised_by=officer,
+            raised_at=timezone.now() - actions.RESENT_WITHIN - timedelta(minutes=1),
+        )
+        RequestNote.objects.create(
+            request=earlier,
+            author=officer,
+            text="Raised from a referral.",
+            created_at=earlier.raised_at,
+        )
+        _raise(officer_client, tenant)
+        assert HelpRequest.objects.count() == 2
+        latest = HelpRequest.objects.latest("raised_at")
+        actions.request_change_status(
+            help_request=latest, status="closed", by=officer, outcome="Raised by mistake"
+        )
+        _raise(officer_client, tenant)
+        assert HelpRequest.objects.count() == 3

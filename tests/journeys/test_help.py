@@ -50,6 +50,22 @@ def test_officer_raises_a_food_request_signposts_it_and_resolves_it(journey):
     expect(page.get_by_role("heading", level=1)).to_have_text("Food and shopping")
     expect(page.locator("#request-status")).to_contain_text("New")
     expect(page.locator("#notes")).to_contain_text("Isolating, no one to shop for her")
+    first_url = page.url
+
+    # Back, and "Raise request" again: the page Back fetches has a new form key (staff pages
+    # are never cached), and the browser refills the form.
+    page.go_back()
+    journey.check()
+    page.get_by_label("Food and shopping").check()
+    page.get_by_label("Phone-in").check()
+    page.get_by_label("Notes (optional)").fill("Isolating, no one to shop for her")
+    page.get_by_role("button", name="Raise request").click()
+    journey.check()
+    assert page.url == first_url
+    expect(page.locator(".govuk-notification-banner").first).to_contain_text(
+        "That form was already sent: it was saved once."
+    )
+    assert HelpRequest.objects.count() == 1
 
     page.get_by_role("button", name="Take ownership").click()
     journey.check()
