@@ -31,6 +31,20 @@ staff_required = role_required(*User.Role.values)
 manager_required = role_required(User.Role.MANAGER)
 income_required = role_required(User.Role.INCOME_OFFICER, User.Role.MANAGER)
 
+# The call queue and its pages (a task, a call): officers and managers, not income officers
+# (welfare's `queue_staff`).
+CALL_ROLES = (User.Role.OFFICER, User.Role.MANAGER)
+
+
+@rules.predicate
+def works_calls(user):
+    """Whether `user` may open the queue's pages: templates ask this (`{% test_rule
+    "works_calls" user %}`) before linking to a task or a call, so no link leads to a 403."""
+    return user.role in CALL_ROLES
+
+
+rules.add_rule("works_calls", works_calls)
+
 
 @rules.predicate
 def sees_every_team(user):
