@@ -156,6 +156,13 @@ class SupportForm(GDSFormMixin, forms.Form):
         kind = data.get("kind")
         if kind == SupportOffer.Kind.EXTERNAL_AGENCY and not data.get("agency"):
             self.add_error("agency", "Enter the name of the agency")
+        elif kind and data.get("agency") and kind != SupportOffer.Kind.EXTERNAL_AGENCY:
+            # Only an external agency keeps a name (support_record and the model drop it): refused
+            # with the name kept in the box, never dropped unseen.
+            self.add_error(
+                "agency",
+                "Only an external agency has an agency name: clear it, or put it in the notes",
+            )
         amount = data.get("weekly_amount")
         if amount is not None:
             if kind and kind != SupportOffer.Kind.PAYMENT_ARRANGEMENT:

@@ -208,6 +208,25 @@ class TestSupport:
         assert "Enter the date of the outcome" in page
         assert not SupportOffer.objects.exists()
 
+    def test_an_agency_typed_on_a_payment_arrangement_is_refused_and_kept(
+        self, income_client, flag
+    ):
+        response = income_client.post(
+            f"/arrears/{flag.pk}/support/add/",
+            {
+                "kind": "payment_arrangement",
+                "agency": "StepChange",
+                "weekly_amount": "12.50",
+                **date_fields("offered_on", timezone.localdate()),
+                "outcome": "pending",
+            },
+        )
+
+        assert response.status_code == 200
+        assert "Only an external agency has an agency name" in text_of(response)
+        assert 'value="StepChange"' in response.content.decode()
+        assert not SupportOffer.objects.exists()
+
     def test_an_agency_referral_and_its_outcome(self, income_client, flag):
         income_client.post(
             f"/arrears/{flag.pk}/support/add/",
