@@ -179,3 +179,31 @@ def test_income_officer_considers_an_arrears_flag_from_the_home_page(journey):
     expect(page.locator("#panel-help-arrears")).to_have_count(0)
     money.refresh_from_db()
     assert money.arrears_considered_at is not None
+
+
+PHONE = 375
+
+
+def test_team_requests_fit_a_phone_and_keep_their_table_on_a_desktop(journey):
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    olivia = OfficerFactory(username="olivia", first_name="Olivia", last_name="Barnes", team=team)
+    tenant = TenantFactory(first_name="Margaret", last_name="Holt-Wainwright", patch=patch)
+    HelpRequestFactory(tenant=tenant, need=Need.TECHNOLOGY, owner=olivia)
+    late = timezone.now() - timedelta(days=1)
+    HelpRequestFactory(tenant=tenant, need=Need.MENTAL_HEALTH, due_at=late)
+
+    page = journey.sign_in("olivia")
+    page.set_viewport_size({"width": PHONE, "height": 740})
+    journey.goto("/help/team/")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE, f"the page is {width} px wide on a {PHONE} px screen"
+    owner = page.locator("#requests td", has_text="Olivia Barnes")
+    box = owner.bounding_box()
+    assert box["x"] + box["width"] <= PHONE, "the owner is off the screen"
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    header = page.locator("#requests th", has_text="Owner").bounding_box()
+    box = owner.bounding_box()
+    # A table again: the owner under its column's header.
+    assert header["y"] < box["y"] and abs(header["x"] - box["x"]) < 1
