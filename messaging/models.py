@@ -159,6 +159,13 @@ class Message(models.Model):
     def failed(self):
         return self.status in FAILED
 
+    @property
+    def to_subscriber(self):
+        """A message to a status-page subscriber: its address, and its content (the confirmation
+        link or code, the one-click unsubscribe link), are never shown to staff (README:
+        Subscriptions); the secret in those links would let anyone confirm or cancel it."""
+        return self.kind == Kind.SERVICE_STATUS
+
 
 class FailingContact(models.Model):
     """A number or address Notify could not deliver to for good: the next call is told."""

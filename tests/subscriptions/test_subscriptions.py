@@ -128,3 +128,27 @@ class TestManagers:
 
     def test_officers_may_not_look(self, officer_client):
         assert officer_client.get("/services/subscribers/").status_code == 403
+
+    def test_the_messages_page_never_shows_a_subscriber_or_their_links(
+        self, manager_client, client, settings
+    ):
+        settings.NOTIFY_API_KEY = ""  # the outbox: each message kept as it would have gone
+        subscribe(client)
+        client.post("/status/subscribe/", {"channel": "sms", "phone": MOBILE})
+        by_email, by_text = last_message(EMAIL), last_message(MOBILE)
+        code = re.search(r"\b(\d{6})\b", by_text.personalisation["body"])[1]
+        secrets = [
+            EMAIL,
+            MOBILE,
+            code,
+            by_email.personalisation["unsubscribe_url"],
+            by_text.personalisation["unsubscribe_url"],
+            link_in(by_email, "/status/subscribe/confirm/"),
+            *Subscriber.objects.values_list("token", flat=True),
+        ]
+        page = manager_client.get("/messages/").content.decode()
+        assert not [secret for secret in secrets if secret in page]
+        assert "/status/unsubscribe/" not in page and "/status/subscribe/confirm/" not in page
+        assert "2 messages" in page and page.count("A status page subscriber") == 2
+        counts = manager_client.get("/services/subscribers/").content.decode()
+        assert "2 waiting to confirm" in counts
