@@ -11,6 +11,7 @@ from services.models import Service, Status
 from subscriptions import actions
 from subscriptions.models import Subscriber
 from tests.factories import ManagerFactory, load_seeded_services
+from tests.journeys.conftest import sign_in_manager
 
 EMAIL = "rosalind.pemberton@example.net"
 REPAIRS = "Routine repairs and maintenance"
@@ -42,6 +43,16 @@ def test_a_tenant_subscribes_confirms_hears_of_a_change_and_unsubscribes(journey
     page.get_by_role("button", name="Confirm").click()
     journey.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("You will get updates")
+
+    # A manager reads Messages: the subscriber's message is listed, its address and links not.
+    ManagerFactory(username="maya")
+    page = sign_in_manager(journey, "maya")
+    page = journey.goto("/messages/")
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("A status page subscriber")
+    html = page.content()
+    assert EMAIL not in html and "/status/subscribe/confirm/" not in html
+    assert "/status/unsubscribe/" not in html
 
     # A manager's scheduled change takes effect; the beat job tells the subscriber.
     repairs = Service.objects.get(name=REPAIRS)
