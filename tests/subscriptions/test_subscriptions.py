@@ -6,10 +6,12 @@ import re
 import pytest
 from django.utils.html import escape
 
+from conftest import sign_in
 from messaging.models import Channel as MessageChannel
 from messaging.models import Kind, Message
 from subscriptions import actions
 from subscriptions.models import Subscriber
+from tests.factories import ManagerFactory
 from tests.subscriptions.conftest import EMAIL, MOBILE
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +154,18 @@ class TestManagers:
         assert "2 messages" in page and page.count("A status page subscriber") == 2
         counts = manager_client.get("/services/subscribers/").content.decode()
         assert "2 waiting to confirm" in counts
+
+    def test_the_admin_holds_no_subscriber_nor_any_message_to_one(self, client):
+        subscribe(client)
+        subscriber, message = Subscriber.objects.get(), last_message(EMAIL)
+        admin = sign_in(client, ManagerFactory(is_staff=True, is_superuser=True))
+        index = admin.get("/django-admin/")
+        assert index.status_code == 200 and "subscri" not in index.content.decode().lower()
+        for path in (
+            "subscriptions/subscriber/",
+            f"subscriptions/subscriber/{subscriber.pk}/change/",
+            "subscriptions/notification/",
+            "messaging/message/",
+            f"messaging/message/{message.pk}/change/",
+        ):
+            assert admin.get(f"/django-admin/{path}").status_code == 404, path
