@@ -16,7 +16,8 @@ from config.dates import add_working_days
 from config.locks import advisory_xact_lock
 from here_to_help.actions import request_raise
 from here_to_help.models import HelpRequest
-from tenants.models import Tenant
+from tenants.actions import phone_number_mark
+from tenants.models import PhoneNumber, Tenant
 
 from . import message_hooks
 from .actions import call_task_claim_next, take_next_in_one
@@ -171,6 +172,7 @@ def call_log(
         call=call, campaigns=campaigns, answers=campaign_answers or {}, today=today
     )
     call.replayed = False
+    call.number_marked = None
     call.raised_requests = _apply_outcome(call, task, tenant, officer, now, today, content["needs"])
     message_hooks.after_call(call, tenant)  # queued now, sent by Celery after commit
     return call
@@ -255,6 +257,7 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         else:
             task.available_from = next_working_day_start(now)
     elif outcome == Call.Outcome.WRONG_NUMBER:
+        call.number_marked = _mark_number_dialled(tenant, officer, now)
         _release(task)
         _escalate(task, Escalation.Reason.WRONG_NUMBER, now)
     elif outcome == Call.Outcome.CALL_BACK:
@@ -288,6 +291,23 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         _escalate(task, Escalation.Reason.DECEASED, now)
     task.save()
     return raised
+
+
+def _mark_number_dialled(tenant, officer, now):
+    """A wrong or dead number: mark the number the call page offered first (the form does not
+    say which was dialled; the page lists the numbers best first), so no one dials it again
+    while an escalation looks for another way. Returns the marked `PhoneNumber`, or None."""
+    dialled = tenant.numbers_to_dial()
+    if not dialled:
+        return None
+    return phone_number_mark(
+        tenant=tenant,
+        number=dialled[0],
+        status=PhoneNumber.Status.WRONG,
+        reason=f"Welfare call on {timezone.localtime(now):%-d %B %Y}: wrong or dead number",
+        by=officer,
+        now=now,
+    )
 
 
 def _escalate(task, reason, now):

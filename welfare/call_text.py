@@ -56,6 +56,12 @@ def call_summary(call, now=None):
     if call.in_hospital_until:
         what += f" until {call.in_hospital_until:%-d %B %Y}"
     text = f"Call to {call.tenant.full_name} recorded: {what}."
+    if call.outcome == call.Outcome.WRONG_NUMBER:
+        marked = getattr(call, "number_marked", None)
+        if marked is not None:
+            text += f" {marked.number.as_national} is marked as a wrong number and is not dialled."
+        text += f" An escalation is open: a manager will try to reach {call.tenant.full_name}"
+        text += " another way."
     raised = getattr(call, "raised_requests", [])
     if raised:
         items = ", ".join(

@@ -9,11 +9,12 @@ from django.db.models import Count, Min
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.access import manager_required, role_required
+from accounts.access import in_team_scope, manager_required, role_required
 from accounts.models import User
 from here_to_help.selectors import help_context
 from messaging.selectors import failing_numbers_for_tenant
@@ -134,6 +135,21 @@ def _next_call(request, after):
     return call_actions.work_take_next(user=request.user)
 
 
+def _saved_banner(user, call):
+    """`call_summary`, and after a wrong number a link to correct the tenant's numbers (for
+    those who may open them: the numbers page 404s for other teams)."""
+    summary = call_summary(call)
+    tenant = call.tenant
+    team_id = tenant.patch.team_id if tenant.patch_id else None
+    if call.outcome != Call.Outcome.WRONG_NUMBER or not in_team_scope(user, team_id):
+        return summary
+    return format_html(
+        '{} <a class="govuk-notification-banner__link" href="{}">Correct the phone number</a>',
+        summary,
+        reverse("tenants:numbers", args=[tenant.pk]),
+    )
+
+
 @require_POST
 @queue_staff
 def log_call(request, pk):
@@ -185,7 +201,7 @@ def log_call(request, pk):
         messages.error(request, str(refusal))
         task.refresh_from_db()
         return _render_call_page(request, task, form, status=409, refused=True)
-    messages.success(request, call_summary(call))
+    messages.success(request, _saved_banner(request.user, call))
     if request.POST.get("then") != "next":
         return redirect("welfare:queue")
     following = _next_call(request, after=task)

@@ -1,0 +1,84 @@
+"""What a logged call leaves behind, and the checks before it is saved: a wrong number marked on
+the tenant's numbers, call-backs within reach, a decline confirmed (and undone at once), and
+phone numbers typed with letters refused."""
+
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from tenants.models import PhoneNumber
+from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
+from welfare.call_models import Call, Escalation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def cohorts(db):
+    load_default_cohorts()
+
+
+@pytest.fixture
+def tenant(patch):
+    return TenantFactory(
+        first_name="Duncan", last_name="Lyons", patch=patch, phone="+441134960961", mobile=""
+    )
+
+
+@pytest.fixture
+def task(tenant, officer):
+    return CallTaskFactory(tenant=tenant, claimed_by=officer, claimed_at=timezone.now())
+
+
+def post_call(client, task, **data):
+    payload = {"idempotency_key": str(uuid.uuid4()), "then": "queue", **data}
+    return client.post(f"/queue/task/{task.pk}/log/", payload)
+
+
+class TestWrongNumber:
+    def test_the_number_dialled_is_marked_wrong_with_the_call(self, officer_client, task, tenant):
+        response = post_call(officer_client, task, outcome="wrong_number")
+        assert response.status_code == 302
+        row = PhoneNumber.objects.get(tenant=tenant)
+        assert (str(row.number), row.status, row.source) == ("+441134960961", "wrong", "file")
+        assert row.history.get().history_user == task.claimed_by
+        assert tenant.numbers_to_dial() == []
+        assert Escalation.objects.get(tenant=tenant).reason == Escalation.Reason.WRONG_NUMBER
+        record = officer_client.get(f"/tenants/{tenant.pk}/").content.decode()
+        assert 'href="tel:+441134960961"' not in record
+        assert "<del>0113 496 0961</del>" in record
+
+    def test_the_banner_says_so_and_links_to_correct_the_number(self, officer_client, task, tenant):
+        response = post_call(officer_client, task, outcome="wrong_number")
+        page = officer_client.get(response.url).content.decode()
+        assert "0113 496 0961 is marked as a wrong number" in page
+        assert "a manager will try to reach Duncan Lyons another way" in page
+        assert f'href="/tenants/{tenant.pk}/numbers/">Correct the phone number</a>' in page
+
+    def test_only_the_number_offered_first_is_marked(self, officer_client, task, tenant, officer):
+        PhoneNumber.objects.create(
+            tenant=tenant,
+            number="+447700900123",
+            source="app",
+            file_numbers=tenant.file_numbers_key(),
+            by=officer,
+        )
+        post_call(officer_client, task, outcome="wrong_number")
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+441134960961"]
+        assert PhoneNumber.objects.get(number="+447700900123").status == "wrong"
+
+    def test_a_replayed_form_marks_nothing_twice(self, officer_client, task, tenant):
+        key = str(uuid.uuid4())
+        post_call(officer_client, task, outcome="wrong_number", idempotency_key=key)
+        post_call(officer_client, task, outcome="wrong_number", idempotency_key=key)
+        assert Call.objects.count() == 1
+        assert PhoneNumber.history.filter(tenant=tenant).count() == 1
+
+    def test_a_tenant_with_no_number_to_dial_still_escalates(self, officer_client, task, tenant):
+        tenant.phone = ""
+        tenant.save()
+        response = post_call(officer_client, task, outcome="wrong_number")
+        assert response.status_code == 302
+        assert not PhoneNumber.objects.exists()
+        assert Escalation.objects.filter(tenant=tenant).exists()
