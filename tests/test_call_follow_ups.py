@@ -2,6 +2,7 @@
 the tenant's numbers, call-backs within reach, a decline confirmed (and undone at once), and
 phone numbers typed with letters refused."""
 
+import re
 import uuid
 
 import pytest
@@ -82,3 +83,23 @@ class TestWrongNumber:
         assert response.status_code == 302
         assert not PhoneNumber.objects.exists()
         assert Escalation.objects.filter(tenant=tenant).exists()
+
+
+class TestDeclined:
+    def test_declining_needs_the_officer_to_confirm(self, officer_client, task, tenant):
+        response = post_call(officer_client, task, outcome="declined", notes="Said not now")
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "govuk-error-summary" in page
+        assert "Confirm that the tenant asked us to stop welfare calls" in page
+        assert "Said not now" in page and re.search(r'value="declined"\s+checked', page)
+        tenant.refresh_from_db()
+        task.refresh_from_db()
+        assert tenant.declined_calls_on is None and task.is_open
+        assert not Call.objects.exists()
+
+    def test_a_confirmed_decline_stops_calls(self, officer_client, task, tenant):
+        response = post_call(officer_client, task, outcome="declined", decline_confirmed="on")
+        assert response.status_code == 302
+        tenant.refresh_from_db()
+        assert tenant.declined_calls_on == timezone.localdate()

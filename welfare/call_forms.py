@@ -82,6 +82,15 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         require_all_fields=False,
         help_text="Calls pause until this date. For example, 27 3 2026",
     )
+    # Declining ends every call until someone clears the flag on the record: never one click.
+    decline_confirmed = forms.BooleanField(
+        label="Yes, the tenant asked us to stop welfare calls",
+        help_text=(
+            'They leave the call queue until someone clears "Declined welfare calls" on their '
+            "record. If they are struggling or at risk, say so in the notes."
+        ),
+        required=False,
+    )
     notes = forms.CharField(
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
@@ -155,6 +164,8 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             return ["call_back_date", "call_back_time"]
         if outcome == Call.Outcome.IN_HOSPITAL:
             return ["in_hospital_until"]
+        if outcome == Call.Outcome.DECLINED:
+            return ["decline_confirmed"]
         return []
 
     @property
@@ -188,6 +199,10 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
                 if when <= now:
                     self.add_error("call_back_date", "The time to call back must be in the future")
                 cleaned["call_back_at"] = when
+        if outcome == Call.Outcome.DECLINED and not cleaned.get("decline_confirmed"):
+            self.add_error(
+                "decline_confirmed", "Confirm that the tenant asked us to stop welfare calls"
+            )
         if outcome == Call.Outcome.IN_HOSPITAL:
             until = cleaned.get("in_hospital_until")
             if until is None and "in_hospital_until" not in self.errors:
