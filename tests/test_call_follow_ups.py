@@ -11,6 +11,8 @@ from django.utils import timezone
 from tenants.models import PhoneNumber
 from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
 from welfare.call_models import Call, Escalation
+from welfare.models import CallTask
+from welfare.queue import build_call_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,43 @@ class TestDeclined:
         assert response.status_code == 302
         tenant.refresh_from_db()
         assert tenant.declined_calls_on == timezone.localdate()
+
+    def clear_decline(self, client, tenant):
+        return client.post(
+            f"/tenants/{tenant.pk}/flags/",
+            {"reason": "Asked to be called again", "lives_alone": "yes"},
+        )
+
+    def test_clearing_the_decline_puts_the_tenant_back_in_the_queue_at_once(
+        self, officer_client, tenant, team
+    ):
+        tenant.declined_calls_on = timezone.localdate()
+        tenant.lives_alone = True
+        tenant.save()
+        assert not CallTask.objects.filter(tenant=tenant).exists()
+        assert self.clear_decline(officer_client, tenant).status_code == 302
+        task = CallTask.objects.open().get(tenant=tenant)
+        assert (task.team_id, task.opened_on, task.lives_alone) == (
+            team.pk,
+            timezone.localdate(),
+            True,
+        )
+        build_call_queue()  # the next build finds it there: still one open task
+        assert CallTask.objects.open().filter(tenant=tenant).count() == 1
+
+    def test_clearing_the_decline_of_a_tenant_not_due_opens_no_call(self, officer_client, tenant):
+        tenant.declined_calls_on = timezone.localdate()
+        tenant.last_contact_at = timezone.now()
+        tenant.save()
+        self.clear_decline(officer_client, tenant)
+        assert not CallTask.objects.filter(tenant=tenant).exists()
+
+    def test_a_struggling_tenant_comes_back_ranked_as_struggling(self, officer_client, tenant):
+        CallTaskFactory(
+            tenant=tenant, status="done", last_wellbeing="struggling", closed_at=timezone.now()
+        )
+        tenant.declined_calls_on = timezone.localdate()
+        tenant.save()
+        self.clear_decline(officer_client, tenant)
+        task = CallTask.objects.open().get(tenant=tenant)
+        assert task.last_wellbeing == "struggling" and task.risk_score >= 4

@@ -27,6 +27,7 @@ from .campaign_actions import campaign_calls_record
 from .campaign_rules import due_in_any
 from .models import CallTask, claim_cutoff
 from .provider_actions import check_in_task_claim_next, check_in_tasks_release
+from .queue import call_task_open_for
 
 ATTEMPTS_BEFORE_ESCALATION = 3
 QUEUE_CHECK_LOCK = 0x77656C6667617073  # "welfgaps": any fixed number no other job uses
@@ -324,10 +325,13 @@ def _escalate(task, reason, now):
 @transaction.atomic
 def calls_follow_flags(*, tenant, changed, now=None):
     """After a tenant's flags change on their record: close open call tasks if the tenant can
-    no longer be called today, and ask a manager to confirm a reported death."""
+    no longer be called today, or open one now if they can and are due (a decline cleared:
+    not at the next morning's build); ask a manager to confirm a reported death."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    if not call_tenants().eligible_for_calls(today).filter(pk=tenant.pk).exists():
+    if call_tenants().eligible_for_calls(today).filter(pk=tenant.pk).exists():
+        call_task_open_for(tenant_id=tenant.pk, on=today, now=now)
+    else:
         reason = {
             "deceased": CallTask.ClosedReason.DECEASED,
             "reported_deceased": CallTask.ClosedReason.DECEASED,

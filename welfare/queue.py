@@ -27,7 +27,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField as Bool
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
@@ -352,11 +352,15 @@ def _rerank_and_open_sql(on, now, result):
         result.opened = cursor.rowcount
 
 
-def _due_orm(on, campaigns):
-    """SQLite (demo data): the due table as a dict of tenant id to its row."""
+def _due_orm(on, campaigns, tenant_id=None):
+    """SQLite (demo data), or one tenant (`tenant_id`): the due table as a dict of tenant id
+    to its row."""
     due = {}
     for campaign in campaigns:
-        for row in _due_rows(campaign, on).iterator():
+        rows = _due_rows(campaign, on)
+        if tenant_id is not None:
+            rows = rows.filter(pk=tenant_id)
+        for row in rows.iterator():
             if campaign.is_programme:
                 row["due_on"] = on - timedelta(days=row["call_days_overdue"])
                 row["cadence"] = row["call_cadence_days"]
@@ -366,6 +370,50 @@ def _due_orm(on, campaigns):
             if held is None or (row["due_on"], row["cadence"]) < (held["due_on"], held["cadence"]):
                 due[row["id"]] = row
     return due
+
+
+def call_task_open_for(*, tenant_id, on=None, now=None):
+    """Step 3 of the build for one tenant, at once: open their call task if they are due today
+    and have neither an open task nor an open escalation. For a change that puts a tenant back
+    in the queue (a decline cleared on the record) and must not wait for the next morning.
+    Returns the task opened, or None. Call it inside the transaction that made the change."""
+    on = on or timezone.localdate()
+    now = now or timezone.now()
+    if CallTask.objects.open().filter(tenant_id=tenant_id).exists():
+        return None
+    row = _due_orm(on, running_campaigns(on), tenant_id=tenant_id).get(tenant_id)
+    if row is None or row["escalated"]:
+        return None
+    redeployed = _redeployments_on(on).filter(patch_id=row["patch_id"])
+    team_id = redeployed.order_by("-created_at", "-id").values_list("team_id", flat=True).first()
+    if team_id is None:
+        team_id = Patch.objects.filter(pk=row["patch_id"]).values_list("team_id", flat=True)
+        team_id = team_id.first()
+    wellbeing = (
+        CallTask.objects.filter(tenant_id=tenant_id)
+        .exclude(last_wellbeing="")
+        .order_by("-id")
+        .values_list("last_wellbeing", flat=True)
+        .first()
+    ) or ""
+    values = {"unwell": row["in_unwell"], "aged_70": row["in_aged_70"], "lives_alone": row["alone"]}
+    task = CallTask(
+        tenant_id=tenant_id,
+        team_id=team_id,
+        opened_on=on,
+        due_on=row["due_on"],
+        cadence_days=row["cadence"],
+        risk_score=risk_score(**values, wellbeing=wellbeing, attempts=0),
+        last_wellbeing=wellbeing,
+        created_at=now,
+        **values,
+    )
+    try:
+        with transaction.atomic():  # a build opening it at the same moment wins
+            task.save()
+    except IntegrityError:
+        return None
+    return task
 
 
 def _rerank_and_open_orm(on, now, result, due):
