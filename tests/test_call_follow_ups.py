@@ -4,8 +4,10 @@ phone numbers typed with letters refused."""
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tenants.models import PhoneNumber
@@ -85,6 +87,46 @@ class TestWrongNumber:
         assert response.status_code == 302
         assert not PhoneNumber.objects.exists()
         assert Escalation.objects.filter(tenant=tenant).exists()
+
+
+class TestCallBack:
+    def call_back(self, client, task, day):
+        return post_call(
+            client,
+            task,
+            outcome="call_back",
+            call_back_date_0=day.day,
+            call_back_date_1=day.month,
+            call_back_date_2=day.year,
+            call_back_time="14:30",
+            notes="Ring after lunch",
+        )
+
+    def test_a_call_back_a_year_ahead_is_refused_keeping_what_was_typed(self, officer_client, task):
+        with time_machine.travel(timezone.now(), tick=False):  # one day throughout, even at 23:59
+            typo = timezone.localdate() + timedelta(days=366)
+            response = self.call_back(officer_client, task, typo)
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "govuk-error-summary" in page
+        assert "The date to call back must be within 28 days" in page
+        assert f'value="{typo.year}"' in page and 'value="14:30"' in page
+        assert "Ring after lunch" in page
+        assert not Call.objects.exists()
+        task.refresh_from_db()
+        assert task.available_from is None
+
+    def test_a_call_back_up_to_28_days_ahead_is_booked(self, officer_client, task):
+        with time_machine.travel(timezone.now(), tick=False):
+            today = timezone.localdate()
+            assert (
+                self.call_back(officer_client, task, today + timedelta(days=29)).status_code == 400
+            )
+            assert (
+                self.call_back(officer_client, task, today + timedelta(days=28)).status_code == 302
+            )
+        task.refresh_from_db()
+        assert timezone.localtime(task.available_from).date() == today + timedelta(days=28)
 
 
 class TestDeclined:

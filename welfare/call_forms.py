@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from crispy_forms_gds.layout import (
     ConditionalRadios,
@@ -24,6 +24,10 @@ from .call_models import SCRIPT, Call, Escalation, EscalationAction
 from .campaign_forms import add_campaign_scripts, campaign_answers
 
 WELLBEING = [("good", "Good"), ("okay", "Okay"), ("struggling", "Struggling")]
+# The furthest ahead a call-back can be booked. The tenant leaves the callable queue until then,
+# so a slipped year (2027 for 2026) would hide them for a year; 28 days is the longest cadence
+# of the cohorts at risk (Lifeline customers). Anything later is a new call in the queue.
+CALL_BACK_MAX_DAYS = 28
 
 
 class SmallConditionalRadios(ConditionalRadios):
@@ -196,8 +200,15 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
                 self.add_error("call_back_time", "Enter the time to call back, like 14:30")
             if day and at:
                 when = timezone.make_aware(datetime.combine(day, at))
+                latest = timezone.localtime(now).date() + timedelta(days=CALL_BACK_MAX_DAYS)
                 if when <= now:
                     self.add_error("call_back_date", "The time to call back must be in the future")
+                elif day > latest:
+                    self.add_error(
+                        "call_back_date",
+                        f"The date to call back must be within {CALL_BACK_MAX_DAYS} days, by "
+                        f"{latest:%-d %B %Y} at the latest: check the year",
+                    )
                 cleaned["call_back_at"] = when
         if outcome == Call.Outcome.DECLINED and not cleaned.get("decline_confirmed"):
             self.add_error(
