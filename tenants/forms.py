@@ -1,12 +1,26 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
-from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field import formfields
 
 from config.forms import DateField, GDSFormMixin
 
 from .models import FamilyContact
 
 REASON_HELP = "Kept in the record's history, with your name and the time."
+
+
+class PhoneNumberField(formfields.PhoneNumberField):
+    """A phone number an officer types. libphonenumber turns letters into digits (0800 FISH 123
+    becomes 0800 347 4123), so a number with any letter is refused rather than saved as digits
+    nobody typed; it comes back as typed, to correct."""
+
+    LETTERS = "Enter the phone number in digits, like 01772 123456, not letters"
+
+    def to_python(self, value):
+        if isinstance(value, str) and any(character.isalpha() for character in value):
+            raise ValidationError(self.LETTERS, code="letters")
+        return super().to_python(value)
 
 
 def date_field(label, help_text=""):

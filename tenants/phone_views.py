@@ -4,13 +4,13 @@
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.access import staff_required
 from config.forms import GDSFormMixin
 
 from . import selectors
 from .actions import phone_number_add, phone_number_mark
+from .forms import PhoneNumberField
 from .models import PhoneNumber
 
 REASON = forms.CharField(

@@ -15,6 +15,7 @@ from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
 from welfare.call_models import Call, Escalation
 from welfare.models import CallTask
 from welfare.queue import build_call_queue
+from welfare.visit_forms import VisitOutcomeForm
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +188,47 @@ class TestDeclined:
         self.clear_decline(officer_client, tenant)
         task = CallTask.objects.open().get(tenant=tenant)
         assert task.last_wellbeing == "struggling" and task.risk_score >= 4
+
+
+class TestNumbersTypedWithLetters:
+    """libphonenumber turns letters into digits (0800 FISH 123 is 0800 347 4123): a number
+    typed with letters is refused, never saved as digits the officer did not type."""
+
+    MESSAGE = "Enter the phone number in digits, like 01772 123456, not letters"
+
+    def test_the_numbers_page_refuses_letters_keeping_them(self, officer_client, tenant):
+        response = officer_client.post(
+            f"/tenants/{tenant.pk}/numbers/",
+            {"action": "add", "add-number": "0800 FISH 123", "add-reason": "From her son"},
+        )
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert self.MESSAGE in page and "govuk-error-summary" in page
+        assert 'value="0800 FISH 123"' in page and "From her son" in page
+        assert not PhoneNumber.objects.exists()
+
+    def test_a_family_contact_number_with_letters_is_refused(self, officer_client, tenant):
+        response = officer_client.post(
+            f"/tenants/{tenant.pk}/family/add/",
+            {
+                "name": "Ann Lyons",
+                "relationship": "Daughter",
+                "phone": "07700 9OO123",  # capital O for zero
+                "reason": "Phoned in",
+            },
+        )
+        page = response.content.decode()
+        assert self.MESSAGE in page and 'value="07700 9OO123"' in page
+        assert not tenant.family_contacts.exists()
+
+    def test_the_number_a_visit_brings_back_is_refused_with_letters(self):
+        form = VisitOutcomeForm(data={"outcome": "card_left", "number_given": "0800 FISH 123"})
+        assert not form.is_valid()
+        assert form.errors["number_given"] == [self.MESSAGE]
+
+    def test_numbers_in_digits_are_still_taken_in_any_common_form(self, officer_client, tenant):
+        officer_client.post(
+            f"/tenants/{tenant.pk}/numbers/",
+            {"action": "add", "add-number": "+44 113 496 0123", "add-reason": "From her son"},
+        )
+        assert str(PhoneNumber.objects.get().number) == "+441134960123"

@@ -3,11 +3,11 @@ from datetime import datetime
 from crispy_forms_gds.layout import ConditionalRadios, Field, Layout
 from django import forms
 from django.utils import timezone
-from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.models import Team, User
 from config.forms import DateField, GDSFormMixin, RevealedQuestion, parse_time
 from here_to_help.models import Need
+from tenants.forms import PhoneNumberField  # refuses letters
 
 from .visit_models import Visit
 
