@@ -20,6 +20,7 @@ from accounts.models import Patch, Team, User
 from dashboard.demo_life import DemoLife, at, schedule_tomorrow
 from here_to_help.models import Need, Organisation, OrganisationArea, OrganisationNeed
 from imports.statistics import analyze_if_much_changed, estimated_rows
+from services.demo import service_list_date
 from tenants.demo import DemoTenants
 from tenants.models import FamilyContact, Tenant
 
@@ -76,12 +77,14 @@ class Command(BaseCommand):
             days = max(0, options["days"])
             before = estimated_rows(Tenant)
             # The register is made the day before the first day played, so that each tenant's
-            # record, and the queue's "never contacted" rule, begin then.
+            # record, and the queue's "never contacted" rule, begin then; the service list is
+            # dated then too, so the managers' played changes come after it.
             first_day = today - timedelta(days=days)
             register_day = at(first_day - timedelta(days=1), 7)
             with time_machine.travel(register_day, tick=False), transaction.atomic():
                 self._staff(password)
                 created = self._tenants(options["tenants"], options["seed"])
+                service_list_date(at=register_day)
             with transaction.atomic():
                 self._directory()
             # The first queue build after a large seed plans with today's figures (issue 21).
