@@ -13,7 +13,11 @@ Each process also keeps the entries it has served in memory, and asks Redis for 
 most once a second (LOCAL_SECONDS): with redis-py, one cache read costs more than a whole
 hello-world request (bench/status_load.py). So another worker may show the old version for up to
 a second after a change; the process that made the change drops its copies at once, and no copy
-is served past the next scheduled change. Browsers may keep the page for a minute anyway.
+is served past the next scheduled change.
+
+Browsers and proxies keep a copy but check it on every visit (`max-age=0, must-revalidate`): each
+entry has an ETag made from its body, so an unchanged page is a 304 with no body and no query, and
+a tenant who reopens a page after a change, or after a scheduled change's time, gets the new one.
 
 If Redis cannot be reached, every public output is built from the database instead (a few
 queries a request) and the failure is logged; Redis is tried again after RETRY_SECONDS. A write
@@ -22,6 +26,7 @@ as soon as it reaches Redis again, and any entry another process stored before t
 most MAX_TIMEOUT.
 """
 
+import hashlib
 import logging
 import time
 import uuid
@@ -38,8 +43,6 @@ VERSION_KEY = "services:public:version"
 # Upper bound on how long an entry lives, whatever is scheduled: a safety net for rows changed
 # outside the actions (the Django admin, a shell).
 MAX_TIMEOUT = 300
-# How long browsers and proxies may keep a copy (Cache-Control max-age), at most.
-BROWSER_MAX_AGE = 60
 # How long a process serves its own copy before checking the version in Redis again.
 LOCAL_SECONDS = 1.0
 
@@ -115,7 +118,14 @@ def _entry(body, next_change_at, now):
     until = now + MAX_TIMEOUT
     if next_change_at is not None:
         until = min(until, next_change_at.timestamp())
-    return {"body": body, "until": until}
+    return {"body": body, "until": until, "etag": _etag(body)}
+
+
+def _etag(body):
+    # Weak: the HTML pages get a new CSP nonce in each response, so two responses for one entry
+    # are the same page but not the same bytes.
+    data = body if isinstance(body, bytes) else body.encode()
+    return f'W/"{hashlib.sha256(data).hexdigest()[:32]}"'
 
 
 def _get_or_build(kind, build):
@@ -143,6 +153,6 @@ def _fresh(entry, now):
     return now < entry["until"]
 
 
-def max_age(entry):
-    """Seconds a browser may keep `entry`: never past the next scheduled change."""
-    return max(0, min(BROWSER_MAX_AGE, int(entry["until"] - time.time())))
+def etag(entry):
+    """The entry's ETag (an entry stored before ETags were kept gets one from its body)."""
+    return entry.get("etag") or _etag(entry["body"])

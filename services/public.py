@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -44,13 +44,27 @@ def origin(request):
     return f"{request.scheme}://{request.get_host()}"
 
 
-def public_response(entry, body, content_type, cors=False):
+def public_response(entry, body, content_type, cors=False, request=None):
+    """`body` with the entry's ETag, kept by browsers and proxies but checked on every visit, so
+    a change shows the next time the page is opened; given the `request`, a browser that holds
+    the current entry gets a 304 without the body."""
     response = HttpResponse(body, content_type=content_type)
-    patch_cache_control(response, public=True, max_age=cache.max_age(entry))
+    response["ETag"] = cache.etag(entry)
+    patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
     if cors:
         # Public data with no credentials: any website or tool may read it.
         response["Access-Control-Allow-Origin"] = "*"
-    return response
+    if request is None:
+        return response
+    conditional = get_conditional_response(request, etag=response["ETag"], response=response)
+    if conditional.status_code == 304:
+        if cors:
+            conditional["Access-Control-Allow-Origin"] = "*"
+        # The browser shows the body it kept, with the CSP nonce that body was sent with: a new
+        # policy here would replace the kept one (Chromium updates stored headers from a 304)
+        # and block the page's scripts. With no body, a 304 has nothing for a policy to guard.
+        conditional._csp_exempt = True
+    return conditional
 
 
 def _contact():
@@ -81,7 +95,7 @@ def _render_page(request, template, context):
 
 def _page_response(request, entry):
     body = entry["body"].replace(NONCE_PLACEHOLDER, str(request.csp_nonce))
-    return public_response(entry, body, "text/html; charset=utf-8")
+    return public_response(entry, body, "text/html; charset=utf-8", request=request)
 
 
 def public_page(request):
@@ -140,7 +154,7 @@ def public_json(request):
         return json.dumps(data, ensure_ascii=False, cls=DjangoJSONEncoder), status.next_change_at
 
     entry = cache.get_or_build(f"json:{origin(request)}", build)
-    return public_response(entry, entry["body"], "application/json", cors=True)
+    return public_response(entry, entry["body"], "application/json", cors=True, request=request)
 
 
 def _iso(value):
@@ -230,7 +244,9 @@ def _feed_response(request, kind, feed, **kwargs):
         return body, selectors.next_change_at(at=feed.at)
 
     entry = cache.get_or_build(f"{kind}:{origin(request)}", build)
-    return public_response(entry, entry["body"], "application/atom+xml; charset=utf-8", cors=True)
+    return public_response(
+        entry, entry["body"], "application/atom+xml; charset=utf-8", cors=True, request=request
+    )
 
 
 def public_feed(request):

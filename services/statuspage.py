@@ -324,4 +324,4 @@ def endpoint(request, name):
         return body, selectors.next_change_at(at=at)
 
     entry = cache.get_or_build(f"statuspage:{name}:{base}", build)
-    return public_response(entry, entry["body"], "application/json", cors=True)
+    return public_response(entry, entry["body"], "application/json", cors=True, request=request)

@@ -456,22 +456,6 @@ class TestPublicPage:
             nonces.append(nonce)
         assert nonces[0] != nonces[1]
 
-    def test_browsers_and_proxies_may_keep_it_for_a_minute(self, client):
-        response = client.get("/status/")
-        assert "public" in response["Cache-Control"]
-        assert "max-age=60" in response["Cache-Control"]
-
-    def test_never_kept_past_the_next_scheduled_change(self, client, repairs, manager):
-        at = local(days=1, hour=9)
-        with time_machine.travel(at - timedelta(seconds=60), tick=False):
-            schedule(repairs, manager, at)
-            control = client.get("/status/")["Cache-Control"]
-        assert "max-age=60" in control
-        with time_machine.travel(at - timedelta(seconds=20), tick=False):
-            control = client.get("/status/")["Cache-Control"]
-        max_age = int(re.search(r"max-age=(\d+)", control).group(1))
-        assert max_age <= 20
-
 
 class TestPublicData:
     def test_json_lists_each_service_with_status_and_message(self, client):
