@@ -38,13 +38,9 @@ def status_change_cancel(*, change, user):
     # Lock the row so two managers cancelling at once record one cancellation, not two.
     change = StatusChange.objects.select_for_update().get(pk=change.pk)
     now = timezone.now()
-    if change.cancelled_at is not None:
-        raise ValidationError("This change has already been cancelled")
-    if change.effective_at <= now:
-        raise ValidationError(
-            "This change has already taken effect, so it cannot be cancelled. "
-            "Make a new change instead"
-        )
+    refusal = change.cancel_refusal(now)
+    if refusal is not None:
+        raise ValidationError(refusal)
     change.cancelled_at = now
     change.cancelled_by = user
     change.save(update_fields=["cancelled_at", "cancelled_by"])

@@ -153,3 +153,14 @@ class StatusChange(models.Model):
 
     def is_scheduled(self, at):
         return self.cancelled_at is None and self.effective_at > at
+
+    def cancel_refusal(self, at):
+        """Why this change cannot be cancelled at `at`, or None if it can."""
+        if self.cancelled_at is not None:
+            return "This change has already been cancelled"
+        if self.effective_at <= at:
+            return (
+                "This change has already taken effect, so it cannot be cancelled. "
+                "Make a new change instead"
+            )
+        return None

@@ -2,9 +2,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.access import manager_required
+from accounts.submit_once import submit_once
 
 from . import actions, selectors
 from .forms import StatusChangeForm
@@ -80,9 +81,27 @@ def history(request, slug):
 
 
 @manager_required
-@require_POST
+@require_http_methods(["GET", "POST"])
+@submit_once
 def cancel(request, pk):
+    """Asks the manager to confirm (GET), then cancels the scheduled change (POST)."""
     change = selectors.get_change(pk)
+    back_to_history = request.POST.get("next", request.GET.get("next")) == "history"
+    back = (
+        redirect("services:history", slug=change.service.slug)
+        if back_to_history
+        else redirect("services:register")
+    )
+    if request.method == "GET":
+        refusal = change.cancel_refusal(timezone.now())
+        if refusal is not None:
+            messages.error(request, refusal)
+            return back
+        return render(
+            request,
+            "services/cancel.html",
+            {"change": change, "next": "history" if back_to_history else "", "back": back.url},
+        )
     try:
         actions.status_change_cancel(change=change, user=request.user)
     except ValidationError as error:
@@ -90,6 +109,4 @@ def cancel(request, pk):
     else:
         when = govuk_datetime(timezone.localtime(change.effective_at))
         messages.success(request, f"Cancelled the change to {change.service} on {when}.")
-    if request.POST.get("next") == "history":
-        return redirect("services:history", slug=change.service.slug)
-    return redirect("services:register")
+    return back

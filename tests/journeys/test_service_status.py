@@ -55,6 +55,13 @@ def test_manager_schedules_a_service_back_and_the_public_page_follows_by_itself(
     expect(row).to_contain_text("Currently unavailable")
     expect(row).to_contain_text("by Maya Khan")
 
+    # "Cancel" asks first; "No, keep it" goes back with the change still scheduled.
+    row.get_by_role("link", name=f"Cancel the change to {REPAIRS}").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Are you sure")
+    page.get_by_role("link", name="No, keep it").click()
+    expect(row).to_contain_text("by Maya Khan")
+
     # Until 9am tomorrow the public page still says the service is unavailable, and lists the
     # change as coming up...
     page = journey.goto("/status/")
@@ -68,9 +75,8 @@ def test_manager_schedules_a_service_back_and_the_public_page_follows_by_itself(
 
     # ...and from then on it shows the change, with no job run and nobody touching anything.
     with time_machine.travel(at + timedelta(minutes=1)):
-        # The browser's clock does not travel with the server's, so its own copy (kept for up to
-        # 60 seconds, never past the next change in real time) would still look fresh to it:
-        # reload, as someone coming back a minute later would get a new copy.
+        # The browser checks its copy on every visit (max-age=0, with an ETag): a reload, as
+        # someone coming back later would do, gets the new page.
         page.reload()
         journey.check()
         expect(service.locator(".govuk-tag")).to_have_text("Operating")

@@ -328,9 +328,56 @@ class TestCancelling:
         change.refresh_from_db()
         assert change.cancelled_at is None
 
-    def test_cancel_needs_post(self, manager_client, repairs, manager):
+    def test_cancel_on_the_register_asks_for_confirmation_first(
+        self, manager_client, repairs, manager
+    ):
+        change = schedule(repairs, manager, local(days=1), message="Back on Monday.")
+        url = f"/services/changes/{change.pk}/cancel/"
+        register = manager_client.get("/services/").content.decode()
+        assert f'href="{url}"' in register
+        assert f'action="{url}"' not in register  # one click no longer cancels
+
+        page = manager_client.get(url).content.decode()
+        assert "Are you sure you want to cancel this change?" in page
+        assert "Back on Monday." in page
+        assert 'href="/services/">No, keep it</a>' in page
+        change.refresh_from_db()
+        assert change.cancelled_at is None
+
+    def test_from_the_history_the_confirmation_goes_back_to_the_history(
+        self, manager_client, repairs, manager
+    ):
         change = schedule(repairs, manager, local(days=1))
-        assert manager_client.get(f"/services/changes/{change.pk}/cancel/").status_code == 405
+        url = f"/services/changes/{change.pk}/cancel/?next=history"
+        history = f"/services/{REPAIRS}/history/"
+        assert f'href="{url}"' in manager_client.get(history).content.decode()
+        page = manager_client.get(url).content.decode()
+        assert f'href="{history}">No, keep it</a>' in page
+        assert '<input type="hidden" name="next" value="history">' in page
+        response = manager_client.post(url.split("?")[0], {"next": "history"})
+        assert response.url == history
+
+    def test_confirming_twice_cancels_once(self, manager_client, repairs, manager):
+        change = schedule(repairs, manager, local(days=1))
+        url = f"/services/changes/{change.pk}/cancel/"
+        key = re.search(
+            r'name="form_key" value="([^"]+)"', manager_client.get(url).content.decode()
+        )
+        first = manager_client.post(url, {"form_key": key.group(1)}, follow=True)
+        again = manager_client.post(url, {"form_key": key.group(1)}, follow=True)
+        assert "Cancelled the change" in first.content.decode()
+        assert "That form was already sent" in again.content.decode()
+        assert "already been cancelled" not in again.content.decode()
+
+    def test_no_confirmation_for_a_change_that_cannot_be_cancelled(
+        self, manager_client, repairs, manager
+    ):
+        at = timezone.now() + timedelta(minutes=10)
+        change = schedule(repairs, manager, at)
+        with time_machine.travel(at + timedelta(minutes=1), tick=False):
+            response = manager_client.get(f"/services/changes/{change.pk}/cancel/", follow=True)
+        assert response.redirect_chain[-1][0] == "/services/"
+        assert "already taken effect" in response.content.decode()
 
 
 class TestHistory:
