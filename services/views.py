@@ -18,23 +18,30 @@ from .templatetags.service_status import govuk_datetime
 @manager_required
 def register(request):
     services = selectors.service_register(at=timezone.now())
+    # The counts are of the whole register, whatever is shown: each opens its own list.
     counts = dict.fromkeys(Status, 0)
     for service in services:
         if service.current is not None:
             counts[service.current.status] += 1
-    # ?status= (the dashboard's "Services by status" figures link here): those services only.
+    scheduled_count = sum(len(service.scheduled) for service in services)
+    # ?status= (the dashboard's "Services by status" figures link here): those services only;
+    # ?scheduled=yes: the services with a change scheduled.
     status = request.GET.get("status")
     shown = Status(status) if status in Status.values else None
+    scheduled_only = shown is None and request.GET.get("scheduled") == "yes"
     if shown is not None:
         services = [s for s in services if s.current and s.current.status == shown]
+    elif scheduled_only:
+        services = [s for s in services if s.scheduled]
     return render(
         request,
         "services/register.html",
         {
             "shown": shown,
+            "scheduled_only": scheduled_only,
             "services": services,
             "counts": [(Status(status), count) for status, count in counts.items()],
-            "scheduled_count": sum(len(service.scheduled) for service in services),
+            "scheduled_count": scheduled_count,
         },
     )
 

@@ -163,6 +163,25 @@ class TestRegisterPage:
         assert "at 2:30pm, by Zenobia Brightwell" in row
         assert "1 change scheduled" in page
 
+    def test_the_counts_are_of_the_whole_register_whatever_is_shown(self, manager_client, boss):
+        # The tester's case: a change to Reduced scheduled for a service operating now.
+        contact_centre = Service.objects.get(slug="customer-contact-centre")
+        schedule(contact_centre, boss, local(days=1), status=Status.REDUCED, message="Fewer.")
+        page = manager_client.get("/services/?status=reduced").content.decode()
+        assert page.count('<tr class="govuk-table__row" id="service-') == 3
+        counts = re.search(r'id="status-counts".*?</ul>', page, re.S).group(0)
+        assert re.search(r'href="/services/\?scheduled=yes"[^>]*>1 change scheduled<', counts)
+        assert re.search(r'href="/services/\?status=reduced">3 services<', counts)
+
+    def test_the_scheduled_count_opens_the_services_with_a_change_scheduled(
+        self, manager_client, repairs, boss
+    ):
+        schedule(repairs, boss, local(days=1))
+        page = manager_client.get("/services/?scheduled=yes").content.decode()
+        rows = re.findall(r'<tr class="govuk-table__row" id="service-([^"]+)"', page)
+        assert rows == [REPAIRS]
+        assert "Showing only the services with a change scheduled." in page
+
     def test_queries_do_not_grow_with_services_or_changes(
         self, manager_client, manager, django_assert_num_queries
     ):
