@@ -180,7 +180,7 @@ def endpoint(request, name):
         return _json(body), selectors.public_directory_expires_at(organisations)
 
     entry = cache.get_or_build(f"oruk:{base}:{name}:{number}:{size}", build)
-    return public_response(entry, entry["body"], "application/json", cors=True)
+    return public_response(entry, entry["body"], "application/json", cors=True, request=request)
 
 
 def service(request, service_id):
@@ -200,4 +200,4 @@ def service(request, service_id):
         response = JsonResponse({"code": 404, "message": "No such service"}, status=404)
         response["Access-Control-Allow-Origin"] = "*"
         return response
-    return public_response(entry, entry["body"], "application/json", cors=True)
+    return public_response(entry, entry["body"], "application/json", cors=True, request=request)

@@ -206,3 +206,14 @@ def test_an_entry_leaves_the_feed_when_it_lapses(client, food_bank):
     get(client, "/openreferral/services")
     with time_machine.travel(food_bank.validated_at + timedelta(days=90, seconds=1)):
         assert get(client, "/openreferral/services")["total_items"] == 0
+
+
+@pytest.mark.parametrize("url", ["/openreferral/", "/openreferral/services"])
+def test_an_unchanged_copy_is_a_304_without_a_query(client, url, django_assert_num_queries):
+    first = client.get(url)
+    assert "must-revalidate" in first["Cache-Control"]
+    with django_assert_num_queries(0):
+        again = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["Access-Control-Allow-Origin"] == "*"
