@@ -11,6 +11,19 @@ from django.core.exceptions import PermissionDenied
 from .models import User
 
 
+@rules.predicate
+def passed_sign_in(user):
+    """Signed in, and past two-factor where `user` must use it (managers, admin accounts and
+    anyone who set it up): until then `accounts.middleware` opens no staff page, so the
+    navigation (`config.navigation`) links to none and the header names no one."""
+    if not user.is_authenticated:
+        return False
+    return user.is_verified() or not user.requires_two_factor()
+
+
+rules.add_rule("passed_sign_in", passed_sign_in)
+
+
 def role_required(*roles):
     """Signed in, and holding one of `roles`: others get 403 (the page exists, it isn't theirs)."""
 

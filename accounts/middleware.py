@@ -2,6 +2,8 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .access import passed_sign_in
+
 # Paths a signed-in but not yet verified user may still reach.
 OPEN_PREFIXES = (
     "/accounts/two-factor/",
@@ -24,10 +26,9 @@ class TwoFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()
             and not request.path.startswith(OPEN_PREFIXES)
             and not request.path.startswith(settings.STATIC_URL)
-            and user.requires_two_factor()
+            and not passed_sign_in(user)
         ):
             return redirect(f"{reverse('accounts:two_factor')}?next={request.get_full_path()}")
         return self.get_response(request)

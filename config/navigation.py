@@ -2,6 +2,8 @@
 
 from django.urls import reverse
 
+from accounts.access import passed_sign_in
+
 OFFICER, INCOME, MANAGER = "officer", "income_officer", "manager"
 EVERYONE = (OFFICER, INCOME, MANAGER)
 
@@ -22,9 +24,12 @@ SECTIONS = [
 
 
 def navigation(request):
+    """`nav_items` for the menu; `signed_in` once the person has passed every check
+    (`passed_sign_in`): between the password and the two-factor code every staff page sends
+    them back to the code, so the header shows no menu, no name and only "Sign out"."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+    if user is None or not user.is_authenticated or not passed_sign_in(user):
+        return {"nav_items": [], "signed_in": False}
     items = []
     for label, url_name, roles, prefix in SECTIONS:
         if user.role not in roles:
@@ -38,4 +43,4 @@ def navigation(request):
     best = max((item["match"] for item in items), default=0)
     for item in items:
         item["current"] = best > 0 and item["match"] == best
-    return {"nav_items": items}
+    return {"nav_items": items, "signed_in": True}
