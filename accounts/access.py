@@ -8,7 +8,7 @@ import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from .models import User
+from .models import Team, User
 
 
 @rules.predicate
@@ -82,3 +82,9 @@ def team_scoped(queryset, user, team_path):
     if sees_every_team(user):
         return queryset
     return queryset.filter(**{team_path: user.team_id})
+
+
+def teams_in_scope(user):
+    """The teams whose work `in_team_scope` lets `user` see, by name: a team filter offers
+    these and no other. Work with no team is in scope only where `in_team_scope(user, None)`."""
+    return team_scoped(Team.objects.order_by("name"), user, "pk")

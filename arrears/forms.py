@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import Team
+from accounts.access import in_team_scope, teams_in_scope
 from config.forms import DateField as BaseDateField
 from config.forms import GDSFormMixin
 
@@ -220,14 +220,21 @@ class FlagFilterForm(forms.Form):
     # The team of the tenant's patch, as the dashboard counts flags: its figures link here.
     team = forms.ChoiceField(label="Team", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        teams = Team.objects.order_by("name").values_list("pk", "name")
-        self.fields["team"].choices = [
-            ("", "All teams"),
-            *((str(pk), name) for pk, name in teams),
-            ("none", "No team (no patch)"),
-        ]
+        # Only the teams the user may see (the list's own scope): offering another team could
+        # only ever answer "No flags match".
+        teams = [(str(pk), name) for pk, name in teams_in_scope(user).values_list("pk", "name")]
+        if in_team_scope(user, None):
+            teams.append(("none", "No team (no patch)"))
+        asked = self.data.get("team", "")
+        # A team in the address the user may not see (or that does not exist): the page says
+        # so, and lists their flags unfiltered by team.
+        self.team_refused = bool(asked) and asked not in dict(teams)
+        if len(teams) > 1:
+            self.fields["team"].choices = [("", "All teams"), *teams]
+        else:
+            del self.fields["team"]  # one team: nothing to choose
 
     def filters(self):
         """The valid filters; an invalid value (a hand-edited URL) counts as no filter."""

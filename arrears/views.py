@@ -37,7 +37,7 @@ def _positive_int(value):
 @income_required
 def flags(request):
     today = timezone.localdate()
-    form = FlagFilterForm(request.GET)
+    form = FlagFilterForm(request.GET, user=request.user)
     filters = form.filters()
     queryset = selectors.flag_list(request.user, on=today, **filters)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -161,6 +161,43 @@ class TestFlagList:
         # A hand-edited filter is ignored rather than an error.
         assert len(self.listed(income_client, band="lots", reason="<script>")) == 5
 
+    def test_the_team_filter_offers_only_teams_the_user_may_see(
+        self, client, income_officer, manager, team, other_team
+    ):
+        # An income officer sees one team's flags: there is no team to choose, and no other
+        # team's name is offered.
+        page = text_of(sign_in(client, income_officer).get("/arrears/"))
+        assert 'name="team"' not in page
+        assert "South team" not in page
+        assert "No team (no patch)" not in page
+        # A manager sees every team's flags, and those with no team, and may choose any.
+        form = sign_in(client, manager).get("/arrears/").context["form"]
+        assert [label for _, label in form.fields["team"].choices] == [
+            "All teams",
+            "North team",
+            "South team",
+            "No team (no patch)",
+        ]
+
+    def test_another_team_in_the_address_is_refused_plainly(
+        self, income_client, other_team, flag, other_flag
+    ):
+        for asked in (str(other_team.pk), "none"):
+            response = income_client.get("/arrears/", {"team": asked})
+            page = text_of(response)
+            assert "not one whose flags you can see" in page
+            assert "No flags match" not in page
+            # The filter is not applied: the flags they may see are listed, and no more.
+            assert {flag.tenant.last_name for flag in response.context["page"]} == {"Holt"}
+
+    def test_own_team_or_a_managers_team_in_the_address_is_no_refusal(
+        self, client, income_officer, manager, team, other_team, flag, other_flag
+    ):
+        page = text_of(sign_in(client, income_officer).get("/arrears/", {"team": team.pk}))
+        assert "not one whose flags you can see" not in page and "Holt" in page
+        assert self.listed(sign_in(client, manager), team=other_team.pk) == {"Nowak"}
+        assert "not one whose flags" not in text_of(client.get("/arrears/", {"team": "none"}))
+
     def test_the_list_shows_the_latest_balance(self, income_client, tenant, flag):
         RentBalanceFactory(tenant=tenant, balance=Decimal("100.00"), as_at=date(2026, 11, 9))
         RentBalanceFactory(tenant=tenant, balance=Decimal("1204.37"), as_at=date(2026, 11, 16))
