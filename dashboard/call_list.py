@@ -19,7 +19,20 @@ def officer_choices():
     return [("", "Any officer"), *((str(o.pk), o.get_full_name() or o.username) for o in officers)]
 
 
-class CallListForm(forms.Form):
+class FilterForm(forms.Form):
+    """A list's filter (every list's form is one, dashboard.lists too)."""
+
+    @property
+    def refused(self):
+        """A filter value that is not one of the choices: the list shows the errors and no
+        rows, never the whole list as if there were no filter."""
+        return self.is_bound and not self.is_valid()
+
+    def values(self):
+        return self.cleaned_data if self.is_valid() else dict.fromkeys(self.fields, "")
+
+
+class CallListForm(FilterForm):
     day = forms.DateField(
         required=False,
         label="Day",
@@ -43,9 +56,6 @@ class CallListForm(forms.Form):
             ("none", "No team"),
             *((str(t.pk), t.name) for t in teams),
         ]
-
-    def values(self):
-        return self.cleaned_data if self.is_valid() else dict.fromkeys(self.fields, "")
 
 
 def calls_list(values, now):

@@ -1,7 +1,7 @@
 """The lists behind the dashboard's counts: paginated, filtered, as CSV, each read logged."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -43,6 +43,8 @@ def _spec(name):
 def figure_list(request, name):
     spec = _spec(name)
     form = list_form(name, request.GET)
+    if form.refused:
+        return _refused(request, name, spec, form)
     rows = spec.rows(form.values(), timezone.now())
     more = False
     if spec.count_cap:
@@ -73,11 +75,35 @@ def figure_list(request, name):
     )
 
 
+def _refused(request, name, spec, form):
+    """A filter value that is not one of the choices: its error and no rows (the whole list
+    would pass for the figure that was clicked)."""
+    return render(
+        request,
+        "dashboard/figure_list.html",
+        {
+            "name": name,
+            "spec": spec,
+            "form": form,
+            "page": Paginator([], PAGE_SIZE).get_page(1),
+            "now": timezone.now(),
+            "today": timezone.localdate(),
+            "csv_query": request.GET.urlencode(),
+        },
+    )
+
+
 @manager_required
 def figure_list_csv(request, name):
     """The whole filtered list as CSV (personal data: managers only, every tenant logged)."""
     spec = _spec(name)
     form = list_form(name, request.GET)
+    if form.refused:
+        errors = "; ".join(f"{key}: {' '.join(e)}" for key, e in form.errors.items())
+        return HttpResponseBadRequest(
+            f"No CSV: the filter has a value that is not one of its choices ({errors}).",
+            content_type="text/plain; charset=utf-8",
+        )
     now = timezone.now()
     query = f"CSV {describe(name, form)}"[:200]
     user, path = request.user, request.path

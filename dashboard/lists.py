@@ -20,7 +20,14 @@ from welfare.models import Call, Cohort, Escalation
 from welfare.provider_selectors import oversight_list
 
 from .call_list import CSV_HEADER as CALL_CSV_HEADER
-from .call_list import PERIODS, CallListForm, call_csv, calls_list, officer_choices
+from .call_list import (
+    PERIODS,
+    CallListForm,
+    FilterForm,
+    call_csv,
+    calls_list,
+    officer_choices,
+)
 from .models import AGE_BAND_ENDS, COHORT_BITS, AgeBand, TenantGroupFigure, TenantStanding
 from .tables import latest_snapshot
 
@@ -46,15 +53,12 @@ def _by_team(queryset, value, path):
     return queryset
 
 
-class _ListForm(forms.Form):
+class _ListForm(FilterForm):
     team = forms.ChoiceField(required=False, label="Team")
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].choices = _team_choices(teams)
-
-    def values(self):
-        return self.cleaned_data if self.is_valid() else dict.fromkeys(self.fields, "")
 
 
 class TenantListForm(_ListForm):
@@ -135,24 +139,21 @@ class ProviderListForm(_ListForm):
         ],
     )
     overdue = forms.BooleanField(required=False, label="Only check-ins overdue")
+    # "No team" stays a choice, as on the dashboard: every provider has an owning team, so
+    # its counts and its list are empty, but they agree.
     field_order = ["staffing", "overdue", "team"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Every provider has an owning team: "No team" would always be empty.
-        self.fields["team"].choices = [c for c in self.fields["team"].choices if c[0] != "none"]
 
 
 def providers_list(values, on):
     """Providers a team checks in with, by staffing status and overdue check-ins (the
     dashboard's counts): critical first, then the longest overdue. No tenant's data."""
     staffing = values.get("staffing")
-    return oversight_list(
+    rows = oversight_list(
         on,
         staffing="" if staffing == NOT_CHECKED_IN else staffing or None,
         overdue=bool(values.get("overdue")),
-        team_id=int(values["team"]) if (values.get("team") or "").isdigit() else None,
     )
+    return _by_team(rows, values.get("team"), "team")
 
 
 class Counted:

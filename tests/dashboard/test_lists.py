@@ -107,6 +107,36 @@ def test_officers_are_refused(officer_client):
     assert officer_client.get(reverse("dashboard:list_csv", args=["tenants"])).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("tenants", {"cohort": "aged_70", "standing": "late"}),
+        ("escalations", {"reason": "nope"}),
+        ("requests", {"need": "food", "team": "9999"}),
+        ("calls", {"day": "yesterday"}),
+    ],
+)
+def test_an_invalid_filter_value_shows_its_error_and_no_rows(
+    manager_client, manager, patch, name, query
+):
+    """Never the unfiltered list in place of the figure clicked: the error, and no rows."""
+    from tests.factories import CallTaskFactory, OfficerFactory
+
+    tenant = aged(patch, 20)
+    Escalation.objects.create(
+        tenant=tenant, team=patch.team, reason="wrong_number", opened_at=timezone.now()
+    )
+    HelpRequestFactory(tenant=tenant, team=patch.team, need="food")
+    call(CallTaskFactory(tenant=tenant), OfficerFactory(team=patch.team), "spoke")
+    dashboard_refresh()
+    page = manager_client.get(url(name, **query)).content.decode()
+    assert 'id="list-refused"' in page and "<strong>0</strong>" in page
+    assert escape(tenant.full_name) not in page
+    assert not AccessLog.objects.filter(user=manager).exists()
+    csv_response = manager_client.get(reverse("dashboard:list_csv", args=[name]), query)
+    assert csv_response.status_code == 400
+
+
 def test_an_unknown_list_is_not_found(manager_client):
     assert manager_client.get(url("nothing")).status_code == 404
 

@@ -118,3 +118,34 @@ def test_the_list_and_dashboard_queries_do_not_grow(
         manager_client.get(url)
     with django_assert_max_num_queries(len(page_queries.captured_queries)):
         manager_client.get(reverse("dashboard:index"))
+
+
+def test_no_team_counts_open_their_list_empty(manager_client, providers):
+    """Every provider has a team, so "No team" counts none and each count's list is empty: the
+    list takes the dashboard's "No team" choice, no error, and no provider of any team."""
+    page = manager_client.get(reverse("dashboard:index") + "?team=none").content.decode()
+    assert figure(page, "critical") == "0"
+    link = "/dashboard/lists/providers/?staffing=critical&team=none"
+    assert f'href="{link.replace("&", "&amp;")}"' in page
+    listed = manager_client.get(link).content.decode()
+    assert "not one of the available choices" not in listed
+    assert "<strong>0</strong> providers" in listed
+    assert "Caring Hands" not in listed and "Far Care" not in listed
+    response = manager_client.get(
+        reverse("dashboard:list_csv", args=["providers"]), {"team": "none"}
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 1  # the header alone
+
+
+def test_an_invalid_filter_shows_the_error_and_no_rows(manager_client, providers):
+    url = reverse("dashboard:list", args=["providers"])
+    page = manager_client.get(url, {"staffing": "critical", "team": "9999"}).content.decode()
+    assert "govuk-error-summary" in page and "9999 is not one of the available choices" in page
+    assert "<strong>0</strong> providers" in page
+    assert "Caring Hands" not in page and "New Ltd" not in page
+    response = manager_client.get(
+        reverse("dashboard:list_csv", args=["providers"]), {"staffing": "bogus"}
+    )
+    assert response.status_code == 400
+    assert "bogus is not one of the available choices" in response.content.decode()
