@@ -28,6 +28,7 @@ from .call_list import (
     calls_list,
     officer_choices,
 )
+from .list_csv import escalation_csv, provider_csv, request_csv, tenant_csv, tenant_csv_rows
 from .models import AGE_BAND_ENDS, COHORT_BITS, AgeBand, TenantGroupFigure, TenantStanding
 from .tables import latest_snapshot
 
@@ -289,10 +290,6 @@ def requests_list(values, now):
     return requests.select_related("tenant", "team", "owner").order_by("due_at", "id")
 
 
-def _age(opened_at, now):
-    return (now - opened_at).days
-
-
 @dataclass(frozen=True)
 class FigureList:
     title: str
@@ -316,78 +313,6 @@ class FigureList:
         return self.tenant_of is not None
 
 
-TENANT_CSV_FIELDS = (
-    "tenant_id",
-    "tenant__tenancy_ref",
-    "tenant__first_name",
-    "tenant__last_name",
-    "tenant__patch__code",
-    "tenant__patch__team__name",
-    "cadence_days",
-    "days_overdue",
-    "tenant__last_contact_at",
-)
-
-
-def _tenant_csv_rows(listed):
-    """The tenant list as tuples of TENANT_CSV_FIELDS: half a register is streamed without a
-    model object per tenant, patch and team."""
-    return listed.rows.values_list(*TENANT_CSV_FIELDS)
-
-
-def _tenant_csv(row, now):
-    _, ref, first_name, last_name, patch, team, cadence, overdue, last_contact = row
-    return (
-        ref,
-        f"{first_name} {last_name}",  # Tenant.full_name
-        patch or "",
-        team if patch else "No team",
-        cadence,
-        overdue,
-        timezone.localtime(last_contact).date().isoformat() if last_contact else "",
-    )
-
-
-def _provider_csv(oversight, now):
-    return (
-        oversight.provider.name,
-        oversight.team.name,
-        oversight.get_staffing_display() or "Not checked in",
-        timezone.localtime(oversight.staffing_since).date().isoformat()
-        if oversight.staffing_since
-        else "",
-        oversight.next_check_in_on.isoformat(),
-        max((timezone.localdate(now) - oversight.next_check_in_on).days, 0),
-        oversight.tenant_count,
-    )
-
-
-def _escalation_csv(escalation, now):
-    return (
-        escalation.tenant.tenancy_ref,
-        escalation.tenant.full_name,
-        escalation.team.name if escalation.team else "No team",
-        escalation.get_reason_display(),
-        timezone.localtime(escalation.opened_at).isoformat(timespec="minutes"),
-        _age(escalation.opened_at, now),
-        str(escalation.owner or ""),
-    )
-
-
-def _request_csv(request, now):
-    return (
-        request.tenant.tenancy_ref,
-        request.tenant.full_name,
-        request.team.name if request.team else "No team",
-        request.get_need_display(),
-        request.get_status_display(),
-        timezone.localtime(request.raised_at).isoformat(timespec="minutes"),
-        timezone.localtime(request.due_at).isoformat(timespec="minutes"),
-        _age(request.raised_at, now),
-        str(request.owner or ""),
-    )
-
-
 LISTS = {
     "tenants": FigureList(
         "Tenants by cohort and calls",
@@ -402,11 +327,11 @@ LISTS = {
             "days_overdue",
             "last_contact",
         ),
-        _tenant_csv,
+        tenant_csv,
         lambda standing: standing.tenant,
         "tenant",
         from_snapshot=True,
-        csv_query=_tenant_csv_rows,
+        csv_query=tenant_csv_rows,
         csv_tenant_id=lambda row: row[0],
     ),
     "escalations": FigureList(
@@ -414,7 +339,7 @@ LISTS = {
         EscalationListForm,
         escalations_list,
         ("tenancy_ref", "name", "team", "reason", "opened_at", "age_days", "owner"),
-        _escalation_csv,
+        escalation_csv,
         lambda escalation: escalation.tenant,
         "escalation",
     ),
@@ -433,7 +358,7 @@ LISTS = {
             "age_days",
             "owner",
         ),
-        _request_csv,
+        request_csv,
         lambda request: request.tenant,
         "request",
     ),
@@ -450,7 +375,7 @@ LISTS = {
             "days_overdue",
             "tenants_supported",
         ),
-        _provider_csv,
+        provider_csv,
         None,
         "provider",
     ),
