@@ -41,7 +41,8 @@ def teams_table(snapshot, teams=None):
         for scope in scopes:
             r = cohort_sums.get((scope.team_id, cohort["code"]), {})
             cells.append(percent(r.get("ok") or 0, r.get("n") or 0))
-            links.append(list_url("tenants", scope, cohort=cohort["code"], standing="overdue"))
+            # The tenants the percentage counts; their list says "N of M" to check it by.
+            links.append(list_url("tenants", scope, cohort=cohort["code"], standing="up_to_date"))
         table.rows.append(Row(f"{cohort['name']}: up to date (%)", cells, links=links))
     table.rows.append(
         Row(

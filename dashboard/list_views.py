@@ -13,7 +13,7 @@ from tenants.selectors import log_tenants_listed
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH
 from .compare import teams_table
-from .lists import LISTS, Counted, describe, list_form
+from .lists import LISTS, Counted, describe, filter_in_words, list_form
 from .trend import trend_chart, trend_days
 from .workload import PERIODS, workload
 
@@ -62,6 +62,8 @@ def figure_list(request, name):
         {
             "name": name,
             "spec": spec,
+            "showing": filter_in_words(form),
+            "share": rows if getattr(rows, "whole", None) is not None else None,
             "more": more,
             "form": form,
             "page": page,

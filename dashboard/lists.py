@@ -30,7 +30,7 @@ from .call_list import (
 )
 from .list_csv import escalation_csv, provider_csv, request_csv, tenant_csv, tenant_csv_rows
 from .models import AGE_BAND_ENDS, COHORT_BITS, AgeBand, TenantGroupFigure, TenantStanding
-from .tables import latest_snapshot
+from .tables import latest_snapshot, percent
 
 PERIOD_CHOICES = list(PERIODS.items())
 # Each standing's label and TenantGroupFigure.standing, in list order: a snapshot's tenants are
@@ -163,8 +163,15 @@ class Counted:
 
     ordered = True
 
-    def __init__(self, rows, total, snapshot, keys=None):
+    def __init__(self, rows, total, snapshot, keys=None, whole=None):
         self.rows, self.total, self.snapshot, self.keys = rows, total, snapshot, keys
+        # The tenants of the same cohort and team whatever their standing, when a standing is
+        # chosen: "N of M", the percentage the dashboard shows, can be checked on the list.
+        self.whole = whole
+
+    @property
+    def share(self):
+        return None if self.whole is None else percent(self.total, self.whole)
 
     def count(self):
         return self.total
@@ -218,6 +225,7 @@ def tenants_list(values, snapshot):
             & (Q(standing=STANDINGS[standing][1]) if standing else Q(standing__isnull=False)),
             default=0,
         ),
+        whole=Sum("tenants", filter=matching & Q(standing__isnull=False), default=0),
     )
     # Positions run overdue, due today, up to date (then those never called).
     first, runs = 1, {}
@@ -230,7 +238,8 @@ def tenants_list(values, snapshot):
     ).filter(matching)
     rows = listed.select_related("tenant__patch__team").order_by("position")
     keys = listed.order_by("position").values("position")
-    return Counted(rows, sums["matching"], snapshot, keys)
+    whole = sums["whole"] if standing else None
+    return Counted(rows, sums["matching"], snapshot, keys, whole)
 
 
 def escalations_list(values, now):
@@ -397,6 +406,24 @@ def list_form(name, data):
     if name == "tenants":
         kwargs["cohorts"] = list(Cohort.objects.all())
     return LISTS[name].form(data or None, **kwargs)
+
+
+def filter_in_words(form):
+    """Each chosen filter as "Label: choice", for the list's heading (none when refused)."""
+    if not form.is_bound or not form.is_valid():
+        return []
+    words = []
+    for name, value in form.cleaned_data.items():
+        field, label = form.fields[name], form[name].label  # a name's label if it has none
+        if value in ("", None, False):
+            continue
+        if isinstance(field, forms.BooleanField):
+            words.append(str(label))
+        elif isinstance(field, forms.ChoiceField):
+            words.append(f"{label}: {dict(field.choices).get(value, value)}")
+        else:
+            words.append(f"{label}: {value}")
+    return words
 
 
 def describe(name, form):
