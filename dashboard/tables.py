@@ -121,7 +121,7 @@ class CohortLine:
     up_to_date: int
     due_today: int
     overdue: int
-    url: str = ""  # the cohort's tenants, when it has any to list
+    url: str = ""  # the cohort's up-to-date tenants, when it has any to list
 
     @property
     def percent_up_to_date(self):
@@ -165,7 +165,8 @@ def cohort_lines(snapshot, scope):
         )
         line = lines[-1]
         if line.cadence_days and line.tenants:
-            line.url = list_url("tenants", scope, cohort=line.code)
+            # The tenants its percentage counts (the list gives their share of the cohort).
+            line.url = list_url("tenants", scope, cohort=line.code, standing="up_to_date")
     return lines
 
 
