@@ -43,7 +43,9 @@ def test_manager_opens_a_days_calls_and_an_officers_calls(journey):
     today = f"{timezone.localdate(now):%a %-d %b %Y}"
     page.locator("#table-calls").get_by_role("link", name=f"1 ({today}, spoke to tenant)").click()
     journey.check()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Calls made")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Calls made Day: {timezone.localdate(now).isoformat()}, Only calls that reached the tenant"
+    )
     expect(page.locator("#figure-list")).to_contain_text("Ann Holt")
     expect(page.locator("#figure-list")).not_to_contain_text("Nowak")
     with page.expect_download() as download:

@@ -159,7 +159,9 @@ def test_manager_opens_overdue_from_the_dashboard_and_downloads_the_tenants(jour
     journey.check()
     page.locator("#table-cohorts").get_by_role("link", name="2 (Aged 70+, overdue)").click()
     journey.check()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Tenants by cohort and calls")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Tenants by cohort and calls Cohort: Aged 70+, Calls: Overdue"
+    )
     expect(page.locator("#figure-list")).to_contain_text("Ann Ashworth")
     expect(page.locator("#figure-list")).to_contain_text("Ann Holt")
     expect(page.locator("#figure-list")).not_to_contain_text("Nowak")
