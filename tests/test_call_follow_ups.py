@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tenants.models import PhoneNumber
 from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
+from welfare import call_actions, call_config
 from welfare.call_models import Call, Escalation
 from welfare.models import CallTask
 from welfare.queue import build_call_queue
@@ -62,17 +63,137 @@ class TestWrongNumber:
         assert "a manager will try to reach Duncan Lyons another way" in page
         assert f'href="/tenants/{tenant.pk}/numbers/">Correct the phone number</a>' in page
 
-    def test_only_the_number_offered_first_is_marked(self, officer_client, task, tenant, officer):
-        PhoneNumber.objects.create(
+    @pytest.fixture
+    def second_number(self, tenant, officer):
+        """A mobile added in the app: the call page offers it first, the file's landline second."""
+        return PhoneNumber.objects.create(
             tenant=tenant,
             number="+447700900123",
             source="app",
             file_numbers=tenant.file_numbers_key(),
             by=officer,
         )
-        post_call(officer_client, task, outcome="wrong_number")
-        assert [str(n) for n in tenant.numbers_to_dial()] == ["+441134960961"]
-        assert PhoneNumber.objects.get(number="+447700900123").status == "wrong"
+
+    def test_with_two_numbers_the_form_asks_which_was_wrong(
+        self, officer_client, task, second_number
+    ):
+        page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+        assert "Which number was wrong?" in page
+        assert re.search(
+            r'value="\+447700900123"[^>]*>\s*<label[^>]*>\s*07700 900123 \(mobile\)', page
+        )
+        assert re.search(
+            r'value="\+441134960961"[^>]*>\s*<label[^>]*>\s*0113 496 0961 \(landline\)', page
+        )
+
+    def test_only_the_number_chosen_is_marked(self, officer_client, task, tenant, second_number):
+        response = post_call(
+            officer_client, task, outcome="wrong_number", number_dialled="+441134960961"
+        )
+        assert response.status_code == 302
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+447700900123"]
+        second_number.refresh_from_db()
+        assert second_number.status == "good"
+        marked = PhoneNumber.objects.get(number="+441134960961")
+        assert (marked.status, marked.source) == ("wrong", "file")
+        page = officer_client.get(response.url).content.decode()
+        assert "0113 496 0961 is marked as a wrong number" in page
+        assert "07700 900123 is marked" not in page
+
+    def test_with_two_numbers_none_chosen_is_an_error_keeping_what_was_typed(
+        self, officer_client, task, tenant, second_number
+    ):
+        response = post_call(
+            officer_client, task, outcome="wrong_number", notes="A fax tone on the second"
+        )
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "govuk-error-summary" in page and "Select which number was wrong" in page
+        assert "A fax tone on the second" in page
+        assert re.search(r'value="wrong_number"\s+checked', page)
+        assert not Call.objects.exists() and not Escalation.objects.exists()
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+447700900123", "+441134960961"]
+        task.refresh_from_db()
+        assert task.is_open
+
+    def test_a_number_not_the_tenants_is_an_error(
+        self, officer_client, task, tenant, second_number
+    ):
+        response = post_call(
+            officer_client, task, outcome="wrong_number", number_dialled="+441134960999"
+        )
+        assert response.status_code == 400
+        assert "Select which number was wrong" in response.content.decode()
+        assert not Call.objects.exists()
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+447700900123", "+441134960961"]
+
+    def test_with_one_number_there_is_no_question_and_it_is_marked(
+        self, officer_client, task, tenant
+    ):
+        page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+        assert "Which number was wrong?" not in page
+        # A number posted anyway is not the question's: the one number to dial is marked.
+        response = post_call(
+            officer_client, task, outcome="wrong_number", number_dialled="+447700900999"
+        )
+        assert response.status_code == 302
+        assert PhoneNumber.objects.get(tenant=tenant).number == "+441134960961"
+        assert tenant.numbers_to_dial() == []
+
+    def test_the_question_is_never_kept_for_another_tenants_form(
+        self, officer_client, task, second_number, patch, officer
+    ):
+        """The blank call form is rendered once per process and kept (welfare.call_config): a
+        form listing one tenant's numbers must not be the one kept."""
+        other = TenantFactory(patch=patch, phone="+441134960000", mobile="")
+        other_task = CallTaskFactory(tenant=other, claimed_by=officer, claimed_at=timezone.now())
+        settled = timezone.now() + timedelta(seconds=call_config.GRACE_SECONDS + 1)
+        with time_machine.travel(settled):
+            officer_client.get(f"/queue/task/{task.pk}/")
+            page = officer_client.get(f"/queue/task/{other_task.pk}/").content.decode()
+        assert "Which number was wrong?" not in page and "+447700900123" not in page
+
+    def test_a_number_marked_meanwhile_is_refused_not_marked_again(
+        self, task, tenant, second_number, officer
+    ):
+        """`call_log` checks the number against the numbers to dial under the tenant's lock:
+        one another officer marked dead since the form was checked is not overwritten."""
+        second_number.status = "dead"
+        second_number.save()
+        with pytest.raises(call_actions.CallRefused, match="07700 900123 is not one of"):
+            call_actions.call_log(
+                task=task,
+                officer=officer,
+                outcome="wrong_number",
+                idempotency_key=uuid.uuid4(),
+                number_dialled="+447700900123",
+            )
+        second_number.refresh_from_db()
+        assert second_number.status == "dead" and not Call.objects.exists()
+
+    def test_a_replay_after_the_first_marked_one_of_three_marks_nothing_more(
+        self, officer_client, task, tenant, second_number, officer
+    ):
+        PhoneNumber.objects.create(
+            tenant=tenant,
+            number="+447700900456",
+            source="app",
+            file_numbers=tenant.file_numbers_key(),
+            by=officer,
+        )
+        key = str(uuid.uuid4())
+        for _ in range(2):
+            response = post_call(
+                officer_client,
+                task,
+                outcome="wrong_number",
+                number_dialled="+447700900123",
+                idempotency_key=key,
+            )
+            assert response.status_code == 302
+        assert Call.objects.count() == 1
+        assert PhoneNumber.history.filter(number="+447700900123").count() == 2  # added, marked
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+447700900456", "+441134960961"]
 
     def test_a_replayed_form_marks_nothing_twice(self, officer_client, task, tenant):
         key = str(uuid.uuid4())

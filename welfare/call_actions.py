@@ -11,6 +11,7 @@ from datetime import datetime, time
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from phonenumber_field.phonenumber import to_python
 
 from config.dates import add_working_days
 from config.locks import advisory_xact_lock
@@ -89,6 +90,7 @@ def call_log(
     family_contact=None,
     call_back_at=None,
     in_hospital_until=None,
+    number_dialled=None,
     notes="",
     campaigns=(),
     campaign_answers=None,
@@ -104,6 +106,12 @@ def call_log(
     chose "Record it as a new attempt" after that) takes the task again if no one else holds
     it. A task closed otherwise, or whose claim lapsed or passed to someone else, is refused
     with `CallRefused`.
+
+    A wrong or dead number marks `number_dialled` wrong: it must be one of the tenant's numbers
+    to dial, or the call is refused. Without it, the tenant's only number to dial is marked, and
+    none if they have several (which one was dialled is not known). It is not in the content a
+    resubmission is compared by: the first submission's mark takes it off the numbers to dial, so
+    the form sent again may name it differently (or not at all, when one number is left).
     """
     now = now or timezone.now()
     content = {
@@ -152,6 +160,7 @@ def call_log(
     ):
         raise CallRefused("That family contact has not consented to wellbeing updates.")
     tenant = task.tenant  # locked above
+    dialled = _number_dialled(tenant, outcome, number_dialled)
     today = timezone.localtime(now).date()
     call = Call.objects.create(
         task=task,
@@ -174,6 +183,8 @@ def call_log(
     )
     call.replayed = False
     call.number_marked = None
+    if dialled is not None:
+        call.number_marked = _mark_wrong(tenant, dialled, officer, now)
     call.raised_requests = _apply_outcome(call, task, tenant, officer, now, today, content["needs"])
     message_hooks.after_call(call, tenant)  # queued now, sent by Celery after commit
     return call
@@ -258,7 +269,6 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         else:
             task.available_from = next_working_day_start(now)
     elif outcome == Call.Outcome.WRONG_NUMBER:
-        call.number_marked = _mark_number_dialled(tenant, officer, now)
         _release(task)
         _escalate(task, Escalation.Reason.WRONG_NUMBER, now)
     elif outcome == Call.Outcome.CALL_BACK:
@@ -294,16 +304,31 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
     return raised
 
 
-def _mark_number_dialled(tenant, officer, now):
-    """A wrong or dead number: mark the number the call page offered first (the form does not
-    say which was dialled; the page lists the numbers best first), so no one dials it again
-    while an escalation looks for another way. Returns the marked `PhoneNumber`, or None."""
-    dialled = tenant.numbers_to_dial()
-    if not dialled:
+def _number_dialled(tenant, outcome, number):
+    """The number to mark wrong for a wrong or dead number, checked against the tenant's numbers
+    to dial as they are now (the tenant's row is locked): a number no longer among them (marked
+    by someone else meanwhile, or never the tenant's) is refused, never marked."""
+    if outcome != Call.Outcome.WRONG_NUMBER:
         return None
+    numbers = tenant.numbers_to_dial()
+    if number is None:
+        return numbers[0] if len(numbers) == 1 else None
+    for candidate in numbers:
+        if str(candidate) == str(number):
+            return candidate
+    shown = getattr(to_python(number), "as_national", number)
+    raise CallRefused(
+        f"{shown} is not one of {tenant.full_name}'s numbers to dial now, so the call was not "
+        "recorded. Check the numbers and choose the one you dialled."
+    )
+
+
+def _mark_wrong(tenant, number, officer, now):
+    """Mark the number dialled wrong, so no one dials it again while an escalation looks for
+    another way. Returns the marked `PhoneNumber`."""
     return phone_number_mark(
         tenant=tenant,
-        number=dialled[0],
+        number=number,
         status=PhoneNumber.Status.WRONG,
         reason=f"Welfare call on {timezone.localtime(now):%-d %B %Y}: wrong or dead number",
         by=officer,

@@ -19,6 +19,8 @@ from config.forms import (
     parse_time,
 )
 from here_to_help.models import Need
+from messaging.selectors import is_mobile
+from tenants.models import PhoneNumber
 
 from .call_models import SCRIPT, Call, Escalation, EscalationAction
 from .campaign_forms import add_campaign_scripts, campaign_answers
@@ -34,6 +36,25 @@ class SmallConditionalRadios(ConditionalRadios):
     """Small radios: the eight outcomes, the notes and Save fit on a laptop screen."""
 
     template = "welfare/layout/conditional_radios.html"
+
+
+class NumberDialledField(forms.ChoiceField):
+    """The tenant's numbers to dial, as radios. Any of the tenant's own numbers is a valid
+    answer, not only those offered: a resubmitted form names a number its first submission
+    marked wrong, and `call_log` must see it to find the call already recorded (it refuses a
+    number no longer to dial). A number not the tenant's is refused here."""
+
+    def __init__(self, *, own, **kwargs):
+        super().__init__(**kwargs)
+        self.own = set(own)
+
+    def valid_value(self, value):
+        return value in self.own
+
+
+def number_label(number):
+    kind = "mobile" if is_mobile(number) else "landline"
+    return f"{number.as_national} ({kind})"
 
 
 class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
@@ -99,9 +120,10 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
 
-    def __init__(self, *args, tenant, campaigns=(), family_contacts=None, **kwargs):
+    def __init__(self, *args, tenant, campaigns=(), family_contacts=None, numbers=None, **kwargs):
         """`family_contacts`: the tenant's contacts if the caller has read them (then the
-        field is left out without a query when none has consented)."""
+        field is left out without a query when none has consented); `numbers`: the tenant's
+        `contact_numbers()` if the caller has read them."""
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         # The campaigns the tenant is due in: the programme's script is the six questions
@@ -123,6 +145,7 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             consenting = contacts.exists()
         if not consenting:
             del self.fields["family_contact"]
+        self._add_number_dialled(tenant.contact_numbers() if numbers is None else numbers)
         # The scripts are asked once the officer has spoken to the tenant: the programme's six
         # questions, then any other campaign's (welfare.campaign_forms).
         self._script = []
@@ -154,6 +177,22 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         )
         self.helper.legend_size = Size.MEDIUM
 
+    def _add_number_dialled(self, contact_numbers):
+        """With two or more numbers to dial, "Wrong or dead number" asks which: only that one
+        is marked wrong. With one, that one is (`number_dialled` in cleaned_data either way)."""
+        numbers = [n.number for n in contact_numbers if n.status == PhoneNumber.Status.GOOD]
+        self.only_number = str(numbers[0]) if len(numbers) == 1 else None
+        if len(numbers) < 2:
+            return
+        self.fields["number_dialled"] = NumberDialledField(
+            label="Which number was wrong?",
+            choices=[(str(number), number_label(number)) for number in numbers],
+            own=[str(n.number) for n in contact_numbers],
+            widget=forms.RadioSelect,
+            required=False,
+            error_messages={"invalid_choice": "Select which number was wrong from the list"},
+        )
+
     def _layout_of(self, outcome):
         if outcome != Call.Outcome.SPOKE:
             return self.follow_ups_of(outcome)
@@ -170,6 +209,8 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             return ["in_hospital_until"]
         if outcome == Call.Outcome.DECLINED:
             return ["decline_confirmed"]
+        if outcome == Call.Outcome.WRONG_NUMBER and "number_dialled" in self.fields:
+            return ["number_dialled"]
         return []
 
     @property
@@ -214,6 +255,12 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             self.add_error(
                 "decline_confirmed", "Confirm that the tenant asked us to stop welfare calls"
             )
+        if outcome != Call.Outcome.WRONG_NUMBER:
+            cleaned["number_dialled"] = None
+        elif "number_dialled" not in self.fields:
+            cleaned["number_dialled"] = self.only_number
+        elif not cleaned.get("number_dialled") and "number_dialled" not in self.errors:
+            self.add_error("number_dialled", "Select which number was wrong")
         if outcome == Call.Outcome.IN_HOSPITAL:
             until = cleaned.get("in_hospital_until")
             if until is None and "in_hospital_until" not in self.errors:

@@ -52,7 +52,7 @@ _KEY_STAND_IN = uuid.UUID(int=0)
 
 
 def _blank_form_html(form, campaigns):
-    if "family_contact" in form.fields:  # lists the tenant's own contacts
+    if {"family_contact", "number_dialled"} & set(form.fields):  # list the tenant's own
         return None
     key = form.initial["idempotency_key"]
 
@@ -77,9 +77,12 @@ def call_page_context(user, task, form=None):
     mine = task.is_claimed_by(user)
     campaigns = campaigns_due_for(tenant, today)
     family_contacts = list(tenant.family_contacts.all())
+    numbers = tenant.contact_numbers()
     form_html = None
     if form is None and mine and task.is_open:
-        form = CallForm(tenant=tenant, campaigns=campaigns, family_contacts=family_contacts)
+        form = CallForm(
+            tenant=tenant, campaigns=campaigns, family_contacts=family_contacts, numbers=numbers
+        )
         form_html = _blank_form_html(form, campaigns)
     # The task is the tenant's open task when it is open (one open task per tenant).
     calls_context = selectors.tenant_call_context(
@@ -99,7 +102,7 @@ def call_page_context(user, task, form=None):
         "tenant": tenant,
         "reasons": reasons,
         "tags": _tags(tenant, calls_context["call_cohorts"], age, isolating),
-        "numbers": tenant.contact_numbers(),
+        "numbers": numbers,
         "claimed": task.claim_active(),
         "mine": mine,
         "can_see_record": user.is_manager
@@ -188,6 +191,7 @@ def log_call(request, pk):
             family_contact=data.get("family_contact"),
             call_back_at=data.get("call_back_at"),
             in_hospital_until=data.get("in_hospital_until"),
+            number_dialled=data.get("number_dialled"),
             notes=data.get("notes", ""),
             campaigns=campaigns,
             campaign_answers=data["campaign_answers"],
