@@ -4,7 +4,7 @@ phone numbers typed with letters refused."""
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -16,7 +16,7 @@ from welfare import call_actions, call_config
 from welfare.call_models import Call, Escalation
 from welfare.models import CallTask
 from welfare.queue import build_call_queue
-from welfare.visit_forms import VisitOutcomeForm
+from welfare.visit_forms import VisitOutcomeForm, VisitRaiseForm
 
 pytestmark = pytest.mark.django_db
 
@@ -309,6 +309,36 @@ class TestDeclined:
         self.clear_decline(officer_client, tenant)
         task = CallTask.objects.open().get(tenant=tenant)
         assert task.last_wellbeing == "struggling" and task.risk_score >= 4
+
+
+class TestVisitDateHint:
+    """The "Visit by" example is a date a week ahead, not a fixed date gone by."""
+
+    @pytest.fixture
+    def escalation(self, tenant, team):
+        return Escalation.objects.create(
+            tenant=tenant, team=team, reason=Escalation.Reason.WRONG_NUMBER
+        )
+
+    def test_the_page_shows_a_date_a_week_after_today(self, manager_client, escalation):
+        with time_machine.travel(timezone.now(), tick=False):  # one day throughout
+            week_on = timezone.localdate() + timedelta(days=7)
+            page = manager_client.get(f"/queue/escalations/{escalation.pk}/visit/")
+        assert page.status_code == 200
+        example = f"For example, {week_on.day} {week_on.month} {week_on.year}"
+        assert example in page.content.decode()
+
+    @pytest.mark.parametrize(
+        "today, example",
+        [
+            (date(2026, 11, 30), "For example, 7 12 2026"),
+            (date(2026, 12, 28), "For example, 4 1 2027"),
+        ],
+    )
+    def test_the_example_follows_the_day_the_view_gives(self, today, example):
+        form = VisitRaiseForm(today=today)
+        assert form.fields["target_on"].help_text == example
+        assert VisitRaiseForm.base_fields["target_on"].help_text != example  # not kept
 
 
 class TestNumbersTypedWithLetters:

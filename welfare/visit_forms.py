@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from crispy_forms_gds.layout import ConditionalRadios, Field, Layout
 from django import forms
@@ -29,7 +29,6 @@ class VisitRaiseForm(GDSFormMixin, forms.Form):
     )
     target_on = DateField(
         label="Visit by",
-        help_text="For example, 27 3 2026",
         error_messages={"required": "Enter the date to visit by"},
     )
     what_to_ask = forms.CharField(
@@ -39,6 +38,14 @@ class VisitRaiseForm(GDSFormMixin, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, today, **kwargs):
+        """`today`: the hint's example is a week after it, a date the form would take (a fixed
+        example goes into the past and reads as the date to type)."""
+        super().__init__(*args, **kwargs)
+        week_on = today + timedelta(days=7)
+        hint = f"For example, {week_on.day} {week_on.month} {week_on.year}"
+        self.fields["target_on"].help_text = hint
 
     def clean(self):
         cleaned = super().clean()

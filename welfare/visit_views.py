@@ -19,7 +19,7 @@ def visit_raise(request, pk):
     """A manager turns an escalation into a visit for a team or an officer."""
     escalation = selectors.get_escalation_for_user(request.user, pk, page=request.path)
     initial = {"team": escalation.team_id}
-    form = VisitRaiseForm(request.POST or None, initial=initial)
+    form = VisitRaiseForm(request.POST or None, initial=initial, today=timezone.localdate())
     status = 200
     if request.method == "POST":
         if form.is_valid():
