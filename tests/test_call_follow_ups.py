@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from conftest import sign_in
 from tenants.models import PhoneNumber
 from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
 from welfare import call_actions, call_config
@@ -249,6 +250,27 @@ class TestCallBack:
             )
         task.refresh_from_db()
         assert timezone.localtime(task.available_from).date() == today + timedelta(days=28)
+
+
+class TestCallDateHints:
+    """The date hints' examples are a week after today (a call back must be in the next 28
+    days: a fixed "27 3 2026" had gone by), also in the blank form kept for a day."""
+
+    @staticmethod
+    def examples(client, task):
+        page = client.get(f"/queue/task/{task.pk}/").content.decode()
+        return re.findall(r"For example, (\d+ \d+ \d{4})", page)
+
+    def test_the_examples_follow_the_day(self, officer_client, task):
+        settled = timezone.now() + timedelta(seconds=call_config.GRACE_SECONDS + 1)
+        with time_machine.travel(settled, tick=False):
+            week_on = timezone.localdate() + timedelta(days=7)
+            assert self.examples(officer_client, task) == [f"{week_on:%-d %-m %Y}"] * 2
+        with time_machine.travel(settled + timedelta(days=1), tick=False):
+            CallTask.objects.filter(pk=task.pk).update(claimed_at=timezone.now())  # held still
+            sign_in(officer_client, task.claimed_by)  # the session of yesterday has lapsed
+            week_on += timedelta(days=1)
+            assert self.examples(officer_client, task) == [f"{week_on:%-d %-m %Y}"] * 2
 
 
 class TestDeclined:

@@ -92,7 +92,6 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         label="Date to call back",
         required=False,
         require_all_fields=False,
-        help_text="For example, 27 3 2026",
     )
     call_back_time = forms.CharField(
         label="Time to call back",
@@ -105,7 +104,7 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         label="In hospital until",
         required=False,
         require_all_fields=False,
-        help_text="Calls pause until this date. For example, 27 3 2026",
+        help_text="Calls pause until this date.",
     )
     # Declining ends every call until someone clears the flag on the record: never one click.
     decline_confirmed = forms.BooleanField(
@@ -120,12 +119,19 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
 
-    def __init__(self, *args, tenant, campaigns=(), family_contacts=None, numbers=None, **kwargs):
+    def __init__(
+        self, *args, tenant, campaigns=(), family_contacts=None, numbers=None, today=None, **kwargs
+    ):
         """`family_contacts`: the tenant's contacts if the caller has read them (then the
         field is left out without a query when none has consented); `numbers`: the tenant's
-        `contact_numbers()` if the caller has read them."""
+        `contact_numbers()` if the caller has read them; `today`: the date hints' examples are
+        a week after it (a fixed example goes by, and a past date is refused)."""
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        week_on = (today or timezone.localdate()) + timedelta(days=7)
+        example = f"For example, {week_on.day} {week_on.month} {week_on.year}"
+        self.fields["call_back_date"].help_text = example
+        self.fields["in_hospital_until"].help_text += f" {example}"
         # The campaigns the tenant is due in: the programme's script is the six questions
         # below; any other campaign's script follows it (welfare.campaign_forms).
         self.campaigns = [c for c in campaigns if not c.is_programme]

@@ -51,7 +51,7 @@ def _tags(tenant, cohorts, age, isolating):
 _KEY_STAND_IN = uuid.UUID(int=0)
 
 
-def _blank_form_html(form, campaigns):
+def _blank_form_html(form, campaigns, today):
     if {"family_contact", "number_dialled"} & set(form.fields):  # list the tenant's own
         return None
     key = form.initial["idempotency_key"]
@@ -64,7 +64,9 @@ def _blank_form_html(form, campaigns):
             form.initial["idempotency_key"] = key
             form._bound_fields_cache.clear()
 
-    html = call_config.cached(("call_form", tuple(c.pk for c in campaigns)), render_with_stand_in)
+    # The date hints' examples follow the day, so the day is in the name.
+    name = ("call_form", today, tuple(c.pk for c in campaigns))
+    html = call_config.cached(name, render_with_stand_in)
     return mark_safe(html.replace(str(_KEY_STAND_IN), str(key)))  # noqa: S308 (our render)
 
 
@@ -81,9 +83,13 @@ def call_page_context(user, task, form=None):
     form_html = None
     if form is None and mine and task.is_open:
         form = CallForm(
-            tenant=tenant, campaigns=campaigns, family_contacts=family_contacts, numbers=numbers
+            tenant=tenant,
+            campaigns=campaigns,
+            family_contacts=family_contacts,
+            numbers=numbers,
+            today=today,
         )
-        form_html = _blank_form_html(form, campaigns)
+        form_html = _blank_form_html(form, campaigns, today)
     # The task is the tenant's open task when it is open (one open task per tenant).
     calls_context = selectors.tenant_call_context(
         tenant, today, open_task=task if task.is_open else None
