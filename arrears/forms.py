@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.access import in_team_scope, teams_in_scope
 from config.forms import DateField as BaseDateField
-from config.forms import GDSFormMixin
+from config.forms import GDSFormMixin, date_example
 
 from .models import ArrearsFlag, SupportOffer
 from .money import NotAnAmount, parse_pounds
@@ -21,7 +21,7 @@ class DateField(BaseDateField):
     """A GOV.UK date input that can insist on a date in the past or the future."""
 
     def __init__(self, *, past=False, future=False, **kwargs):
-        kwargs.setdefault("help_text", "For example, 27 3 2026")
+        kwargs.setdefault("help_text", date_example(past=past))
         super().__init__(**kwargs)
         self.past, self.future = past, future
 
@@ -77,7 +77,7 @@ class RaiseFlagForm(GDSFormMixin, forms.Form):
         label="Review date (optional)",
         required=False,
         future=True,
-        help_text="Usual arrears escalation is held until this date. For example, 27 3 2026",
+        help_text=date_example("Usual arrears escalation is held until this date."),
     )
 
     def clean(self):
@@ -91,7 +91,7 @@ class ReviewDateForm(GDSFormMixin, forms.Form):
     review_date = DateField(
         label="Review date",
         future=True,
-        help_text="Usual arrears escalation is held until this date. For example, 27 3 2026",
+        help_text=date_example("Usual arrears escalation is held until this date."),
         error_messages={"required": "Enter the review date"},
     )
     reason = forms.CharField(
@@ -145,7 +145,7 @@ class SupportForm(GDSFormMixin, forms.Form):
         label="Date of the outcome",
         required=False,
         past=True,
-        help_text="Leave blank while waiting for an outcome. For example, 27 3 2026",
+        help_text=date_example("Leave blank while waiting for an outcome.", past=True),
     )
     outcome_notes = forms.CharField(
         label="Outcome notes", required=False, widget=forms.Textarea(attrs={"rows": 3})

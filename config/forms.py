@@ -1,5 +1,5 @@
 import re
-from datetime import time
+from datetime import time, timedelta
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
@@ -8,6 +8,8 @@ from dateutil.relativedelta import relativedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 
 # crispy-forms-gds marks only text inputs, selects and textareas as in error (STACK.md).
 _UNMARKED_WIDGETS = (
@@ -58,6 +60,22 @@ def parse_time(text):
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
+
+
+def _example_date(days):
+    day = timezone.localdate() + timedelta(days=days)
+    return f"For example, {day.day} {day.month} {day.year}"
+
+
+_lazy_example = lazy(_example_date, str)
+
+
+def date_example(before="", *, past=False):
+    """A date field's hint: `before`, then an example date a week ahead (or, for a date that
+    must not be in the future, a week ago), worked out each time the form is shown: a fixed
+    example ("27 3 2026") goes by, and then names a date the form refuses."""
+    example = _lazy_example(-7 if past else 7)
+    return format_lazy("{} {}", before, example) if before else example
 
 
 class DateField(DateInputField):

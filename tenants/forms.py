@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from phonenumber_field import formfields
 
-from config.forms import DateField, GDSFormMixin
+from config.forms import DateField, GDSFormMixin, date_example
 
 from .models import FamilyContact
 
@@ -28,7 +28,7 @@ def date_field(label, help_text=""):
         label=label,
         required=False,
         require_all_fields=False,
-        help_text=help_text or "For example, 27 3 2026",
+        help_text=help_text or date_example(),
     )
 
 
