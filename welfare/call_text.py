@@ -74,7 +74,13 @@ def call_summary(call, now=None):
 
 def why_now(task, today, cohorts, cadence_days):
     """Why this call is in the queue, in words, each fact once: "Lifeline customer - due every
-    28 days - overdue 3 days" (a cohort named is not repeated from the task's own reasons)."""
+    28 days - overdue 3 days" (a cohort named is not repeated from the task's own reasons).
+
+    The cadence is the one the task is ranked by (the build's, `task.cadence_days`), so that it
+    goes with the days overdue beside it: a supported living tenant (every 14 days) queued by
+    the provider-critical campaign is "due every 7 days". `cadence_days`, the tenant's cohorts'
+    cadence, is the fallback for a task with none (a "once by" campaign's is 0)."""
+    cadence_days = task.cadence_days or cadence_days
     why = [*cohorts]
     if cadence_days:
         why.append(f"due every {cadence_days} days")

@@ -8,7 +8,7 @@ cadence" (or, for "once by" campaigns, not reached at all since the campaign beg
 
 from django.db import connection
 from django.db.models import Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from config.dates import years_before
 from tenants.models import Tenant
@@ -40,10 +40,7 @@ def running_campaigns(on):
 def membership(campaign, on):
     """Who is in `campaign` on `on` (not counting eligibility or reach), as a Q over tenants."""
     if campaign.kind == Campaign.Kind.PROVIDER_CRITICAL:
-        # Supported by the provider directly or through their scheme.
-        return Q(support_provider__oversight__staffing=Staffing.CRITICAL) | Q(
-            scheme__support_provider__oversight__staffing=Staffing.CRITICAL
-        )
+        return provider_critical()
     if campaign.kind == Campaign.Kind.LIST:
         return Q(Exists(CampaignMember.objects.filter(campaign=campaign, tenant=OuterRef("pk"))))
     q = Q()
@@ -68,6 +65,14 @@ def membership(campaign, on):
     return q
 
 
+def provider_critical():
+    """Tenants supported by a provider whose staffing is critical, directly or through their
+    scheme (the provider-critical campaign's members), as a Q over tenants."""
+    return Q(support_provider__oversight__staffing=Staffing.CRITICAL) | Q(
+        scheme__support_provider__oversight__staffing=Staffing.CRITICAL
+    )
+
+
 def members(campaign, on):
     """The current tenants in `campaign` on `on` (for the programme: every current tenant)."""
     tenants = Tenant.objects.current(on)
@@ -88,12 +93,39 @@ def due_in(campaign, on, cohorts=None):
         return tenants.filter(~Exists(reach)).annotate(
             campaign_due_on=Value(campaign.ends_on, output_field=DateField())
         )
+    # Due from the day the tenant joined, then a cadence after the call that reached them; a
+    # reach from before they joined (an earlier critical spell) does not make them due earlier.
+    joined = joined_on(campaign)
     return tenants.filter(~Exists(reach.filter(next_due_on__gt=on))).annotate(
-        campaign_due_on=Coalesce(
-            Subquery(reach.values("next_due_on")[:1]),
-            Value(campaign.starts_on, output_field=DateField()),
+        campaign_due_on=Greatest(
+            Coalesce(Subquery(reach.values("next_due_on")[:1]), joined), joined
         )
     )
+
+
+def joined_on(campaign):
+    """The day each tenant joined `campaign` (a cadence campaign's tenant is due from then), as
+    an expression over tenants: the day a provider supporting them went critical, the day they
+    were added to a list; never before the campaign began. Counted from the campaign's start
+    date alone, a tenant of a provider that went critical last week was "overdue 2443 days"."""
+    start = Value(campaign.starts_on, output_field=DateField())
+    if campaign.kind == Campaign.Kind.PROVIDER_CRITICAL:
+        since = Case(
+            *(
+                When(
+                    **{f"{path}__oversight__staffing": Staffing.CRITICAL},
+                    then=TruncDate(f"{path}__oversight__staffing_since"),
+                )
+                for path in ("support_provider", "scheme__support_provider")
+            ),
+            output_field=DateField(),
+        )
+    elif campaign.kind == Campaign.Kind.LIST:
+        added = CampaignMember.objects.filter(campaign=campaign, tenant=OuterRef("pk"))
+        since = Subquery(added.annotate(on=TruncDate("added_at")).values("on")[:1])
+    else:
+        return start
+    return Greatest(Coalesce(since, start), start)
 
 
 def due_in_any(on):

@@ -13,6 +13,7 @@ from tenants.selectors import log_tenant_read, tenant_history
 
 from . import call_config
 from .cadence import call_tenants, not_eligible_reason
+from .campaign_rules import provider_critical
 from .models import Call, CallTask, Cohort, Escalation, claim_cutoff
 
 
@@ -165,14 +166,19 @@ def _cohort_names(row, cohorts):
     return names
 
 
+# The seeded campaign's name (migration 0012), for the queue's "why now".
+PROVIDER_CRITICAL_NAME = "Provider staffing critical"
+
+
 def cohorts_of(tenant_ids, today):
     """{tenant id: (cohort names, cadence in days)} for a page of tenants, in two queries
     whatever the page's size: the queue table's "why now" in words."""
+    rules = {**call_tenants().call_cohort_rules(today), "provider_critical": provider_critical()}
     flags = {
         f"in_{code}": Case(
             When(rule, then=Value(True)), default=Value(False), output_field=BooleanField()
         )
-        for code, rule in call_tenants().call_cohort_rules(today).items()
+        for code, rule in rules.items()
     }
     rows = call_tenants().filter(pk__in=tenant_ids).order_by().annotate(**flags)
     cohorts = {cohort.code: cohort for cohort in Cohort.objects.all()}
@@ -184,7 +190,12 @@ def cohorts_of(tenant_ids, today):
         everyone_else = cohorts.get(Cohort.Code.EVERYONE_ELSE)
         if not days and everyone_else and everyone_else.active:
             days = [everyone_else.cadence_days]
-        found[row["pk"]] = (_cohort_names(row, cohorts), min(days) if days else None)
+        names = _cohort_names(row, cohorts)
+        if row["in_provider_critical"]:
+            # Named, as a 7-day cadence beside "Supported living" (14 days) needs a reason. The
+            # seeded campaign can be neither paused nor closed: it is always running.
+            names.append(PROVIDER_CRITICAL_NAME)
+        found[row["pk"]] = (names, min(days) if days else None)
     return found
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CallTaskFactory
-from tests.queue.helpers import born_aged, make_tenant
+from tests.queue.helpers import born_aged, cadence, make_tenant
 from welfare import actions
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,7 @@ def queued(patch, days_overdue=3, **fields):
     return CallTaskFactory(
         tenant=tenant,
         due_on=today - timedelta(days=days_overdue),
+        cadence_days=cadence(tenant, today),  # as the build would rank it
         aged_70=tenant.date_of_birth <= born_aged(70, today),
     )
 

@@ -1,0 +1,119 @@
+"""How overdue a queued call is, when a campaign other than the COVID programme queues it: a
+tenant becomes due in a cadence campaign when they join it (a provider going critical, a list
+import), not when the campaign began years ago; and the queue's "due every N days - overdue N
+days" and its order follow the cadence and date the task is ranked by. PostgreSQL."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tests.factories import SchemeFactory, SupportProviderFactory, TenantFactory
+from welfare.campaign_actions import campaign_create
+from welfare.campaign_models import Campaign, CampaignMember, CampaignReach
+from welfare.models import CallTask
+from welfare.provider_actions import provider_check_in_record, provider_oversight_set
+from welfare.queue import build_call_queue
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+ON = date(2026, 11, 30)  # the provider-critical campaign began on 23 March 2020
+
+
+def at(day, hour=10):
+    return datetime.combine(day, time(hour), tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(at(ON, 8), tick=True):
+        yield
+
+
+@pytest.fixture
+def critical_scheme(team, officer):
+    """A supported living scheme whose provider said "critical" a week ago."""
+    provider = SupportProviderFactory(name="Caring Hands")
+    provider_oversight_set(provider=provider, team=team, cadence_days=7)
+    with time_machine.travel(at(ON - timedelta(days=7), 11), tick=False):
+        provider_check_in_record(provider=provider, by=officer, staffing="critical")
+    return SchemeFactory(type="supported_living", support_provider=provider)
+
+
+def tenant(patch, name, spoken_days_ago, **fields):
+    return TenantFactory(
+        first_name=name,
+        last_name="Ward",
+        patch=patch,
+        date_of_birth=date(1980, 1, 1),
+        last_contact_at=at(ON - timedelta(days=spoken_days_ago)),
+        **fields,
+    )
+
+
+def why(page, task):
+    row = page.split(f'href="{reverse("welfare:task", args=[task.pk])}"', 1)[1]
+    return row.split('<td class="govuk-table__cell">', 1)[1].split("</td>", 1)[0].strip()
+
+
+def test_a_critical_providers_tenants_are_overdue_from_the_day_it_went_critical(
+    officer_client, patch, critical_scheme
+):
+    # Spoken to 52 days ago: 38 days overdue in the programme (supported living, 14 days),
+    # which is earlier than the provider going critical a week ago.
+    keith = tenant(patch, "Keith", 52, scheme=critical_scheme)
+    # Spoken to 10 days ago: not due in the programme until in 4 days; due in the
+    # provider-critical campaign (every 7 days) since it went critical 7 days ago.
+    ann = tenant(patch, "Ann", 10, scheme=critical_scheme)
+    # Everyone else, spoken to 100 days ago: 10 days overdue.
+    other = tenant(patch, "Other", 100)
+    build_call_queue(on=ON)
+    tasks = {task.tenant_id: task for task in CallTask.objects.open()}
+    keith_task, ann_task = tasks[keith.pk], tasks[ann.pk]
+    assert tasks[other.pk].days_overdue(ON) == 10
+    assert (keith_task.days_overdue(ON), keith_task.cadence_days) == (38, 14)
+    assert (ann_task.days_overdue(ON), ann_task.cadence_days) == (7, 7)
+
+    page = officer_client.get(reverse("welfare:queue")).content.decode()
+    assert why(page, keith_task).endswith("due every 14 days - overdue 38 days")
+    assert why(page, ann_task) == (
+        "Supported living - Provider staffing critical - due every 7 days - overdue 7 days"
+    )
+    assert "2443" not in page
+    # Most overdue first: 38 days, 10 days, 7 days.
+    order = [page.index(f"{name} Ward") for name in ("Keith", "Other", "Ann")]
+    assert order == sorted(order)
+
+
+def test_reached_in_an_earlier_crisis_counts_from_the_new_one(officer, patch, critical_scheme):
+    """A reach from a past critical spell says when they were next due then: the new spell
+    makes them due from its own first day, not from that old date."""
+    ann = tenant(patch, "Ann", 10, scheme=critical_scheme)
+    CampaignReach.objects.create(
+        campaign=Campaign.objects.get(code=Campaign.PROVIDER_CRITICAL_CODE),
+        tenant=ann,
+        reached_at=at(date(2025, 1, 6)),
+        next_due_on=date(2025, 1, 13),
+    )
+    build_call_queue(on=ON)
+    assert CallTask.objects.open().get(tenant=ann).due_on == ON - timedelta(days=7)
+
+
+def test_a_list_campaigns_tenant_is_due_from_the_day_they_were_added(manager, patch):
+    campaign = campaign_create(
+        by=manager,
+        name="NHS shielding list",
+        kind=Campaign.Kind.LIST,
+        starts_on=ON - timedelta(days=300),
+        schedule=Campaign.Schedule.CADENCE,
+        cadence_days=30,
+        questions=[{"text": "Do you have your medication?", "kind": "yes_no"}],
+    )
+    added = tenant(patch, "Listed", 1)
+    CampaignMember.objects.create(
+        campaign=campaign, tenant=added, added_at=at(ON - timedelta(days=2))
+    )
+    build_call_queue(on=ON)
+    assert CallTask.objects.open().get(tenant=added).due_on == ON - timedelta(days=2)
