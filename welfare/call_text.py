@@ -28,6 +28,22 @@ def when_text(moment, now=None):
     return f"on {moment:%-d %B %Y} at {clock}"
 
 
+def day_text(moment, now=None):
+    """A retry's time: its day when it is from midnight (a no-answer comes back at the start of
+    the next working day) - "today", "tomorrow", "Monday 7 December", "4 January 2027" - and
+    `when_text` otherwise. Never "at 00:00"."""
+    now = timezone.localtime(now or timezone.now())
+    local = timezone.localtime(moment)
+    if (local.hour, local.minute) != (0, 0):
+        return when_text(moment, now)
+    days = (local.date() - now.date()).days
+    if days in (0, 1):
+        return "today" if days == 0 else "tomorrow"
+    if local.year == now.year and 1 < days < 7:
+        return f"{local:%A %-d %B}"
+    return f"{local:%A %-d %B %Y}" if local.year != now.year else f"{local:%-d %B}"
+
+
 def _amount(delta):
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:

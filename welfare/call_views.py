@@ -110,6 +110,7 @@ def call_page_context(user, task, form=None):
         "tags": _tags(tenant, calls_context["call_cohorts"], age, isolating),
         "numbers": numbers,
         "claimed": task.claim_active(),
+        "waits_until": task.not_before(now) if task.is_open else None,
         "mine": mine,
         "can_see_record": user.is_manager
         or (tenant.patch is not None and tenant.patch.team_id == user.team_id),

@@ -4,13 +4,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Patch, Team
 from tenants.models import Tenant
+
+from .call_text import day_text, when_text
 
 
 class Cohort(models.Model):
@@ -95,6 +97,21 @@ class CallTaskQuerySet(models.QuerySet):
             Q(claimed_by__isnull=True) | Q(claimed_at__lt=claim_cutoff(now)),
             Q(available_from__isnull=True) | Q(available_from__lte=now),
         )
+
+    def with_call_back(self):
+        """Annotate `is_call_back`: the task waits for a call-back the tenant asked for (its
+        time is that call's), not for a retry after no answer (the next working day)."""
+        return self.annotate(is_call_back=booked_call_back())
+
+
+def booked_call_back():
+    """True for a task whose `available_from` is the time a tenant asked to be called back."""
+    from .call_models import Call
+
+    booked = Call.objects.filter(
+        task=OuterRef("pk"), outcome=Call.Outcome.CALL_BACK, call_back_at=OuterRef("available_from")
+    )
+    return Exists(booked)
 
 
 def claim_minutes():
@@ -255,6 +272,32 @@ class CallTask(models.Model):
 
     def claim_expires_at(self):
         return self.claimed_at + timedelta(minutes=claim_minutes()) if self.claimed_at else None
+
+    def not_before(self, now=None):
+        """When a retry or call-back not yet due may be taken; None if it may be now."""
+        now = now or timezone.now()
+        return self.available_from if self.available_from and self.available_from > now else None
+
+    def claim_refusal(self, user, now=None):
+        """Why `user` cannot take this call now, in words; None if they can. The same rules as
+        `welfare.actions.call_task_claim` and `CallTaskQuerySet.claimable`, one reason each."""
+        now = now or timezone.now()
+        if not self.is_open:
+            return f"This call is {self.get_status_display().lower()}: it can no longer be taken."
+        if self.claim_active(now) and self.claimed_by_id != user.pk:
+            until = timezone.localtime(self.claim_expires_at())
+            return f"{self.claimed_by} has this call until {until:%H:%M}."
+        if self.assigned_to_id and self.assigned_to_id != user.pk and not user.is_manager:
+            return f"This call is assigned to {self.assigned_to}: only they can take it."
+        wait = self.not_before(now)
+        if wait is not None:
+            if getattr(self, "is_call_back", False):
+                return f"The tenant asked to be called back {when_text(wait, now)}: take it then."
+            return (
+                "Nobody answered the last attempt: the next attempt is from "
+                f"{day_text(wait, now)}, so it cannot be taken before then."
+            )
+        return None
 
     def reasons(self, today):
         """Why this tenant is in the queue, in words: "overdue 6 days - aged 70+ - lives alone"."""

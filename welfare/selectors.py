@@ -23,7 +23,7 @@ def get_task_for_user(user, pk, *, page):
     queryset = team_scoped(CallTask.objects, user, "team_id").select_related(
         "tenant__patch", "tenant__scheme", "team", "claimed_by", "assigned_to"
     )
-    task = get_object_or_404(queryset, pk=pk)
+    task = get_object_or_404(queryset.with_call_back(), pk=pk)
     log_tenant_read(user=user, tenant=task.tenant, page=page)
     return task
 
@@ -79,6 +79,7 @@ def team_queue(team_id):
         CallTask.objects.open()
         .filter(team_id=team_id)
         .ranked()
+        .with_call_back()
         .select_related("tenant", "claimed_by", "assigned_to")
     )
 
@@ -90,6 +91,7 @@ def my_tasks(user, now=None):
         CallTask.objects.open()
         .filter(Q(claimed_by=user, claimed_at__gte=cutoff) | Q(assigned_to=user))
         .ranked()
+        .with_call_back()
         .select_related("tenant", "claimed_by", "assigned_to")
     )
 

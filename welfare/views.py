@@ -119,8 +119,13 @@ def task(request, pk):
 @queue_staff
 def claim(request, pk):
     task = selectors.get_task_for_user(request.user, pk, page=request.path)
-    if not task.is_open or not actions.call_task_claim(task=task, user=request.user):
-        messages.error(request, "Someone else has this call, or it is no longer open.")
+    refusal = task.claim_refusal(request.user)
+    if refusal is None and not actions.call_task_claim(task=task, user=request.user):
+        # Taken or finished since the page was read: say by whom or why, as it is now.
+        task.refresh_from_db()
+        refusal = task.claim_refusal(request.user) or "This call could not be taken: try again."
+    if refusal:
+        messages.error(request, refusal)
     return redirect("welfare:task", pk=task.pk)
 
 

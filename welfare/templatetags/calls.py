@@ -3,8 +3,8 @@
 from django import template
 
 from welfare.call_models import Call
+from welfare.call_text import day_text, when_text
 from welfare.call_text import target_text as _target_text
-from welfare.call_text import when_text
 
 register = template.Library()
 
@@ -37,3 +37,10 @@ def when(moment):
 def call_back_when(moment):
     """ "at 14:30" for a call-back booked for today; "yesterday at 14:30" and so on otherwise."""
     return when_text(moment).removeprefix("today ") if moment else ""
+
+
+@register.filter
+def retry_when(moment):
+    """ "tomorrow", "Monday 7 December": when a retry after no answer comes back (never
+    "at 00:00"; a time when it is not from midnight)."""
+    return day_text(moment) if moment else ""
