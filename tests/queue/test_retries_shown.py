@@ -138,3 +138,42 @@ class TestTakeRefusals:
         assert [str(m) for m in get_messages(response.wsgi_request)] == [
             "The tenant asked to be called back today at 14:00: take it then."
         ]
+
+
+class TestARetryAfterACallBack:
+    """Kirsty asked to be called back at 11:00; at 11:00 nobody answered, so the call comes
+    back the next working day, still held for the officer: a retry, not a call-back."""
+
+    @pytest.fixture
+    def retried(self, officer, task):
+        log(task, officer, "call_back", MONDAY, call_back_at=MONDAY + timedelta(hours=1))
+        log(task, officer, "no_answer", MONDAY + timedelta(hours=1))
+        return task
+
+    def test_the_queue_does_not_call_it_a_call_back(self, at, officer_client, retried):
+        with at(MONDAY + timedelta(hours=2)) as officer_client:
+            page = officer_client.get(reverse("welfare:queue")).content.decode()
+        assert "Call back" not in row(page, retried) and "00:00" not in row(page, retried)
+        assert "Next attempt tomorrow" in row(page, retried)
+        with at(TUESDAY + timedelta(hours=1)) as officer_client:
+            page = officer_client.get(reverse("welfare:queue")).content.decode()
+        assert "Call back" not in row(page, retried) and "00:00" not in row(page, retried)
+
+    def test_home_counts_no_call_back(self, at, officer_client, retried):
+        with at(MONDAY + timedelta(hours=2)) as officer_client:
+            page = officer_client.get(reverse("home")).content.decode()
+        assert 'id="next-call-back"' not in page
+        with at(TUESDAY + timedelta(hours=1)) as officer_client:
+            page = officer_client.get(reverse("home")).content.decode()
+        assert 'id="call-backs-due"' not in page
+
+    def test_a_real_call_back_keeps_its_time(self, at, officer_client, officer, task):
+        log(task, officer, "call_back", MONDAY, call_back_at=MONDAY + timedelta(hours=1))
+        with at(MONDAY + timedelta(minutes=5)) as officer_client:
+            home = officer_client.get(reverse("home")).content.decode()
+            queue = officer_client.get(reverse("welfare:queue")).content.decode()
+        assert "Your next call-back: today at 11:00." in home
+        assert "Call back today at 11:00" in row(queue, task)
+        with at(MONDAY + timedelta(hours=1, minutes=1)) as officer_client:
+            home = officer_client.get(reverse("home")).content.decode()
+        assert "<strong>1</strong> call-back due now" in home
