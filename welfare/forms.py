@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Patch, Team, User
 from config.forms import DateField, GDSFormMixin
 
-from .models import CallTask, Cohort
+from .models import QUEUE_STATES, CallTask, Cohort
 
 
 class CohortForm(GDSFormMixin, forms.ModelForm):
@@ -197,6 +197,11 @@ class QueueFilterForm(forms.Form):
     ]
     reason = forms.ChoiceField(choices=REASONS, required=False, label="Why")
     assigned = forms.ChoiceField(required=False, label="Assigned to")
+    show = forms.ChoiceField(
+        choices=[("", "Any"), *((key, label.capitalize()) for key, label in QUEUE_STATES.items())],
+        required=False,
+        label="Now",
+    )
 
     def __init__(self, *args, officers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,10 +212,11 @@ class QueueFilterForm(forms.Form):
             *((str(o.pk), o.get_full_name() or o.username) for o in officers),
         ]
 
-    def apply(self, tasks, today):
+    def apply(self, tasks, today, now=None):
         if not self.is_valid():
             return tasks
         reason, assigned = self.cleaned_data["reason"], self.cleaned_data["assigned"]
+        tasks = tasks.showing(self.cleaned_data["show"], now)
         if reason == "overdue":
             tasks = tasks.filter(due_on__lt=today)
         elif reason == "struggling":

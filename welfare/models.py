@@ -98,10 +98,36 @@ class CallTaskQuerySet(models.QuerySet):
             Q(available_from__isnull=True) | Q(available_from__lte=now),
         )
 
+    def showing(self, show, now=None):
+        """The tasks of one of the queue's states (QUEUE_STATES), as its counts count them."""
+        return self.filter(queue_state_q(show, now)) if show else self
+
     def with_call_back(self):
         """Annotate `is_call_back`: the task waits for a call-back the tenant asked for (its
         time is that call's), not for a retry after no answer (the next working day)."""
         return self.annotate(is_call_back=booked_call_back())
+
+
+# What the queue's headline counts and their lists mean, one rule each: a call is being made
+# (held by an officer whose claim has not lapsed), or else it is waiting now (it may be taken),
+# or else it is not due yet (a retry after no answer, or a call-back, before its time).
+QUEUE_STATES = {
+    "waiting": "waiting now",
+    "being_made": "being made now",
+    "later": "not due yet",
+}
+
+
+def queue_state_q(show, now=None):
+    now = now or timezone.now()
+    held = Q(claimed_by__isnull=False, claimed_at__gte=claim_cutoff(now))
+    if show == "being_made":
+        return held
+    if show == "later":
+        return ~held & Q(available_from__gt=now)
+    if show == "waiting":
+        return ~held & (Q(available_from__isnull=True) | Q(available_from__lte=now))
+    raise ValueError(show)
 
 
 def booked_call_back():

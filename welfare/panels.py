@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from . import provider_selectors, selectors
 from .call_models import Escalation, QueueGap
-from .models import CallTask, booked_call_back, claim_cutoff
+from .models import CallTask, booked_call_back, claim_cutoff, queue_state_q
 from .visit_selectors import visit_list_for_print
 
 PANEL_VISITS = 10
@@ -22,7 +22,9 @@ def queue_panels(user):
     # to the officer, from midnight, and is not a call-back "due now" (nor one "at 00:00").
     call_backs = Q(assigned_to=user, available_from__isnull=False) & Q(booked_call_back())
     counts = tasks.order_by().aggregate(
-        waiting=Count("id"),
+        # As the queue page counts them (QUEUE_STATES): not held, and not a retry or
+        # call-back before its time.
+        waiting=Count("id", filter=queue_state_q("waiting", now)),
         mine=Count("id", filter=mine),
         call_backs_due=Count("id", filter=call_backs & Q(available_from__lte=now)),
         next_call_back=Min("available_from", filter=call_backs & Q(available_from__gt=now)),

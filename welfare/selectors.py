@@ -14,7 +14,7 @@ from tenants.selectors import log_tenant_read, tenant_history
 from . import call_config
 from .cadence import call_tenants, not_eligible_reason
 from .campaign_rules import provider_critical
-from .models import Call, CallTask, Cohort, Escalation, claim_cutoff
+from .models import QUEUE_STATES, Call, CallTask, Cohort, Escalation, claim_cutoff, queue_state_q
 
 
 def get_task_for_user(user, pk, *, page):
@@ -97,19 +97,34 @@ def my_tasks(user, now=None):
 
 
 def queue_counts(tasks, today, now=None):
-    """How many of `tasks` there are, and how many for each reason, in one query."""
-    cutoff = claim_cutoff(now)
-    return tasks.order_by().aggregate(
+    """How many of `tasks` there are, in each state (QUEUE_STATES: waiting now, being made,
+    not due yet; they add up to the total) and for each reason, in one query."""
+    now = now or timezone.now()
+    counts = tasks.order_by().aggregate(
         total=Count("id"),
+        **{show: Count("id", filter=queue_state_q(show, now)) for show in QUEUE_STATES},
         overdue=Count("id", filter=Q(due_on__lt=today)),
         unwell=Count("id", filter=Q(unwell=True)),
         aged_70=Count("id", filter=Q(aged_70=True)),
         lives_alone=Count("id", filter=Q(lives_alone=True)),
         struggling=Count("id", filter=Q(last_wellbeing=CallTask.Wellbeing.STRUGGLING)),
         retried=Count("id", filter=Q(attempts__gt=0)),
-        claimed=Count("id", filter=Q(claimed_by__isnull=False, claimed_at__gte=cutoff)),
         assigned=Count("id", filter=Q(assigned_to__isnull=False)),
     )
+    # Each with the query string of its list (QueueFilterForm).
+    counts["by_reason"] = [
+        (query, label, counts[name])
+        for name, query, label in [
+            ("overdue", "reason=overdue", "Overdue"),
+            ("unwell", "reason=unwell", "Unwell or self-isolating"),
+            ("aged_70", "reason=aged_70", "Aged 70+"),
+            ("lives_alone", "reason=lives_alone", "Lives alone"),
+            ("struggling", "reason=struggling", "Struggling at the last call"),
+            ("retried", "reason=retried", "With failed attempts"),
+            ("assigned", "assigned=any", "Assigned to an officer"),
+        ]
+    ]
+    return counts
 
 
 def team_overview(today, now=None):

@@ -29,7 +29,7 @@ from .forms import (
     TaskActionForm,
     officers_of,
 )
-from .models import CallTask, Cohort, ProviderCheckInTask, claim_cutoff
+from .models import QUEUE_STATES, CallTask, Cohort, ProviderCheckInTask, claim_cutoff
 
 PAGE_SIZE = 25
 
@@ -83,6 +83,8 @@ def queue(request):
             "welfare/overview.html",
             {"rows": selectors.team_overview(today), "today": today},
         )
+    # The counts' links (`?show=waiting`, `?reason=overdue`) list the calls they count.
+    filters = QueueFilterForm(request.GET or None, officers=[])
     context = _queue_page(
         request,
         request.user.team,
@@ -91,10 +93,24 @@ def queue(request):
             "call_backs": selectors.call_backs_due(request.user),
             "check_ins": list(provider_selectors.team_check_in_tasks(request.user.team_id)),
             "claim_cutoff": claim_cutoff(),
+            "showing": _showing(filters),
         },
+        tasks=filters.apply(selectors.team_queue(request.user.team_id), timezone.localdate()),
         mine=selectors.my_tasks(request.user),
     )
     return render(request, "welfare/queue.html", context)
+
+
+def _showing(filters):
+    """The officer's queue filter in words ("waiting now", "overdue"), or "" for the whole."""
+    if not filters.is_valid():
+        return ""
+    data = filters.cleaned_data
+    words = [QUEUE_STATES[data["show"]]] if data["show"] else []
+    words += [dict(QueueFilterForm.REASONS)[data["reason"]].lower()] if data["reason"] else []
+    if data["assigned"]:
+        words.append("assigned to an officer" if data["assigned"] == "any" else "not assigned")
+    return ", ".join(words)
 
 
 @require_POST

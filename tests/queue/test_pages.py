@@ -77,7 +77,7 @@ class TestQueuePages:
     def test_home_page_panel_counts_the_calls_waiting(self, officer_client, queue_of):
         queue_of(2)
         page = officer_client.get(reverse("home")).content.decode()
-        assert "<strong>2</strong> calls waiting in North team" in page
+        assert "<strong>2</strong> calls waiting now in North team" in page
 
     def test_home_page_takes_the_next_call_in_one_click(self, officer_client, queue_of):
         tasks = queue_of(2)

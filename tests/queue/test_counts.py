@@ -1,0 +1,96 @@
+"""The queue's counts count what they say (waiting now, being made, not due yet: they add up to
+the whole queue), and each opens the list of the calls it counts, on the officer's queue, the
+manager's team page and home."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tests.factories import CallTaskFactory, OfficerFactory
+from tests.queue.helpers import make_tenant
+from welfare.models import CallTask
+
+pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+@pytest.fixture
+def queue(patch, team):
+    """Three calls waiting, one a colleague is making, a retry for tomorrow and a call-back
+    booked a year ahead."""
+    colleague = OfficerFactory(username="sam.north", team=team)
+    tasks = {
+        name: CallTaskFactory(
+            tenant=make_tenant(patch, first_name=name, last_name="Tenant"),
+            due_on=NOW.date() - timedelta(days=n),
+        )
+        for n, name in enumerate(["Waiting", "Assigned", "Overdue", "Held", "Retry", "Booked"])
+    }
+    CallTask.objects.filter(pk=tasks["Assigned"].pk).update(assigned_to=colleague)
+    CallTask.objects.filter(pk=tasks["Held"].pk).update(claimed_by=colleague, claimed_at=NOW)
+    CallTask.objects.filter(pk=tasks["Retry"].pk).update(
+        attempts=1, available_from=NOW + timedelta(hours=14)
+    )
+    CallTask.objects.filter(pk=tasks["Booked"].pk).update(
+        assigned_to=colleague, available_from=NOW + timedelta(days=365)
+    )
+    return tasks
+
+
+def listed(page):
+    table = page.split('id="queue"', 1)[1].split("</table>", 1)[0]
+    return {
+        name
+        for name in ["Waiting", "Assigned", "Overdue", "Held", "Retry", "Booked"]
+        if f"{name} Tenant" in table
+    }
+
+
+def test_the_officers_queue_counts_and_lists_each_state(officer_client, queue):
+    page = officer_client.get(reverse("welfare:queue")).content.decode()
+    counts = page.split('id="queue-counts"', 1)[1].split("</div>", 1)[0]
+    assert (
+        '<a class="govuk-link" href="?show=waiting"><strong>3</strong> calls waiting now' in counts
+    )
+    assert '<a class="govuk-link" href="?show=being_made">1 being made now</a>' in counts
+    assert '<a class="govuk-link" href="?show=later">2 not due yet</a>' in counts
+    assert '<a class="govuk-link" href="?">6 calls in the queue in all</a>' in counts
+    assert '<a class="govuk-link" href="?reason=retried">With failed attempts: 1</a>' in counts
+
+    def shown(query):
+        return listed(officer_client.get(reverse("welfare:queue") + query).content.decode())
+
+    assert shown("?show=waiting") == {"Waiting", "Assigned", "Overdue"}
+    assert shown("?show=being_made") == {"Held"}
+    assert shown("?show=later") == {"Retry", "Booked"}
+    assert shown("?reason=retried") == {"Retry"}
+    assert len(shown("")) == 6
+    page = officer_client.get(reverse("welfare:queue") + "?show=later").content.decode()
+    assert "Showing the 2 calls not due yet." in page
+
+
+def test_home_counts_the_calls_waiting_now_and_opens_them(officer_client, queue):
+    page = officer_client.get(reverse("home")).content.decode()
+    waiting = page.split('id="calls-waiting">', 1)[1].split("</p>", 1)[0]
+    assert waiting == (
+        f'<a class="govuk-link" href="{reverse("welfare:queue")}?show=waiting">'
+        "<strong>3</strong> calls waiting now in North team's queue</a>."
+    )
+
+
+def test_the_managers_team_page_filters_by_state(manager_client, team, queue):
+    url = reverse("welfare:team", args=[team.pk])
+    page = manager_client.get(url).content.decode()
+    assert '<a class="govuk-link" href="?show=later">2 not due yet</a>' in page
+    assert listed(manager_client.get(url + "?show=later").content.decode()) == {"Retry", "Booked"}
