@@ -112,3 +112,42 @@ def test_manager_assigns_a_call_and_changes_a_cadence(journey):
     page.get_by_role("link", name="Back to cohorts").click()
     journey.check()
     expect(page.locator("main table").first).to_contain_text("10 days")
+
+
+PHONE = 375
+
+
+def test_the_queue_fits_a_phone(journey):
+    """At 375 px each call is a block: no column pushes the table past the screen, and every
+    status tag is whole (it was clipped, the table 389 px wide)."""
+    team = make_queue()
+    OfficerFactory(username="olivia", first_name="Olivia", team=team)
+    for n in range(8):
+        TenantFactory(
+            first_name="Christopher",
+            last_name=f"Montgomery-Fitzwilliam{n}",
+            patch=team.patches.first(),
+            date_of_birth=timezone.localdate() - timedelta(days=75 * 366),
+            lives_alone=True,
+            last_contact_at=timezone.now() - timedelta(days=40 + n),
+        )
+    build_call_queue()
+    journey.page.set_viewport_size({"width": PHONE, "height": 800})
+    page = journey.sign_in("olivia")
+    page = journey.goto("/queue/")
+    expect(page.locator("#queue tbody tr")).to_have_count(10)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE, f"the page is {width} px wide on a {PHONE} px screen"
+    table = page.locator("#queue").bounding_box()
+    assert table["x"] >= 0 and table["x"] + table["width"] <= PHONE
+    for tag in page.locator("#queue .govuk-tag").all():
+        box = tag.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE, tag.inner_text()
+    # A call takes a few lines, not a screenful: ten of them in under three screens.
+    assert page.locator("#queue").bounding_box()["height"] < 3 * 800
+    # From tablet width up it is the table it was.
+    journey.page.set_viewport_size({"width": 1280, "height": 800})
+    expect(page.locator("#queue thead")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('#queue tbody tr')).display") == (
+        "table-row"
+    )

@@ -55,7 +55,11 @@ def tenant(patch, name, spoken_days_ago, **fields):
 
 def why(page, task):
     row = page.split(f'href="{reverse("welfare:task", args=[task.pk])}"', 1)[1]
-    return row.split('<td class="govuk-table__cell">', 1)[1].split("</td>", 1)[0].strip()
+    return (
+        row.split('<td class="govuk-table__cell app-queue-table__why">', 1)[1]
+        .split("</td>", 1)[0]
+        .strip()
+    )
 
 
 def test_a_critical_providers_tenants_are_overdue_from_the_day_it_went_critical(

@@ -28,7 +28,11 @@ def queued(patch, days_overdue=3, **fields):
 def why(page, task):
     """The text of the Why cell in the row of `task`'s tenant."""
     row = page.split(f'href="{reverse("welfare:task", args=[task.pk])}"', 1)[1]
-    return row.split('<td class="govuk-table__cell">', 1)[1].split("</td>", 1)[0].strip()
+    return (
+        row.split('<td class="govuk-table__cell app-queue-table__why">', 1)[1]
+        .split("</td>", 1)[0]
+        .strip()
+    )
 
 
 def test_a_lifeline_customer_is_named_with_the_cadence(officer_client, patch):
