@@ -94,3 +94,11 @@ def test_the_managers_team_page_filters_by_state(manager_client, team, queue):
     page = manager_client.get(url).content.decode()
     assert '<a class="govuk-link" href="?show=later">2 not due yet</a>' in page
     assert listed(manager_client.get(url + "?show=later").content.decode()) == {"Retry", "Booked"}
+
+
+def test_the_managers_overview_says_what_it_counts_and_opens_it(manager_client, team, queue):
+    page = manager_client.get(reverse("welfare:queue")).content.decode()
+    assert "Calls in the queue</th>" in page and "Calls waiting</th>" not in page
+    url = reverse("welfare:team", args=[team.pk])
+    assert f'<a class="govuk-link" href="{url}">6<span' in page
+    assert f'<a class="govuk-link" href="{url}?show=being_made">1<span' in page
