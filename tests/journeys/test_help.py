@@ -17,6 +17,13 @@ from tests.factories import (
 from tests.journeys.conftest import sign_in_manager
 
 
+def raise_food_and_shopping(page):
+    page.get_by_label("Food and shopping").check()
+    page.get_by_label("Phone-in").check()
+    page.get_by_label("Notes (optional)").fill("Isolating, no one to shop for her")
+    page.get_by_role("button", name="Raise request").click()
+
+
 def test_officer_raises_a_food_request_signposts_it_and_resolves_it(journey):
     team = TeamFactory(name="North team")
     patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
@@ -42,10 +49,7 @@ def test_officer_raises_a_food_request_signposts_it_and_resolves_it(journey):
 
     page.get_by_role("link", name="Raise a Here to Help request").click()
     journey.check()
-    page.get_by_label("Food and shopping").check()
-    page.get_by_label("Phone-in").check()
-    page.get_by_label("Notes (optional)").fill("Isolating, no one to shop for her")
-    page.get_by_role("button", name="Raise request").click()
+    raise_food_and_shopping(page)
     journey.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Food and shopping")
     expect(page.locator("#request-status")).to_contain_text("New")
@@ -56,10 +60,7 @@ def test_officer_raises_a_food_request_signposts_it_and_resolves_it(journey):
     # are never cached), and the browser refills the form.
     page.go_back()
     journey.check()
-    page.get_by_label("Food and shopping").check()
-    page.get_by_label("Phone-in").check()
-    page.get_by_label("Notes (optional)").fill("Isolating, no one to shop for her")
-    page.get_by_role("button", name="Raise request").click()
+    raise_food_and_shopping(page)
     journey.check()
     assert page.url == first_url
     expect(page.locator(".govuk-notification-banner").first).to_contain_text(

@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from tests.factories import SchemeFactory, SupportProviderFactory, TenantFactory
+from tests.queue.test_why_now import why
 from welfare.campaign_actions import campaign_create
 from welfare.campaign_models import Campaign, CampaignMember, CampaignReach
 from welfare.models import CallTask
@@ -50,15 +51,6 @@ def tenant(patch, name, spoken_days_ago, **fields):
         date_of_birth=date(1980, 1, 1),
         last_contact_at=at(ON - timedelta(days=spoken_days_ago)),
         **fields,
-    )
-
-
-def why(page, task):
-    row = page.split(f'href="{reverse("welfare:task", args=[task.pk])}"', 1)[1]
-    return (
-        row.split('<td class="govuk-table__cell app-queue-table__why">', 1)[1]
-        .split("</td>", 1)[0]
-        .strip()
     )
 
 
