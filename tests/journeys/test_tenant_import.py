@@ -27,6 +27,18 @@ def test_manager_uploads_the_sample_file_checks_it_and_imports_it(journey):
     journey.goto("/tenants/import/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Import tenants")
 
+    # What the file must hold, one click away, and readable on a phone without sideways scrolling
+    # (its column names have no place to break: the page was 498 px wide at 375).
+    page.get_by_text("What the tenant file must contain").click()
+    expect(
+        page.get_by_role("row", name="self_isolating_from, self_isolating_until")
+    ).to_be_visible()
+    journey.check()
+    size = page.viewport_size
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size(size)
+
     # Nothing chosen: an error summary that links to the field.
     page.get_by_role("button", name="Check the file").click()
     journey.check()
