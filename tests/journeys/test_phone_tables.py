@@ -8,6 +8,7 @@ from imports.models import ImportJob
 from services import cache
 from services.models import Service, Status
 from tests.factories import (
+    CallTaskFactory,
     ManagerFactory,
     PatchFactory,
     StatusChangeFactory,
@@ -59,6 +60,7 @@ def test_staff_lists_fit_a_phone_and_keep_their_tables_on_a_desktop(journey):
         address_line_1="Flat 14, Ribbleton Avenue Sheltered Court",
         patch=patch,
     )
+    CallTaskFactory(tenant=tenant)
     ImportJob.objects.create(
         kind="tenants",
         created_by=maya,
@@ -86,6 +88,7 @@ def test_staff_lists_fit_a_phone_and_keep_their_tables_on_a_desktop(journey):
         ("/tenants/?q=Holt-Wainwright", "table[aria-labelledby=results-heading]"),
         ("/campaigns/", "#campaigns"),
         (f"/campaigns/{campaign.pk}/", "#progress-by-team"),
+        (f"/queue/team/{team.pk}/", "#queue"),
     ]:
         problems += _phone_and_desktop_problems(journey, path, table)
     assert not problems, "\n".join(problems)
