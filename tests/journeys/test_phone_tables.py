@@ -61,6 +61,13 @@ def test_staff_lists_fit_a_phone_and_keep_their_tables_on_a_desktop(journey):
         patch=patch,
     )
     CallTaskFactory(tenant=tenant)
+    TenantFactory(
+        first_name="Bartholomew",
+        last_name="Fitzgerald-Ainsworth",
+        tenancy_ref="PHG-0000482",
+        address_line_1="Flat 22, Ribbleton Avenue Sheltered Court",
+        patch=None,
+    )
     ImportJob.objects.create(
         kind="tenants",
         created_by=maya,
@@ -86,6 +93,7 @@ def test_staff_lists_fit_a_phone_and_keep_their_tables_on_a_desktop(journey):
         ("/services/customer-contact-centre/history/", "#history"),
         ("/queue/escalations/", "#escalation-list"),
         ("/tenants/?q=Holt-Wainwright", "table[aria-labelledby=results-heading]"),
+        ("/tenants/import/unassigned/", "#main-content table"),
         ("/campaigns/", "#campaigns"),
         (f"/campaigns/{campaign.pk}/", "#progress-by-team"),
         (f"/queue/team/{team.pk}/", "#queue"),
