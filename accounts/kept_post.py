@@ -26,7 +26,8 @@ SESSION_KEY = "kept_post"
 # shared computer (the session that said who typed it has ended by then).
 OWNER_COOKIE = "kept_for"
 OWNER_SALT = "accounts.kept_post.owner"
-OWNER_MAX_AGE = 12 * 60 * 60  # a working day
+OWNER_MAX_AGE = 12 * 60 * 60  # a working day after the person's last page
+OWNER_REFRESH = 60 * 60  # set again on a page once it is an hour old, so it never lapses in use
 MAX_BYTES = 64 * 1024
 # Never kept: Django's CSRF token (the page that sends the form again puts in a fresh one), and
 # anything that looks like a password or a security code.
@@ -57,10 +58,15 @@ def keep(request):
         # Why the person was sent to sign in: a session cookie whose session is gone timed out;
         # none at all means they had signed out (in another tab, say).
         "timed_out": bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME)),
-        "owner": request.get_signed_cookie(
-            OWNER_COOKIE, default=None, salt=OWNER_SALT, max_age=OWNER_MAX_AGE
-        ),
+        "owner": owner_of(request),
     }
+
+
+def owner_of(request):
+    """Who the browser says was signed in on it (the `kept_for` cookie), or None."""
+    return request.get_signed_cookie(
+        OWNER_COOKIE, default=None, salt=OWNER_SALT, max_age=OWNER_MAX_AGE
+    )
 
 
 def belongs_to(form, user):
@@ -74,9 +80,9 @@ def _note_owner(request, response):
     if user is None or not user.is_authenticated:
         return
     owner = request.get_signed_cookie(
-        OWNER_COOKIE, default=None, salt=OWNER_SALT, max_age=OWNER_MAX_AGE
+        OWNER_COOKIE, default=None, salt=OWNER_SALT, max_age=OWNER_REFRESH
     )
-    if owner != str(user.pk):
+    if owner != str(user.pk):  # missing, someone else's, or an hour old
         response.set_signed_cookie(
             OWNER_COOKIE,
             str(user.pk),
@@ -135,7 +141,13 @@ class KeepPostAtSignInMiddleware:
             and getattr(request, "csrf_processing_done", False)
         ):
             # Nor an address that is not a path on this site: "Send it" would send it there.
-            if request.path.startswith(NOT_KEPT_PREFIXES) or request.path.startswith("//"):
+            # Nor a form from a browser no one signed in on: no one could ever be shown it, and
+            # keeping it would let anyone store 64 KB on the server with each request.
+            if (
+                request.path.startswith(NOT_KEPT_PREFIXES)
+                or request.path.startswith("//")
+                or owner_of(request) is None
+            ):
                 target = resolve_url(settings.LOGIN_REDIRECT_URL)
             else:
                 keep(request)

@@ -203,12 +203,14 @@ def two_factor_disable(request):
 UNSHOWN_FIELDS = {"next", "form_key", "idempotency_key"}
 
 
-def _shown_fields(fields):
-    """The kept fields as rows to read: a name made readable and what was typed or chosen."""
+def _shown_fields(fields, typed_only=True):
+    """The kept fields as rows to read: a name made readable and what was typed or chosen; with
+    `typed_only=False`, the others: what the page itself put in the form (its keys)."""
     rows = []
     for name, values in fields:
         typed = [value for value in values if value.strip()]
-        if name in UNSHOWN_FIELDS or not typed or all(_is_key(value) for value in typed):
+        by_page = name in UNSHOWN_FIELDS or all(_is_key(value) for value in typed)
+        if not typed or by_page == typed_only:
             continue
         rows.append({"name": name.replace("_", " ").strip().capitalize(), "values": typed})
     return rows
@@ -247,5 +249,9 @@ def kept_post(request):
     return render(
         request,
         "accounts/kept_post.html",
-        {"form": form, "rows": _shown_fields(form["fields"])},
+        {
+            "form": form,
+            "rows": _shown_fields(form["fields"]),
+            "by_page": _shown_fields(form["fields"], typed_only=False),
+        },
     )

@@ -11,11 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from accounts.kept_post import MAX_BYTES
+from accounts.kept_post import MAX_BYTES, OWNER_COOKIE, OWNER_SALT
 from tests.factories import (
     PASSWORD,
     CallTaskFactory,
@@ -139,6 +140,7 @@ class TestExpiredSession:
         assert kept_form(page)[0] == "/queue/next/"
 
     def test_signed_out_elsewhere_says_so(self, officer_client, task):
+        officer_client.get(f"/queue/task/{task.pk}/")  # the call page, open in this tab
         officer_client.post("/accounts/logout/")  # another tab
         response = officer_client.post(f"/queue/task/{task.pk}/log/", call_form())
         page = officer_client.get(response.url).content.decode()
@@ -157,6 +159,41 @@ class TestExpiredSession:
         assert "pendant" not in page
         assert officer_client.get(KEPT).url == "/"  # gone
         assert not Call.objects.exists()
+
+    def test_a_form_from_a_browser_no_one_signed_in_on_is_not_kept(self, client, task):
+        """Else anyone could store 64 KB on the server with each request, for no one."""
+        client.get(SIGN_IN)  # the CSRF cookie, as a script would get it
+        response = client.post(f"/queue/task/{task.pk}/log/", call_form(notes="x" * 60_000))
+
+        assert parse_qs(urlsplit(response.url).query) == {"next": ["/"]}
+        assert "kept_post" not in client.session
+        assert all(len(row.session_data) < 1_000 for row in Session.objects.all())
+
+    def test_the_page_says_where_it_is_sent_and_what_the_page_added(self, officer_client, task):
+        end_session(officer_client)
+        form = call_form()
+        response = officer_client.post(f"/queue/task/{task.pk}/log/", form)
+        sign_in_from(officer_client, response)
+
+        page = officer_client.get(KEPT).content.decode()
+
+        assert f"<code>/queue/task/{task.pk}/log/</code>" in page
+        assert form["idempotency_key"] in page.split('id="kept-by-page"')[1].split("</details>")[0]
+
+    def test_the_browser_is_told_again_who_is_signed_in_once_an_hour_old(
+        self, officer_client, officer
+    ):
+        """Else the cookie lapsed 12 hours after it was first set, in the middle of a long day,
+        and the officer's own kept form was then discarded as someone else's."""
+        signer = signing.get_cookie_signer(salt=OWNER_COOKIE + OWNER_SALT)
+        with time_machine.travel(timezone.now() - timedelta(minutes=61), tick=False):
+            old = signer.sign(str(officer.pk))
+        officer_client.cookies[OWNER_COOKIE] = old
+
+        response = officer_client.get("/")
+
+        assert response.cookies[OWNER_COOKIE].value not in {"", old}  # told again
+        assert officer_client.get("/").cookies.get(OWNER_COOKIE) is None  # fresh: not set again
 
     def test_a_form_whose_typist_is_not_known_is_not_shown(self, client, officer, task):
         client.force_login(officer)  # no page seen since: the browser never said who this is
