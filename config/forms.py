@@ -23,6 +23,19 @@ _UNMARKED_WIDGETS = (
 )
 
 
+class FilterForm(forms.Form):
+    """A list's filter from the address (GET): the dashboard's lists, the call queue, the arrears
+    list. A value that is not one of a filter's choices is refused: the page shows the error and
+    no rows, never the whole list as if there were no filter."""
+
+    @property
+    def refused(self):
+        return self.is_bound and not self.is_valid()
+
+    def values(self):
+        return self.cleaned_data if self.is_valid() else dict.fromkeys(self.fields, "")
+
+
 class GDSFormMixin:
     """Render with the GOV.UK template pack inside a template's own <form> tag."""
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
+from config.forms import FilterForm
 from welfare.models import Call
 
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
@@ -17,19 +18,6 @@ PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
 def officer_choices():
     officers = User.objects.filter(role=User.Role.OFFICER).order_by("first_name", "last_name", "id")
     return [("", "Any officer"), *((str(o.pk), o.get_full_name() or o.username) for o in officers)]
-
-
-class FilterForm(forms.Form):
-    """A list's filter (every list's form is one, dashboard.lists too)."""
-
-    @property
-    def refused(self):
-        """A filter value that is not one of the choices: the list shows the errors and no
-        rows, never the whole list as if there were no filter."""
-        return self.is_bound and not self.is_valid()
-
-    def values(self):
-        return self.cleaned_data if self.is_valid() else dict.fromkeys(self.fields, "")
 
 
 class CallListForm(FilterForm):

@@ -5,6 +5,7 @@ redeployment, the queue settings and an escalation's owner."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -134,6 +135,12 @@ def queue_csv(request, team_id=None):
     team = get_object_or_404(Team, pk=team_id) if team_id is not None else None
     officers = list(officers_of(team.pk if team else None))
     filters = QueueFilterForm(request.GET or None, officers=officers)
+    if filters.refused:
+        errors = "; ".join(f"{key}: {' '.join(e)}" for key, e in filters.errors.items())
+        return HttpResponseBadRequest(
+            f"No CSV: the filter has a value that is not one of its choices ({errors}).",
+            content_type="text/plain; charset=utf-8",
+        )
     today, now = timezone.localdate(), timezone.now()
     tasks = filters.apply(selectors.team_queue(team.pk if team else None), today)
     user, query = request.user, f"Queue CSV {team or 'no team'}"[:200]

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Patch, Team, User
-from config.forms import DateField, GDSFormMixin
+from config.forms import DateField, FilterForm, GDSFormMixin
 
 from .models import QUEUE_STATES, CallTask, Cohort
 
@@ -183,8 +183,9 @@ class RebalanceForm(GDSFormMixin, forms.Form):
         self.fields["cap"].widget.attrs.update(min=1, max=10000)
 
 
-class QueueFilterForm(forms.Form):
-    """The team queue's filter (GET): why the call is due, and who it is assigned to."""
+class QueueFilterForm(FilterForm):
+    """The team queue's filter (GET): why the call is due, and who it is assigned to. A value
+    that is not one of the choices is `refused`: no calls, never the whole queue."""
 
     REASONS = [
         ("", "Any reason"),
@@ -213,6 +214,8 @@ class QueueFilterForm(forms.Form):
         ]
 
     def apply(self, tasks, today, now=None):
+        if self.refused:
+            return tasks.none()
         if not self.is_valid():
             return tasks
         reason, assigned = self.cleaned_data["reason"], self.cleaned_data["assigned"]

@@ -94,6 +94,7 @@ def queue(request):
             "check_ins": list(provider_selectors.team_check_in_tasks(request.user.team_id)),
             "claim_cutoff": claim_cutoff(),
             "showing": _showing(filters),
+            "filters": filters,
         },
         tasks=filters.apply(selectors.team_queue(request.user.team_id), timezone.localdate()),
         mine=selectors.my_tasks(request.user),

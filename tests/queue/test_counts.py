@@ -102,3 +102,43 @@ def test_the_managers_overview_says_what_it_counts_and_opens_it(manager_client, 
     url = reverse("welfare:team", args=[team.pk])
     assert f'<a class="govuk-link" href="{url}">6<span' in page
     assert f'<a class="govuk-link" href="{url}?show=being_made">1<span' in page
+
+
+NAMES = ["Waiting", "Assigned", "Overdue", "Held", "Retry", "Booked"]
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("?show=bogus", "Now: Select a valid choice. bogus is not one of the available choices."),
+        ("?show=waiting&reason=nope", "Why: Select a valid choice. nope is not one"),
+        ("?assigned=12345", "Assigned to: Select a valid choice. 12345 is not one"),
+    ],
+)
+def test_an_invalid_filter_on_the_officers_queue_shows_its_error_and_no_calls(
+    officer_client, queue, query, error
+):
+    """Never the whole queue in place of the count that was clicked: the error, and no rows."""
+    page = officer_client.get(reverse("welfare:queue") + query).content.decode()
+    assert 'id="queue-refused"' in page and error in page
+    assert not any(f"{name} Tenant" in page for name in NAMES)
+    assert "No calls are listed" in page
+    # The counts still count the whole queue, and open it.
+    assert '<a class="govuk-link" href="?">6 calls in the queue in all</a>' in page
+
+
+def test_an_invalid_filter_on_a_managers_team_page_lists_and_changes_no_call(
+    manager_client, team, queue
+):
+    url = reverse("welfare:team", args=[team.pk]) + "?show=bogus"
+    page = manager_client.get(url).content.decode()
+    assert 'id="queue-refused"' in page and "bogus is not one of the available choices" in page
+    assert not any(f"{name} Tenant" in page for name in NAMES)
+    assert 'id="queue-csv"' not in page
+    # "Select all that match" with the refused filter changes nothing (not the whole queue).
+    officer = OfficerFactory(team=team)
+    manager_client.post(url, {"all_matching": "on", "action": "assign", "officer": officer.pk})
+    assert not CallTask.objects.filter(assigned_to=officer).exists()
+    csv_response = manager_client.get(reverse("welfare:team_csv", args=[team.pk]) + "?show=bogus")
+    assert csv_response.status_code == 400
+    assert "bogus is not one of the available choices" in csv_response.content.decode()
