@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.access import in_team_scope, teams_in_scope
+from accounts.models import Team
 from config.forms import DateField as BaseDateField
-from config.forms import GDSFormMixin, date_example
+from config.forms import FilterForm, GDSFormMixin, date_example
 
 from .models import ArrearsFlag, SupportOffer
 from .money import NotAnAmount, parse_pounds
@@ -206,7 +207,11 @@ class CloseFlagForm(GDSFormMixin, forms.Form):
     )
 
 
-class FlagFilterForm(forms.Form):
+class FlagFilterForm(FilterForm):
+    """The arrears list's filter. A value that is not one of its choices, or a team the user may
+    not see, is `refused`: the page shows the error and no flags, never every flag they can see
+    passing for the filter asked for."""
+
     reason = forms.ChoiceField(
         label="Reason", required=False, choices=[("", "Any reason"), *ArrearsFlag.Reason.choices]
     )
@@ -227,16 +232,31 @@ class FlagFilterForm(forms.Form):
         teams = [(str(pk), name) for pk, name in teams_in_scope(user).values_list("pk", "name")]
         if in_team_scope(user, None):
             teams.append(("none", "No team (no patch)"))
-        asked = self.data.get("team", "")
-        # A team in the address the user may not see (or that does not exist): the page says
-        # so, and lists their flags unfiltered by team.
-        self.team_refused = bool(asked) and asked not in dict(teams)
+        # A team in the address the user may not see (or that does not exist): said plainly.
+        self.team_refusal = _team_refusal(self.data.get("team", ""), dict(teams))
         if len(teams) > 1:
             self.fields["team"].choices = [("", "All teams"), *teams]
+            if self.team_refusal:  # Django formats it with %: a team's name may hold one
+                invalid = self.team_refusal.replace("%", "%%")
+                self.fields["team"].error_messages["invalid_choice"] = invalid
         else:
             del self.fields["team"]  # one team: nothing to choose
 
-    def filters(self):
-        """The valid filters; an invalid value (a hand-edited URL) counts as no filter."""
-        self.is_valid()
-        return {name: self.cleaned_data.get(name, "") for name in self.fields}
+    def clean(self):
+        data = super().clean()
+        if self.team_refusal and "team" not in self.fields:
+            self.add_error(None, self.team_refusal)
+        return data
+
+
+def _team_refusal(asked, teams):
+    """Why `asked` (the address's team) is not one of `teams`, the user's to choose; or ""."""
+    if not asked or asked in teams:
+        return ""
+    if asked == "none":
+        return "You cannot see the flags of tenants with no patch"
+    if asked.isdigit() and len(asked) < 10:
+        name = Team.objects.filter(pk=int(asked)).values_list("name", flat=True).first()
+        if name:
+            return f"You cannot see {name}'s flags"
+    return f"There is no team {asked} whose flags you can see"

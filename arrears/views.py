@@ -38,8 +38,10 @@ def _positive_int(value):
 def flags(request):
     today = timezone.localdate()
     form = FlagFilterForm(request.GET, user=request.user)
-    filters = form.filters()
-    queryset = selectors.flag_list(request.user, on=today, **filters)
+    filters = form.values()
+    # A value that is not one of the choices (or a team the user may not see): its error and
+    # no flags, never the whole list passing for the filter asked for.
+    queryset = [] if form.refused else selectors.flag_list(request.user, on=today, **filters)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     log_tenants_listed(request.user, [flag.tenant_id for flag in page], request.path)
     return render(

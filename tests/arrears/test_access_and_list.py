@@ -4,11 +4,13 @@ Part of the arrears tests, split from test_arrears.py along its sections."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.utils import timezone
 
 from conftest import sign_in
+from tenants.models import AccessLog
 from tests.arrears.helpers import (
     POUND_AMOUNT,
     arrears_urls,
@@ -158,8 +160,14 @@ class TestFlagList:
         assert self.listed(income_client, band="clear") == {"Unset"}
         assert self.listed(income_client, band="none") == {"Nothing"}
         assert self.listed(income_client, band="clear", status="any") == {"Unset", "Closed"}
-        # A hand-edited filter is ignored rather than an error.
-        assert len(self.listed(income_client, band="lots", reason="<script>")) == 5
+        # A hand-edited filter is refused: its error, and no flags (never the whole list).
+        response = income_client.get("/arrears/", {"band": "lots", "reason": "<script>"})
+        page = text_of(response)
+        assert "There is a problem with the filter, so no flags are listed" in page
+        assert "Balance: Select a valid choice. lots is not one of the available choices." in page
+        assert "&lt;script&gt; is not one of the available choices" in response.content.decode()
+        assert list(response.context["page"]) == []
+        assert "No flags are listed" in page and "No flags match" not in page
 
     def test_the_team_filter_offers_only_teams_the_user_may_see(
         self, client, income_officer, manager, team, other_team
@@ -180,23 +188,39 @@ class TestFlagList:
         ]
 
     def test_another_team_in_the_address_is_refused_plainly(
-        self, income_client, other_team, flag, other_flag
+        self, income_client, income_officer, other_team, flag, other_flag
     ):
-        for asked in (str(other_team.pk), "none"):
+        for asked, said in (
+            (str(other_team.pk), "You cannot see South team's flags"),
+            ("none", "You cannot see the flags of tenants with no patch"),
+            ("9999", "There is no team 9999 whose flags you can see"),
+        ):
             response = income_client.get("/arrears/", {"team": asked})
-            page = text_of(response)
-            assert "not one whose flags you can see" in page
+            page = unescape(text_of(response))
+            assert "There is a problem with the filter, so no flags are listed" in page
+            assert said in page
             assert "No flags match" not in page
-            # The filter is not applied: the flags they may see are listed, and no more.
-            assert {flag.tenant.last_name for flag in response.context["page"]} == {"Holt"}
+            # No rows: not the flags they may see passing for another team's.
+            assert list(response.context["page"]) == []
+            assert "Holt" not in page and "Nowak" not in page
+        assert not AccessLog.objects.filter(user=income_officer).exists()
+
+    def test_a_team_that_does_not_exist_is_refused_for_a_manager(
+        self, client, manager, flag, other_flag
+    ):
+        response = sign_in(client, manager).get("/arrears/", {"team": "9999"})
+        page = text_of(response)
+        assert "Team: There is no team 9999 whose flags you can see" in page
+        assert list(response.context["page"]) == []
+        assert "Holt" not in page and "Nowak" not in page
 
     def test_own_team_or_a_managers_team_in_the_address_is_no_refusal(
         self, client, income_officer, manager, team, other_team, flag, other_flag
     ):
         page = text_of(sign_in(client, income_officer).get("/arrears/", {"team": team.pk}))
-        assert "not one whose flags you can see" not in page and "Holt" in page
+        assert "There is a problem" not in page and "Holt" in page
         assert self.listed(sign_in(client, manager), team=other_team.pk) == {"Nowak"}
-        assert "not one whose flags" not in text_of(client.get("/arrears/", {"team": "none"}))
+        assert "There is a problem" not in text_of(client.get("/arrears/", {"team": "none"}))
 
     def test_the_list_shows_the_latest_balance(self, income_client, tenant, flag):
         RentBalanceFactory(tenant=tenant, balance=Decimal("100.00"), as_at=date(2026, 11, 9))
