@@ -170,6 +170,14 @@ class Tenant(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def provider(self):
+        """The tenant's support provider: their own, else their scheme's (a tenant may have a
+        provider and no scheme: the import allows it)."""
+        if self.support_provider_id:
+            return self.support_provider
+        return self.scheme.support_provider if self.scheme else None
+
+    @property
     def home_type(self):
         return self.scheme.get_type_display() if self.scheme else "General needs"
 

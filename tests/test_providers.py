@@ -102,6 +102,23 @@ class TestCheckIns:
         page = officer_client.get(reverse("welfare:task", args=[task.pk])).content.decode()
         assert "Provider staffing critical (Caring Hands): every 7 days" in page
 
+    def test_a_tenant_with_a_provider_and_no_scheme_has_a_record_and_a_call_page(
+        self, officer_client, officer, provider, patch
+    ):
+        """The import allows a provider with no scheme: the pages read the scheme's provider as
+        a fallback, and a filter argument through a missing scheme was a 500."""
+        tenant = TenantFactory(first_name="Harriet", patch=patch, support_provider=provider)
+        provider_check_in_record(provider=provider, by=officer, staffing="critical")
+        build_call_queue(on=ON)
+        task = CallTask.objects.get(tenant=tenant)
+        CallTask.objects.filter(pk=task.pk).update(claimed_by=officer, claimed_at=timezone.now())
+
+        record = officer_client.get(reverse("tenants:record", args=[tenant.pk]))
+        call = officer_client.get(reverse("welfare:task", args=[task.pk]))
+
+        assert record.status_code == 200 and "Caring Hands" in record.content.decode()
+        assert "Provider staffing critical (Caring Hands)" in call.content.decode()
+
     def test_managers_see_critical_providers_on_their_home_page(
         self, manager_client, officer, provider
     ):
