@@ -98,6 +98,20 @@ def kept(request):
     return request.session.get(SESSION_KEY)
 
 
+def waiting(request):
+    """Context processor: `kept_waiting` on every page while the signed-in person has a form of
+    their own kept and not yet sent or discarded (signing in from the plain sign-in page, or
+    Back to it, skipped "Send what you typed?")."""
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    if user is None or session is None or not user.is_authenticated:
+        return {}
+    form = session.get(SESSION_KEY)
+    if form is None or not belongs_to(form, user):
+        return {}
+    return {"kept_waiting": True}
+
+
 def forget(request):
     request.session.pop(SESSION_KEY, None)
 

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
                 "config.navigation.navigation",
+                "accounts.kept_post.waiting",
             ],
             "libraries": {"govuk": "config.templatetags.govuk"},
         },

@@ -195,6 +195,23 @@ class TestExpiredSession:
         assert response.cookies[OWNER_COOKIE].value not in {"", old}  # told again
         assert officer_client.get("/").cookies.get(OWNER_COOKIE) is None  # fresh: not set again
 
+    def test_a_form_kept_is_offered_on_every_page_until_sent_or_discarded(
+        self, officer_client, task
+    ):
+        """Signing in from the plain sign-in page (or Back to it) skipped the kept page, and
+        the form was then only reachable by typing its address."""
+        end_session(officer_client)
+        response = officer_client.post(f"/queue/task/{task.pk}/log/", call_form())
+        officer_client.post(SIGN_IN, {"username": "olivia", "password": PASSWORD})  # no `next`
+
+        home = officer_client.get("/").content.decode()
+        assert 'id="kept-waiting"' in home and f'href="{KEPT}"' in home
+        assert 'id="kept-waiting"' not in officer_client.get(KEPT).content.decode()
+
+        officer_client.post(KEPT)  # discard
+        assert 'id="kept-waiting"' not in officer_client.get("/").content.decode()
+        assert response.status_code == 302
+
     def test_a_form_whose_typist_is_not_known_is_not_shown(self, client, officer, task):
         client.force_login(officer)  # no page seen since: the browser never said who this is
         Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
