@@ -4,21 +4,30 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from dashboard.refresh import dashboard_refresh
 from imports.models import ImportJob
+from messaging.models import Message
 from services import cache
 from services.models import Service, Status
 from tests.factories import (
+    ArrearsFlagFactory,
     CallTaskFactory,
+    HelpRequestFactory,
     ManagerFactory,
+    OfficerFactory,
     PatchFactory,
     StatusChangeFactory,
+    SupportProviderFactory,
     TeamFactory,
     TenantFactory,
+    load_default_cohorts,
     load_programme_campaign,
     load_seeded_services,
 )
 from tests.journeys.conftest import sign_in_manager
+from welfare.call_models import Call
 from welfare.models import Campaign, Escalation
+from welfare.provider_actions import provider_check_in_record, provider_oversight_set
 
 PHONE = 375
 
@@ -99,4 +108,86 @@ def test_staff_lists_fit_a_phone_and_keep_their_tables_on_a_desktop(journey):
         (f"/queue/team/{team.pk}/", "#queue"),
     ]:
         problems += _phone_and_desktop_problems(journey, path, table)
+    assert not problems, "\n".join(problems)
+
+
+def _scrolling_table_problems(journey, path, table):
+    """A wide table of figures keeps its columns side by side: at 375 px it scrolls sideways in
+    its own box, which a keyboard can reach and which is named, and the page does not scroll; at
+    1280 px its last column is under its header as before."""
+    page = journey.page
+    page.set_viewport_size({"width": PHONE, "height": 740})
+    journey.goto(path)
+    problems = []
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    if width > PHONE:
+        problems.append(f"{path} is {width} px wide on a {PHONE} px screen")
+    box = page.locator(table).evaluate(
+        """table => {
+            const box = table.closest('[role=region]');
+            if (!box) return null;
+            const edge = box.getBoundingClientRect();
+            return {tabindex: box.getAttribute('tabindex'), label: box.getAttribute('aria-label'),
+                    right: edge.right, scrolls: box.scrollWidth > box.clientWidth};
+        }"""
+    )
+    if box is None:
+        problems.append(f"{path}: {table} is not in a region of its own")
+    elif box["tabindex"] != "0" or not box["label"] or box["right"] > PHONE:
+        problems.append(f"{path}: {table}'s box is {box}")
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    last = page.locator(f"{table} tbody tr").first.locator("td").last
+    header = page.locator(f"{table} thead th").last.bounding_box()
+    cell = last.bounding_box()
+    if not (header["y"] < cell["y"] and abs(header["x"] - cell["x"]) < 1):
+        problems.append(f"{path}: on a desktop the last column is not under its header")
+    return problems
+
+
+def test_managers_figures_and_lists_fit_a_phone(journey):
+    """The dashboard's tables of figures scroll in their own box."""
+    load_default_cohorts()
+    ManagerFactory(username="maya", first_name="Maya", last_name="Khan")
+    teams = [
+        TeamFactory(name=name)
+        for name in ("Preston and South Ribble", "Fylde and Wyre", "Lancaster and Morecambe")
+    ]
+    patch = PatchFactory(code="PR-RIBBLETON", name="Ribbleton", team=teams[0])
+    officer = OfficerFactory(
+        username="amy", first_name="Amelia", last_name="Shaw-Cunningham", team=teams[0]
+    )
+    tenant = TenantFactory(
+        first_name="Margaret",
+        last_name="Holt-Wainwright",
+        tenancy_ref="PHG-0000481",
+        patch=patch,
+        date_of_birth=timezone.localdate() - timedelta(days=80 * 366),
+    )
+    task = CallTaskFactory(tenant=tenant)
+    Call.objects.create(
+        task=task, tenant=tenant, officer=officer, made_at=timezone.now(),
+        made_on=timezone.localdate(), outcome="spoke", wellbeing="good",
+    )  # fmt: skip
+    Escalation.objects.create(tenant=tenant, team=teams[0], reason=Escalation.Reason.WRONG_NUMBER)
+    HelpRequestFactory(tenant=tenant, raised_by=officer)
+    ArrearsFlagFactory(tenant=tenant)
+    Message.objects.create(
+        tenant=tenant, kind="no_answer", channel="sms", recipient="+447700900123",
+        personalisation={"first_name": "Margaret", "officer": "Amelia Shaw-Cunningham"},
+    )  # fmt: skip
+    provider = SupportProviderFactory(name="Ribbleton Community Care and Support Partnership")
+    provider_oversight_set(provider=provider, team=teams[0], cadence_days=7)
+    provider_check_in_record(provider=provider, by=officer, staffing="critical")
+    dashboard_refresh()
+
+    sign_in_manager(journey, "maya")
+    problems = []
+    for path, table in [
+        ("/dashboard/", "#table-cohorts"),
+        ("/dashboard/", "#table-requests"),
+        ("/dashboard/teams/", "#table-teams"),
+        ("/dashboard/trend/", "#trend-table"),
+    ]:
+        problems += _scrolling_table_problems(journey, path, table)
     assert not problems, "\n".join(problems)
