@@ -25,8 +25,10 @@ from django.utils.translation import get_language
 register = template.Library()
 
 ROW = '\n    <tr class="govuk-table__row">\n{}\n    </tr>\n  '
-CELL = '      <td class="govuk-table__cell">{}</td>'
-NUMERIC = '      <td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+# Each cell is named by its column's header (data-label), as the list templates write them: on a
+# phone the table stacks (app-table--stacked) and each value is led by its name.
+CELL = '      <td class="govuk-table__cell" data-label="{}">{}</td>'
+NUMERIC = '      <td class="govuk-table__cell govuk-table__cell--numeric" data-label="{}">{}</td>'
 TENANT = '<a class="govuk-link" href="{}">{}</a><br><span class="govuk-body-s">{}</span>'
 
 
@@ -49,8 +51,8 @@ def _row(*cells):
     return format_html(ROW, format_html_join("\n", "{}", ((cell,) for cell in cells)))
 
 
-def _cell(value, numeric=False):
-    return format_html(NUMERIC if numeric else CELL, value)
+def _cell(label, value, numeric=False):
+    return format_html(NUMERIC if numeric else CELL, label, value)
 
 
 def _linked_tenant(url, tenant):
@@ -67,11 +69,11 @@ def _tenant(row, now):
     else:
         standing = "Up to date"
     return _row(
-        _cell(_linked_tenant(reverse("tenants:record", args=[tenant.pk]), tenant)),
-        _cell(tenant.patch or "No patch"),
-        _cell(localize(row.cadence_days), numeric=True),
-        _cell(standing),
-        _cell(date(tenant.last_contact_at, "j M Y") or "Never"),
+        _cell("Tenant", _linked_tenant(reverse("tenants:record", args=[tenant.pk]), tenant)),
+        _cell("Patch", tenant.patch or "No patch"),
+        _cell("Called every (days)", localize(row.cadence_days), numeric=True),
+        _cell("Calls", standing),
+        _cell("Last spoken to", date(tenant.last_contact_at, "j M Y") or "Never"),
     )
 
 
@@ -79,12 +81,16 @@ def _escalation(escalation, now):
     opened = escalation.opened_at
     return _row(
         _cell(
-            _linked_tenant(reverse("welfare:escalation", args=[escalation.pk]), escalation.tenant)
+            "Tenant",
+            _linked_tenant(reverse("welfare:escalation", args=[escalation.pk]), escalation.tenant),
         ),
-        _cell(escalation.get_reason_display()),
-        _cell(escalation.team or "No team"),
-        _cell(format_html("{} ({} ago)", date(opened, "j M Y"), timesince_filter(opened, now))),
-        _cell(escalation.owner or "No owner"),
+        _cell("Why", escalation.get_reason_display()),
+        _cell("Team", escalation.team or "No team"),
+        _cell(
+            "Opened",
+            format_html("{} ({} ago)", date(opened, "j M Y"), timesince_filter(opened, now)),
+        ),
+        _cell("Owner", escalation.owner or "No owner"),
     )
 
 
@@ -95,27 +101,33 @@ def _request(request, now):
     raised, due = request.raised_at, request.due_at
     return _row(
         _cell(
+            "Tenant",
             format_html(
                 '{}<br><span class="govuk-body-s">{}</span>',
                 request.tenant.full_name,
                 request.tenant.tenancy_ref,
-            )
+            ),
         ),
-        _cell(request.get_need_display()),
-        _cell(request.get_status_display()),
-        _cell(request.team or "No team"),
-        _cell(format_html("{} ({} ago)", date(raised, "j M Y"), timesince_filter(raised, now))),
-        _cell(format_html("{}{}", PAST_TARGET if due < now else "", date(due, "j M Y, H:i"))),
+        _cell("Need", request.get_need_display()),
+        _cell("Status", request.get_status_display()),
+        _cell("Team", request.team or "No team"),
+        _cell(
+            "Raised",
+            format_html("{} ({} ago)", date(raised, "j M Y"), timesince_filter(raised, now)),
+        ),
+        _cell(
+            "Target", format_html("{}{}", PAST_TARGET if due < now else "", date(due, "j M Y, H:i"))
+        ),
     )
 
 
 def _call(call, now):
     return _row(
-        _cell(_linked_tenant(reverse("welfare:call", args=[call.pk]), call.tenant)),
-        _cell(date(call.made_at, "j M Y, H:i")),
-        _cell(call.get_outcome_display()),
-        _cell(call.officer),
-        _cell(call.task.team or "No team"),
+        _cell("Tenant", _linked_tenant(reverse("welfare:call", args=[call.pk]), call.tenant)),
+        _cell("Made", date(call.made_at, "j M Y, H:i")),
+        _cell("Outcome", call.get_outcome_display()),
+        _cell("Officer", call.officer),
+        _cell("Team", call.task.team or "No team"),
     )
 
 

@@ -145,8 +145,28 @@ def _scrolling_table_problems(journey, path, table):
     return problems
 
 
+def _mislabelled_cells(page, path, table):
+    """Stacked, each cell is led by its data-label: it must be its column's header. Only a row's
+    own header and a column whose header is for screen readers alone go without one."""
+    wrong = page.locator(table).evaluate(
+        """table => {
+            const heads = [...table.querySelectorAll('thead th')];
+            const named = heads.map(th => !th.querySelector('.govuk-visually-hidden'));
+            return [...table.querySelectorAll('tbody tr')].flatMap(row => [...row.cells].flatMap(
+                (cell, i) => {
+                    const label = cell.dataset.label, header = heads[i].textContent.trim();
+                    const unlabelled = cell.tagName === 'TH' || !named[i] || cell.colSpan > 1;
+                    const right = label === undefined ? unlabelled : label === header;
+                    return right ? [] : [[label || '', header]];
+                }));
+        }"""
+    )
+    return [f"{path}: a cell labelled {label!r} is under {header!r}" for label, header in wrong]
+
+
 def test_managers_figures_and_lists_fit_a_phone(journey):
-    """The dashboard's tables of figures scroll in their own box."""
+    """The dashboard's tables of figures scroll in their own box; its lists, the arrears flags,
+    messages, cohorts and the managers' queue overview stack, one block per row."""
     load_default_cohorts()
     ManagerFactory(username="maya", first_name="Maya", last_name="Khan")
     teams = [
@@ -190,4 +210,17 @@ def test_managers_figures_and_lists_fit_a_phone(journey):
         ("/dashboard/trend/", "#trend-table"),
     ]:
         problems += _scrolling_table_problems(journey, path, table)
+    for path, table in [
+        ("/dashboard/lists/tenants/", "#figure-list"),
+        ("/dashboard/lists/escalations/", "#figure-list"),
+        ("/dashboard/lists/requests/", "#figure-list"),
+        ("/dashboard/lists/calls/", "#figure-list"),
+        ("/dashboard/lists/providers/", "#figure-list"),
+        ("/arrears/", "#flags-table"),
+        ("/messages/", "#messages"),
+        ("/queue/cohorts/", "table[aria-labelledby=cohorts-heading]"),
+        ("/queue/", "table[aria-labelledby=teams-heading]"),
+    ]:
+        problems += _phone_and_desktop_problems(journey, path, table)
+        problems += _mislabelled_cells(journey.page, path, table)
     assert not problems, "\n".join(problems)
