@@ -210,6 +210,18 @@ def test_managers_figures_and_lists_fit_a_phone(journey):
         ("/dashboard/trend/", "#trend-table"),
     ]:
         problems += _scrolling_table_problems(journey, path, table)
+    # The trend's days are the names its figures scroll past: wrapped, each row was four lines.
+    journey.page.set_viewport_size({"width": PHONE, "height": 740})
+    journey.goto("/dashboard/trend/")
+    lines = journey.page.locator("#trend-table tbody th").first.evaluate(
+        """th => {
+            const range = document.createRange();
+            range.selectNodeContents(th);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        }"""
+    )
+    if lines != 1:
+        problems.append(f"/dashboard/trend/: a day takes {lines} lines on a phone")
     for path, table in [
         ("/dashboard/lists/tenants/", "#figure-list"),
         ("/dashboard/lists/escalations/", "#figure-list"),
