@@ -172,7 +172,14 @@ class SupportForm(GDSFormMixin, forms.Form):
                 self.add_error("weekly_amount", "The amount must be more than £0")
             elif amount >= 100000:
                 self.add_error("weekly_amount", "The amount must be less than £100,000")
-        _check_outcome(self, data)
+        if (
+            kind == SupportOffer.Kind.PAYMENT_ARRANGEMENT
+            and data.get("outcome") == SupportOffer.Outcome.AGREED
+            and amount is None
+            and "weekly_amount" not in self.errors
+        ):
+            self.add_error("weekly_amount", "Enter the amount per week that was agreed")
+        _check_outcome(self, data, data.get("offered_on"))
         return data
 
 
@@ -181,18 +188,28 @@ class OutcomeForm(GDSFormMixin, forms.Form):
     outcome_on = SupportForm.base_fields["outcome_on"]
     outcome_notes = SupportForm.base_fields["outcome_notes"]
 
+    def __init__(self, *args, offered_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offered_on = offered_on
+
     def clean(self):
         data = super().clean()
-        _check_outcome(self, data)
+        _check_outcome(self, data, self.offered_on)
         return data
 
 
-def _check_outcome(form, data):
+def _check_outcome(form, data, offered_on=None):
     outcome, on = data.get("outcome"), data.get("outcome_on")
     if outcome and outcome != SupportOffer.Outcome.PENDING and not on:
         form.add_error("outcome_on", "Enter the date of the outcome")
     if outcome == SupportOffer.Outcome.PENDING and on:
         form.add_error("outcome_on", "Leave the date blank while waiting for an outcome")
+    elif on and offered_on and on < offered_on:
+        form.add_error(
+            "outcome_on",
+            f"The date of the outcome must be on or after the date the support was offered, "
+            f"{offered_on.day} {offered_on:%B %Y}",
+        )
 
 
 class CloseFlagForm(GDSFormMixin, forms.Form):

@@ -141,6 +141,7 @@ def support_outcome(request, pk, support_pk):
     flag, offer = selectors.get_support_for_user(request.user, pk, support_pk, page=request.path)
     form = OutcomeForm(
         request.POST or None,
+        offered_on=offer.offered_on,
         initial={
             "outcome": offer.outcome,
             "outcome_on": offer.outcome_on or timezone.localdate(),

@@ -256,6 +256,46 @@ class TestSupport:
         )
         assert offer.history.count() == 2
 
+    def test_an_agreed_arrangement_needs_its_weekly_amount(self, income_client, flag):
+        response = income_client.post(
+            f"/arrears/{flag.pk}/support/add/",
+            {
+                "kind": "payment_arrangement",
+                **date_fields("offered_on", timezone.localdate()),
+                "outcome": "agreed",
+                **date_fields("outcome_on", timezone.localdate()),
+                "notes": "Agreed on the phone",
+            },
+        )
+
+        assert "Enter the amount per week that was agreed" in text_of(response)
+        assert "Agreed on the phone" in response.content.decode()
+        assert not SupportOffer.objects.exists()
+
+    def test_an_outcome_is_not_dated_before_the_support_was_offered(self, income_client, flag):
+        today = timezone.localdate()
+        offered = today - timedelta(days=3)
+        response = income_client.post(
+            f"/arrears/{flag.pk}/support/add/",
+            {
+                "kind": "benefits_check",
+                **date_fields("offered_on", offered),
+                "outcome": "completed",
+                **date_fields("outcome_on", offered - timedelta(days=1)),
+            },
+        )
+        assert "must be on or after the date the support was offered" in text_of(response)
+        assert not SupportOffer.objects.exists()
+
+        offer = SupportOfferFactory(flag=flag, offered_on=offered)
+        response = income_client.post(
+            f"/arrears/{flag.pk}/support/{offer.pk}/",
+            {"outcome": "completed", **date_fields("outcome_on", offered - timedelta(days=1))},
+        )
+        assert "must be on or after the date the support was offered" in text_of(response)
+        offer.refresh_from_db()
+        assert offer.outcome == "pending"
+
     def test_support_of_another_flag_is_not_reached_through_this_one(
         self, manager_client, flag, other_flag
     ):
