@@ -11,6 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from conftest import sign_in
+from tenants.actions import phone_number_mark
 from tenants.models import PhoneNumber
 from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
 from welfare import call_actions, call_config
@@ -44,9 +45,18 @@ def post_call(client, task, **data):
     return client.post(f"/queue/task/{task.pk}/log/", payload)
 
 
+LANDLINE = "+441134960961"  # the tenant fixture's one number
+
+
+def shown_number(page):
+    """The number dialled as the call page posts it with one number to dial (a hidden field)."""
+    found = re.search(r'<input type="hidden" name="number_dialled" value="([^"]*)"', page)
+    return found and found.group(1)
+
+
 class TestWrongNumber:
     def test_the_number_dialled_is_marked_wrong_with_the_call(self, officer_client, task, tenant):
-        response = post_call(officer_client, task, outcome="wrong_number")
+        response = post_call(officer_client, task, outcome="wrong_number", number_dialled=LANDLINE)
         assert response.status_code == 302
         row = PhoneNumber.objects.get(tenant=tenant)
         assert (str(row.number), row.status, row.source) == ("+441134960961", "wrong", "file")
@@ -58,7 +68,7 @@ class TestWrongNumber:
         assert "<del>0113 496 0961</del>" in record
 
     def test_the_banner_says_so_and_links_to_correct_the_number(self, officer_client, task, tenant):
-        response = post_call(officer_client, task, outcome="wrong_number")
+        response = post_call(officer_client, task, outcome="wrong_number", number_dialled=LANDLINE)
         page = officer_client.get(response.url).content.decode()
         assert "0113 496 0961 is marked as a wrong number" in page
         assert "a manager will try to reach Duncan Lyons another way" in page
@@ -128,18 +138,83 @@ class TestWrongNumber:
         assert not Call.objects.exists()
         assert [str(n) for n in tenant.numbers_to_dial()] == ["+447700900123", "+441134960961"]
 
-    def test_with_one_number_there_is_no_question_and_it_is_marked(
+    def test_with_one_number_the_page_posts_the_number_it_shows_and_that_is_marked(
         self, officer_client, task, tenant
     ):
         page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
         assert "Which number was wrong?" not in page
-        # A number posted anyway is not the question's: the one number to dial is marked.
+        assert shown_number(page) == LANDLINE
+        response = post_call(
+            officer_client, task, outcome="wrong_number", number_dialled=shown_number(page)
+        )
+        assert response.status_code == 302
+        assert PhoneNumber.objects.get(tenant=tenant).status == "wrong"
+        assert tenant.numbers_to_dial() == []
+
+    def test_the_blank_form_kept_carries_each_tenants_own_number(
+        self, officer_client, task, patch, officer
+    ):
+        """The blank form is rendered once per process and kept (welfare.call_config): the
+        number in its hidden field is each page's own, never the first tenant's."""
+        other = TenantFactory(patch=patch, phone="+441134960000", mobile="")
+        other_task = CallTaskFactory(tenant=other, claimed_by=officer, claimed_at=timezone.now())
+        settled = timezone.now() + timedelta(seconds=call_config.GRACE_SECONDS + 1)
+        with time_machine.travel(settled):
+            first = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+            second = officer_client.get(f"/queue/task/{other_task.pk}/").content.decode()
+        assert (shown_number(first), shown_number(second)) == (LANDLINE, "+441134960000")
+
+    def test_a_number_posted_that_is_not_the_tenants_is_refused(self, officer_client, task, tenant):
         response = post_call(
             officer_client, task, outcome="wrong_number", number_dialled="+447700900999"
         )
-        assert response.status_code == 302
-        assert PhoneNumber.objects.get(tenant=tenant).number == "+441134960961"
-        assert tenant.numbers_to_dial() == []
+        assert response.status_code == 400
+        assert not Call.objects.exists() and not PhoneNumber.objects.exists()
+
+    def test_the_numbers_changed_between_page_and_save_is_refused_marking_nothing(
+        self, officer_client, task, tenant, officer, other_officer
+    ):
+        """The page showed the landline; a colleague marked it wrong and added a mobile while
+        the officer was on the call. Saving "Wrong or dead number" must not mark the mobile,
+        which nobody dialled: the call is refused, the page shows the numbers as they are now."""
+        page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+        assert shown_number(page) == LANDLINE
+        phone_number_mark(
+            tenant=tenant, number=LANDLINE, status="wrong", reason="Fax tone", by=other_officer
+        )
+        PhoneNumber.objects.create(
+            tenant=tenant,
+            number="+447700900123",
+            source="app",
+            file_numbers=tenant.file_numbers_key(),
+            by=other_officer,
+        )
+        response = post_call(
+            officer_client,
+            task,
+            outcome="wrong_number",
+            number_dialled=LANDLINE,
+            notes="Number unobtainable",
+        )
+        assert response.status_code == 409
+        again = response.content.decode()
+        assert "numbers changed while the call page was open" in again
+        assert "Number unobtainable" in again  # what was typed is kept
+        assert shown_number(again) == "+447700900123"  # the number to dial now, to save again
+        assert not Call.objects.exists() and not Escalation.objects.exists()
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+447700900123"]
+        assert PhoneNumber.history.filter(number="+447700900123").count() == 1  # added only
+        task.refresh_from_db()
+        assert task.is_open
+
+    def test_a_number_added_to_a_page_that_showed_none_is_refused(
+        self, officer_client, task, tenant
+    ):
+        """The page showed no number to dial (so posted none); one was added meanwhile."""
+        response = post_call(officer_client, task, outcome="wrong_number")
+        assert response.status_code == 400
+        assert "numbers changed since this page was opened" in response.content.decode()
+        assert not Call.objects.exists() and not PhoneNumber.objects.exists()
 
     def test_the_question_is_never_kept_for_another_tenants_form(
         self, officer_client, task, second_number, patch, officer
@@ -161,7 +236,7 @@ class TestWrongNumber:
         one another officer marked dead since the form was checked is not overwritten."""
         second_number.status = "dead"
         second_number.save()
-        with pytest.raises(call_actions.CallRefused, match="07700 900123 is not one of"):
+        with pytest.raises(call_actions.CallRefused, match="07700 900123 is no longer one to dial"):
             call_actions.call_log(
                 task=task,
                 officer=officer,
@@ -198,8 +273,15 @@ class TestWrongNumber:
 
     def test_a_replayed_form_marks_nothing_twice(self, officer_client, task, tenant):
         key = str(uuid.uuid4())
-        post_call(officer_client, task, outcome="wrong_number", idempotency_key=key)
-        post_call(officer_client, task, outcome="wrong_number", idempotency_key=key)
+        for _ in range(2):
+            response = post_call(
+                officer_client,
+                task,
+                outcome="wrong_number",
+                number_dialled=LANDLINE,
+                idempotency_key=key,
+            )
+            assert response.status_code == 302
         assert Call.objects.count() == 1
         assert PhoneNumber.history.filter(tenant=tenant).count() == 1
 

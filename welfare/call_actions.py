@@ -107,11 +107,11 @@ def call_log(
     it. A task closed otherwise, or whose claim lapsed or passed to someone else, is refused
     with `CallRefused`.
 
-    A wrong or dead number marks `number_dialled` wrong: it must be one of the tenant's numbers
-    to dial, or the call is refused. Without it, the tenant's only number to dial is marked, and
-    none if they have several (which one was dialled is not known). It is not in the content a
-    resubmission is compared by: the first submission's mark takes it off the numbers to dial, so
-    the form sent again may name it differently (or not at all, when one number is left).
+    A wrong or dead number marks `number_dialled` (the number the call page showed) wrong: it
+    must still be one of the tenant's numbers to dial, or the call is refused. Without it no
+    number is marked: the one to dial now is never guessed. It is not in the content a
+    resubmission is compared by: a resubmission is found by its key before the number is checked
+    (the first submission's mark took it off the numbers to dial).
     """
     now = now or timezone.now()
     content = {
@@ -305,21 +305,21 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
 
 
 def _number_dialled(tenant, outcome, number):
-    """The number to mark wrong for a wrong or dead number, checked against the tenant's numbers
-    to dial as they are now (the tenant's row is locked): a number no longer among them (marked
-    by someone else meanwhile, or never the tenant's) is refused, never marked."""
-    if outcome != Call.Outcome.WRONG_NUMBER:
+    """The number to mark wrong for a wrong or dead number: the one the call page showed and
+    posted, checked against the tenant's numbers to dial as they are now (the tenant's row is
+    locked). A number no longer among them (marked or replaced by someone else meanwhile, or
+    never the tenant's) is refused, never marked; none posted marks none. It is never worked
+    out here: the only number to dial now may be one the officer never saw."""
+    if outcome != Call.Outcome.WRONG_NUMBER or number is None:
         return None
-    numbers = tenant.numbers_to_dial()
-    if number is None:
-        return numbers[0] if len(numbers) == 1 else None
-    for candidate in numbers:
+    for candidate in tenant.numbers_to_dial():
         if str(candidate) == str(number):
             return candidate
     shown = getattr(to_python(number), "as_national", number)
     raise CallRefused(
-        f"{shown} is not one of {tenant.full_name}'s numbers to dial now, so the call was not "
-        "recorded. Check the numbers and choose the one you dialled."
+        f"{tenant.full_name}'s numbers changed while the call page was open: {shown} is no "
+        "longer one to dial, so the call was not recorded and no number was marked. Check the "
+        "numbers and save the call again."
     )
 
 

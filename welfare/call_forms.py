@@ -52,6 +52,17 @@ class NumberDialledField(forms.ChoiceField):
         return value in self.own
 
 
+class ShownNumberField(NumberDialledField):
+    """The one number to dial, in a hidden field: the number the page showed is the one posted,
+    and the one `call_log` marks (or refuses, if it is no longer to dial). Shown again after a
+    refusal, it carries the number to dial now, not the one posted (which was refused)."""
+
+    widget = forms.HiddenInput
+
+    def bound_data(self, data, initial):
+        return initial
+
+
 def number_label(number):
     kind = "mobile" if is_mobile(number) else "landline"
     return f"{number.as_national} ({kind})"
@@ -172,6 +183,7 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         self._script_fields += [name for name in self.fields if name not in before]
         self.helper.layout = Layout(
             "idempotency_key",
+            *(["number_dialled"] if self.number_shown else []),
             SmallConditionalRadios(
                 "outcome",
                 *[
@@ -184,20 +196,35 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         self.helper.legend_size = Size.MEDIUM
 
     def _add_number_dialled(self, contact_numbers):
-        """With two or more numbers to dial, "Wrong or dead number" asks which: only that one
-        is marked wrong. With one, that one is (`number_dialled` in cleaned_data either way)."""
+        """The number the officer dialled, as the page showed it: with two or more numbers to
+        dial, "Wrong or dead number" asks which (only that one is marked wrong); with one, it is
+        posted in a hidden field. `call_log` marks the number posted, never the one to dial when
+        the form arrives (a colleague may have changed the numbers meanwhile)."""
         numbers = [n.number for n in contact_numbers if n.status == PhoneNumber.Status.GOOD]
-        self.only_number = str(numbers[0]) if len(numbers) == 1 else None
+        own = [str(n.number) for n in contact_numbers]
+        if len(numbers) == 1:
+            self.fields["number_dialled"] = ShownNumberField(
+                choices=[(str(numbers[0]), "")],
+                own=own,
+                initial=str(numbers[0]),
+                required=False,
+                error_messages={"invalid_choice": "The number dialled is not the tenant's"},
+            )
         if len(numbers) < 2:
             return
         self.fields["number_dialled"] = NumberDialledField(
             label="Which number was wrong?",
             choices=[(str(number), number_label(number)) for number in numbers],
-            own=[str(n.number) for n in contact_numbers],
+            own=own,
             widget=forms.RadioSelect,
             required=False,
             error_messages={"invalid_choice": "Select which number was wrong from the list"},
         )
+
+    @property
+    def number_shown(self):
+        """Whether the number dialled is posted in a hidden field (one number to dial)."""
+        return isinstance(self.fields.get("number_dialled"), ShownNumberField)
 
     def _layout_of(self, outcome):
         if outcome != Call.Outcome.SPOKE:
@@ -215,9 +242,13 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             return ["in_hospital_until"]
         if outcome == Call.Outcome.DECLINED:
             return ["decline_confirmed"]
-        if outcome == Call.Outcome.WRONG_NUMBER and "number_dialled" in self.fields:
+        if outcome == Call.Outcome.WRONG_NUMBER and self._asks_number:
             return ["number_dialled"]
         return []
+
+    @property
+    def _asks_number(self):
+        return "number_dialled" in self.fields and not self.number_shown
 
     @property
     def _family(self):
@@ -263,10 +294,16 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             )
         if outcome != Call.Outcome.WRONG_NUMBER:
             cleaned["number_dialled"] = None
-        elif "number_dialled" not in self.fields:
-            cleaned["number_dialled"] = self.only_number
-        elif not cleaned.get("number_dialled") and "number_dialled" not in self.errors:
-            self.add_error("number_dialled", "Select which number was wrong")
+        elif "number_dialled" in self.fields and not cleaned.get("number_dialled"):
+            if self.number_shown:
+                # The page showed no number to dial (or came before this field): one is now.
+                self.add_error(
+                    None,
+                    "The tenant's numbers changed since this page was opened: check the number "
+                    "above, then save the call again",
+                )
+            elif "number_dialled" not in self.errors:
+                self.add_error("number_dialled", "Select which number was wrong")
         if outcome == Call.Outcome.IN_HOSPITAL:
             until = cleaned.get("in_hospital_until")
             if until is None and "in_hospital_until" not in self.errors:

@@ -9,7 +9,7 @@ from django.db.models import Count, Min
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -51,23 +51,33 @@ def _tags(tenant, cohorts, age, isolating):
 _KEY_STAND_IN = uuid.UUID(int=0)
 
 
+# The one number to dial, posted in a hidden field, likewise.
+_NUMBER_STAND_IN = "number-dialled-stand-in"
+
+
 def _blank_form_html(form, campaigns, today):
-    if {"family_contact", "number_dialled"} & set(form.fields):  # list the tenant's own
+    if "family_contact" in form.fields:  # lists the tenant's own
+        return None
+    if "number_dialled" in form.fields and not form.number_shown:  # the tenant's own, as radios
         return None
     key = form.initial["idempotency_key"]
+    number = form.fields["number_dialled"].initial if form.number_shown else None
 
     def render_with_stand_in():
         form.initial["idempotency_key"] = _KEY_STAND_IN
+        form.initial["number_dialled"] = _NUMBER_STAND_IN
         try:
             return render_crispy_form(form)
         finally:
             form.initial["idempotency_key"] = key
+            del form.initial["number_dialled"]
             form._bound_fields_cache.clear()
 
     # The date hints' examples follow the day, so the day is in the name.
-    name = ("call_form", today, tuple(c.pk for c in campaigns))
+    name = ("call_form", today, tuple(c.pk for c in campaigns), form.number_shown)
     html = call_config.cached(name, render_with_stand_in)
-    return mark_safe(html.replace(str(_KEY_STAND_IN), str(key)))  # noqa: S308 (our render)
+    html = html.replace(str(_KEY_STAND_IN), str(key))
+    return mark_safe(html.replace(_NUMBER_STAND_IN, escape(number or "")))  # noqa: S308
 
 
 def call_page_context(user, task, form=None):
