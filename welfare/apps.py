@@ -53,6 +53,6 @@ class WelfareConfig(AppConfig):
 def calls_follow_flags(sender, *, tenant, changed, **kwargs):
     """A tenant's flags changed on their record: calls stop at once, not at the next morning's
     build, and a reported death goes to a manager as it does when reported on a call."""
-    from .call_actions import calls_follow_flags
+    from .flag_actions import calls_follow_flags
 
     calls_follow_flags(tenant=tenant, changed=changed)

@@ -22,13 +22,11 @@ from tenants.models import PhoneNumber, Tenant
 
 from . import message_hooks
 from .actions import call_task_claim_next, take_next_in_one
-from .cadence import call_tenants, not_eligible_reason
 from .call_models import Call, CallNote, Escalation, EscalationAction, QueueGap
 from .campaign_actions import campaign_calls_record
 from .campaign_rules import due_in_any
 from .models import CallTask, claim_cutoff
 from .provider_actions import check_in_task_claim_next, check_in_tasks_release
-from .queue import call_task_open_for
 
 ATTEMPTS_BEFORE_ESCALATION = 3
 QUEUE_CHECK_LOCK = 0x77656C6667617073  # "welfgaps": any fixed number no other job uses
@@ -345,46 +343,6 @@ def _escalate(task, reason, now):
         defaults={"task": task, "team_id": task.team_id, "reason": reason, "opened_at": now},
     )
     return escalation
-
-
-@transaction.atomic
-def calls_follow_flags(*, tenant, changed, now=None):
-    """After a tenant's flags change on their record: close open call tasks if the tenant can
-    no longer be called today, or open one now if they can and are due (a decline cleared:
-    not at the next morning's build); ask a manager to confirm a reported death."""
-    now = now or timezone.now()
-    today = timezone.localtime(now).date()
-    if call_tenants().eligible_for_calls(today).filter(pk=tenant.pk).exists():
-        call_task_open_for(tenant_id=tenant.pk, on=today, now=now)
-    else:
-        reason = {
-            "deceased": CallTask.ClosedReason.DECEASED,
-            "reported_deceased": CallTask.ClosedReason.DECEASED,
-            "declined": CallTask.ClosedReason.DECLINED,
-            "in_hospital": CallTask.ClosedReason.IN_HOSPITAL,
-        }.get(not_eligible_reason(tenant, today), CallTask.ClosedReason.NOT_ELIGIBLE)
-        CallTask.objects.open().filter(tenant=tenant).update(
-            status=CallTask.Status.CLOSED,
-            closed_reason=reason,
-            closed_at=now,
-            claimed_by=None,
-            claimed_at=None,
-        )
-    if "deceased_reported_on" in changed and tenant.deceased_reported_on and not tenant.deceased_on:
-        HelpRequest.objects.filter(tenant=tenant, status__in=HelpRequest.OPEN_STATUSES).update(
-            status=HelpRequest.Status.CLOSED,
-            resolved_at=now,
-            outcome="Closed: the tenant was reported deceased.",
-        )
-        Escalation.objects.get_or_create(
-            tenant=tenant,
-            status=Escalation.Status.OPEN,
-            defaults={
-                "team_id": tenant.patch.team_id if tenant.patch_id else None,
-                "reason": Escalation.Reason.DECEASED,
-                "opened_at": now,
-            },
-        )
 
 
 @transaction.atomic

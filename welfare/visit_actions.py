@@ -11,8 +11,9 @@ from here_to_help.models import HelpRequest
 from tenants.actions import phone_number_add
 from tenants.models import Tenant
 
-from .call_actions import CallRefused, calls_follow_flags, escalation_close
+from .call_actions import CallRefused, escalation_close
 from .call_models import Escalation, EscalationAction
+from .flag_actions import calls_follow_flags
 from .models import CallTask
 from .visit_models import Visit
 
