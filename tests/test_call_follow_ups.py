@@ -11,12 +11,15 @@ import time_machine
 from django.utils import timezone
 
 from conftest import sign_in
-from tenants.actions import phone_number_mark
+from messaging.actions import contact_preference_save
+from messaging.models import Kind, Message
+from tenants.actions import phone_number_mark, tenant_update_flags
 from tenants.models import PhoneNumber
 from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
 from welfare import call_actions, call_config
+from welfare.before_call import before_call_message_for
 from welfare.call_models import Call, Escalation
-from welfare.models import CallTask
+from welfare.models import CallTask, Cohort
 from welfare.queue import build_call_queue
 from welfare.visit_forms import VisitOutcomeForm, VisitRaiseForm
 
@@ -396,6 +399,42 @@ class TestDeclined:
         )
         build_call_queue()  # the next build finds it there: still one open task
         assert CallTask.objects.open().filter(tenant=tenant).count() == 1
+
+    def test_clearing_the_decline_sends_the_builds_message_once(self, officer_client, tenant):
+        """The call opened at once gets "We'll call you today", as one the build opens would
+        (the build's message goes only to the calls it opened itself, so it never would)."""
+        Cohort.objects.update(before_call_message=True)
+        tenant.declined_calls_on = timezone.localdate()
+        tenant.mobile = "+447911123456"
+        tenant.save()
+        assert self.clear_decline(officer_client, tenant).status_code == 302
+        task = CallTask.objects.open().get(tenant=tenant)
+        message = before_call_message_for(task)
+        assert (message.kind, message.recipient) == (Kind.BEFORE_CALL, "+447911123456")
+        build_call_queue()
+        assert Message.objects.filter(tenant=tenant, kind=Kind.BEFORE_CALL).count() == 1
+
+    def test_a_tenant_who_opted_out_gets_no_message(self, officer_client, tenant):
+        Cohort.objects.update(before_call_message=True)
+        tenant.declined_calls_on = timezone.localdate()
+        tenant.mobile = "+447911123456"
+        tenant.save()
+        contact_preference_save(
+            tenant=tenant, no_sms=True, no_email=True, preferred_channel="", source="tenant_phone"
+        )
+        self.clear_decline(officer_client, tenant)
+        assert CallTask.objects.open().filter(tenant=tenant).exists()
+        assert not Message.objects.filter(tenant=tenant, kind=Kind.BEFORE_CALL).exists()
+
+    def test_changing_another_flag_opens_no_call(self, tenant, officer):
+        """Communication needs cannot make a tenant callable: a due tenant without a call
+        (added today, say) waits for the morning's build, with its message."""
+        Cohort.objects.update(before_call_message=True)
+        tenant_update_flags(
+            tenant=tenant, user=officer, reason="Told us", communication_needs="Hard of hearing"
+        )
+        assert not CallTask.objects.filter(tenant=tenant).exists()
+        assert not Message.objects.filter(tenant=tenant).exists()
 
     def test_clearing_the_decline_of_a_tenant_not_due_opens_no_call(self, officer_client, tenant):
         tenant.declined_calls_on = timezone.localdate()

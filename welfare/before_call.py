@@ -42,10 +42,11 @@ def send_from(on):
     return datetime.combine(on, time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
-def before_call_messages_queue(*, on, opened_at):
+def before_call_messages_queue(*, on, opened_at, tenant_id=None):
     """Queue the message to each tenant whose call this build opened (`opened_at`: the build's
     moment) for `on`, in a cohort with the message switched on; return how many were queued.
-    A call opened by an earlier build is not told hours later.
+    A call opened by an earlier build is not told hours later. `tenant_id`: only that tenant's
+    (a call opened at once for one tenant, `queue.call_task_open_for`).
 
     Set-based (one INSERT ... SELECT in messaging.batch), in the caller's transaction, and sent
     by Celery after it commits. Each call task's message has its own reference, so a build run
@@ -60,10 +61,9 @@ def before_call_messages_queue(*, on, opened_at):
         created_at=opened_at,
         attempts=0,
     ).exclude(Exists(Call.objects.filter(task=OuterRef("pk"))))
-    tenants = (
-        call_tenants()
-        .filter(cohorts, Exists(first_call))
-        .annotate(task_id=first_call.values("pk")[:1])
+    tenants = call_tenants() if tenant_id is None else call_tenants().filter(pk=tenant_id)
+    tenants = tenants.filter(cohorts, Exists(first_call)).annotate(
+        task_id=first_call.values("pk")[:1]
     )
     number = QueueSettings.current()["calls_from_number"]
     return messages_queue_for_tenants(

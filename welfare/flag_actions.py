@@ -12,16 +12,29 @@ from .call_models import Escalation
 from .models import CallTask
 from .queue import call_task_open_for
 
+# The flags whose change can make a tenant callable today: a decline cleared, a hospital stay
+# or a death report ended or withdrawn, or isolation (the unwell cohort, due every 7 days).
+# Any other flag (communication needs, an interpreter...) waits for the next morning's build.
+MAY_OPEN_A_CALL = {
+    "declined_calls_on",
+    "in_hospital_until",
+    "deceased_reported_on",
+    "self_isolating_from",
+    "self_isolating_until",
+}
+
 
 @transaction.atomic
 def calls_follow_flags(*, tenant, changed, now=None):
     """After a tenant's flags change on their record: close open call tasks if the tenant can
-    no longer be called today, or open one now if they can and are due (a decline cleared:
-    not at the next morning's build); ask a manager to confirm a reported death."""
+    no longer be called today, or, for a change that can make them callable (MAY_OPEN_A_CALL),
+    open one now if they are due, as the morning's build would, with its "We'll call you
+    today" message (not at the next build); ask a manager to confirm a reported death."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     if call_tenants().eligible_for_calls(today).filter(pk=tenant.pk).exists():
-        call_task_open_for(tenant_id=tenant.pk, on=today, now=now)
+        if MAY_OPEN_A_CALL & set(changed):
+            call_task_open_for(tenant_id=tenant.pk, on=today, now=now)
     else:
         reason = {
             "deceased": CallTask.ClosedReason.DECEASED,

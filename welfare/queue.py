@@ -374,9 +374,11 @@ def _due_orm(on, campaigns, tenant_id=None):
 
 def call_task_open_for(*, tenant_id, on=None, now=None):
     """Step 3 of the build for one tenant, at once: open their call task if they are due today
-    and have neither an open task nor an open escalation. For a change that puts a tenant back
-    in the queue (a decline cleared on the record) and must not wait for the next morning.
-    Returns the task opened, or None. Call it inside the transaction that made the change."""
+    and have neither an open task nor an open escalation, and queue the build's "We'll call you
+    today" message for it (the same function, cohorts and contact rules; sent by Celery once the
+    caller's transaction commits). For a change that puts a tenant back in the queue (a decline
+    cleared on the record) and must not wait for the next morning. Returns the task opened, or
+    None. Call it inside the transaction that made the change."""
     on = on or timezone.localdate()
     now = now or timezone.now()
     if CallTask.objects.open().filter(tenant_id=tenant_id).exists():
@@ -413,6 +415,7 @@ def call_task_open_for(*, tenant_id, on=None, now=None):
             task.save()
     except IntegrityError:
         return None
+    before_call_messages_queue(on=on, opened_at=now, tenant_id=tenant_id)
     return task
 
 
