@@ -60,7 +60,11 @@ SIGNPOST_NOTES = "Gave the tenant the phone number and opening times."
 
 
 def log_call(task, officer, outcome, now, key, **details):
-    """The demo's one call to `call_log`, so a change to its signature is a one-line fix."""
+    """The demo's one call to `call_log`, so a change to its signature is a one-line fix. A
+    wrong number is the first number the call page would show, as an officer dials it."""
+    if outcome == Outcome.WRONG_NUMBER and "number_dialled" not in details:
+        numbers = task.tenant.numbers_to_dial()
+        details["number_dialled"] = str(numbers[0]) if numbers else None
     return call_log(
         task=task, officer=officer, outcome=outcome, idempotency_key=key, now=now, **details
     )

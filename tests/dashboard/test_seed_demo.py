@@ -14,7 +14,7 @@ from dashboard.tables import ALL_TEAMS
 from dashboard.trend import trend_days
 from here_to_help.models import HelpRequest
 from services.models import StatusChange
-from tenants.models import Tenant
+from tenants.models import PhoneNumber, Tenant
 from welfare.call_models import Call, Escalation
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,10 @@ def test_the_demo_days_hold_together():
     unanswered = sum(outcome in Call.FAILED for outcome in first_tries.values())
     assert 0.35 < unanswered / len(first_tries) < 0.65
     assert not Call.objects.filter(made_at__gte=NOW).exists()
+
+    # Each wrong number logged marked the number the officer dialled, as a call page does.
+    assert Call.objects.filter(outcome=Call.Outcome.WRONG_NUMBER).exists()
+    assert PhoneNumber.objects.filter(status=PhoneNumber.Status.WRONG).exists()
 
     # Escalations open and closed, each closed one with its result.
     assert Escalation.objects.filter(status=Escalation.Status.OPEN).exists()
