@@ -362,6 +362,23 @@ class TestEscalations:
         tenant.refresh_from_db()
         assert tenant.deceased_on == tenant.deceased_reported_on
 
+    def test_a_report_found_wrong_calls_the_tenant_again_at_once(
+        self, task, officer, manager, tenant
+    ):
+        log(task, officer, Call.Outcome.DECEASED)
+        assert not CallTask.objects.open().filter(tenant=tenant).exists()
+
+        escalation_close(
+            escalation=Escalation.objects.get(),
+            result="Her daughter says she is well",
+            by=manager,
+            death_confirmed=False,
+        )
+
+        tenant.refresh_from_db()
+        assert tenant.deceased_reported_on is None
+        assert CallTask.objects.open().filter(tenant=tenant).count() == 1
+
     def test_officers_cannot_open_escalations(self, officer_client, escalation):
         assert officer_client.get("/queue/escalations/").status_code == 403
         assert officer_client.get(f"/queue/escalations/{escalation.pk}/").status_code == 403

@@ -387,6 +387,13 @@ def escalation_close(*, escalation, result, by, contacted=False, death_confirmed
     escalation.closed_at = now
     escalation.closed_by = by
     escalation.save()
+    if death_confirmed is False:
+        # The report was wrong: a due tenant is called today, not after the next morning's build
+        # (as when the report is cleared on their record). Imported here: flag_actions uses this
+        # module's neighbours.
+        from .flag_actions import calls_follow_flags
+
+        calls_follow_flags(tenant=tenant, changed=["deceased_reported_on"], now=now)
     return escalation
 
 
