@@ -242,10 +242,20 @@ class TestCallPage:
         assert self.post(officer_client, task, idempotency_key=key).status_code == 302
         assert Call.objects.count() == 1
 
-    def test_a_stale_claim_keeps_the_typed_notes(self, officer_client, task):
+    def test_a_stale_claim_no_one_else_took_is_saved(self, officer_client, task):
+        # A form from before it said which hold it was typed under (welfare.call_lapse): the
+        # officer's own lapsed hold, with nothing logged since, is theirs again.
         CallTask.objects.filter(pk=task.pk).update(
             claimed_at=timezone.now() - timedelta(minutes=45)
         )
+        response = self.post(officer_client, task, notes="Said her daughter visits Tuesdays")
+        assert response.status_code == 302
+        assert Call.objects.get().notes == "Said her daughter visits Tuesdays"
+
+    def test_a_released_call_sent_without_its_hold_keeps_the_typed_notes(
+        self, officer_client, task
+    ):
+        CallTask.objects.filter(pk=task.pk).update(claimed_by=None, claimed_at=None)
         response = self.post(officer_client, task, notes="Said her daughter visits Tuesdays")
         assert response.status_code == 409
         page = response.content.decode()

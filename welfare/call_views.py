@@ -20,7 +20,7 @@ from here_to_help.selectors import help_context
 from messaging.selectors import failing_numbers_for_tenant
 from tenants.selectors import log_tenants_listed
 
-from . import call_actions, call_config, selectors
+from . import call_actions, call_config, call_lapse, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import Call, Escalation, QueueGap
 from .call_text import call_summary, target_text, when_text, why_now
@@ -120,6 +120,8 @@ def call_page_context(user, task, form=None):
         "tags": _tags(tenant, calls_context["call_cohorts"], age, isolating),
         "numbers": numbers,
         "claimed": task.claim_active(),
+        # The hold the form is typed under, sent with it (welfare.call_lapse).
+        "held_since": task.claimed_at.isoformat() if mine and task.claimed_at else "",
         "waits_until": task.not_before(now) if task.is_open else None,
         "mine": mine,
         "can_see_record": user.is_manager
@@ -196,10 +198,12 @@ def log_call(request, pk):
     if new_attempt:
         # A key of its own, the same for a double click on the button.
         key = uuid.uuid5(key, "new attempt")
+    held_since = request.POST.get("held_since", "")
     try:
-        call = call_actions.call_log(
+        call = call_lapse.call_log_from_form(
             task=task,
             officer=request.user,
+            held_since=call_lapse.held_since_from(held_since),
             outcome=data["outcome"],
             idempotency_key=key,
             wellbeing=data.get("wellbeing", ""),
@@ -217,11 +221,19 @@ def log_call(request, pk):
     except call_actions.CallConflict as conflict:
         # Nothing typed is lost: the form comes back filled in, beside the call as recorded.
         task.refresh_from_db()
-        return _render_call_page(request, task, form, status=409, conflict=conflict.call)
+        return _render_call_page(
+            request, task, form, status=409, conflict=conflict.call, held_since=held_since
+        )
+    except call_lapse.CallTakenMeanwhile:
+        # The same: what was typed stays, beside who took the call after the hold ran out.
+        task.refresh_from_db()
+        return _render_call_page(request, task, form, status=409, taken=True, held_since=held_since)
     except call_actions.CallRefused as refusal:
         messages.error(request, str(refusal))
         task.refresh_from_db()
-        return _render_call_page(request, task, form, status=409, refused=True)
+        return _render_call_page(
+            request, task, form, status=409, refused=True, held_since=held_since
+        )
     messages.success(request, _saved_banner(request.user, call))
     if request.POST.get("then") != "next":
         return redirect("welfare:queue")

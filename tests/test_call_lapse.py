@@ -1,0 +1,112 @@
+"""A call form sent after the officer's hold ran out, or after the call was logged from another
+tab: saved when no one has touched the call since, otherwise the page says what happened and
+keeps what was typed, with the choices that record it (welfare.call_lapse)."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from conftest import sign_in
+from tests.factories import CallTaskFactory, OfficerFactory, TenantFactory, load_default_cohorts
+from welfare.call_models import Call
+from welfare.models import CallTask
+
+pytestmark = pytest.mark.django_db
+NOTES = "Long chat: her daughter is away until Friday and the fridge is nearly empty"
+
+
+@pytest.fixture(autouse=True)
+def cohorts(db):
+    load_default_cohorts()
+
+
+@pytest.fixture
+def task(patch, officer):
+    tenant = TenantFactory(first_name="Margaret", last_name="Holt", patch=patch)
+    return CallTaskFactory(tenant=tenant, claimed_by=officer, claimed_at=timezone.now())
+
+
+def shown_form(client, task):
+    """The call page's form as the browser would send it: its key and the hold it is under."""
+    page = client.get(f"/queue/task/{task.pk}/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    held = re.search(r'name="held_since" value="([^"]*)"', page).group(1)
+    assert held, "the form says which hold it was typed under"
+    return {"idempotency_key": key, "held_since": held}
+
+
+def spoke(form, **extra):
+    return {
+        **form,
+        "outcome": "spoke",
+        "wellbeing": "struggling",
+        "needs": ["food"],
+        "notes": NOTES,
+        "then": "queue",
+        **extra,
+    }
+
+
+class TestHoldRanOut:
+    def test_the_call_is_saved_once_when_no_one_took_it_since(self, client, officer, task):
+        sign_in(client, officer)
+        form = shown_form(client, task)
+        with time_machine.travel(timezone.now() + timedelta(minutes=45), tick=False):
+            sign_in(client, officer)  # the session lapsed too: signed in again, "Send it"
+            url = f"/queue/task/{task.pk}/log/"
+            first = client.post(url, spoke(form))
+            again = client.post(url, spoke(form))  # sent twice: saved once
+        assert first.status_code == 302 and again.status_code == 302
+        call = Call.objects.get(tenant=task.tenant)
+        assert call.officer == officer and call.notes == NOTES and call.outcome == "spoke"
+        task.refresh_from_db()
+        assert task.status == CallTask.Status.DONE and task.claimed_by is None
+        assert task.tenant.help_requests.count() == 1
+
+    def test_someone_else_holding_it_gets_the_page_that_keeps_the_call(
+        self, client, officer, team, task
+    ):
+        sign_in(client, officer)
+        form = shown_form(client, task)
+        colleague = OfficerFactory(team=team, first_name="Colin", last_name="Reed")
+        later = timezone.now() + timedelta(minutes=45)
+        with time_machine.travel(later, tick=False):
+            CallTask.objects.filter(pk=task.pk).update(claimed_by=colleague, claimed_at=later)
+            sign_in(client, officer)
+            response = client.post(f"/queue/task/{task.pk}/log/", spoke(form))
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert 'id="call-conflict"' in page
+        assert f"Your hold on this call ran out, and {colleague} took it" in page
+        assert NOTES in page
+        assert "Record it as a new attempt" in page
+        assert not Call.objects.exists()
+        task.refresh_from_db()
+        assert task.claimed_by == colleague
+
+    def test_someone_else_logging_it_meanwhile_gets_the_conflict_page(
+        self, client, officer, team, task
+    ):
+        from welfare.call_actions import call_log
+
+        sign_in(client, officer)
+        form = shown_form(client, task)
+        colleague = OfficerFactory(team=team)
+        later = timezone.now() + timedelta(minutes=45)
+        with time_machine.travel(later, tick=False):
+            CallTask.objects.filter(pk=task.pk).update(claimed_by=colleague, claimed_at=later)
+            task.refresh_from_db()
+            key = uuid.uuid4()
+            call_log(task=task, officer=colleague, outcome="voicemail", idempotency_key=key)
+            sign_in(client, officer)
+            response = client.post(f"/queue/task/{task.pk}/log/", spoke(form))
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert f"This call was already recorded: voicemail left, by {colleague} at" in page
+        assert NOTES in page
+        assert "Record it as a new attempt" in page and "Add it as a note" in page
+        assert list(Call.objects.values_list("outcome", flat=True)) == ["voicemail"]
