@@ -106,7 +106,34 @@ class TestHoldRanOut:
             response = client.post(f"/queue/task/{task.pk}/log/", spoke(form))
         assert response.status_code == 409
         page = response.content.decode()
-        assert f"This call was already recorded: voicemail left, by {colleague} at" in page
+        assert f"This call was already logged by {colleague} at" in page
         assert NOTES in page
         assert "Record it as a new attempt" in page and "Add it as a note" in page
         assert list(Call.objects.values_list("outcome", flat=True)) == ["voicemail"]
+
+
+class TestAnotherTab:
+    def test_a_call_logged_in_another_tab_says_so_and_the_typed_call_can_be_recorded(
+        self, client, officer, task
+    ):
+        sign_in(client, officer)
+        url = f"/queue/task/{task.pk}/log/"
+        now = timezone.now()
+        with time_machine.travel(now, tick=False):
+            first_tab, second_tab = shown_form(client, task), shown_form(client, task)
+            no_answer = {**first_tab, "outcome": "no_answer", "then": "queue"}
+            assert client.post(url, no_answer).status_code == 302
+            response = client.post(url, spoke(second_tab))
+        assert response.status_code == 409
+        page = response.content.decode()
+        at = timezone.localtime(now).strftime("%H:%M")
+        assert f"This call was already logged by you at {at} as No answer." in page
+        assert "ran out" not in page
+        assert NOTES in page
+        assert "Record it as a new attempt" in page and "Add it as a note" in page
+        with time_machine.travel(now + timedelta(minutes=1), tick=False):
+            recorded = client.post(url, spoke(second_tab, new_attempt="1"))
+        assert recorded.status_code == 302
+        spoken = Call.objects.get(tenant=task.tenant, outcome="spoke")
+        assert spoken.notes == NOTES and spoken.officer == officer
+        assert Call.objects.filter(tenant=task.tenant).count() == 2

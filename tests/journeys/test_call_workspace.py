@@ -50,9 +50,7 @@ def test_back_amend_save_is_told_and_loses_nothing(journey):
     page.get_by_label("Notes").fill("Running out of food; daughter away")
     page.get_by_role("button", name="Save the call and return to the queue").click()
     journey.check()
-    expect(page.locator("#call-conflict")).to_contain_text(
-        "This call was already recorded: no answer, by"
-    )
+    expect(page.locator("#call-conflict")).to_contain_text("This call was already logged by you at")
     expect(page.get_by_label("Notes")).to_have_value("Running out of food; daughter away")
     assert Call.objects.filter(tenant=tenant).count() == 1
     page.get_by_role("button", name="Record it as a new attempt").click()
