@@ -200,7 +200,7 @@ def two_factor_disable(request):
 
 
 # Fields a form carries for the service, not typed by anyone: not shown, but sent again.
-UNSHOWN_FIELDS = {"next", "form_key", "idempotency_key"}
+UNSHOWN_FIELDS = {"next", "form_key", "idempotency_key", "held_since"}  # welfare.call_lapse
 
 
 def _shown_fields(fields, typed_only=True):

@@ -2,6 +2,7 @@
 tab: saved when no one has touched the call since, otherwise the page says what happened and
 keeps what was typed, with the choices that record it (welfare.call_lapse)."""
 
+import html
 import re
 import uuid
 from datetime import timedelta
@@ -11,7 +12,13 @@ import time_machine
 from django.utils import timezone
 
 from conftest import sign_in
-from tests.factories import CallTaskFactory, OfficerFactory, TenantFactory, load_default_cohorts
+from tests.factories import (
+    PASSWORD,
+    CallTaskFactory,
+    OfficerFactory,
+    TenantFactory,
+    load_default_cohorts,
+)
 from welfare.call_models import Call
 from welfare.models import CallTask
 
@@ -110,6 +117,32 @@ class TestHoldRanOut:
         assert NOTES in page
         assert "Record it as a new attempt" in page and "Add it as a note" in page
         assert list(Call.objects.values_list("outcome", flat=True)) == ["voicemail"]
+
+
+class TestKeptThroughSignIn:
+    def test_the_hold_and_the_session_ran_out_and_send_it_saves_the_call(
+        self, client, officer, task
+    ):
+        """The tester's path: a long call, the session ends, sign in, "Send it"."""
+        sign_in(client, officer)
+        form = shown_form(client, task)
+        url = f"/queue/task/{task.pk}/log/"
+        with time_machine.travel(timezone.now() + timedelta(minutes=45), tick=False):
+            response = client.post(url, spoke(form))
+            assert response.status_code == 302 and "/accounts/sign-in/" in response.url
+            signed_in = client.post(response.url, {"username": "olivia", "password": PASSWORD})
+            page = client.get(signed_in.url).content.decode()
+            typed, by_page = page.split('id="kept-by-page"')
+            assert "Held since" not in typed  # the page's own field, not something typed
+            action = html.unescape(re.search(r'id="kept-form" action="([^"]*)"', page).group(1))
+            fields = {}
+            for name, value in re.findall(
+                r'<input type="hidden" name="([^"]*)" value="([^"]*)"', page
+            ):
+                fields.setdefault(html.unescape(name), []).append(html.unescape(value))
+            assert client.post(action, fields).status_code == 302
+        call = Call.objects.get()
+        assert call.notes == NOTES and call.officer == officer
 
 
 class TestAnotherTab:
