@@ -24,6 +24,7 @@ from tests.factories import (
 from welfare.cadence import call_tenants
 from welfare.call_actions import CallRefused, call_log, escalation_close, queue_check
 from welfare.call_models import Call, Escalation, QueueGap
+from welfare.call_text import call_summary
 from welfare.models import CallTask
 from welfare.queue import build_call_queue
 
@@ -109,6 +110,17 @@ class TestOutcomes:
         assert (escalation.tenant, escalation.reason) == (tenant, "failed_attempts")
         assert task.status == CallTask.Status.CLOSED
         assert task.closed_reason == CallTask.ClosedReason.ESCALATED
+
+    def test_the_saved_banner_says_the_third_failed_day_escalated(self, task, officer):
+        first = log(task, officer, Call.Outcome.NO_ANSWER, now=at(date(2026, 6, 1)))
+        log(task, officer, Call.Outcome.NO_ANSWER, now=at(date(2026, 6, 2)))
+        third = log(task, officer, Call.Outcome.VOICEMAIL, now=at(date(2026, 6, 3)))
+
+        assert "escalation" not in call_summary(first)
+        assert call_summary(third).endswith(
+            "That was the third day without an answer: an escalation is open, and a manager "
+            "will try to reach Margaret Holt another way."
+        )
 
     def test_three_failed_attempts_on_one_day_do_not(self, task, officer):
         for hour in (9, 12, 16):

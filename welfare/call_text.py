@@ -62,6 +62,10 @@ def target_text(due_at, now=None):
     return f"{_amount(now - due_at)} past target"
 
 
+def _ordinal(n):
+    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
+
+
 def call_summary(call, now=None):
     """The saved banner: what the call did, with the requests it raised and their targets."""
     what = call.get_outcome_display()
@@ -78,6 +82,11 @@ def call_summary(call, now=None):
             text += f" {marked.number.as_national} is marked as a wrong number and is not dialled."
         text += f" An escalation is open: a manager will try to reach {call.tenant.full_name}"
         text += " another way."
+    elif call.outcome in call.FAILED and call.task.closed_reason == "escalated":
+        text += (
+            f" That was the {_ordinal(call.task.attempts)} day without an answer: an escalation is"
+            f" open, and a manager will try to reach {call.tenant.full_name} another way."
+        )
     raised = getattr(call, "raised_requests", [])
     if raised:
         items = ", ".join(
