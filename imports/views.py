@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models.fields.json import KT
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -91,6 +92,7 @@ def _job_context(request, job):
         "max_mb": settings.IMPORT_MAX_MB,
         "report": report,
         "valid": valid,
+        "nothing_valid": bool(report) and valid == 0,
         "left_out": report.rejected if report else 0,
         "counts": [
             (name, label, report.counts.get(name, 0)) for name, label in kind.count_labels(report)
@@ -160,12 +162,22 @@ def rejected_rows(request, pk):
 @staff_required
 def your_imports(request):
     """The user's own imports, newest first: leave a running one and come back to it here."""
-    jobs_ = ImportJob.objects.filter(created_by=request.user).only(
-        "kind", "file_name", "status", "created_at"
+    jobs_ = (
+        ImportJob.objects.filter(created_by=request.user)
+        .only("kind", "file_name", "status", "created_at")
+        .annotate(
+            rows_checked=KT("check_report__counts__rows"),
+            rows_rejected=KT("check_report__counts__rejected"),
+        )
     )
     page = Paginator(jobs_, 25).get_page(request.GET.get("page"))
     kinds = [kind for kind in registry.kinds() if kind.listed and kind.allows(request.user)]
     titles = {kind.slug: kind.file_label for kind in registry.kinds()}
     for each in page.object_list:
         each.kind_label = titles.get(each.kind, each.kind).capitalize()
+        each.nothing_to_confirm = (
+            each.status == ImportJob.Status.CHECKED
+            and each.rows_checked is not None
+            and each.rows_checked == each.rows_rejected
+        )
     return render(request, "imports/list.html", {"page": page, "kinds": kinds})

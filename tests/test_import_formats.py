@@ -89,3 +89,39 @@ def test_a_file_refused_for_a_missing_column_shows_the_columns_open(
     assert job.status == ImportJob.Status.REFUSED
     assert "date_of_birth" in page.split("The file was refused")[1].split("</p>")[0]
     assert '<details class="govuk-details" id="file-format" open>' in page
+
+
+def test_a_file_with_every_row_rejected_shows_the_columns_and_nothing_to_confirm(
+    manager_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            "/imports/new/tenants/",
+            {"file": SimpleUploadedFile("bad.csv", csv_text([tenant_row(postcode="x")]).encode())},
+        )
+    job = ImportJob.objects.get()
+
+    page = manager_client.get(f"/imports/{job.pk}/").content.decode()
+    mine = manager_client.get("/imports/").content.decode()
+
+    assert job.status == ImportJob.Status.CHECKED
+    assert '<details class="govuk-details" id="file-format" open>' in page
+    assert "Checked: every row rejected" in mine
+    assert "waiting for you to confirm" not in mine
+
+
+def test_a_file_with_valid_rows_keeps_the_columns_closed_and_waits(
+    manager_client, patch, django_capture_on_commit_callbacks
+):
+    rows = [tenant_row(tenancy_ref="PHG-1"), tenant_row(tenancy_ref="PHG-2", postcode="x")]
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            "/imports/new/tenants/",
+            {"file": SimpleUploadedFile("some.csv", csv_text(rows).encode())},
+        )
+    job = ImportJob.objects.get()
+
+    page = manager_client.get(f"/imports/{job.pk}/").content.decode()
+
+    assert '<details class="govuk-details" id="file-format">' in page
+    assert "Checked: waiting for you to confirm" in manager_client.get("/imports/").content.decode()
