@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.kept_post import MAX_BYTES, OWNER_COOKIE, OWNER_SALT
+from conftest import sign_in
 from tests.factories import (
     PASSWORD,
     CallTaskFactory,
@@ -249,6 +250,21 @@ class TestExpiredSession:
         assert "Passwords and security codes are never kept" in page
         assert "secret-words" not in page
         assert kept_form(page)[1]["name"] == ["Winter"]
+
+    def test_a_form_that_only_sent_a_file_is_not_offered_to_send_without_it(
+        self, manager_client, manager
+    ):
+        manager_client.get("/imports/new/tenants/")
+        end_session(manager_client)
+        upload = SimpleUploadedFile("tenants.csv", b"tenancy_ref\nT1\n", content_type="text/csv")
+        response = manager_client.post("/imports/new/tenants/", {"file": upload})
+        assert parse_qs(urlsplit(response.url).query) == {"next": [KEPT]}
+        sign_in(manager_client, manager)  # and two-factor, in the same session
+
+        page = manager_client.get(KEPT).content.decode()
+
+        assert 'id="kept-send"' not in page
+        assert 'href="/imports/new/tenants/">go back to the page</a>' in page
 
     def test_a_form_too_large_to_keep_says_so(self, officer_client, task):
         end_session(officer_client)
