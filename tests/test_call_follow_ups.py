@@ -57,6 +57,13 @@ def shown_number(page):
     return found and found.group(1)
 
 
+def add_number(tenant, number, by):
+    """A number an officer added in the app, beside the file's."""
+    return PhoneNumber.objects.create(
+        tenant=tenant, number=number, source="app", file_numbers=tenant.file_numbers_key(), by=by
+    )
+
+
 class TestWrongNumber:
     def test_the_number_dialled_is_marked_wrong_with_the_call(self, officer_client, task, tenant):
         response = post_call(officer_client, task, outcome="wrong_number", number_dialled=LANDLINE)
@@ -185,13 +192,7 @@ class TestWrongNumber:
         phone_number_mark(
             tenant=tenant, number=LANDLINE, status="wrong", reason="Fax tone", by=other_officer
         )
-        PhoneNumber.objects.create(
-            tenant=tenant,
-            number="+447700900123",
-            source="app",
-            file_numbers=tenant.file_numbers_key(),
-            by=other_officer,
-        )
+        add_number(tenant, "+447700900123", by=other_officer)
         response = post_call(
             officer_client,
             task,
@@ -253,13 +254,7 @@ class TestWrongNumber:
     def test_a_replay_after_the_first_marked_one_of_three_marks_nothing_more(
         self, officer_client, task, tenant, second_number, officer
     ):
-        PhoneNumber.objects.create(
-            tenant=tenant,
-            number="+447700900456",
-            source="app",
-            file_numbers=tenant.file_numbers_key(),
-            by=officer,
-        )
+        add_number(tenant, "+447700900456", by=officer)
         key = str(uuid.uuid4())
         for _ in range(2):
             response = post_call(

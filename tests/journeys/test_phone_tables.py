@@ -32,16 +32,20 @@ from welfare.provider_actions import provider_check_in_record, provider_oversigh
 PHONE = 375
 
 
+def _on_a_phone(journey, path):
+    """Open `path` on a 375 px screen: ["... px wide"] if the page scrolls sideways, else []."""
+    page = journey.page
+    page.set_viewport_size({"width": PHONE, "height": 740})
+    journey.goto(path)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    return [f"{path} is {width} px wide on a {PHONE} px screen"] if width > PHONE else []
+
+
 def _phone_and_desktop_problems(journey, path, table):
     """At 375 px the page must not scroll sideways and the first row's last column (the one that
     ran off the edge) must be on the screen; at 1280 px that column is under its header again."""
     page = journey.page
-    page.set_viewport_size({"width": PHONE, "height": 740})
-    journey.goto(path)
-    problems = []
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    if width > PHONE:
-        problems.append(f"{path} is {width} px wide on a {PHONE} px screen")
+    problems = _on_a_phone(journey, path)
     last = page.locator(f"{table} tbody tr").first.locator("td").last
     box = last.bounding_box()
     if box["x"] + box["width"] > PHONE:
@@ -116,12 +120,7 @@ def _scrolling_table_problems(journey, path, table):
     its own box, which a keyboard can reach and which is named, and the page does not scroll; at
     1280 px its last column is under its header as before."""
     page = journey.page
-    page.set_viewport_size({"width": PHONE, "height": 740})
-    journey.goto(path)
-    problems = []
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    if width > PHONE:
-        problems.append(f"{path} is {width} px wide on a {PHONE} px screen")
+    problems = _on_a_phone(journey, path)
     box = page.locator(table).evaluate(
         """table => {
             const box = table.closest('[role=region]');
