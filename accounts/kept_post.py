@@ -109,6 +109,8 @@ def waiting(request):
     form = session.get(SESSION_KEY)
     if form is None or not belongs_to(form, user):
         return {}
+    if request.method == "POST" and same_as_kept(request, form):
+        return {}  # this is it being sent: the page answering it is what it was waiting for
     return {"kept_waiting": True}
 
 

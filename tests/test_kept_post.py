@@ -213,6 +213,19 @@ class TestExpiredSession:
         assert 'id="kept-waiting"' not in officer_client.get("/").content.decode()
         assert response.status_code == 302
 
+    def test_the_page_that_answers_the_kept_form_does_not_offer_it_again(
+        self, officer_client, task
+    ):
+        end_session(officer_client)
+        response = officer_client.post(f"/queue/task/{task.pk}/log/", call_form(wellbeing=""))
+        sign_in_from(officer_client, response)
+        action, fields = kept_form(officer_client.get(KEPT).content.decode())
+
+        refused = officer_client.post(action, fields)  # wellbeing missing: shown again
+
+        assert "Select how the tenant is" in refused.content.decode()  # 400, what was typed kept
+        assert 'id="kept-waiting"' not in refused.content.decode()
+
     def test_a_form_whose_typist_is_not_known_is_not_shown(self, client, officer, task):
         client.force_login(officer)  # no page seen since: the browser never said who this is
         Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
