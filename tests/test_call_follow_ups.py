@@ -2,6 +2,7 @@
 the tenant's numbers, call-backs within reach, a decline confirmed (and undone at once), and
 phone numbers typed with letters refused."""
 
+import html
 import re
 import uuid
 from datetime import date, timedelta
@@ -290,6 +291,21 @@ class TestWrongNumber:
         assert response.status_code == 302
         assert not PhoneNumber.objects.exists()
         assert Escalation.objects.filter(tenant=tenant).exists()
+
+    def test_the_call_page_says_what_to_do_with_no_number_to_dial(
+        self, officer_client, task, tenant
+    ):
+        page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+        assert 'id="nothing-to-dial"' not in page  # a good number to dial
+
+        phone_number_mark(
+            tenant=tenant, number=LANDLINE, status="wrong", reason="Not hers", by=task.claimed_by
+        )
+        page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+
+        warning = page.split('id="nothing-to-dial"')[1].split("</div>")[0]
+        assert 'Choose "Wrong or dead number" and save' in html.unescape(warning)
+        assert "reach Duncan Lyons another way" in warning
 
 
 class TestCallBack:

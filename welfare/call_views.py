@@ -119,6 +119,7 @@ def call_page_context(user, task, form=None):
         "reasons": reasons,
         "tags": _tags(tenant, calls_context["call_cohorts"], age, isolating),
         "numbers": numbers,
+        "nothing_to_dial": not any(n.status == "good" for n in numbers),
         "claimed": task.claim_active(),
         # The hold the form is typed under, sent with it (welfare.call_lapse).
         "held_since": task.claimed_at.isoformat() if mine and task.claimed_at else "",
