@@ -75,12 +75,14 @@ def parse_time(text):
     return time(hour, minute)
 
 
-def _example_date(days):
-    day = timezone.localdate() + timedelta(days=days)
+def example_date(days=7, today=None):
+    """ "For example, 7 12 2026": a date `days` after `today` (default: today), as a GOV.UK
+    date input's hint writes it."""
+    day = (today or timezone.localdate()) + timedelta(days=days)
     return f"For example, {day.day} {day.month} {day.year}"
 
 
-_lazy_example = lazy(_example_date, str)
+_lazy_example = lazy(example_date, str)
 
 
 def date_example(before="", *, past=False):

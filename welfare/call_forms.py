@@ -16,6 +16,7 @@ from config.forms import (
     FollowUpsMixin,
     GDSFormMixin,
     RevealedQuestion,
+    example_date,
     parse_time,
 )
 from here_to_help.models import Need
@@ -139,8 +140,7 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         a week after it (a fixed example goes by, and a past date is refused)."""
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        week_on = (today or timezone.localdate()) + timedelta(days=7)
-        example = f"For example, {week_on.day} {week_on.month} {week_on.year}"
+        example = example_date(today=today)
         self.fields["call_back_date"].help_text = example
         self.fields["in_hospital_until"].help_text += f" {example}"
         # The campaigns the tenant is due in: the programme's script is the six questions

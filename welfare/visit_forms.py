@@ -1,11 +1,11 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from crispy_forms_gds.layout import ConditionalRadios, Field, Layout
 from django import forms
 from django.utils import timezone
 
 from accounts.models import Team, User
-from config.forms import DateField, GDSFormMixin, RevealedQuestion, parse_time
+from config.forms import DateField, GDSFormMixin, RevealedQuestion, example_date, parse_time
 from here_to_help.models import Need
 from tenants.forms import PhoneNumberField  # refuses letters
 
@@ -43,9 +43,7 @@ class VisitRaiseForm(GDSFormMixin, forms.Form):
         """`today`: the hint's example is a week after it, a date the form would take (a fixed
         example goes into the past and reads as the date to type)."""
         super().__init__(*args, **kwargs)
-        week_on = today + timedelta(days=7)
-        hint = f"For example, {week_on.day} {week_on.month} {week_on.year}"
-        self.fields["target_on"].help_text = hint
+        self.fields["target_on"].help_text = example_date(today=today)
 
     def clean(self):
         cleaned = super().clean()
