@@ -58,6 +58,16 @@ def shown_number(page):
     return found and found.group(1)
 
 
+def send_wrong_number_twice(client, task, number):
+    """The same wrong-number form sent twice (a double click, or Back and send again)."""
+    key = str(uuid.uuid4())
+    for _ in range(2):
+        response = post_call(
+            client, task, outcome="wrong_number", number_dialled=number, idempotency_key=key
+        )
+        assert response.status_code == 302
+
+
 def add_number(tenant, number, by):
     """A number an officer added in the app, beside the file's."""
     return PhoneNumber.objects.create(
@@ -256,31 +266,13 @@ class TestWrongNumber:
         self, officer_client, task, tenant, second_number, officer
     ):
         add_number(tenant, "+447700900456", by=officer)
-        key = str(uuid.uuid4())
-        for _ in range(2):
-            response = post_call(
-                officer_client,
-                task,
-                outcome="wrong_number",
-                number_dialled="+447700900123",
-                idempotency_key=key,
-            )
-            assert response.status_code == 302
+        send_wrong_number_twice(officer_client, task, "+447700900123")
         assert Call.objects.count() == 1
         assert PhoneNumber.history.filter(number="+447700900123").count() == 2  # added, marked
         assert [str(n) for n in tenant.numbers_to_dial()] == ["+447700900456", "+441134960961"]
 
     def test_a_replayed_form_marks_nothing_twice(self, officer_client, task, tenant):
-        key = str(uuid.uuid4())
-        for _ in range(2):
-            response = post_call(
-                officer_client,
-                task,
-                outcome="wrong_number",
-                number_dialled=LANDLINE,
-                idempotency_key=key,
-            )
-            assert response.status_code == 302
+        send_wrong_number_twice(officer_client, task, LANDLINE)
         assert Call.objects.count() == 1
         assert PhoneNumber.history.filter(tenant=tenant).count() == 1
 
