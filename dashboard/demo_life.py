@@ -36,6 +36,7 @@ from tenants.models import SupportProvider
 from welfare.actions import call_task_claim_next
 from welfare.call_actions import call_log, escalation_close, escalation_record_action
 from welfare.call_models import Call, Escalation, EscalationAction
+from welfare.campaign_rules import campaigns_due_for
 from welfare.provider_actions import provider_check_in_record, provider_oversight_set
 from welfare.provider_models import Staffing
 from welfare.queue import build_call_queue
@@ -61,7 +62,10 @@ SIGNPOST_NOTES = "Gave the tenant the phone number and opening times."
 
 def log_call(task, officer, outcome, now, key, **details):
     """The demo's one call to `call_log`, so a change to its signature is a one-line fix. A
-    wrong number is the first number the call page would show, as an officer dials it."""
+    wrong number is the first number the call page would show, as an officer dials it; the
+    call covers the campaigns the call page would show (welfare.call_views.log_call), so
+    the campaigns' progress counts it."""
+    details.setdefault("campaigns", campaigns_due_for(task.tenant, timezone.localdate(now)))
     if outcome == Outcome.WRONG_NUMBER and "number_dialled" not in details:
         numbers = task.tenant.numbers_to_dial()
         details["number_dialled"] = str(numbers[0]) if numbers else None

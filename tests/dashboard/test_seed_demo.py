@@ -16,6 +16,8 @@ from here_to_help.models import HelpRequest
 from services.models import StatusChange
 from tenants.models import PhoneNumber, Tenant
 from welfare.call_models import Call, Escalation
+from welfare.campaign_models import Campaign
+from welfare.campaign_selectors import campaign_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +79,14 @@ def test_the_demo_days_hold_together():
     aged = trend_days(ALL_TEAMS, [{"code": "aged_70"}], NOW.date() - timedelta(days=1))
     percents = [day.percent("aged_70") for day in aged if day.percent("aged_70") is not None]
     assert len(percents) == 28 and len(set(percents)) > 1
+
+    # The calls played count in the campaigns they covered, as calls made from the call page
+    # do: the programme's page shows every call by day and every current tenant spoken to.
+    programme = Campaign.objects.get(code=Campaign.PROGRAMME_CODE)
+    progress = campaign_progress(programme, NOW.date())
+    assert sum(day["calls"] for day in progress["by_day"]) == Call.objects.count()
+    spoken_to = Tenant.objects.current(NOW.date()).filter(last_contact_at__isnull=False)
+    assert progress["totals"]["reached"] == spoken_to.count() > 0
 
 
 def test_no_days_plays_nothing():
