@@ -140,8 +140,9 @@ class ProviderListForm(_ListForm):
         ],
     )
     overdue = forms.BooleanField(required=False, label="Only check-ins overdue")
-    # "No team" stays a choice, as on the dashboard: every provider has an owning team, so
-    # its counts and its list are empty, but they agree.
+    # "No team" stays a choice, as on the dashboard: a provider no team checks in with has no
+    # staffing either, so these counts and this list are empty for it, but they agree (the
+    # dashboard counts those providers apart; their list is on the providers page).
     field_order = ["staffing", "overdue", "team"]
 
 

@@ -20,7 +20,7 @@ from accounts.models import Team
 from config.csv import csv_response
 from welfare.control_selectors import escalations_past_target
 from welfare.provider_models import ProviderOversight
-from welfare.provider_selectors import staffing_counts
+from welfare.provider_selectors import needing_a_team, staffing_counts
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH, calls_chart, contact_rate_chart
@@ -66,9 +66,14 @@ PROVIDER_ROWS = (
 )
 
 
-def _provider_rows(counts):
+def _provider_rows(counts, scope):
     counts = {**counts, "not_checked_in": counts["unknown"]}
-    return [(key, label, counts[key]) for key, label in PROVIDER_ROWS]
+    rows = [(key, label, counts[key]) for key, label in PROVIDER_ROWS]
+    if scope.team_id is None:
+        # Every team's figures, or "No team": the providers no team checks in with, so never
+        # checked in on, counted apart (one count), their list on the providers page.
+        rows.append(("needs_team", "Needs an owning team", needing_a_team().count()))
+    return rows
 
 
 @manager_required
@@ -86,7 +91,9 @@ def index(request):
         # Live, as the age target is a setting managers change (one indexed count).
         "escalations_past_target": scope.filter(escalations_past_target()).count(),
         # Live too: a check-in recorded a minute ago shows (one aggregate over the providers).
-        "provider_rows": _provider_rows(staffing_counts(scope.filter(ProviderOversight.objects))),
+        "provider_rows": _provider_rows(
+            staffing_counts(scope.filter(ProviderOversight.objects)), scope
+        ),
     }
     if snapshot is not None:
         cohorts = tables.cohort_lines(snapshot, scope)

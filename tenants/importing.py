@@ -31,6 +31,7 @@ from imports.statistics import analyze_if_much_changed, estimated_rows
 
 from .import_staging import TenantStage
 from .models import PatchArea, Scheme, SupportProvider, Tenant
+from .signals import tenant_import_saved
 
 # The tenant file (tenants.md).
 
@@ -252,8 +253,14 @@ class TenantImport(CsvImport):
             self._upsert(created, changed)
 
     def finish(self, *, write):
-        if self.stage is None:
-            return
+        if self.stage is not None:
+            self._finish_staged(write)
+        if write:
+            # In the import's transaction: what the apps above make for the providers it
+            # created commits with it or not at all.
+            tenant_import_saved.send(sender=type(self), on=timezone.localdate(self.now))
+
+    def _finish_staged(self, write):
         checks = getattr(self, "checks", None)
         if checks is not None:
             checks.release()

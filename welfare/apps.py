@@ -7,7 +7,7 @@ class WelfareConfig(AppConfig):
     def ready(self):
         from imports import registry
         from tenants import sections
-        from tenants.signals import tenant_flags_changed
+        from tenants.signals import tenant_flags_changed, tenant_import_saved
 
         from . import call_config
         from .bulk_audiences import register as register_bulk_audiences
@@ -47,6 +47,9 @@ class WelfareConfig(AppConfig):
             )
         )
         tenant_flags_changed.connect(calls_follow_flags, dispatch_uid="welfare.calls_follow_flags")
+        tenant_import_saved.connect(
+            providers_get_owners, dispatch_uid="welfare.providers_get_owners"
+        )
         call_config.connect()
 
 
@@ -56,3 +59,11 @@ def calls_follow_flags(sender, *, tenant, changed, **kwargs):
     from .flag_actions import calls_follow_flags
 
     calls_follow_flags(tenant=tenant, changed=changed)
+
+
+def providers_get_owners(sender, *, on, **kwargs):
+    """A tenant import saved its rows: each provider no team checks in with (a new one it
+    named, say) gets the team of most of its tenants, so none goes without check-ins."""
+    from .provider_actions import provider_owners_from_tenants
+
+    provider_owners_from_tenants(on=on)

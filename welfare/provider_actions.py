@@ -1,10 +1,13 @@
 """Writes for support providers: who owns the relationship, contacts, and check-ins."""
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from tenants.models import SupportProvider, Tenant
+
 from .provider_models import (
+    DEFAULT_CHECK_IN_DAYS,
     ProviderCheckIn,
     ProviderCheckInTask,
     ProviderContact,
@@ -34,6 +37,42 @@ def provider_oversight_set(*, provider, team, cadence_days):
             team=team, claimed_by=None, claimed_at=None
         )
     return oversight
+
+
+def provider_owners_from_tenants(*, on):
+    """Give each provider no team checks in with (made by the tenant import, or in the admin)
+    the team whose patches hold most of the current tenants it supports, directly or through a
+    scheme (of two teams with as many, the first made), due a check-in on `on` at the usual
+    cadence: one INSERT ... SELECT, run at the end of each tenant import
+    (tenants.signals.tenant_import_saved). A provider none of whose tenants has a patch stays
+    without one: the providers page and the dashboard list it for a manager to choose.
+    Returns how many were given a team."""
+    unowned = SupportProvider.objects.filter(oversight__isnull=True).values("pk")
+    tenants = Tenant.objects.current(on).filter(patch__isnull=False).order_by()
+    direct = tenants.filter(support_provider_id__in=unowned).annotate(
+        owned=F("support_provider_id"), owner=F("patch__team_id")
+    )
+    via_scheme = (
+        tenants.filter(scheme__support_provider_id__in=unowned)
+        .exclude(support_provider_id=F("scheme__support_provider_id"))
+        .annotate(owned=F("scheme__support_provider_id"), owner=F("patch__team_id"))
+    )
+    supported = direct.values_list("owned", "owner").union(
+        via_scheme.values_list("owned", "owner"), all=True
+    )
+    sql, params = supported.query.sql_with_params()
+    table = ProviderOversight._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (provider_id, team_id, cadence_days, staffing,"  # noqa: S608 (table name and ORM-compiled SQL; values are parameters)
+            " next_check_in_on) SELECT owned, owner, %s, '', %s FROM ("
+            " SELECT owned, owner,"
+            " row_number() OVER (PARTITION BY owned ORDER BY count(*) DESC, owner) AS n"
+            f" FROM ({sql}) supported GROUP BY owned, owner"
+            ") ranked WHERE n = 1 ON CONFLICT DO NOTHING",
+            [DEFAULT_CHECK_IN_DAYS, on, *params],
+        )
+        return cursor.rowcount
 
 
 def provider_contact_add(*, provider, name, role="", phone="", email=""):
@@ -193,4 +232,5 @@ __all__ = [
     "provider_check_in_record",
     "provider_contact_add",
     "provider_oversight_set",
+    "provider_owners_from_tenants",
 ]

@@ -19,6 +19,12 @@ def providers_for_user(user):
     return team_scoped(providers, user, "oversight__team_id")
 
 
+def needing_a_team():
+    """Providers no team checks in with (made in the admin, or by the tenant import when none
+    of their tenants has a patch): never checked in on until a manager chooses the team."""
+    return SupportProvider.objects.filter(oversight__isnull=True)
+
+
 def get_provider_for_user(user, pk):
     """A provider in the user's team scope; 404 for another team's, as for none. No tenant's
     data is shown on its page (a count of tenants), so nothing is logged."""

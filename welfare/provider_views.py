@@ -21,12 +21,14 @@ provider_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 def providers(request):
     rows = list(provider_selectors.providers_for_user(request.user))
     order = provider_selectors.STATUS_ORDER
-    today = timezone.localdate()
+    # No team checks in with these (made in the admin, or by the tenant import when none of
+    # their tenants has a patch): listed first, for a manager to choose the team. An officer
+    # sees only their team's providers, so never these.
+    needs_team = [provider for provider in rows if not hasattr(provider, "oversight")]
+    rows = [provider for provider in rows if hasattr(provider, "oversight")]
 
     def rank(provider):
-        oversight = getattr(provider, "oversight", None)
-        if oversight is None:
-            return (3, 0, provider.name)
+        oversight = provider.oversight
         return (order[oversight.staffing], oversight.next_check_in_on.toordinal(), provider.name)
 
     rows.sort(key=rank)
@@ -35,7 +37,8 @@ def providers(request):
         "welfare/providers/list.html",
         {
             "providers": rows,
-            "today": today,
+            "needs_team": needs_team,
+            "today": timezone.localdate(),
             "summary": provider_selectors.staffing_summary(request.user),
         },
     )

@@ -42,6 +42,8 @@ def listed(client, link):
         return number(re.search(r'id="results-heading">([\d,]+) flag', page)[1]), None
     if path == reverse("services:register"):
         return page.count('<tr class="govuk-table__row" id="service-'), None
+    if path == reverse("providers:list"):  # the providers no team checks in with
+        return page.count('#team-heading">Choose the team'), None
     assert 'id="list-refused"' not in page, link
     share = SHARE.search(page)
     return number(COUNT.search(page)[1]), share and int(share[1])
