@@ -1,5 +1,6 @@
 """The lists behind the dashboard's counts: paginated, filtered, as CSV, each read logged."""
 
+from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
@@ -8,6 +9,7 @@ from django.utils import timezone
 from accounts.access import manager_required
 from accounts.models import Team
 from config.csv_export import streaming_csv
+from config.forms import FilterForm
 from tenants.selectors import log_tenants_listed
 
 from . import tables
@@ -146,36 +148,56 @@ def teams(request):
     )
 
 
+class TrendForm(FilterForm):
+    """The trend's team and cohort (GET). A team or cohort that is not one of the choices is
+    `refused`: its error and no figures, never another cohort's line (the first) passing for
+    the one asked for. No cohort chosen charts the first."""
+
+    team = forms.ChoiceField(required=False, label="Team")
+    cohort = forms.ChoiceField(required=False, label="Cohort in the chart")
+
+    def __init__(self, *args, teams, cohorts, **kwargs):
+        # Ids without "id_": the error summary links to the page's selects.
+        super().__init__(*args, auto_id="%s", **kwargs)
+        self.fields["team"].choices = [
+            (tables.ALL_TEAMS.value, tables.ALL_TEAMS.label),
+            *((str(team.pk), team.name) for team in teams),
+            (tables.NO_TEAM.value, tables.NO_TEAM.label),
+        ]
+        self.fields["cohort"].choices = [(c["code"], c["name"]) for c in cohorts]
+
+
 @manager_required
 def trend(request):
     """ "Up to date %" per cohort over the last 90 days, for all teams, one team or no team:
     a table (the primary view) and a chart of the chosen cohort."""
     teams_list = list(Team.objects.order_by("name"))
-    scope = tables.team_scope(request.GET.get("team", ""), teams_list)
-    if scope is None:
-        raise Http404("No such team")
     snapshot = tables.latest_snapshot()
     cohorts = [c for c in (snapshot.cohorts if snapshot else []) if c["active"]]
-    chosen = next((c for c in cohorts if c["code"] == request.GET.get("cohort")), None)
+    form = TrendForm(request.GET or None, teams=teams_list, cohorts=cohorts)
+    context = {
+        "form": form,
+        "cohorts": cohorts,
+        "geometry": {
+            "width": WIDTH,
+            "height": HEIGHT,
+            "left": LEFT,
+            "right": WIDTH - RIGHT,
+            "label_y": HEIGHT - BOTTOM + 20,
+        },
+        "chart_font": FONT,
+    }
+    if form.refused:
+        return render(request, "dashboard/trend.html", {**context, "scope": tables.ALL_TEAMS})
+    values = form.values()
+    scope = tables.team_scope(values["team"], teams_list)
+    chosen = next((c for c in cohorts if c["code"] == values["cohort"]), None)
     chosen = chosen or (cohorts[0] if cohorts else None)
     days = trend_days(scope, cohorts, snapshot.as_of) if snapshot else []
-    return render(
-        request,
-        "dashboard/trend.html",
-        {
-            "teams": teams_list,
-            "scope": scope,
-            "cohorts": cohorts,
-            "chosen": chosen,
-            "days": list(reversed(days)),
-            "chart": trend_chart(days, chosen["code"]) if chosen and days else None,
-            "geometry": {
-                "width": WIDTH,
-                "height": HEIGHT,
-                "left": LEFT,
-                "right": WIDTH - RIGHT,
-                "label_y": HEIGHT - BOTTOM + 20,
-            },
-            "chart_font": FONT,
-        },
+    context.update(
+        scope=scope,
+        chosen=chosen,
+        days=list(reversed(days)),
+        chart=trend_chart(days, chosen["code"]) if chosen and days else None,
     )
+    return render(request, "dashboard/trend.html", context)

@@ -79,6 +79,42 @@ def test_the_trend_page_queries_do_not_grow(manager_client, patch, days, django_
         assert manager_client.get(reverse("dashboard:trend")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("?cohort=zzz", '<a href="#cohort">Cohort in the chart: Select a valid choice. zzz is'),
+        ("?team=999999", '<a href="#team">Team: Select a valid choice. 999999 is not one'),
+        ("?team=all&cohort=aged_70", '<a href="#team">Team: Select a valid choice. all is'),
+    ],
+)
+def test_an_invalid_trend_filter_shows_its_error_and_no_figures(
+    manager_client, patch, query, error, django_assert_num_queries
+):
+    """Never the first cohort's (or every team's) line passing for the one asked for."""
+    aged(patch, 20)
+    dashboard_refresh()
+    # 3 (session, user, device) + teams + latest snapshot, and no trend; + 3 (session save)
+    with django_assert_num_queries(8):
+        response = manager_client.get(reverse("dashboard:trend") + query)
+    html = response.content.decode()
+    assert response.status_code == 200  # as the other refused lists
+    assert 'id="trend-refused"' in html and error in html
+    assert "<title>Error: " in html
+    assert 'id="trend-table"' not in html and 'role="img"' not in html
+    assert 'id="trend-none"' in html
+
+
+def test_the_trend_keeps_a_valid_team_and_cohort_chosen(manager_client, patch):
+    aged(patch, 20)
+    dashboard_refresh()
+    html = manager_client.get(
+        reverse("dashboard:trend"), {"team": patch.team_id, "cohort": "aged_70"}
+    ).content.decode()
+    assert 'id="trend-refused"' not in html and 'id="trend-table"' in html
+    assert f'<option value="{patch.team_id}" selected>' in html
+    assert '<option value="aged_70" selected>' in html
+
+
 def test_teams_side_by_side(manager_client, patch, other_patch):
     aged(patch, 20), aged(patch, 2), aged(other_patch, 2)
     dashboard_refresh()
