@@ -3,7 +3,7 @@ from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.models import Team, User
-from config.forms import FollowUpsMixin, GDSFormMixin, RevealedQuestion
+from config.forms import FilterForm, FollowUpsMixin, GDSFormMixin, RevealedQuestion
 
 from .actions import parse_areas
 from .models import HelpRequest, Need, Organisation
@@ -159,8 +159,10 @@ class SignpostForm(GDSFormMixin, forms.Form):
         )
 
 
-class RequestFilterForm(GDSFormMixin, forms.Form):
-    """The lists' filters, read from the query string; anything unknown is ignored."""
+class RequestFilterForm(GDSFormMixin, FilterForm):
+    """The lists' filters, read from the query string. A value that is not one of the choices,
+    or a team the user may not see, is `refused`: the page shows the error and no requests,
+    never every request they can see passing for the filter asked for."""
 
     need = forms.ChoiceField(
         label="Need", choices=[("", "Any need"), *Need.choices], required=False
@@ -187,6 +189,7 @@ class RequestFilterForm(GDSFormMixin, forms.Form):
             ]
         else:
             del self.fields["owner"]
+        self.team_refusal = ""
         if user.is_manager:
             self.fields["team"].choices = [
                 ("", "All teams"),
@@ -194,12 +197,34 @@ class RequestFilterForm(GDSFormMixin, forms.Form):
                 (NO_TEAM, "No team (tenant has no patch)"),
             ]
         else:
+            # An officer's lists are their team's, so there is no team to choose; one in the
+            # address (a link edited or passed on) is refused unless it is their own.
             del self.fields["team"]
+            self.team_refusal = _team_refusal(self.data.get("team", ""), user.team_id)
+
+    def clean(self):
+        data = super().clean()
+        if self.team_refusal:
+            self.add_error(None, self.team_refusal)
+        return data
 
     def filters(self):
         if not self.is_valid():
             return {}
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+def _team_refusal(asked, own_team_id):
+    """Why an officer may not list team `asked` (from the address); "" for none or their own."""
+    if not asked or asked == str(own_team_id):
+        return ""
+    if asked == NO_TEAM:
+        return "You cannot see the requests of tenants with no patch"
+    if asked.isdigit() and len(asked) < 10:
+        name = Team.objects.filter(pk=int(asked)).values_list("name", flat=True).first()
+        if name:
+            return f"You cannot see {name}'s requests"
+    return f"There is no team {asked} whose requests you can see"
 
 
 class OrganisationForm(GDSFormMixin, forms.ModelForm):

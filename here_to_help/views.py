@@ -38,7 +38,10 @@ def _add_errors(form, error):
 
 
 def _list_page(request, template, queryset, filters, **context):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A refused filter: its error and no requests, never the whole list passing for it.
+    page = Paginator([] if filters.refused else queryset, PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     log_tenants_listed(request.user, [item.tenant_id for item in page], request.path)
     return render(
         request,

@@ -13,6 +13,7 @@ from here_to_help.models import (
     HelpRequest,
     Need,
 )
+from tenants.models import AccessLog
 from tests.factories import (
     HelpRequestFactory,
     IncomeOfficerFactory,
@@ -188,7 +189,58 @@ class TestLists:
         assert rows(owner="unowned") == {food, money}
         assert rows(owner=str(officer.pk)) == {meds}
         assert rows(past_target="on") == {money}
-        assert rows(need="nonsense") == {food, meds, money}  # an unknown filter is ignored
+
+    @pytest.mark.parametrize(
+        ("url", "query", "error"),
+        [
+            ("/help/team/", {"status": "bogus"}, "Status: Select a valid choice. bogus is"),
+            ("/help/", {"need": "nonsense"}, "Need: Select a valid choice. nonsense is"),
+            ("/help/team/", {"owner": "999999"}, "Owner: Select a valid choice. 999999 is"),
+            ("/help/team/", {"team": "999999"}, "There is no team 999999 whose requests you"),
+            ("/help/", {"team": "none"}, "You cannot see the requests of tenants with no patch"),
+        ],
+    )
+    def test_an_invalid_filter_shows_its_error_and_no_requests(
+        self, officer_client, officer, food, url, query, error
+    ):
+        """Never the whole list passing for the filter asked for, and nobody logged as seen."""
+        food.owner = officer
+        food.save()
+        response = officer_client.get(url, query)
+        page = response.content.decode()
+        assert response.status_code == 200  # as the other refused lists
+        assert 'id="requests-refused"' in page and error in page
+        assert "<title>Error: " in page and "No requests are listed" in page
+        assert list(response.context["page"].object_list) == []
+        assert 'id="requests"' not in page and "Margaret Holt" not in page
+        assert not AccessLog.objects.filter(user=officer).exists()
+
+    def test_another_team_in_the_address_is_refused_for_an_officer(
+        self, officer_client, officer, food, other_team, team
+    ):
+        page = officer_client.get("/help/team/", {"team": other_team.pk}).content.decode()
+        assert 'id="requests-refused"' in page
+        assert f'<a href="#filters">You cannot see {other_team.name}&#x27;s requests</a>' in page
+        assert "Margaret Holt" not in page
+        # Their own team is no filter to refuse: it is the list they have.
+        own = officer_client.get("/help/team/", {"team": team.pk})
+        assert list(own.context["page"].object_list) == [food]
+
+    def test_a_managers_unknown_team_is_refused(self, manager_client, food, outsider_request):
+        response = manager_client.get("/help/team/", {"team": "999999"})
+        page = response.content.decode()
+        assert 'id="requests-refused"' in page
+        assert '<a href="#id_team">Team: Select a valid choice. 999999 is not one' in page
+        assert list(response.context["page"].object_list) == []
+
+    def test_a_refused_filter_costs_no_list_queries(
+        self, officer_client, officer, tenant, django_assert_num_queries
+    ):
+        HelpRequestFactory.create_batch(3, tenant=tenant, owner=officer)
+        # session, user (and their two-factor devices), the team's staff for the owner
+        # filter, session renewal (savepoint, update, release): no count, no page, no log.
+        with django_assert_num_queries(6):
+            officer_client.get("/help/team/", {"status": "bogus"})
 
     def test_manager_filters_by_team(self, manager_client, food, outsider_request, team):
         rows = manager_client.get("/help/team/", {"team": team.pk}).context["page"].object_list
