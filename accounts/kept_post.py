@@ -20,6 +20,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
+from .kept_labels import declared_fields, is_secret
+
 SESSION_KEY = "kept_post"
 # Who is signed in on this browser, as a signed cookie set on their pages: a kept form is shown
 # and sent again only for the person who typed it, never for the next person to sign in on a
@@ -41,10 +43,11 @@ NOT_KEPT_PREFIXES = ("/accounts/",)
 def keep(request):
     """Keep `request`'s form in its session: where it was going, and each field's values."""
     fields, secrets = [], []
+    declared = declared_fields(request.path)  # a password field by any name is not kept either
     for name, values in request.POST.lists():
         if name in NOT_KEPT:
             continue
-        if any(word in name.lower() for word in SECRET_WORDS):
+        if any(word in name.lower() for word in SECRET_WORDS) or is_secret(name, declared):
             secrets.append(name)
             continue
         fields.append([name, values])

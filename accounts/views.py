@@ -1,7 +1,6 @@
 import base64
 import io
 import secrets
-import uuid
 
 import qrcode
 import qrcode.image.svg
@@ -21,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import kept_post as kept
 from .forms import NewPasswordForm, ResetRequestForm, SignInForm, TokenForm
+from .kept_labels import readable_rows
 
 BACKUP_CODE_COUNT = 10
 
@@ -36,7 +36,7 @@ class SignInView(auth_views.LoginView):
         return {
             **super().get_context_data(**kwargs),
             "kept": form,
-            "kept_typed": form is not None and bool(_shown_fields(form["fields"])),
+            "kept_typed": form is not None and bool(readable_rows(form["fields"], form["path"])),
             "idle_minutes": settings.SESSION_IDLE_MINUTES,
         }
 
@@ -199,31 +199,6 @@ def two_factor_disable(request):
     return redirect("accounts:security")
 
 
-# Fields a form carries for the service, not typed by anyone: not shown, but sent again.
-UNSHOWN_FIELDS = {"next", "form_key", "idempotency_key", "held_since"}  # welfare.call_lapse
-
-
-def _shown_fields(fields, typed_only=True):
-    """The kept fields as rows to read: a name made readable and what was typed or chosen; with
-    `typed_only=False`, the others: what the page itself put in the form (its keys)."""
-    rows = []
-    for name, values in fields:
-        typed = [value for value in values if value.strip()]
-        by_page = name in UNSHOWN_FIELDS or all(_is_key(value) for value in typed)
-        if not typed or by_page == typed_only:
-            continue
-        rows.append({"name": name.replace("_", " ").strip().capitalize(), "values": typed})
-    return rows
-
-
-def _is_key(value):
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 @login_required
 def kept_post(request):
     """The "Send what you typed?" page: a form kept when the session ended
@@ -251,7 +226,7 @@ def kept_post(request):
         "accounts/kept_post.html",
         {
             "form": form,
-            "rows": _shown_fields(form["fields"]),
-            "by_page": _shown_fields(form["fields"], typed_only=False),
+            "rows": readable_rows(form["fields"], form["path"]),
+            "by_page": readable_rows(form["fields"], form["path"], typed_only=False),
         },
     )

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import income_required, manager_required, staff_required
+from accounts.kept_labels import labelled_by
 from accounts.submit_once import ALREADY_SAVED, submit_once
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
@@ -66,6 +67,7 @@ def team_requests(request):
 
 @staff_required
 @submit_once
+@labelled_by(RaiseRequestForm)
 def raise_request(request, tenant_pk):
     tenant = get_tenant_for_user(request.user, tenant_pk, page=request.path)
     form = RaiseRequestForm(request.POST or None)
@@ -155,6 +157,7 @@ def release(request, pk):
 @staff_required
 @require_POST
 @submit_once
+@labelled_by(NoteForm)
 def add_note(request, pk):
     help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
     if help_request.is_open and request.POST.get("status"):
@@ -173,6 +176,7 @@ def add_note(request, pk):
 @staff_required
 @require_POST
 @submit_once
+@labelled_by(StatusForm, NoteForm)
 def change_status(request, pk):
     help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
     return _change_status(request, help_request)
@@ -203,6 +207,7 @@ def _change_status(request, help_request):
 
 
 @staff_required
+@labelled_by(SignpostForm)
 def signpost(request, pk):
     help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
     if not help_request.is_open:
@@ -308,11 +313,13 @@ def _organisation_form(request, organisation=None):
 
 
 @manager_required
+@labelled_by(OrganisationForm)
 def organisation_add(request):
     return _organisation_form(request)
 
 
 @manager_required
+@labelled_by(OrganisationForm)
 def organisation_edit(request, pk):
     return _organisation_form(request, selectors.get_organisation(pk))
 

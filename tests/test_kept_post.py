@@ -10,12 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from accounts import kept_post
+from accounts.kept_labels import readable_rows
 from accounts.kept_post import MAX_BYTES, OWNER_COOKIE, OWNER_SALT
 from conftest import sign_in
 from tests.factories import (
@@ -307,3 +310,68 @@ class TestPostOnlyAddresses:
         assert response.status_code == 405
         assert response["Allow"] == "POST"
         assert "This address is for sending a form" in response.content.decode()
+
+
+# "Send what you typed?" names the fields and choices with the labels of the form its view
+# declares (accounts.kept_labels), else a readable name and the value sent.
+
+
+def shown(page):
+    """The rows of what was typed, as (name, value) pairs."""
+    listing = page.split('id="kept-fields"')[1].split("</dl>")[0]
+    return re.findall(
+        r'<dt class="govuk-summary-list__key">(.*?)</dt>\s*'
+        r'<dd class="govuk-summary-list__value"><p class="govuk-body">(.*?)</p>',
+        listing,
+        re.S,
+    )
+
+
+def test_the_call_forms_labels_and_choices_name_what_was_typed(officer_client, task):
+    end_session(officer_client)
+    form = call_form(
+        notes="Fine",
+        answer_0="Very well",
+        needs="food",
+        decline_confirmed="on",
+        in_hospital_until_0="7",
+        in_hospital_until_1="12",
+        in_hospital_until_2="2026",
+        then="queue",
+    )
+    response = officer_client.post(f"/queue/task/{task.pk}/log/", form)
+    sign_in_from(officer_client, response)
+
+    page = officer_client.get(KEPT).content.decode()
+
+    assert set(shown(page)) == {
+        ("What happened?", "Spoke to tenant"),
+        ("How is the tenant?", "Good"),
+        ("Notes", "Fine"),
+        ("1. How are you doing?", "Very well"),
+        ("Support the tenant needs", "Food and shopping"),
+        ("Yes, the tenant asked us to stop welfare calls", "Yes"),
+        ("In hospital until", "7 12 2026"),
+        ("Then", "Return to the queue"),
+    }
+    # What "Send it" sends is what was kept, raw.
+    fields = kept_form(page)[1]
+    assert fields["outcome"] == ["spoke"] and fields["then"] == ["queue"]
+    assert fields["in_hospital_until_0"] == ["7"]
+
+
+def test_a_view_that_declares_no_form_shows_readable_names_and_raw_values():
+    rows = readable_rows([["call_back_when", ["soon"]], ["next", ["/"]]], "/nowhere/")
+    assert rows == [{"name": "Call back when", "values": ["soon"]}]
+
+
+@pytest.mark.urls("tests.kept_labels_urls")
+def test_a_password_field_by_any_name_is_never_kept_nor_shown():
+    request = RequestFactory().post("/pin/", {"pin": "4321", "colour": "b"})
+    request.session = SessionStore()
+    kept_post.keep(request)
+    kept = request.session[kept_post.SESSION_KEY]
+    assert kept["fields"] == [["colour", ["b"]]] and kept["secrets"] == ["pin"]
+    assert readable_rows([["pin", ["4321"]], ["colour", ["b"]]], "/pin/") == [
+        {"name": "Favourite colour", "values": ["Blue"]}
+    ]

@@ -3,6 +3,7 @@
 import uuid
 
 from crispy_forms.utils import render_crispy_form
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Min
@@ -15,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import in_team_scope, manager_required, role_required
+from accounts.kept_labels import labelled_by
 from accounts.models import User
 from here_to_help.selectors import help_context
 from messaging.selectors import failing_numbers_for_tenant
@@ -22,7 +24,7 @@ from tenants.selectors import log_tenants_listed
 
 from . import call_actions, call_config, call_lapse, selectors
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
-from .call_models import Call, Escalation, QueueGap
+from .call_models import SCRIPT, Call, Escalation, QueueGap
 from .call_text import call_summary, target_text, when_text, why_now
 from .campaign_rules import campaigns_due_for
 from .models import Cohort, ProviderCheckInTask
@@ -173,8 +175,27 @@ def _saved_banner(user, call):
     )
 
 
+# For "Send what you typed?" (accounts.kept_labels): the button pressed, and the script's
+# answers, which CallForm adds for each call.
+CallPageLabels = type(
+    "CallPageLabels",
+    (forms.Form,),
+    {
+        "then": forms.ChoiceField(
+            label="Then",
+            choices=[("next", "Take the next call"), ("queue", "Return to the queue")],
+        ),
+        **{
+            f"answer_{index}": forms.CharField(label=f"{index + 1}. {question}")
+            for index, question in enumerate(SCRIPT)
+        },
+    },
+)
+
+
 @require_POST
 @queue_staff
+@labelled_by(CallForm, CallPageLabels)
 def log_call(request, pk):
     task = selectors.get_task_for_user(request.user, pk, page=request.path)
     campaigns = campaigns_due_for(task.tenant, timezone.localdate())
@@ -333,6 +354,7 @@ def escalation(request, pk):
 
 @require_POST
 @manager_required
+@labelled_by(EscalationActionForm)
 def escalation_action(request, pk):
     escalation = selectors.get_escalation_for_user(request.user, pk, page=request.path)
     form = EscalationActionForm(request.POST)
@@ -351,6 +373,7 @@ def escalation_action(request, pk):
 
 @require_POST
 @manager_required
+@labelled_by(EscalationCloseForm)
 def escalation_close(request, pk):
     escalation = selectors.get_escalation_for_user(request.user, pk, page=request.path)
     form = EscalationCloseForm(request.POST, escalation=escalation)
