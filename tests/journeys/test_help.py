@@ -208,3 +208,18 @@ def test_team_requests_fit_a_phone_and_keep_their_table_on_a_desktop(journey):
     box = owner.bounding_box()
     # A table again: the owner under its column's header.
     assert header["y"] < box["y"] and abs(header["x"] - box["x"]) < 1
+
+
+def test_a_mistyped_filter_is_refused_and_its_error_opens_the_filter(journey):
+    """The error summary passes axe-core, and its link takes the officer to the filter."""
+    team = TeamFactory(name="North team")
+    patch = PatchFactory(code="PR-RIB", name="Ribble", team=team)
+    OfficerFactory(username="olivia", team=team)
+    HelpRequestFactory(tenant=TenantFactory(first_name="Margaret", patch=patch), need=Need.FOOD)
+
+    page = journey.sign_in("olivia")
+    journey.goto("/help/team/?status=bogus")
+    expect(page.locator("#requests-refused")).to_be_visible()
+    expect(page.locator("#requests")).to_have_count(0)
+    page.locator("#requests-refused a", has_text="Status").click()
+    expect(page.locator("#id_status")).to_be_focused()
