@@ -6,7 +6,9 @@ app_name = "help"
 
 urlpatterns = [
     path("", views.my_requests, name="my_requests"),
+    path("requests.csv", views.my_requests_csv, name="my_requests_csv"),
     path("team/", views.team_requests, name="team_requests"),
+    path("team/requests.csv", views.team_requests_csv, name="team_requests_csv"),
     path("raise/<int:tenant_pk>/", views.raise_request, name="raise"),
     path("<int:pk>/", views.request_detail, name="request"),
     path("<int:pk>/take/", views.take_ownership, name="take"),

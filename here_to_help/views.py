@@ -4,6 +4,7 @@ resource directory (any staff may read it; managers add, change and validate ent
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import income_required, manager_required, staff_required
 from accounts.kept_labels import labelled_by
 from accounts.submit_once import ALREADY_SAVED, submit_once
+from config.csv_export import streaming_csv
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
 from . import actions, selectors
@@ -38,6 +40,12 @@ def _add_errors(form, error):
         form.add_error(None, error.messages)
 
 
+def _without_page(query):
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _list_page(request, template, queryset, filters, **context):
     # A refused filter: its error and no requests, never the whole list passing for it.
     page = Paginator([] if filters.refused else queryset, PAGE_SIZE).get_page(
@@ -47,22 +55,97 @@ def _list_page(request, template, queryset, filters, **context):
     return render(
         request,
         template,
-        {"page": page, "filters": filters, "now": timezone.now(), **context},
+        {
+            "page": page,
+            "filters": filters,
+            "now": timezone.now(),
+            # The download's filters: the page's, without its page number.
+            "csv_query": _without_page(request.GET),
+            **context,
+        },
     )
+
+
+CSV_HEADER = [
+    "request",
+    "tenant",
+    "tenancy_ref",
+    "postcode",
+    "need",
+    "status",
+    "past_target",
+    "target",
+    "raised",
+    "owner",
+    "team",
+]
+
+
+def _csv_row(item):
+    return [
+        item.pk,
+        item.tenant.full_name,
+        item.tenant.tenancy_ref,
+        item.tenant.postcode,
+        item.get_need_display(),
+        item.get_status_display(),
+        "yes" if item.is_late else "no",
+        f"{timezone.localtime(item.due_at):%Y-%m-%d %H:%M}",
+        f"{timezone.localtime(item.raised_at):%Y-%m-%d %H:%M}",
+        str(item.owner) if item.owner else "The team",
+        item.team.name if item.team else "",
+    ]
+
+
+def _list_csv(request, name, queryset, filters):
+    """The whole filtered list, as the page lists it, every tenant in it logged as listed; a
+    refused filter downloads nothing (never the whole list passing for it)."""
+    if filters.refused:
+        errors = "; ".join(f"{key}: {' '.join(e)}" for key, e in filters.errors.items())
+        return HttpResponseBadRequest(
+            f"No CSV: the filter has a value that is not one of its choices ({errors}).",
+            content_type="text/plain; charset=utf-8",
+        )
+    user, path = request.user, request.path
+    return streaming_csv(
+        filename=f"{name}-{timezone.localtime():%Y-%m-%d-%H%M}.csv",
+        header=CSV_HEADER,
+        rows=queryset,
+        row=_csv_row,
+        log=lambda batch: log_tenants_listed(user, [item.tenant_id for item in batch], path),
+    )
+
+
+def _my_filtered(request):
+    filters = RequestFilterForm(request.GET or None, user=request.user, with_owner=False)
+    return selectors.my_requests(request.user, **filters.filters()), filters
+
+
+def _team_filtered(request):
+    filters = RequestFilterForm(request.GET or None, user=request.user)
+    return selectors.team_requests(request.user, **filters.filters()), filters
 
 
 @staff_required
 def my_requests(request):
-    filters = RequestFilterForm(request.GET or None, user=request.user, with_owner=False)
-    queryset = selectors.my_requests(request.user, **filters.filters())
+    queryset, filters = _my_filtered(request)
     return _list_page(request, "help/my_requests.html", queryset, filters)
 
 
 @staff_required
+def my_requests_csv(request):
+    return _list_csv(request, "your-help-requests", *_my_filtered(request))
+
+
+@staff_required
 def team_requests(request):
-    filters = RequestFilterForm(request.GET or None, user=request.user)
-    queryset = selectors.team_requests(request.user, **filters.filters())
+    queryset, filters = _team_filtered(request)
     return _list_page(request, "help/team_requests.html", queryset, filters)
+
+
+@staff_required
+def team_requests_csv(request):
+    return _list_csv(request, "team-help-requests", *_team_filtered(request))
 
 
 @staff_required

@@ -224,6 +224,8 @@ TENANT_PAGES = {
     "welfare:no_team": ("manager", lambda w: "/queue/team/none/", "unassigned"),
     "help:my_requests": ("manager", lambda w: "/help/", "tenant"),
     "help:team_requests": ("officer", lambda w: "/help/team/", "tenant"),
+    "help:my_requests_csv": ("manager", lambda w: "/help/requests.csv", "tenant"),
+    "help:team_requests_csv": ("officer", lambda w: "/help/team/requests.csv", "tenant"),
     "help:raise": ("officer", lambda w: f"/help/raise/{w['tenant'].pk}/", "tenant"),
     "help:request": ("officer", lambda w: f"/help/{w['request'].pk}/", "tenant"),
     "help:signpost": ("officer", lambda w: f"/help/{w['request'].pk}/signpost/", "tenant"),
