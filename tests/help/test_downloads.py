@@ -22,9 +22,7 @@ def rows(response):
     return list(csv.DictReader(io.StringIO(body)))
 
 
-def test_team_list_downloads_every_request_of_the_team_only(
-    officer_client, food, outsider_request
-):
+def test_team_list_downloads_every_request_of_the_team_only(officer_client, food, outsider_request):
     page = officer_client.get("/help/team/")
     assert b'id="requests-csv" href="/help/team/requests.csv"' in page.content
     listed = rows(officer_client.get("/help/team/requests.csv"))
