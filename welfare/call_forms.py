@@ -34,7 +34,9 @@ CALL_BACK_MAX_DAYS = 28
 
 
 class SmallConditionalRadios(ConditionalRadios):
-    """Small radios: the eight outcomes, the notes and Save fit on a laptop screen."""
+    """Small radios, in two columns from tablet width up (app-radios--columns): the eight
+    outcomes, the notes and Save fit on a 1280 x 800 screen under the banner about the call
+    just saved."""
 
     template = "welfare/layout/conditional_radios.html"
 
