@@ -31,6 +31,10 @@ WELLBEING = [("good", "Good"), ("okay", "Okay"), ("struggling", "Struggling")]
 # so a slipped year (2027 for 2026) would hide them for a year; 28 days is the longest cadence
 # of the cohorts at risk (Lifeline customers). Anything later is a new call in the queue.
 CALL_BACK_MAX_DAYS = 28
+# The furthest ahead a hospital stay pauses calls, for the same reason: a slipped year would
+# hide the tenant for a year. 90 days is the longest cadence ("everyone else"): a longer pause
+# would skip a whole round of calls. A tenant still in hospital then is paused again on that call.
+IN_HOSPITAL_MAX_DAYS = 90
 
 
 class SmallConditionalRadios(ConditionalRadios):
@@ -118,7 +122,7 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         label="In hospital until",
         required=False,
         require_all_fields=False,
-        help_text="Calls pause until this date.",
+        help_text="The expected discharge date: calls pause until then.",
     )
     # Declining ends every call until someone clears the flag on the record: never one click.
     decline_confirmed = forms.BooleanField(
@@ -308,12 +312,25 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
                 self.add_error("number_dialled", "Select which number was wrong")
         if outcome == Call.Outcome.IN_HOSPITAL:
             until = cleaned.get("in_hospital_until")
+            today = timezone.localtime(now).date()
+            latest = today + timedelta(days=IN_HOSPITAL_MAX_DAYS)
             if until is None and "in_hospital_until" not in self.errors:
                 self.add_error(
                     "in_hospital_until", "Enter the date the tenant is in hospital until"
                 )
-            elif until and until <= timezone.localdate():
-                self.add_error("in_hospital_until", "The date must be in the future")
+            elif until and until <= today:
+                self.add_error(
+                    "in_hospital_until",
+                    "The date the tenant is in hospital until must be in the future: it is "
+                    "when calls start again",
+                )
+            elif until and until > latest:
+                self.add_error(
+                    "in_hospital_until",
+                    f"The date the tenant is in hospital until must be within "
+                    f"{IN_HOSPITAL_MAX_DAYS} days, by {latest:%-d %B %Y} at the latest: check the "
+                    "year. For a longer stay, enter that date: they are called then to ask again",
+                )
         else:
             cleaned["in_hospital_until"] = None
         spoke = outcome == Call.Outcome.SPOKE

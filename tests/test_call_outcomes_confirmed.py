@@ -1,0 +1,93 @@
+"""A hospital stay on a call is within 90 days (a slipped year hid the tenant for a year) and
+after today. A refusal keeps what was typed and says why."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
+from welfare.call_models import Call
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def cohorts(db):
+    load_default_cohorts()
+
+
+@pytest.fixture
+def tenant(patch):
+    return TenantFactory(first_name="Duncan", last_name="Lyons", patch=patch)
+
+
+@pytest.fixture
+def task(tenant, officer):
+    return CallTaskFactory(tenant=tenant, claimed_by=officer, claimed_at=timezone.now())
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(timezone.now(), tick=False):  # one day throughout, even at 23:59
+        yield timezone.localdate()
+
+
+def post_call(client, task, **data):
+    payload = {"idempotency_key": str(uuid.uuid4()), "then": "queue", **data}
+    return client.post(f"/queue/task/{task.pk}/log/", payload)
+
+
+def in_hospital(client, task, until, **data):
+    return post_call(
+        client,
+        task,
+        outcome="in_hospital",
+        in_hospital_until_0=until.day,
+        in_hospital_until_1=until.month,
+        in_hospital_until_2=until.year,
+        notes="Fall at home, ward 4",
+        **data,
+    )
+
+
+def refused(response):
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "govuk-error-summary" in page
+    assert not Call.objects.exists()
+    return page
+
+
+class TestInHospital:
+    def test_a_stay_13_months_ahead_is_refused_keeping_what_was_typed(
+        self, officer_client, task, tenant, frozen
+    ):
+        typo = frozen + timedelta(days=395)
+        page = refused(in_hospital(officer_client, task, typo))
+        latest = frozen + timedelta(days=90)
+        assert (
+            "The date the tenant is in hospital until must be within 90 days, by "
+            f"{latest:%-d %B %Y} at the latest: check the year" in page
+        )
+        assert f'value="{typo.day}"' in page and f'value="{typo.year}"' in page
+        assert "Fall at home, ward 4" in page
+        tenant.refresh_from_db()
+        task.refresh_from_db()
+        assert tenant.in_hospital_until is None and task.is_open
+
+    def test_a_stay_up_to_90_days_ahead_pauses_calls(self, officer_client, task, tenant, frozen):
+        too_far = in_hospital(officer_client, task, frozen + timedelta(days=91))
+        assert too_far.status_code == 400
+        until = frozen + timedelta(days=90)
+        assert in_hospital(officer_client, task, until).status_code == 302
+        tenant.refresh_from_db()
+        task.refresh_from_db()
+        assert tenant.in_hospital_until == until and not task.is_open
+
+    def test_a_date_today_is_refused_saying_why(self, officer_client, task, frozen):
+        page = refused(in_hospital(officer_client, task, frozen))
+        assert "in hospital until must be in the future: it is when calls start again" in page
+        assert "Fall at home, ward 4" in page
