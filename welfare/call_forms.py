@@ -124,12 +124,29 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         require_all_fields=False,
         help_text="The expected discharge date: calls pause until then.",
     )
-    # Declining ends every call until someone clears the flag on the record: never one click.
+    # The outcomes that take the tenant out of the call queue (a hospital stay, a decline, a
+    # death reported) are never one click: each has a tick saying what follows.
+    hospital_confirmed = forms.BooleanField(
+        label="Yes, the tenant is in hospital",
+        help_text=(
+            "Their call is closed and calls pause until the date above. If they are due then, "
+            "they come back to the queue."
+        ),
+        required=False,
+    )
     decline_confirmed = forms.BooleanField(
         label="Yes, the tenant asked us to stop welfare calls",
         help_text=(
             'They leave the call queue until someone clears "Declined welfare calls" on their '
             "record. If they are struggling or at risk, say so in the notes."
+        ),
+        required=False,
+    )
+    deceased_confirmed = forms.BooleanField(
+        label="Yes, we were told the tenant has died",
+        help_text=(
+            "Their calls stop, their open requests close, and a manager is asked to confirm the "
+            "death. Say who told you in the notes."
         ),
         required=False,
     )
@@ -245,9 +262,11 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         if outcome == Call.Outcome.CALL_BACK:
             return ["call_back_date", "call_back_time"]
         if outcome == Call.Outcome.IN_HOSPITAL:
-            return ["in_hospital_until"]
+            return ["in_hospital_until", "hospital_confirmed"]
         if outcome == Call.Outcome.DECLINED:
             return ["decline_confirmed"]
+        if outcome == Call.Outcome.DECEASED:
+            return ["deceased_confirmed"]
         if outcome == Call.Outcome.WRONG_NUMBER and self._asks_number:
             return ["number_dialled"]
         return []
@@ -261,6 +280,19 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         return "family_contact" in self.fields
 
     follow_up_field = "outcome"
+    CONFIRMATIONS = [
+        (Call.Outcome.IN_HOSPITAL, "hospital_confirmed", "Confirm that the tenant is in hospital"),
+        (
+            Call.Outcome.DECLINED,
+            "decline_confirmed",
+            "Confirm that the tenant asked us to stop welfare calls",
+        ),
+        (
+            Call.Outcome.DECEASED,
+            "deceased_confirmed",
+            "Confirm that you were told the tenant has died",
+        ),
+    ]
 
     def clean(self):
         cleaned = super().clean()
@@ -294,10 +326,9 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
                         f"{latest:%-d %B %Y} at the latest: check the year",
                     )
                 cleaned["call_back_at"] = when
-        if outcome == Call.Outcome.DECLINED and not cleaned.get("decline_confirmed"):
-            self.add_error(
-                "decline_confirmed", "Confirm that the tenant asked us to stop welfare calls"
-            )
+        for chosen, tick, error in self.CONFIRMATIONS:
+            if outcome == chosen and not cleaned.get(tick):
+                self.add_error(tick, error)
         if outcome != Call.Outcome.WRONG_NUMBER:
             cleaned["number_dialled"] = None
         elif "number_dialled" in self.fields and not cleaned.get("number_dialled"):
