@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -8,6 +10,9 @@ from config.forms import DateField, GDSFormMixin, date_example
 from .models import FamilyContact
 
 REASON_HELP = "Kept in the record's history, with your name and the time."
+# A hospital stay pauses calls at most this far ahead (the longest cadence): a longer stay is
+# entered as this date, and the tenant is asked again then. The call form keeps the same limit.
+IN_HOSPITAL_MAX_DAYS = 90
 
 
 class PhoneNumberField(formfields.PhoneNumberField):
@@ -75,9 +80,17 @@ class TenantFlagsForm(GDSFormMixin, forms.Form):
         ):
             if data.get(name) and data[name] > today:
                 self.add_error(name, f"{label} must be today or in the past")
-        if data.get("in_hospital_until") and data["in_hospital_until"] < today:
+        until, latest = data.get("in_hospital_until"), today + timedelta(days=IN_HOSPITAL_MAX_DAYS)
+        if until and until < today:
             self.add_error(
                 "in_hospital_until", "The date must be today or later (leave it blank once home)"
+            )
+        elif until and until > latest and "in_hospital_until" in self.changed_data:
+            self.add_error(
+                "in_hospital_until",
+                f"The date must be within {IN_HOSPITAL_MAX_DAYS} days, by {latest:%-d %B %Y} at "
+                "the latest: check the year. For a longer stay, enter that date: the tenant is "
+                "called then to ask again",
             )
         if end and not start and "self_isolating_from" not in self.errors:
             self.add_error(

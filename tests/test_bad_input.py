@@ -88,6 +88,43 @@ class TestTenantFlags:
         tenant.refresh_from_db()
         assert tenant.in_hospital_until is None
 
+    @time_machine.travel(TODAY, tick=False)
+    def test_a_hospital_stay_beyond_90_days_is_refused_and_kept(self, officer_client, tenant):
+        response = officer_client.post(
+            f"/tenants/{tenant.pk}/flags/",
+            flags(tenant, **date_parts("in_hospital_until", "18", "12", "2027")),
+        )
+        page = response.content.decode()
+        assert "The date must be within 90 days, by 16 February 2027 at the latest" in page
+        assert 'value="2027"' in page  # what was typed is shown again
+        tenant.refresh_from_db()
+        assert tenant.in_hospital_until is None
+
+    @time_machine.travel(TODAY, tick=False)
+    def test_a_hospital_stay_of_90_days_is_saved(self, officer_client, tenant):
+        officer_client.post(
+            f"/tenants/{tenant.pk}/flags/",
+            flags(tenant, **date_parts("in_hospital_until", "16", "2", "2027")),
+        )
+        tenant.refresh_from_db()
+        assert tenant.in_hospital_until == date(2027, 2, 16)
+
+    @time_machine.travel(TODAY, tick=False)
+    def test_a_longer_stay_already_held_does_not_block_other_changes(self, officer_client, tenant):
+        tenant.in_hospital_until = date(2027, 6, 1)  # set before the limit
+        tenant.save()
+        officer_client.post(
+            f"/tenants/{tenant.pk}/flags/",
+            flags(
+                tenant,
+                interpreter_language="Polish",
+                **date_parts("in_hospital_until", "1", "6", "2027"),
+            ),
+        )
+        tenant.refresh_from_db()
+        assert tenant.interpreter_language == "Polish"
+        assert tenant.in_hospital_until == date(2027, 6, 1)
+
 
 @time_machine.travel(TODAY, tick=False)
 def test_a_redeployment_from_the_year_1_is_refused(manager_client, patch, other_team):

@@ -21,6 +21,7 @@ from config.forms import (
 )
 from here_to_help.models import Need
 from messaging.selectors import is_mobile
+from tenants.forms import IN_HOSPITAL_MAX_DAYS
 from tenants.models import PhoneNumber
 
 from .call_models import SCRIPT, Call, Escalation, EscalationAction
@@ -31,10 +32,10 @@ WELLBEING = [("good", "Good"), ("okay", "Okay"), ("struggling", "Struggling")]
 # so a slipped year (2027 for 2026) would hide them for a year; 28 days is the longest cadence
 # of the cohorts at risk (Lifeline customers). Anything later is a new call in the queue.
 CALL_BACK_MAX_DAYS = 28
-# The furthest ahead a hospital stay pauses calls, for the same reason: a slipped year would
-# hide the tenant for a year. 90 days is the longest cadence ("everyone else"): a longer pause
-# would skip a whole round of calls. A tenant still in hospital then is paused again on that call.
-IN_HOSPITAL_MAX_DAYS = 90
+# The furthest ahead a hospital stay pauses calls (tenants.forms.IN_HOSPITAL_MAX_DAYS, which
+# the record's flags form keeps too), for the same reason: a slipped year would hide the tenant
+# for a year. 90 days is the longest cadence ("everyone else"): a longer pause would skip a
+# whole round of calls. A tenant still in hospital then is paused again on that call.
 
 
 class SmallConditionalRadios(ConditionalRadios):
