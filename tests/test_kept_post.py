@@ -375,3 +375,13 @@ def test_a_password_field_by_any_name_is_never_kept_nor_shown():
     assert readable_rows([["pin", ["4321"]], ["colour", ["b"]]], "/pin/") == [
         {"name": "Favourite colour", "values": ["Blue"]}
     ]
+
+
+def test_a_provider_check_in_kept_is_named_by_its_form():
+    rows = readable_rows(
+        [["staffing", ["stretched"]], ["notes", ["Two off sick"]]], "/providers/3/check-in/"
+    )
+    assert rows == [
+        {"name": "Can they keep adequate staffing?", "values": ["Stretched"]},
+        {"name": "Notes", "values": ["Two off sick"]},
+    ]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
+from accounts.kept_labels import labelled_by
 from accounts.models import User
 from accounts.submit_once import submit_once
 
@@ -73,6 +74,7 @@ def provider(request, pk):
 
 @require_POST
 @provider_staff
+@labelled_by(CheckInForm)
 def check_in(request, pk):
     provider = provider_selectors.get_provider_for_user(request.user, pk)
     form = CheckInForm(request.POST)
@@ -92,6 +94,7 @@ def check_in(request, pk):
 
 @require_POST
 @provider_staff
+@labelled_by(ContactForm)
 def add_contact(request, pk):
     provider = provider_selectors.get_provider_for_user(request.user, pk)
     form = ContactForm(request.POST)
@@ -104,6 +107,7 @@ def add_contact(request, pk):
 
 @require_POST
 @manager_required
+@labelled_by(OversightForm)
 def set_oversight(request, pk):
     provider = provider_selectors.get_provider_for_user(request.user, pk)
     form = OversightForm(request.POST)
@@ -149,6 +153,7 @@ def check_in_task(request, pk):
 @require_POST
 @provider_staff
 @submit_once
+@labelled_by(CheckInForm)
 def check_in_task_record(request, pk):
     """Record the check-in, then "Save and take next call" goes to the officer's next piece of
     work (a check-in or a call), or back to the queue. Nothing typed is lost when refused."""
