@@ -339,7 +339,10 @@ class OrganisationForm(GDSFormMixin, forms.ModelForm):
         return data
 
 
-class DirectoryFilterForm(GDSFormMixin, forms.Form):
+class DirectoryFilterForm(GDSFormMixin, FilterForm):
+    """The directory's filter: a value that is not one of its choices (or a district longer than
+    four characters) is refused with its error and no entries, never the whole directory."""
+
     need = forms.ChoiceField(
         label="Need", choices=[("", "Any need"), *Need.choices], required=False
     )
@@ -365,6 +368,4 @@ class DirectoryFilterForm(GDSFormMixin, forms.Form):
         return self.cleaned_data["area"].strip().upper()
 
     def filters(self):
-        if not self.is_valid():
-            return {}
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        return {name: value for name, value in self.values().items() if value}

@@ -350,7 +350,7 @@ def arrears_considered(request, pk):
 @staff_required
 def directory(request):
     filters = DirectoryFilterForm(request.GET or None)
-    queryset = selectors.directory(**filters.filters())
+    queryset = [] if filters.refused else selectors.directory(**filters.filters())
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

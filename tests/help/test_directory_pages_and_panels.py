@@ -183,3 +183,23 @@ class TestPanels:
         page = manager_client.get("/").content.decode()
         assert 'id="panel-help-directory"' in page
         assert "<strong>2</strong> entries need validating" in page
+
+
+class TestDirectoryFilter:
+    def test_a_value_not_among_the_choices_lists_no_organisations(self, officer_client, food_bank):
+        response = officer_client.get("/help/directory/", {"show": "bogus"})
+        page = response.content.decode()
+        assert 'id="directory-refused"' in page
+        assert "Show: Select a valid choice" in page
+        assert list(response.context["page"].object_list) == []
+        assert "Preston Food Bank" not in page
+
+    def test_a_district_too_long_lists_no_organisations(self, officer_client, food_bank):
+        response = officer_client.get("/help/directory/", {"area": "PR1 2AB"})
+        assert 'id="directory-refused"' in response.content.decode()
+        assert list(response.context["page"].object_list) == []
+
+    def test_a_valid_filter_still_lists(self, officer_client, food_bank):
+        response = officer_client.get("/help/directory/", {"area": "pr1", "need": "food"})
+        assert "directory-refused" not in response.content.decode()
+        assert list(response.context["page"].object_list) == [food_bank]
