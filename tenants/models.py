@@ -3,8 +3,8 @@ from datetime import date
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -75,6 +75,53 @@ class TenantQuerySet(models.QuerySet):
 
     def unassigned(self):
         return self.filter(patch__isnull=True)
+
+    def with_number_to_dial(self):
+        """Annotate `has_number_to_dial`: whether `Tenant.numbers_to_dial()` has any number,
+        by the same rule in SQL, for the queue build (no tenant loaded). Keep the two together:
+        a number the file sends counts unless a mark on it applies (a mark made on the file's
+        number, or one made in the app while the file sent the numbers it sends now); a number
+        added in the app counts if it is good and the file still sends what it sent then."""
+        file_numbers = Case(  # `Tenant.file_numbers_key`
+            When(phone="", then=F("mobile")),
+            When(mobile="", then=F("phone")),
+            default=Concat("phone", Value(","), "mobile", output_field=CharField()),
+            output_field=CharField(),
+        )
+        applies = Q(source=PhoneNumber.Source.FILE) | Q(file_numbers=OuterRef("file_numbers"))
+        marks = PhoneNumber.objects.filter(applies, tenant=OuterRef("pk")).exclude(
+            status=PhoneNumber.Status.GOOD
+        )
+        added = PhoneNumber.objects.filter(
+            tenant=OuterRef("pk"),
+            source=PhoneNumber.Source.APP,
+            status=PhoneNumber.Status.GOOD,
+            file_numbers=OuterRef("file_numbers"),
+        )
+        dialable = (
+            (~Q(phone="") & ~Exists(marks.filter(number=OuterRef("phone"))))
+            | (~Q(mobile="") & ~Exists(marks.filter(number=OuterRef("mobile"))))
+            | Exists(added)
+        )
+        return self.annotate(file_numbers=file_numbers).annotate(
+            has_number_to_dial=Case(
+                When(dialable, then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def without_number_to_dial(self):
+        """The tenants with no number to dial (`with_number_to_dial`), for a million: only a
+        tenant the file sends no number for, or with a number marked wrong or dead, can be one,
+        so those few are found first (a hashed lookup) and the rule's subqueries run for them
+        alone."""
+        marked = PhoneNumber.objects.exclude(status=PhoneNumber.Status.GOOD).values("tenant_id")
+        return (
+            self.filter(Q(phone="", mobile="") | Q(pk__in=marked))
+            .with_number_to_dial()
+            .filter(has_number_to_dial=False)
+        )
 
 
 class Tenant(models.Model):
@@ -230,7 +277,8 @@ class Tenant(models.Model):
         return sorted(added_first, key=lambda n: rank[n.status])
 
     def numbers_to_dial(self):
-        """The numbers to call or text, best first: never one marked wrong or dead."""
+        """The numbers to call or text, best first: never one marked wrong or dead. The same
+        rule in SQL: `TenantQuerySet.with_number_to_dial`."""
         return [n.number for n in self.contact_numbers() if n.status == PhoneNumber.Status.GOOD]
 
 
