@@ -46,7 +46,7 @@ def before_call_messages_queue(*, on, opened_at, tenant_id=None):
     """Queue the message to each tenant whose call this build opened (`opened_at`: the build's
     moment) for `on`, in a cohort with the message switched on; return how many were queued.
     A call opened by an earlier build is not told hours later. `tenant_id`: only that tenant's
-    (a call opened at once for one tenant, `queue.call_task_open_for`).
+    (a call opened at once for one tenant, `queue_now.call_task_open_for`).
 
     Set-based (one INSERT ... SELECT in messaging.batch), in the caller's transaction, and sent
     by Celery after it commits. Each call task's message has its own reference, so a build run

@@ -130,6 +130,8 @@ class Escalation(models.Model):
     class Reason(models.TextChoices):
         FAILED_ATTEMPTS = "failed_attempts", "3 failed attempts on different days"
         WRONG_NUMBER = "wrong_number", "Wrong or dead number"
+        # Found by the queue build before anyone dialled (welfare.no_number).
+        NO_NUMBER = "no_number", "No number to dial"
         DECEASED = "deceased", "Reported deceased: confirm"
 
     class Status(models.TextChoices):

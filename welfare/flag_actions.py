@@ -10,7 +10,7 @@ from here_to_help.models import HelpRequest
 from .cadence import call_tenants, not_eligible_reason
 from .call_models import Escalation
 from .models import CallTask
-from .queue import call_task_open_for
+from .queue_now import call_task_open_for
 
 # The flags whose change can make a tenant callable today: a decline cleared, a hospital stay
 # or a death report ended or withdrawn, or isolation (the unwell cohort, due every 7 days).

@@ -43,7 +43,8 @@ def ladder_steps():
         {
             "title": "Escalation to a manager",
             "text": "The manager tries family (with consent), the support provider and "
-            "Progress Lifeline. A wrong number or a reported death escalates at once.",
+            "Progress Lifeline. A wrong number or a reported death escalates at once; a tenant "
+            "with no number to dial is escalated when their call is due, not queued.",
             "kind": None,
         },
         {

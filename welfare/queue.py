@@ -6,8 +6,11 @@ In one transaction it:
 1. closes open tasks whose tenant is no longer eligible, or no longer due;
 2. re-ranks the tasks still open from earlier days (due date, risk, team), writing only rows
    whose rank changed;
-3. opens a task for every due tenant without one;
-4. opens a check-in task for every support provider whose check-in is due and has none open
+3. passes every due tenant with no number to dial to a manager (`welfare.no_number`): an
+   escalation, and their open task closes; a "No number to dial" escalation of a tenant who
+   has a number again closes first, so their call is queued as usual;
+4. opens a task for every other due tenant without one;
+5. opens a check-in task for every support provider whose check-in is due and has none open
    (`provider_actions.check_in_tasks_open`), in the team's queue beside the calls.
 
 Who is due is the union over the running campaigns of `campaign_rules.due_in` (for the COVID
@@ -27,19 +30,21 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField as Bool
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from accounts.models import Patch
 from config.locks import advisory_xact_lock
+from tenants.models import Tenant
 
 from . import campaign_rules
 from .before_call import before_call_messages_queue
 from .cadence import call_tenants
 from .campaign_rules import running_campaigns
 from .models import CallTask, Escalation, Redeployment
+from .no_number import no_number_escalate, no_number_escalate_sql, no_number_escalations_close
 from .provider_actions import check_in_tasks_open
 
 logger = logging.getLogger(__name__)
@@ -69,6 +74,8 @@ class BuildResult:
     closed_not_eligible: int = 0
     messages_before_call: int = 0
     check_ins_opened: int = 0
+    passed_to_manager: int = 0  # no number to dial
+    numbers_found: int = 0  # their escalations closed: a number to dial again
     skipped: bool = False
 
     def as_dict(self):
@@ -83,7 +90,9 @@ class BuildResult:
             f"{self.closed_not_eligible} closed (no longer eligible), "
             f"{self.messages_before_call} message{'' if self.messages_before_call == 1 else 's'}"
             " before the first call queued, "
-            f"{self.check_ins_opened} provider check-ins opened"
+            f"{self.check_ins_opened} provider check-ins opened, "
+            f"{self.passed_to_manager} passed to a manager (no number to dial), "
+            f"{self.numbers_found} back from a manager (a number to dial again)"
         )
 
 
@@ -125,9 +134,12 @@ def build_call_queue(*, on=None):
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         result = BuildResult(on=on)
         campaigns = running_campaigns(on)
+        # Before the due rows are read: a tenant whose escalation closes here is queued today.
+        result.numbers_found = no_number_escalations_close(on=on, now=now)
         if postgres:
             _due_table_sql(on, campaigns)
             _close_sql(on, now, result)
+            result.passed_to_manager = no_number_escalate_sql(due_table=DUE_TABLE, now=now)
             _rerank_and_open_sql(on, now, result)
         else:
             due = _due_orm(on, campaigns)
@@ -193,12 +205,17 @@ def _close_orm(on, now, result, due):
     result.closed_not_due = not_due.update(closed_reason=CallTask.ClosedReason.NOT_DUE, **closed)
 
 
-def _due_rows(campaign, on):
-    """What each tenant due in `campaign` should have on their task (all but the team)."""
+def _due_rows(campaign, on, numbers=False):
+    """What each tenant due in `campaign` should have on their task (all but the team);
+    `numbers`: and whether they have a number to dial (the PostgreSQL build finds those who
+    have none once, for the due table, not once per campaign)."""
     # A tenant with an open escalation is in a manager's hands until it is closed: no new task,
     # and the open one is left alone.
     escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
-    due = campaign_rules.due_in(campaign, on).annotate(
+    due = campaign_rules.due_in(campaign, on)
+    if numbers:
+        due = due.with_number_to_dial()
+    due = due.annotate(
         alone=Case(
             When(lives_alone=True, scheme__isnull=True, then=Value(True)),
             default=Value(False),
@@ -207,6 +224,8 @@ def _due_rows(campaign, on):
         escalated=Exists(escalated),
     )
     flags = ["in_unwell", "in_aged_70", "alone", "escalated"]
+    if numbers:
+        flags.append("has_number_to_dial")
     if campaign.is_programme:
         return due.values("id", "patch_id", "call_cadence_days", "call_days_overdue", *flags)
     return due.values("id", "patch_id", "campaign_due_on", *flags).order_by()
@@ -245,6 +264,10 @@ def _due_table_sql(on, campaigns):
         .values("patch_id", "team_id")
         .query.sql_with_params()
     )
+    # Who has no number to dial (few): passed to a manager (welfare.no_number), not queued.
+    no_number_sql, no_number_params = (
+        Tenant.objects.without_number_to_dial().values("pk").order_by().query.sql_with_params()
+    )
     # With one campaign running every tenant comes once: no need to sort them.
     distinct = "DISTINCT ON (d.id)" if len(parts) > 1 else ""
     # Equally due in two campaigns: the shorter cadence, so every build picks the same row.
@@ -257,10 +280,12 @@ def _due_table_sql(on, campaigns):
                d.in_unwell AS unwell,
                d.in_aged_70 AS aged_70,
                d.alone AS lives_alone,
-               d.escalated
+               d.escalated,
+               n.pk IS NOT NULL AS no_number
         FROM ({union}) d
         LEFT JOIN {Patch._meta.db_table} p ON p.id = d.patch_id
         LEFT JOIN ({redeploy_sql}) r ON r.patch_id = d.patch_id
+        LEFT JOIN ({no_number_sql}) n ON n.pk = d.id
         {order}
     """  # noqa: S608 (table names and ORM-compiled SQL; every value is a parameter)
     with connection.cursor() as cursor:
@@ -268,7 +293,7 @@ def _due_table_sql(on, campaigns):
         cursor.execute(f"DROP TABLE IF EXISTS {DUE_TABLE}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {DUE_TABLE} ON COMMIT DROP AS {source}",
-            [*params, *redeploy_params],
+            [*params, *redeploy_params, *no_number_params],
         )
         cursor.execute(f"CREATE INDEX ON {DUE_TABLE} (tenant_id)")
         cursor.execute(f"ANALYZE {DUE_TABLE}")
@@ -309,7 +334,7 @@ def _rerank_and_open_sql(on, now, result):
             FROM {DUE_TABLE} s
             WHERE t.tenant_id = s.tenant_id
               AND t.status = 'open'
-              AND NOT s.escalated
+              AND NOT s.escalated AND NOT s.no_number
               AND (t.due_on, t.cadence_days, t.unwell, t.aged_70, t.lives_alone, t.risk_score,
                    t.team_id)
                   IS DISTINCT FROM
@@ -342,7 +367,7 @@ def _rerank_and_open_sql(on, now, result):
                 WHERE prev.tenant_id = s.tenant_id AND prev.last_wellbeing <> ''
                 ORDER BY prev.id DESC LIMIT 1
             ) w ON true
-            WHERE NOT s.escalated AND NOT EXISTS (
+            WHERE NOT s.escalated AND NOT s.no_number AND NOT EXISTS (
                 SELECT 1 FROM {task} o WHERE o.tenant_id = s.tenant_id AND o.status = 'open'
             )
             ON CONFLICT DO NOTHING
@@ -357,7 +382,7 @@ def _due_orm(on, campaigns, tenant_id=None):
     to its row."""
     due = {}
     for campaign in campaigns:
-        rows = _due_rows(campaign, on)
+        rows = _due_rows(campaign, on, numbers=True)
         if tenant_id is not None:
             rows = rows.filter(pk=tenant_id)
         for row in rows.iterator():
@@ -370,53 +395,6 @@ def _due_orm(on, campaigns, tenant_id=None):
             if held is None or (row["due_on"], row["cadence"]) < (held["due_on"], held["cadence"]):
                 due[row["id"]] = row
     return due
-
-
-def call_task_open_for(*, tenant_id, on=None, now=None):
-    """Step 3 of the build for one tenant, at once: open their call task if they are due today
-    and have neither an open task nor an open escalation, and queue the build's "We'll call you
-    today" message for it (the same function, cohorts and contact rules; sent by Celery once the
-    caller's transaction commits). For a change that puts a tenant back in the queue (a decline
-    cleared on the record) and must not wait for the next morning. Returns the task opened, or
-    None. Call it inside the transaction that made the change."""
-    on = on or timezone.localdate()
-    now = now or timezone.now()
-    if CallTask.objects.open().filter(tenant_id=tenant_id).exists():
-        return None
-    row = _due_orm(on, running_campaigns(on), tenant_id=tenant_id).get(tenant_id)
-    if row is None or row["escalated"]:
-        return None
-    redeployed = _redeployments_on(on).filter(patch_id=row["patch_id"])
-    team_id = redeployed.order_by("-created_at", "-id").values_list("team_id", flat=True).first()
-    if team_id is None:
-        team_id = Patch.objects.filter(pk=row["patch_id"]).values_list("team_id", flat=True)
-        team_id = team_id.first()
-    wellbeing = (
-        CallTask.objects.filter(tenant_id=tenant_id)
-        .exclude(last_wellbeing="")
-        .order_by("-id")
-        .values_list("last_wellbeing", flat=True)
-        .first()
-    ) or ""
-    values = {"unwell": row["in_unwell"], "aged_70": row["in_aged_70"], "lives_alone": row["alone"]}
-    task = CallTask(
-        tenant_id=tenant_id,
-        team_id=team_id,
-        opened_on=on,
-        due_on=row["due_on"],
-        cadence_days=row["cadence"],
-        risk_score=risk_score(**values, wellbeing=wellbeing, attempts=0),
-        last_wellbeing=wellbeing,
-        created_at=now,
-        **values,
-    )
-    try:
-        with transaction.atomic():  # a build opening it at the same moment wins
-            task.save()
-    except IntegrityError:
-        return None
-    before_call_messages_queue(on=on, opened_at=now, tenant_id=tenant_id)
-    return task
 
 
 def _rerank_and_open_orm(on, now, result, due):
@@ -435,9 +413,12 @@ def _rerank_and_open_orm(on, now, result, due):
         .values_list("tenant_id", "last_wellbeing")
     )
     fields = ["due_on", "cadence_days", "unwell", "aged_70", "lives_alone", "risk_score", "team"]
-    changed, new = [], []
+    changed, new, passing = [], [], {}
     for row in due.values():
         if row["escalated"]:
+            continue
+        if not row["has_number_to_dial"]:
+            passing[row["id"]] = team_of.get(row["patch_id"])
             continue
         values = {
             "due_on": row["due_on"],
@@ -487,3 +468,4 @@ def _rerank_and_open_orm(on, now, result, due):
     CallTask.objects.bulk_update(changed, [*fields, "assigned_to"], batch_size=500)
     created = CallTask.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
     result.reranked, result.opened = len(changed), len(created)
+    result.passed_to_manager = no_number_escalate(teams=passing, now=now)

@@ -15,6 +15,7 @@ from .call_actions import CallRefused, escalation_close
 from .call_models import Escalation, EscalationAction
 from .flag_actions import calls_follow_flags
 from .models import CallTask
+from .no_number import no_number_escalate
 from .visit_models import Visit
 
 HISTORY_REASON = "doorstep visit"
@@ -62,14 +63,21 @@ def visit_raise(*, escalation, team, officer, target_on, what_to_ask, by, now=No
 
 
 def _retry_call(visit, tenant, now):
-    """Card left: the tenant is called again from now, on the number the card brought back."""
+    """Card left: the tenant is called again from now, on the number the card brought back
+    (or one already on the record)."""
     if CallTask.objects.open().filter(tenant=tenant).exists():
+        return
+    team_id = tenant.patch.team_id if tenant.patch_id else None
+    if not tenant.numbers_to_dial():
+        # No card number and none on the record: no officer could make the call, so it goes
+        # back to a manager, as the morning's build would send it.
+        no_number_escalate(teams={tenant.pk: team_id}, now=now)
         return
     task = visit.escalation.task if visit.escalation else None
     today = timezone.localtime(now).date()
     CallTask.objects.create(
         tenant=tenant,
-        team_id=tenant.patch.team_id if tenant.patch_id else None,
+        team_id=team_id,
         opened_on=today,
         due_on=task.due_on if task else today,
         cadence_days=task.cadence_days if task else RETRY_CADENCE_DAYS,

@@ -117,22 +117,27 @@ class TestFigures:
     def test_open_escalations_by_age(self, world, snapshot):
         header = ["Open for", "3 failed attempts on different days", "Wrong or dead number"]
         table = tables.escalations_table(snapshot, ALL_TEAMS)
-        assert table.headers == [*header, "Reported deceased: confirm", "All reasons"]
+        assert table.headers == [
+            *header,
+            "No number to dial",
+            "Reported deceased: confirm",
+            "All reasons",
+        ]
         # Brown 2 hours; Clarke 2 days and Evans exactly 1 day (wrong numbers); Davies 5 days
         # and Khan 3 days 1 hour (deceased); Jones 10 days. Ashworth's is closed.
         assert rows(table) == [
-            ["Under 1 day", 1, 0, 0, 1],
-            ["1 to 3 days", 0, 2, 0, 2],
-            ["3 to 7 days", 1, 0, 1, 2],
-            ["7 days or more", 1, 0, 0, 1],
-            ["All open escalations", 3, 2, 1, 6],
+            ["Under 1 day", 1, 0, 0, 0, 1],
+            ["1 to 3 days", 0, 2, 0, 0, 2],
+            ["3 to 7 days", 1, 0, 0, 1, 2],
+            ["7 days or more", 1, 0, 0, 0, 1],
+            ["All open escalations", 3, 2, 0, 1, 6],
         ]
         assert rows(tables.escalations_table(snapshot, north_scope(world))) == [
-            ["Under 1 day", 1, 0, 0, 1],
-            ["1 to 3 days", 0, 2, 0, 2],
-            ["3 to 7 days", 1, 0, 0, 1],
-            ["7 days or more", 0, 0, 0, 0],
-            ["All open escalations", 2, 2, 0, 4],
+            ["Under 1 day", 1, 0, 0, 0, 1],
+            ["1 to 3 days", 0, 2, 0, 0, 2],
+            ["3 to 7 days", 1, 0, 0, 0, 1],
+            ["7 days or more", 0, 0, 0, 0, 0],
+            ["All open escalations", 2, 2, 0, 0, 4],
         ]
 
     def test_requests_by_need_and_status_with_those_past_target(self, world, snapshot):

@@ -206,6 +206,8 @@ class TestBuild:
                     patch=patch,
                     lifeline=n % 7 == 0,
                     last_contact_at=contacted(n % 120),
+                    # One in ten with no number to dial: the build passes them to a manager.
+                    phone="" if n % 10 == 0 else f"+44207946{n % 10000:04d}",
                 )
                 for n in range(start, start + count)
             )
@@ -218,6 +220,7 @@ class TestBuild:
         with CaptureQueriesContext(connection) as large:
             large_result = build_call_queue(on=ON)
         assert large_result.opened > 50 * small_result.opened > 0
+        assert large_result.passed_to_manager > 50 * small_result.passed_to_manager > 0
         assert len(large) == len(small)
 
     def test_a_build_that_fails_part_way_leaves_nothing_and_the_next_completes(
@@ -266,12 +269,16 @@ from welfare.queue import build_call_queue
 on = date.today()
 team = Team.objects.create(name="North")
 patch = Patch.objects.create(code="PR-RIB", name="Ribble", team=team)
-for n, dob in enumerate([date(1940, 1, 1), date(1990, 1, 1), date(1950, 5, 5)]):
+for n, dob in enumerate([date(1940, 1, 1), date(1990, 1, 1), date(1950, 5, 5), date(1945, 1, 1)]):
     Tenant.objects.create(tenancy_ref=f"T{n}", first_name="A", last_name=f"B{n}",
         date_of_birth=dob, address_line_1="1 Mill Lane", postcode="PR1 2AB",
-        patch=patch if n else None, lives_alone=True)
+        patch=patch if n else None, lives_alone=True,
+        phone="" if n == 3 else f"+4420794600{n:02d}", no_phone=n == 3)
 first = build_call_queue(on=on)
 second = build_call_queue(on=on)
+from welfare.models import Escalation
+print(first.passed_to_manager, second.passed_to_manager,
+      list(Escalation.objects.values_list("tenant__tenancy_ref", "reason", "team_id")))
 Tenant.objects.filter(tenancy_ref="T1").update(declined_calls_on=on)
 Tenant.objects.filter(tenancy_ref="T2").update(self_isolating_from=on)
 third = build_call_queue(on=on + timedelta(days=1))
@@ -302,6 +309,7 @@ print(claimed.tenant.tenancy_ref, call_task_claim_next(user=officer))
         )
         assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
+    assert lines[-4] == "1 0 [('T3', 'no_number', 1)]"  # no number to dial: a manager's
     assert lines[-3] == "3 0 0 1 1"
     assert lines[-2] == "[('T0', True, 4), ('T2', False, 8)]"
     assert lines[-1] == "T2 None"  # claimed through the ORM; then nothing left

@@ -1,0 +1,70 @@
+"""Opening one tenant's call at once, outside the morning build (`welfare.queue`): for a
+change that puts a tenant back in the queue and must not wait for the next morning."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Patch
+
+from .before_call import before_call_messages_queue
+from .campaign_rules import running_campaigns
+from .models import CallTask
+from .no_number import no_number_escalate
+from .queue import _due_orm, _redeployments_on, risk_score
+
+
+def team_on(patch_id, on):
+    """The team a call of `patch_id`'s tenant goes to on `on`: the latest redeployment of the
+    patch that covers the day, else the patch's own team (the build's rule, for one patch)."""
+    redeployed = _redeployments_on(on).filter(patch_id=patch_id)
+    team_id = redeployed.order_by("-created_at", "-id").values_list("team_id", flat=True).first()
+    if team_id is None:
+        team_id = Patch.objects.filter(pk=patch_id).values_list("team_id", flat=True).first()
+    return team_id
+
+
+def call_task_open_for(*, tenant_id, on=None, now=None):
+    """Step 4 of the build for one tenant, at once: open their call task if they are due today
+    and have neither an open task nor an open escalation (with no number to dial, a manager gets
+    them instead, as at the build: `welfare.no_number`), and queue the build's "We'll call you
+    today" message for it (the same function, cohorts and contact rules; sent by Celery once the
+    caller's transaction commits). For a change that puts a tenant back in the queue (a decline
+    cleared on the record) and must not wait for the next morning. Returns the task opened, or
+    None. Call it inside the transaction that made the change."""
+    on = on or timezone.localdate()
+    now = now or timezone.now()
+    if CallTask.objects.open().filter(tenant_id=tenant_id).exists():
+        return None
+    row = _due_orm(on, running_campaigns(on), tenant_id=tenant_id).get(tenant_id)
+    if row is None or row["escalated"]:
+        return None
+    team_id = team_on(row["patch_id"], on)
+    if not row["has_number_to_dial"]:
+        no_number_escalate(teams={tenant_id: team_id}, now=now)
+        return None
+    wellbeing = (
+        CallTask.objects.filter(tenant_id=tenant_id)
+        .exclude(last_wellbeing="")
+        .order_by("-id")
+        .values_list("last_wellbeing", flat=True)
+        .first()
+    ) or ""
+    values = {"unwell": row["in_unwell"], "aged_70": row["in_aged_70"], "lives_alone": row["alone"]}
+    task = CallTask(
+        tenant_id=tenant_id,
+        team_id=team_id,
+        opened_on=on,
+        due_on=row["due_on"],
+        cadence_days=row["cadence"],
+        risk_score=risk_score(**values, wellbeing=wellbeing, attempts=0),
+        last_wellbeing=wellbeing,
+        created_at=now,
+        **values,
+    )
+    try:
+        with transaction.atomic():  # a build opening it at the same moment wins
+            task.save()
+    except IntegrityError:
+        return None
+    before_call_messages_queue(on=on, opened_at=now, tenant_id=tenant_id)
+    return task
