@@ -27,7 +27,7 @@ best of the rounds.
 import argparse
 import time
 
-from queue_data import cohort_mix, ensure_tenants, setup_django
+from queue_data import cohort_mix, ensure_phone_marks, ensure_tenants, setup_django
 
 COPY = "bench_calltask_copy"
 
@@ -177,6 +177,7 @@ def main():
     from welfare.queue import build_call_queue
 
     ensure_tenants(options.tenants)
+    ensure_phone_marks()
     today = timezone.localdate()
     total, mix = cohort_mix(today)
     print(f"{total:,} tenants: " + ", ".join(f"{code} {share:.1%}" for code, share in mix.items()))
@@ -197,14 +198,15 @@ def main():
         first, built = timed(lambda: build_call_queue(on=today))
         second, rebuilt = timed(lambda: build_call_queue(on=today))
         assert rebuilt.opened == rebuilt.reranked == rebuilt.closed_not_due == 0, rebuilt
-        assert rebuilt.check_ins_opened == 0, rebuilt
+        assert rebuilt.check_ins_opened == rebuilt.passed_to_manager == 0, rebuilt
         bare_fk, rows = bare_insert(foreign_keys=True)
         bare, _ = bare_insert(foreign_keys=False)
         assert rows == built.opened
         rounds.append((first, second, bare_fk, bare))
         print(
             f"round {round_number}: {built.opened:,} tasks and {built.check_ins_opened:,} "
-            f"provider check-ins opened; first build {first:.2f} s, "
+            f"provider check-ins opened, {built.passed_to_manager:,} passed to a manager (no "
+            f"number to dial); first build {first:.2f} s, "
             f"second build {second:.2f} s, bare insert {bare_fk:.2f} s "
             f"({bare:.2f} s without foreign keys)"
         )

@@ -132,6 +132,40 @@ def ensure_tenants(count):
     print(f"Generated {count:,} tenants in SQL in {time.monotonic() - started:.1f} s")
 
 
+def ensure_phone_marks():
+    """What officers learned on calls, in `PhoneNumber` rows (made in SQL; kept between runs):
+    1 tenant in 100 has their only number marked wrong (no number to dial: the build passes
+    them to a manager), 1 in 50 has a number added in the app, 1 in 200 has both (a number to
+    dial: the added one)."""
+    from django.db import connection
+
+    from accounts.models import User
+
+    marker, _ = User.objects.get_or_create(
+        username="bench-marker", defaults={"role": User.Role.MANAGER}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tenants_phonenumber WHERE by_id = %s", [marker.pk])
+        if cursor.fetchone()[0]:
+            return
+        cursor.execute(
+            """
+            INSERT INTO tenants_phonenumber (tenant_id, number, source, status, file_numbers,
+                                             reason, by_id, at)
+            SELECT id, phone, 'file', 'wrong', '', 'Bench: wrong number', %(by)s, now()
+            FROM tenants_tenant
+            WHERE tenancy_ref LIKE 'QB-%%' AND (id %% 100 = 7 OR id %% 200 = 11)
+            UNION ALL
+            SELECT id, '+447700' || lpad((id %% 1000000)::text, 6, '0'), 'app', 'good', phone,
+                   'Bench: given on a call', %(by)s, now()
+            FROM tenants_tenant
+            WHERE tenancy_ref LIKE 'QB-%%' AND (id %% 50 = 3 OR id %% 200 = 11)
+            """,
+            {"by": marker.pk},
+        )
+        cursor.execute("VACUUM ANALYZE tenants_phonenumber")
+
+
 def cohort_mix(on):
     """The share of tenants in each cohort on `on`, from the due rule's own annotations."""
     from django.db.models import Count, Q
