@@ -91,7 +91,9 @@ class DemoLife:
         self.by_team = {officer.team_id: officer for officer in self.officers}
         self.income = User.objects.get(username="income.officer")
         self.manager = User.objects.get(username="manager")
-        self.unseen = set(Outcome.values)  # outcomes not yet played: each gets its turn
+        # Outcomes not yet played, each getting its turn: a list, in a fixed order (a set of
+        # strings pops in an order that changes with each process's hash seed).
+        self.unseen = list(Outcome.values)
         self.calls = 0
 
     def play(self, days, today):
@@ -161,7 +163,7 @@ class DemoLife:
     # Calls ------------------------------------------------------------------------------
     def outcome(self, task):
         if task.attempts == 0 and self.unseen and self.random.random() < 0.2:
-            return self.unseen.pop()
+            return self.unseen.pop(0)
         choices = FIRST_TRY if task.attempts == 0 else RETRY
         outcomes, weights = zip(*choices, strict=True)
         return self.random.choices(outcomes, weights)[0]
@@ -171,7 +173,8 @@ class DemoLife:
         if task is None:
             return False
         outcome = self.outcome(task)
-        self.unseen.discard(outcome)
+        if outcome in self.unseen:
+            self.unseen.remove(outcome)
         details = {}
         if outcome == Outcome.SPOKE:
             details["wellbeing"] = self.random.choice(WELLBEING)
