@@ -265,8 +265,11 @@ class Tenant(models.Model):
             if row.source == PhoneNumber.Source.APP and row.file_numbers != file_key:
                 continue  # the file has sent a different number since: it wins
             rows[str(row.number)] = row
-        numbers = []
+        numbers, shown = [], set()
         for number in self.phones():
+            if str(number) in shown:
+                continue  # the file sends one number as both phone and mobile: one number
+            shown.add(str(number))
             row = rows.pop(str(number), None)
             numbers.append(
                 row or PhoneNumber(tenant=self, number=number, source=PhoneNumber.Source.FILE)

@@ -41,6 +41,10 @@ CASES = {
         [("mark", LANDLINE), ("add", GIVEN), ("file", {"phone": ""})],
         False,
     ),
+    "the same number as phone and mobile, marked wrong": (
+        [("file", {"mobile": LANDLINE}), ("mark", LANDLINE)],
+        False,
+    ),
     "a number added in the app marked wrong while the file sent other numbers": (
         [("add", GIVEN), ("file", {"phone": NEW}), ("mark", NEW)],
         False,
@@ -69,3 +73,14 @@ def test_the_sql_rule_is_numbers_to_dial(case, patch, officer):
     assert bool(tenant.numbers_to_dial()) is expected
     assert tenant.has_number_to_dial is expected
     assert Tenant.objects.without_number_to_dial().filter(pk=tenant.pk).exists() is not expected
+
+
+def test_a_number_sent_as_both_phone_and_mobile_is_shown_once(patch, officer):
+    tenant = TenantFactory(patch=patch, phone=LANDLINE, mobile=LANDLINE)
+    assert [str(n.number) for n in tenant.contact_numbers()] == [LANDLINE]
+    phone_number_mark(
+        tenant=tenant, number=LANDLINE, status="wrong", reason="On a call", by=officer
+    )
+    tenant = Tenant.objects.get(pk=tenant.pk)
+    assert [(str(n.number), n.status) for n in tenant.contact_numbers()] == [(LANDLINE, "wrong")]
+    assert tenant.numbers_to_dial() == []
