@@ -3,7 +3,9 @@
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from accounts.access import staff_required
 from config.forms import GDSFormMixin
@@ -12,6 +14,7 @@ from . import selectors
 from .actions import phone_number_add, phone_number_mark
 from .forms import PhoneNumberField
 from .models import PhoneNumber
+from .signals import tenant_numbers_changed
 
 REASON = forms.CharField(
     label="Reason",
@@ -57,6 +60,18 @@ class MarkNumberForm(GDSFormMixin, forms.Form):
         ]
 
 
+def _calls_follow(tenant):
+    """What the apps above did about the change (a call passed to a manager, or queued again):
+    their sentences, in the same transaction."""
+    responses = tenant_numbers_changed.send(sender=PhoneNumber, tenant=tenant, now=timezone.now())
+    return [sentence for _receiver, sentence in responses if sentence]
+
+
+def _tell(request, sentences):
+    for sentence in sentences:
+        messages.info(request, sentence)
+
+
 @staff_required
 def numbers(request, pk):
     tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
@@ -69,15 +84,21 @@ def numbers(request, pk):
     task = request.GET.get("task", "")
     back = f"/queue/task/{task}/" if task.isdigit() else None
     if action == "add" and add_form.is_valid():
-        row = phone_number_add(tenant=tenant, by=request.user, **add_form.cleaned_data)
+        with transaction.atomic():
+            row = phone_number_add(tenant=tenant, by=request.user, **add_form.cleaned_data)
+            followed = _calls_follow(tenant)
         messages.success(request, f"{row.number.as_national} added: it is dialled first.")
+        _tell(request, followed)
         return redirect(back or request.get_full_path())
     if action == "mark" and mark_form.is_valid():
         data = mark_form.cleaned_data
-        row = phone_number_mark(tenant=tenant, by=request.user, **data)
+        with transaction.atomic():
+            row = phone_number_mark(tenant=tenant, by=request.user, **data)
+            followed = _calls_follow(tenant)
         messages.success(
             request, f"{row.number.as_national} marked {row.get_status_display().lower()}."
         )
+        _tell(request, followed)
         return redirect(back or request.get_full_path())
     return render(
         request,

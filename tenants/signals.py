@@ -12,3 +12,10 @@ tenant_flags_changed = Signal()
 # for the providers that lack it, the import's new ones among them, set-based (welfare: the team
 # that checks in with each).
 tenant_import_saved = Signal()
+
+# Sent by the record's numbers page inside the transaction that added or marked one of the
+# tenant's numbers, with `tenant` and `now` (not by a call's "Wrong or dead number": the call's
+# own outcome decides what follows it). A receiver may return a sentence for the person who made
+# the change, saying what followed (welfare: a call passed to a manager with no number left to
+# dial, or back in the queue with one found).
+tenant_numbers_changed = Signal()

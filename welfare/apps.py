@@ -7,7 +7,11 @@ class WelfareConfig(AppConfig):
     def ready(self):
         from imports import registry
         from tenants import sections
-        from tenants.signals import tenant_flags_changed, tenant_import_saved
+        from tenants.signals import (
+            tenant_flags_changed,
+            tenant_import_saved,
+            tenant_numbers_changed,
+        )
 
         from . import call_config
         from .bulk_audiences import register as register_bulk_audiences
@@ -47,10 +51,20 @@ class WelfareConfig(AppConfig):
             )
         )
         tenant_flags_changed.connect(calls_follow_flags, dispatch_uid="welfare.calls_follow_flags")
+        tenant_numbers_changed.connect(
+            calls_follow_numbers, dispatch_uid="welfare.calls_follow_numbers"
+        )
         tenant_import_saved.connect(
             providers_get_owners, dispatch_uid="welfare.providers_get_owners"
         )
         call_config.connect()
+
+
+def calls_follow_numbers(sender, *, tenant, now, **kwargs):
+    """A number added or marked on the record: see `queue_now.calls_follow_numbers`."""
+    from .queue_now import calls_follow_numbers
+
+    return calls_follow_numbers(tenant=tenant, now=now)
 
 
 def calls_follow_flags(sender, *, tenant, changed, **kwargs):

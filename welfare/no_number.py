@@ -25,15 +25,21 @@ NUMBER_FOUND = (
 )
 
 
-def no_number_escalations_close(*, on, now):
+def no_number_escalations_close(*, on, now, tenant_id=None, result=NUMBER_FOUND):
     """Close the open "No number to dial" escalations of tenants who have a number to dial
-    now, with a result that says why; returns how many. One UPDATE."""
+    now (of one tenant, `tenant_id`), with a result that says why; returns how many. One
+    UPDATE."""
     dialable = Tenant.objects.with_number_to_dial().filter(
         pk=OuterRef("tenant_id"), has_number_to_dial=True
     )
-    return Escalation.objects.filter(
+    escalations = Escalation.objects.filter(
         Exists(dialable), status=Escalation.Status.OPEN, reason=Escalation.Reason.NO_NUMBER
-    ).update(status=Escalation.Status.CLOSED, result=NUMBER_FOUND.format(day=on), closed_at=now)
+    )
+    if tenant_id is not None:
+        escalations = escalations.filter(tenant_id=tenant_id)
+    return escalations.update(
+        status=Escalation.Status.CLOSED, result=result.format(day=on), closed_at=now
+    )
 
 
 def no_number_escalate_sql(*, due_table, now):

@@ -5,11 +5,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Patch
+from tenants.models import Tenant
 
 from .before_call import before_call_messages_queue
 from .campaign_rules import running_campaigns
 from .models import CallTask
-from .no_number import no_number_escalate
+from .no_number import no_number_escalate, no_number_escalations_close
 from .queue import _due_orm, _redeployments_on, risk_score
 
 
@@ -68,3 +69,41 @@ def call_task_open_for(*, tenant_id, on=None, now=None):
         return None
     before_call_messages_queue(on=on, opened_at=now, tenant_id=tenant_id)
     return task
+
+
+NUMBER_FOUND_ON_RECORD = (
+    "Closed on {day:%-d %B %Y}: a number to dial was added or corrected on the tenant's record, "
+    "so their call went back to the queue."
+)
+PASSED = (
+    "No number is left to dial for {name}: their call was passed to a manager "
+    '(escalation "No number to dial"), as a wrong number on a call is.'
+)
+BACK = 'The "No number to dial" escalation is closed{queued}.'
+
+
+def calls_follow_numbers(*, tenant, now):
+    """A number added or marked on the tenant's record: with none left to dial, their open call
+    goes to a manager at once (as at the build: `no_number_escalate`), not to the next officer
+    who takes it; with one to dial again, their "No number to dial" escalation closes and their
+    call opens today if they are due (`call_task_open_for`). Returns a sentence saying what
+    followed, or None. Inside the transaction that made the change."""
+    on = timezone.localdate(now)
+    has_number = (
+        Tenant.objects.with_number_to_dial()
+        .filter(pk=tenant.pk)
+        .values_list("has_number_to_dial", flat=True)
+        .first()
+    )
+    if has_number:
+        closed = no_number_escalations_close(
+            on=on, now=now, tenant_id=tenant.pk, result=NUMBER_FOUND_ON_RECORD
+        )
+        if not closed:
+            return None
+        task = call_task_open_for(tenant_id=tenant.pk, on=on, now=now)
+        return BACK.format(queued=": their call is in the queue today" if task else "")
+    task = CallTask.objects.open().filter(tenant_id=tenant.pk).first()
+    if task is None or not no_number_escalate(teams={tenant.pk: task.team_id}, now=now):
+        return None
+    return PASSED.format(name=tenant.full_name)

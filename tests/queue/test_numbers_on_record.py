@@ -1,0 +1,119 @@
+"""A number added or marked on the tenant's record (the numbers page) acts at once, not at the
+next morning's build: with none left to dial, their open call goes to a manager instead of the
+next officer who takes it; with one to dial again, their "No number to dial" escalation closes
+and their call is back in the queue today (welfare.queue_now.calls_follow_numbers)."""
+
+import pytest
+import time_machine
+
+from tests.queue.helpers import ON, at, contacted, make_tenant, open_task
+from welfare.call_actions import work_take_next
+from welfare.call_models import Escalation
+from welfare.models import CallTask
+from welfare.queue import build_call_queue
+
+pytestmark = pytest.mark.django_db
+
+LANDLINE, MOBILE, GIVEN = "+442079460001", "+447700900002", "01772 200123"
+
+
+def mark(client, tenant, number, status="wrong"):
+    return client.post(
+        f"/tenants/{tenant.pk}/numbers/",
+        {
+            "action": "mark",
+            "mark-number": number,
+            "mark-status": status,
+            "mark-reason": "Tenant's son says it is not hers",
+        },
+        follow=True,
+    )
+
+
+def add(client, tenant, number):
+    return client.post(
+        f"/tenants/{tenant.pk}/numbers/",
+        {"action": "add", "add-number": number, "add-reason": "Given by her son"},
+        follow=True,
+    )
+
+
+def messages(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def travel():
+    with time_machine.travel(at(ON), tick=False):
+        yield
+
+
+@pytest.fixture
+def due(patch, travel):
+    """A tenant due a call today, in the queue, with one number."""
+    tenant = make_tenant(patch, phone=LANDLINE, mobile="", last_contact_at=contacted(100))
+    build_call_queue(on=ON)
+    open_task(tenant)
+    return tenant
+
+
+def test_the_only_number_marked_wrong_passes_the_call_to_a_manager_at_once(
+    officer_client, officer, due, patch
+):
+    task = open_task(due)
+    response = mark(officer_client, due, LANDLINE)
+    task.refresh_from_db()
+    assert (task.status, task.closed_reason) == ("closed", CallTask.ClosedReason.ESCALATED)
+    escalation = Escalation.objects.get(tenant=due, status=Escalation.Status.OPEN)
+    assert (escalation.reason, escalation.task, escalation.team) == (
+        Escalation.Reason.NO_NUMBER,
+        task,
+        patch.team,
+    )
+    assert any("No number is left to dial" in text for text in messages(response))
+    assert work_take_next(user=officer, now=at(ON)) is None  # not handed to an officer
+
+
+def test_one_number_of_two_marked_wrong_leaves_the_call_in_the_queue(officer_client, patch, travel):
+    tenant = make_tenant(patch, phone=LANDLINE, mobile=MOBILE, last_contact_at=contacted(100))
+    build_call_queue(on=ON)
+    response = mark(officer_client, tenant, LANDLINE)
+    assert open_task(tenant)
+    assert not Escalation.objects.filter(tenant=tenant).exists()
+    assert not any("No number" in text for text in messages(response))
+
+
+def test_a_number_added_closes_the_no_number_escalation_and_queues_the_call_today(
+    officer_client, officer, due
+):
+    mark(officer_client, due, LANDLINE)
+    response = add(officer_client, due, GIVEN)
+    escalation = Escalation.objects.get(tenant=due)
+    assert escalation.status == Escalation.Status.CLOSED
+    assert "a number to dial was added or corrected on the tenant's record" in escalation.result
+    assert open_task(due)
+    assert any(
+        "escalation is closed: their call is in the queue today" in text
+        for text in messages(response)
+    )
+    assert work_take_next(user=officer, now=at(ON)).tenant == due
+
+
+def test_a_number_marked_good_again_does_the_same(officer_client, due):
+    mark(officer_client, due, LANDLINE)
+    mark(officer_client, due, LANDLINE, status="good")
+    assert Escalation.objects.get(tenant=due).status == Escalation.Status.CLOSED
+    assert open_task(due)
+
+
+def test_an_officers_wrong_number_escalation_waits_for_its_manager(officer_client, due, patch):
+    """An escalation an officer raised on a call ("Wrong or dead number") is a manager's to
+    close: a number added does not close it."""
+    task = open_task(due)
+    Escalation.objects.create(
+        tenant=due, task=task, team=patch.team, reason=Escalation.Reason.WRONG_NUMBER
+    )
+    CallTask.objects.filter(pk=task.pk).update(status=CallTask.Status.CLOSED)
+    add(officer_client, due, GIVEN)
+    assert Escalation.objects.get(tenant=due).status == Escalation.Status.OPEN
+    assert not CallTask.objects.open().filter(tenant=due).exists()
