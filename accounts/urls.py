@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -7,6 +8,13 @@ app_name = "accounts"
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
+    # Django's usual address for signing in, as bookmarks and other tools know it: the same
+    # page, with its ?next= kept.
+    path(
+        "login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+        name="login_bookmark",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.ResetRequestView.as_view(), name="password_reset"),
     path(

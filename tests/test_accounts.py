@@ -233,3 +233,9 @@ class TestDemoBackupCode:
         with pytest.raises(CommandError, match="only with DEBUG on"):
             call_command("demo_backup_code", "maya")
         assert not StaticToken.objects.exists()
+
+
+def test_the_usual_login_address_leads_to_sign_in_keeping_next(client):
+    response = client.get("/accounts/login/?next=/queue/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/sign-in/?next=/queue/"

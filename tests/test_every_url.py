@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 # Statuspage API, health; and Notify's delivery-receipt callback, which checks Notify's bearer
 # token instead.
 PUBLIC = re.compile(
-    r"^/(accounts/(sign-in|logout|password-reset)|status|api/v2/|healthz|accessibility"
+    r"^/(accounts/(sign-in|login|logout|password-reset)|status|api/v2/|healthz|accessibility"
     r"|django-admin|messages/notify/callback|help-centre/|openreferral/)"
 )
 

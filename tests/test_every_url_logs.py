@@ -92,6 +92,7 @@ PUBLIC = (
 )
 PUBLIC_PAGES = {
     "accounts:login",
+    "accounts:login_bookmark",
     "healthz",
     "accessibility",
     "messaging:notify_callback",
