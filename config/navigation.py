@@ -20,6 +20,9 @@ SECTIONS = [
     ("Providers", "providers:list", (OFFICER, MANAGER), "/providers/"),
     ("Service status", "services:register", (MANAGER,), "/services/"),
     ("Messages", "messaging:index", (MANAGER,), "/messages/"),
+    # Tenant files and campaign lists (managers), rent balances (income officers): "Your
+    # imports", with each kind's upload and the imports running in the background.
+    ("Imports", "imports:list", (INCOME, MANAGER), "/imports/"),
 ]
 
 

@@ -71,3 +71,17 @@ class TestBeforeTwoFactor:
         assert 'href="/queue/"' not in page
         client.post("/accounts/two-factor/?next=/", {"token": code_for(device)})
         assert 'href="/queue/"' in menu_links(client.get("/").content.decode())
+
+
+class TestImportsInTheMenu:
+    def test_managers_and_income_officers_find_their_imports_in_the_menu(self, manager_client):
+        menu = menu_links(manager_client.get("/").content.decode())
+        assert 'href="/imports/"' in menu
+
+    def test_income_officers_too(self, income_client):
+        menu = menu_links(income_client.get("/imports/").content.decode())
+        assert 'href="/imports/"' in menu
+        assert "govuk-service-navigation__item--active" in menu.split('href="/imports/"')[0][-300:]
+
+    def test_officers_who_import_nothing_do_not(self, officer_client):
+        assert 'href="/imports/"' not in menu_links(officer_client.get("/").content.decode())
