@@ -276,8 +276,16 @@ class Tenant(models.Model):
             )
         numbers.extend(row for row in rows.values() if row.source == PhoneNumber.Source.APP)
         rank = {PhoneNumber.Status.GOOD: 0, PhoneNumber.Status.WRONG: 1, PhoneNumber.Status.DEAD: 2}
-        added_first = sorted(numbers, key=lambda n: n.source != PhoneNumber.Source.APP)
-        return sorted(added_first, key=lambda n: rank[n.status])
+        file_order = {str(number): place for place, number in enumerate(self.phones())}
+
+        def order(n):
+            # Good before wrong before dead; added in the app (the newest first) before the
+            # file's numbers (in the file's order).
+            if n.source == PhoneNumber.Source.APP:
+                return (rank[n.status], 0, -n.at.timestamp() if n.at else 0)
+            return (rank[n.status], 1, file_order.get(str(n.number), 0))
+
+        return sorted(numbers, key=order)
 
     def numbers_to_dial(self):
         """The numbers to call or text, best first: never one marked wrong or dead. The same

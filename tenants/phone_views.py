@@ -37,6 +37,28 @@ class AddNumberForm(GDSFormMixin, forms.Form):
     )
     reason = REASON
 
+    def __init__(self, *args, numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.numbers = {str(n.number): n for n in numbers}
+
+    def clean_number(self):
+        """A number already marked wrong or dead is not added again as if new: that would undo
+        the mark without a word. It is marked good again below, with the reason, instead."""
+        number = self.cleaned_data["number"]
+        held = self.numbers.get(str(number))
+        if held is not None and held.status != PhoneNumber.Status.GOOD:
+            when = f" on {held.at:%-d %B %Y}" if held.at else ""
+            who = f" by {held.by}" if held.by else ""
+            why = f" ({held.reason})" if held.reason else ""
+            raise forms.ValidationError(
+                f"{number.as_national} was marked {held.get_status_display().lower()}{when}"
+                f'{who}{why}. If it is right after all, choose it under "Mark a number" as '
+                "Good, with the reason"
+            )
+        if held is not None:
+            raise forms.ValidationError(f"{number.as_national} is already a number to dial")
+        return number
+
 
 class MarkNumberForm(GDSFormMixin, forms.Form):
     number = forms.ChoiceField(
@@ -77,7 +99,7 @@ def numbers(request, pk):
     tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
     shown = tenant.contact_numbers()
     action = request.POST.get("action")
-    add_form = AddNumberForm(request.POST if action == "add" else None, prefix="add")
+    add_form = AddNumberForm(request.POST if action == "add" else None, numbers=shown, prefix="add")
     mark_form = MarkNumberForm(
         request.POST if action == "mark" else None, numbers=shown, prefix="mark"
     )

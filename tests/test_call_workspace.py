@@ -133,6 +133,60 @@ class TestNumbers:
         )
         assert [str(n) for n in task.tenant.numbers_to_dial()] == ["+441134960001"]
 
+    def test_a_number_marked_wrong_is_not_added_again_as_new(self, officer_client, task):
+        url = f"/tenants/{task.tenant.pk}/numbers/"
+        mark = {"action": "mark", "mark-number": "+442079460123", "mark-status": "wrong"}
+        officer_client.post(url, {**mark, "mark-reason": "A business answered"})
+        response = officer_client.post(
+            url, {"action": "add", "add-number": "020 7946 0123", "add-reason": "She says so"}
+        )
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert "020 7946 0123 was marked wrong number on" in page
+        assert "(A business answered)" in page and "as Good, with the reason" in page
+        assert 'value="020 7946 0123"' in page and "She says so" in page  # kept
+        assert task.tenant.numbers_to_dial() == []
+        officer_client.post(url, {**mark, "mark-status": "good", "mark-reason": "She says so"})
+        assert [str(n) for n in task.tenant.numbers_to_dial()] == ["+442079460123"]
+
+    def test_a_number_already_to_dial_is_not_added_twice(self, officer_client, task):
+        response = officer_client.post(
+            f"/tenants/{task.tenant.pk}/numbers/",
+            {"action": "add", "add-number": "020 7946 0123", "add-reason": "Again"},
+        )
+        assert response.status_code == 400
+        assert "020 7946 0123 is already a number to dial" in response.content.decode()
+
+    def test_the_number_added_last_is_dialled_first(self, officer_client, task):
+        url = f"/tenants/{task.tenant.pk}/numbers/"
+        for number in ("0113 496 0001", "0113 496 0002"):
+            with time_machine.travel(timezone.now() + timedelta(minutes=int(number[-1]))):
+                response = officer_client.post(
+                    url,
+                    {"action": "add", "add-number": number, "add-reason": "From her son"},
+                    follow=True,
+                )
+        assert "0113 496 0002 added: it is dialled first." in response.content.decode()
+        assert [str(n) for n in task.tenant.numbers_to_dial()] == [
+            "+441134960002",
+            "+441134960001",
+            "+442079460123",
+        ]
+
+    def test_a_file_number_once_added_in_the_app_does_not_go_before_a_newer_one(
+        self, task, officer
+    ):
+        """Before re-adding a marked number was refused, the file's own number could become an
+        app-added one: the number added after it still comes first, as the page says."""
+        tenant = task.tenant
+        key = tenant.file_numbers_key()
+        earlier = timezone.now() - timedelta(days=1)
+        for number, at in (("+442079460123", earlier), ("+441134960002", timezone.now())):
+            PhoneNumber.objects.create(
+                tenant=tenant, number=number, source="app", file_numbers=key, by=officer, at=at
+            )
+        assert [str(n) for n in tenant.numbers_to_dial()] == ["+441134960002", "+442079460123"]
+
     def test_another_teams_officer_gets_404(self, client, task, other_officer):
         from conftest import sign_in
 
