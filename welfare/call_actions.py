@@ -356,8 +356,11 @@ def escalation_record_action(*, escalation, kind, notes, by, now=None):
 
 
 @transaction.atomic
-def escalation_close(*, escalation, result, by, contacted=False, death_confirmed=None, now=None):
-    """Close an escalation with its result (never without one).
+def escalation_close(
+    *, escalation, result, by, contacted=False, death_confirmed=None, now=None, requeue=True
+):
+    """Close an escalation with its result (never without one). A due tenant with a number to
+    dial is put in today's queue at once (`requeue`; a visit's card left makes its own retry).
 
     `contacted`: the tenant was reached (by family, a visit...): counts as a successful contact.
     `death_confirmed` (deceased escalations): True records the death; False clears the report
@@ -394,6 +397,10 @@ def escalation_close(*, escalation, result, by, contacted=False, death_confirmed
         from .flag_actions import calls_follow_flags
 
         calls_follow_flags(tenant=tenant, changed=["deceased_reported_on"], now=now)
+    elif requeue:
+        from .queue_now import call_back_after_escalation
+
+        escalation.call_opened = call_back_after_escalation(tenant=tenant, now=now)
     return escalation
 
 

@@ -379,7 +379,7 @@ def escalation_close(request, pk):
     form = EscalationCloseForm(request.POST, escalation=escalation)
     if form.is_valid():
         try:
-            call_actions.escalation_close(
+            closed = call_actions.escalation_close(
                 escalation=escalation,
                 result=form.cleaned_data["result"],
                 contacted=form.cleaned_data.get("contacted", False),
@@ -389,7 +389,8 @@ def escalation_close(request, pk):
         except call_actions.CallRefused as refusal:
             messages.error(request, str(refusal))
             return redirect("welfare:escalation", pk=pk)
-        messages.success(request, f"Escalation for {escalation.tenant.full_name} closed.")
+        queued = " Their call is in today's queue." if getattr(closed, "call_opened", None) else ""
+        messages.success(request, f"Escalation for {escalation.tenant.full_name} closed.{queued}")
         return redirect("welfare:escalations")
     return _escalation_page(request, escalation, close_form=form, status=400)
 

@@ -107,3 +107,18 @@ def calls_follow_numbers(*, tenant, now):
     if task is None or not no_number_escalate(teams={tenant.pk: task.team_id}, now=now):
         return None
     return PASSED.format(name=tenant.full_name)
+
+
+def call_back_after_escalation(*, tenant, now):
+    """An escalation closed: a tenant due a call, with a number to dial, is in today's queue at
+    once, not after the next morning's build (a tenant still with no number waits for the
+    build, which passes them to a manager again). Returns the task opened, or None."""
+    has_number = (
+        Tenant.objects.with_number_to_dial()
+        .filter(pk=tenant.pk)
+        .values_list("has_number_to_dial", flat=True)
+        .first()
+    )
+    if not has_number:
+        return None
+    return call_task_open_for(tenant_id=tenant.pk, on=timezone.localdate(now), now=now)

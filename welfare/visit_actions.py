@@ -154,6 +154,7 @@ def visit_record(
             contacted=outcome in Visit.SEEN,
             by=by,
             now=now,
+            requeue=False,  # a card left retries the call itself (`_retry_call`)
         )
     elif escalation is None and outcome in Visit.SEEN:
         Tenant.objects.filter(pk=tenant.pk).update(last_contact_at=now)

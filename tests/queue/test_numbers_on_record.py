@@ -117,3 +117,42 @@ def test_an_officers_wrong_number_escalation_waits_for_its_manager(officer_clien
     add(officer_client, due, GIVEN)
     assert Escalation.objects.get(tenant=due).status == Escalation.Status.OPEN
     assert not CallTask.objects.open().filter(tenant=due).exists()
+
+
+def test_closing_the_escalation_puts_a_due_tenant_with_a_number_in_todays_queue(
+    officer_client, due, patch, manager
+):
+    from conftest import sign_in
+
+    task = open_task(due)
+    escalation = Escalation.objects.create(
+        tenant=due, task=task, team=patch.team, reason=Escalation.Reason.WRONG_NUMBER
+    )
+    CallTask.objects.filter(pk=task.pk).update(status=CallTask.Status.CLOSED)
+    add(officer_client, due, GIVEN)
+    sign_in(officer_client, manager)
+    response = officer_client.post(
+        f"/queue/escalations/{escalation.pk}/close/",
+        {"result": "Her son gave us her new number"},
+        follow=True,
+    )
+    assert any("Their call is in today's queue." in text for text in messages(response))
+    assert open_task(due).opened_on == ON
+
+
+def test_closing_a_no_number_escalation_with_no_number_leaves_it_for_the_build(
+    officer_client, due, manager
+):
+    from conftest import sign_in
+
+    mark(officer_client, due, LANDLINE)
+    escalation = Escalation.objects.get(tenant=due, status=Escalation.Status.OPEN)
+    sign_in(officer_client, manager)
+    response = officer_client.post(
+        f"/queue/escalations/{escalation.pk}/close/",
+        {"result": "Family have no number either"},
+        follow=True,
+    )
+    assert not any("today's queue" in text for text in messages(response))
+    assert not CallTask.objects.open().filter(tenant=due).exists()
+    assert not Escalation.objects.filter(tenant=due, status=Escalation.Status.OPEN).exists()
