@@ -188,3 +188,27 @@ def test_the_list_s_queries_do_not_grow_with_providers_needing_a_team(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = manager_client.get(reverse("providers:list")).content.decode()
     assert page.count("#team-heading") == 5
+
+
+def test_a_provider_given_its_team_by_the_import_is_in_that_teams_queue_at_once(
+    import_rows, ribble
+):
+    from welfare.provider_models import ProviderCheckInTask
+
+    code, _out, err = import_rows([tenant_row(tenancy_ref="PHG-1", support_provider="Ribble Care")])
+    assert code == 0, err
+    task = ProviderCheckInTask.objects.open().get(provider__name="Ribble Care")
+    assert (task.team.name, task.due_on, task.tenant_count) == ("North team", ON, 1)
+
+
+def test_a_provider_given_its_team_by_a_manager_is_in_that_teams_queue_at_once(
+    manager_client, unowned, other_team
+):
+    from welfare.provider_models import ProviderCheckInTask
+
+    manager_client.post(
+        reverse("providers:set_oversight", args=[unowned.pk]),
+        {"team": other_team.pk, "cadence_days": "7"},
+    )
+    task = ProviderCheckInTask.objects.open().get(provider=unowned)
+    assert (task.team, task.due_on) == (other_team, ON)

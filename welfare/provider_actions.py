@@ -19,8 +19,10 @@ from .provider_selectors import supported_count
 
 
 @transaction.atomic
-def provider_oversight_set(*, provider, team, cadence_days):
-    """The team that owns the relationship with `provider` and how often it checks in."""
+def provider_oversight_set(*, provider, team, cadence_days, open_now=False):
+    """The team that owns the relationship with `provider` and how often it checks in.
+    `open_now` (a manager choosing the team on the provider's page): a first check-in, due
+    today, is in the team's queue at once, not from the next morning's build."""
     oversight, created = ProviderOversight.objects.select_for_update().get_or_create(
         provider=provider,
         defaults={
@@ -36,6 +38,8 @@ def provider_oversight_set(*, provider, team, cadence_days):
         ProviderCheckInTask.objects.open().filter(provider=provider).exclude(team=team).update(
             team=team, claimed_by=None, claimed_at=None
         )
+    elif open_now:
+        check_in_tasks_open(on=timezone.localdate(), now=timezone.now(), providers=[provider.pk])
     return oversight
 
 
@@ -69,10 +73,14 @@ def provider_owners_from_tenants(*, on):
             " SELECT owned, owner,"
             " row_number() OVER (PARTITION BY owned ORDER BY count(*) DESC, owner) AS n"
             f" FROM ({sql}) supported GROUP BY owned, owner"
-            ") ranked WHERE n = 1 ON CONFLICT DO NOTHING",
+            ") ranked WHERE n = 1 ON CONFLICT DO NOTHING RETURNING provider_id",
             [DEFAULT_CHECK_IN_DAYS, on, *params],
         )
-        return cursor.rowcount
+        owned = [provider_id for (provider_id,) in cursor.fetchall()]
+    if owned:
+        # Due on the import's day: in the team's queue now, as the home page says.
+        check_in_tasks_open(on=on, now=timezone.now(), providers=owned)
+    return len(owned)
 
 
 def provider_contact_add(*, provider, name, role="", phone="", email=""):
@@ -196,15 +204,20 @@ def check_in_task_hand_back(*, task, user):
     return tasks.update(claimed_by=None, claimed_at=None) == 1
 
 
-def check_in_tasks_open(*, on, now):
+def check_in_tasks_open(*, on, now, providers=None):
     """Open a check-in task for every provider whose check-in is due on `on` or before and has
     none open: one INSERT ... SELECT (no loop over providers), run by the morning queue build
     inside its transaction and lock. Each task counts the current tenants the provider
     supports, directly or through a scheme (two index probes a provider). Returns how many
-    opened; the partial unique constraint makes a second run open none."""
+    opened; the partial unique constraint makes a second run open none. `providers` (a
+    queryset of provider ids): only theirs, for a team given a provider during the day, so the
+    check-in is in its queue at once, as the home page says, not from the next build."""
     waiting = ProviderCheckInTask.objects.open().filter(provider_id=OuterRef("provider_id"))
+    oversights = ProviderOversight.objects.all()
+    if providers is not None:
+        oversights = oversights.filter(provider_id__in=providers)
     due = (
-        ProviderOversight.objects.filter(next_check_in_on__lte=on)
+        oversights.filter(next_check_in_on__lte=on)
         .exclude(Exists(waiting))
         .annotate(tenants=supported_count(on))
         .order_by()

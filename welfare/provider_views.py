@@ -113,7 +113,7 @@ def set_oversight(request, pk):
     form = OversightForm(request.POST)
     if not form.is_valid():
         return _page(request, provider, status=400, oversight_form=form)
-    provider_actions.provider_oversight_set(provider=provider, **form.cleaned_data)
+    provider_actions.provider_oversight_set(provider=provider, open_now=True, **form.cleaned_data)
     messages.success(request, f"{form.cleaned_data['team']} checks in with {provider.name}.")
     return redirect("providers:detail", pk=pk)
 
