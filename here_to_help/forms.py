@@ -1,5 +1,8 @@
+import re
+
 from crispy_forms_gds.layout import ConditionalRadios, Field, Layout, Size
 from django import forms
+from localflavor.gb.forms import GBPostcodeField
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.models import Team, User
@@ -339,6 +342,10 @@ class OrganisationForm(GDSFormMixin, forms.ModelForm):
         return data
 
 
+_DISTRICT = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
+DISTRICT_ERROR = "Enter a postcode district, like PR1, or a full postcode, like PR1 3ZJ"
+
+
 class DirectoryFilterForm(GDSFormMixin, FilterForm):
     """The directory's filter: a value that is not one of its choices (or a district longer than
     four characters) is refused with its error and no entries, never the whole directory."""
@@ -348,10 +355,11 @@ class DirectoryFilterForm(GDSFormMixin, FilterForm):
     )
     area = forms.CharField(
         label="Postcode district",
-        help_text="For example, PR1",
+        help_text="For example, PR1, or the tenant's full postcode",
         required=False,
-        max_length=4,
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-5"}),
+        max_length=10,
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}),
+        error_messages={"max_length": DISTRICT_ERROR},
     )
     show = forms.ChoiceField(
         label="Show",
@@ -365,7 +373,16 @@ class DirectoryFilterForm(GDSFormMixin, FilterForm):
     )
 
     def clean_area(self):
-        return self.cleaned_data["area"].strip().upper()
+        """A district (PR1) as typed, or a full postcode's (PR1 3ZJ, pr13zj): officers have the
+        tenant's whole postcode to hand."""
+        area = "".join(self.cleaned_data["area"].split()).upper()
+        if not area:
+            return ""
+        if _DISTRICT.fullmatch(area):
+            return area
+        if len(area) > 4 and GBPostcodeField.postcode_regex.fullmatch(f"{area[:-3]} {area[-3:]}"):
+            return area[:-3]
+        raise forms.ValidationError(DISTRICT_ERROR)
 
     def filters(self):
         return {name: value for name, value in self.values().items() if value}

@@ -194,9 +194,20 @@ class TestDirectoryFilter:
         assert list(response.context["page"].object_list) == []
         assert "Preston Food Bank" not in page
 
-    def test_a_district_too_long_lists_no_organisations(self, officer_client, food_bank):
-        response = officer_client.get("/help/directory/", {"area": "PR1 2AB"})
-        assert 'id="directory-refused"' in response.content.decode()
+    def test_a_full_postcode_lists_its_districts_organisations(self, officer_client, food_bank):
+        for typed in ("PR1 3ZJ", "pr13zj"):
+            response = officer_client.get("/help/directory/", {"area": typed})
+            assert "directory-refused" not in response.content.decode()
+            assert list(response.context["page"].object_list) == [food_bank]
+
+    def test_neither_a_district_nor_a_postcode_lists_no_organisations(
+        self, officer_client, food_bank
+    ):
+        response = officer_client.get("/help/directory/", {"area": "Preston"})
+        page = response.content.decode()
+        assert 'id="directory-refused"' in page
+        assert "Enter a postcode district, like PR1, or a full postcode, like PR1 3ZJ" in page
+        assert 'value="Preston"' in page
         assert list(response.context["page"].object_list) == []
 
     def test_a_valid_filter_still_lists(self, officer_client, food_bank):
