@@ -83,14 +83,15 @@ class TenantFlagsForm(GDSFormMixin, forms.Form):
         until, latest = data.get("in_hospital_until"), today + timedelta(days=IN_HOSPITAL_MAX_DAYS)
         if until and until < today:
             self.add_error(
-                "in_hospital_until", "The date must be today or later (leave it blank once home)"
+                "in_hospital_until",
+                "In hospital until must be today or later (leave it blank once home)",
             )
         elif until and until > latest and "in_hospital_until" in self.changed_data:
             self.add_error(
                 "in_hospital_until",
-                f"The date must be within {IN_HOSPITAL_MAX_DAYS} days, by {latest:%-d %B %Y} at "
-                "the latest: check the year. For a longer stay, enter that date: the tenant is "
-                "called then to ask again",
+                f"In hospital until must be {latest:%-d %B %Y} or earlier ({IN_HOSPITAL_MAX_DAYS} "
+                f"days ahead). For a longer stay, enter {latest:%-d %B %Y}: the tenant is called "
+                "then to ask again",
             )
         if end and not start and "self_isolating_from" not in self.errors:
             self.add_error(

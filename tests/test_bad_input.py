@@ -95,7 +95,7 @@ class TestTenantFlags:
             flags(tenant, **date_parts("in_hospital_until", "18", "12", "2027")),
         )
         page = response.content.decode()
-        assert "The date must be within 90 days, by 16 February 2027 at the latest" in page
+        assert "In hospital until must be 16 February 2027 or earlier (90 days ahead)" in page
         assert 'value="2027"' in page  # what was typed is shown again
         tenant.refresh_from_db()
         assert tenant.in_hospital_until is None

@@ -72,8 +72,8 @@ class TestInHospital:
         page = refused(in_hospital(officer_client, task, typo, hospital_confirmed="on"))
         latest = frozen + timedelta(days=90)
         assert (
-            "The date the tenant is in hospital until must be within 90 days, by "
-            f"{latest:%-d %B %Y} at the latest: check the year" in page
+            f"The date the tenant is in hospital until must be {latest:%-d %B %Y} or earlier "
+            f"(90 days ahead). For a longer stay, enter {latest:%-d %B %Y}" in page
         )
         assert f'value="{typo.day}"' in page and f'value="{typo.year}"' in page
         assert "Fall at home, ward 4" in page

@@ -323,8 +323,8 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
                 elif day > latest:
                     self.add_error(
                         "call_back_date",
-                        f"The date to call back must be within {CALL_BACK_MAX_DAYS} days, by "
-                        f"{latest:%-d %B %Y} at the latest: check the year",
+                        f"The date to call back must be within {CALL_BACK_MAX_DAYS} days: "
+                        f"{latest:%-d %B %Y} or earlier",
                     )
                 cleaned["call_back_at"] = when
         for chosen, tick, error in self.CONFIRMATIONS:
@@ -359,9 +359,9 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             elif until and until > latest:
                 self.add_error(
                     "in_hospital_until",
-                    f"The date the tenant is in hospital until must be within "
-                    f"{IN_HOSPITAL_MAX_DAYS} days, by {latest:%-d %B %Y} at the latest: check the "
-                    "year. For a longer stay, enter that date: they are called then to ask again",
+                    f"The date the tenant is in hospital until must be {latest:%-d %B %Y} or "
+                    f"earlier ({IN_HOSPITAL_MAX_DAYS} days ahead). For a longer stay, enter "
+                    f"{latest:%-d %B %Y}: they are called then to ask again",
                 )
         else:
             cleaned["in_hospital_until"] = None
