@@ -100,13 +100,19 @@ class StatusForm(FollowUpsMixin, GDSFormMixin, forms.Form):
     def __init__(self, *args, current=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.current = current
+        # The status the request has is not offered: choosing it could only be refused.
+        offered = [
+            (value, label) for value, label in self.fields["status"].choices if value != current
+        ]
+        self.fields["status"].choices = offered
+        self.fields["status"].error_messages["invalid_choice"] = (
+            "The request already has this status, or it is not one of the choices: choose "
+            "another"
+        )
         self.helper.layout = Layout(
             ConditionalRadios(
                 "status",
-                RevealedQuestion(self.S.IN_PROGRESS.label),
-                RevealedQuestion(self.S.REFERRED.label),
-                RevealedQuestion(self.S.RESOLVED.label, "outcome"),
-                RevealedQuestion(self.S.CLOSED.label, "reason"),
+                *(RevealedQuestion(label, *self.follow_ups_of(value)) for value, label in offered),
             )
         )
 

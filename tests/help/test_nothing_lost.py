@@ -123,3 +123,22 @@ class TestTheRaiseFormSentAgain:
         )
         _raise(officer_client, tenant)
         assert HelpRequest.objects.count() == 3
+
+
+class TestTheStatusItHas:
+    def test_is_not_offered(self, officer_client, food):
+        food.status = HelpRequest.Status.IN_PROGRESS
+        food.save()
+        page = officer_client.get(f"/help/{food.pk}/").content.decode()
+        statuses = re.findall(r'name="status"[^>]*value="([^"]+)"', page)
+        assert statuses == ["referred", "resolved", "closed"]
+
+    def test_sent_anyway_is_refused_keeping_the_note(self, officer_client, food):
+        food.status = HelpRequest.Status.IN_PROGRESS
+        food.save()
+        response = officer_client.post(
+            f"/help/{food.pk}/status/", {"status": "in_progress", "text": "Rang her back"}
+        )
+        page = response.content.decode()
+        assert "The request already has this status" in page
+        assert "Rang her back" in page
