@@ -60,7 +60,7 @@ class TenantFlagsForm(GDSFormMixin, forms.Form):
     in_hospital_until = date_field("In hospital until", "Calls pause until this date")
     declined_calls_on = date_field("Declined welfare calls on", "The tenant is never queued")
     deceased_reported_on = date_field(
-        "Reported deceased on", "A manager confirms; calls stop at once"
+        "Reported deceased on", "Calls stop at once, and a manager is asked to confirm the death"
     )
     reason = forms.CharField(
         label="Reason for the change",
