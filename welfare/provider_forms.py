@@ -64,6 +64,14 @@ class ContactForm(GDSFormMixin, forms.Form):
         region="GB",
         required=False,
         error_messages={"invalid": "Enter a UK phone number, like 01632 960 001"},
+        # The field's own widget has no GOV.UK class, so it showed as a small unstyled box.
+        widget=forms.TextInput(
+            attrs={
+                "class": "govuk-input govuk-input--width-20",
+                "type": "tel",
+                "autocomplete": "tel",
+            }
+        ),
     )
     email = forms.EmailField(
         label="Email",

@@ -78,7 +78,9 @@ def provider(request, pk):
 def check_in(request, pk):
     provider = provider_selectors.get_provider_for_user(request.user, pk)
     form = CheckInForm(request.POST)
-    if not hasattr(provider, "oversight") or not form.is_valid():
+    if form.is_valid() and not hasattr(provider, "oversight"):
+        form.add_error(None, "Choose the team that checks in with this provider first")
+    if not form.is_valid():
         return _page(request, provider, status=400, check_in_form=form)
     data = form.cleaned_data
     record = provider_actions.provider_check_in_record(
