@@ -138,11 +138,12 @@ def unowned(team):
 def test_the_providers_list_shows_those_needing_a_team_first(manager_client, unowned):
     page = manager_client.get(reverse("providers:list")).content.decode()
 
-    assert 'id="summary-needs-team"' in page
-    needs = page[page.index('id="needs-team"') : page.index('id="providers"')]
-    assert "Far Care" in needs and "Caring Hands" not in needs
+    assert 'id="needs-team"' in page  # the summary's figure, where the dashboard's link lands
+    table = page[page.index('id="providers"') :]
+    assert table.index("Far Care") < table.index("Caring Hands")
+    assert "No team yet" in table
     link = reverse("providers:detail", args=[unowned.pk]) + "#team-heading"
-    assert f'href="{link}"' in needs
+    assert f'href="{link}"' in table
 
 
 def test_officers_see_only_their_team_s_providers(officer_client, unowned):
@@ -172,7 +173,8 @@ def test_choosing_the_team_takes_it_off_the_list(manager_client, unowned, other_
         {"team": other_team.pk, "cadence_days": "7"},
     )
     page = manager_client.get(reverse("providers:list")).content.decode()
-    assert 'id="needs-team"' not in page
+    assert 'id="count-needs-team" href="/providers/?team=none">0<' in page
+    assert "No team yet" not in page
     page = manager_client.get(reverse("dashboard:index")).content.decode()
     start = page.index('id="providers-needs_team"')
     assert page[page.index(">", start) + 1 : page.index("<", start)] == "0"

@@ -3,7 +3,7 @@ from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.models import Team
-from config.forms import DateField, GDSFormMixin
+from config.forms import DateField, FilterForm, GDSFormMixin
 
 from .provider_models import Staffing
 
@@ -84,3 +84,48 @@ class ContactForm(GDSFormMixin, forms.Form):
         if not data.get("phone") and not data.get("email") and not self.errors:
             self.add_error("phone", "Enter a phone number or an email address")
         return data
+
+
+NOT_CHECKED_IN = "not_checked_in"
+
+
+class ProviderFilterForm(FilterForm):
+    """The providers list's filter (GET), one for each figure of its summary: `?staffing=`,
+    `?overdue=on`, `?team=none` (no team checks in with them). A value that is not one of the
+    choices is `refused`: no providers are listed, never the whole list."""
+
+    staffing = forms.ChoiceField(
+        required=False,
+        label="Staffing",
+        choices=[
+            ("", "Any"),
+            (Staffing.CRITICAL, "Critical"),
+            (Staffing.STRETCHED, "Stretched"),
+            (Staffing.ADEQUATE, "Adequate"),
+            (NOT_CHECKED_IN, "Not checked in"),
+        ],
+        error_messages={"invalid_choice": "Choose critical, stretched, adequate or not checked in"},
+    )
+    overdue = forms.ChoiceField(
+        required=False,
+        label="Check-ins overdue",
+        choices=[("", "Any"), ("on", "Overdue")],
+        error_messages={"invalid_choice": "Only overdue check-ins (on) can be chosen"},
+    )
+    team = forms.ChoiceField(
+        required=False,
+        label="Team",
+        choices=[("", "Any"), ("none", "No team yet")],
+        error_messages={"invalid_choice": "Only providers with no team yet (none) can be chosen"},
+    )
+
+    def showing(self):
+        """What the list is limited to, in words ("critical, check-in overdue"), or ""."""
+        if not self.is_valid():
+            return ""
+        data = self.cleaned_data
+        words = [dict(self.fields["staffing"].choices)[data["staffing"]].lower()]
+        words = words if data["staffing"] else []
+        words += ["check-in overdue"] if data["overdue"] else []
+        words += ["no team yet"] if data["team"] else []
+        return ", ".join(words)

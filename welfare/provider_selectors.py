@@ -1,6 +1,6 @@
 """Reads for support providers: the list by staffing status, one provider, counts for panels."""
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -17,6 +17,46 @@ def providers_for_user(user):
     the relationship with; each with its oversight."""
     providers = SupportProvider.objects.select_related("oversight__team").order_by("name")
     return team_scoped(providers, user, "oversight__team_id")
+
+
+def provider_list(user, on, *, staffing=None, overdue=False, no_team=False):
+    """Every provider in the user's scope, each with its oversight: first those no team checks
+    in with (a manager chooses the team), then critical, stretched, not checked in, adequate;
+    the earliest check-in first within each, then by name. `staffing` "" is "not checked in";
+    None is any. One query; providers number in the hundreds, so no index orders them."""
+    rows = providers_for_user(user)
+    if staffing is not None:
+        rows = rows.filter(oversight__staffing=staffing)
+    if overdue:
+        rows = rows.filter(oversight__next_check_in_on__lt=on)
+    if no_team:
+        rows = rows.filter(oversight__isnull=True)
+    rank = Case(
+        When(oversight__isnull=True, then=Value(-1)),
+        *(When(oversight__staffing=code, then=Value(rank)) for code, rank in STATUS_ORDER.items()),
+        output_field=IntegerField(),
+    )
+    return rows.annotate(status_rank=rank).order_by(
+        "status_rank", F("oversight__next_check_in_on").asc(nulls_first=True), "name", "pk"
+    )
+
+
+def provider_counts(user, on):
+    """The figures of the providers list, over the same providers (one query): each staffing
+    status, not checked in and no team yet add up to `total`; `overdue` is among them."""
+    return (
+        providers_for_user(user)
+        .order_by()
+        .aggregate(
+            total=Count("id"),
+            critical=Count("id", filter=Q(oversight__staffing=Staffing.CRITICAL)),
+            stretched=Count("id", filter=Q(oversight__staffing=Staffing.STRETCHED)),
+            adequate=Count("id", filter=Q(oversight__staffing=Staffing.ADEQUATE)),
+            not_checked_in=Count("id", filter=Q(oversight__staffing="")),
+            needs_team=Count("id", filter=Q(oversight__isnull=True)),
+            overdue=Count("id", filter=Q(oversight__next_check_in_on__lt=on)),
+        )
+    )
 
 
 def needing_a_team():

@@ -12,7 +12,13 @@ from accounts.models import User
 from accounts.submit_once import submit_once
 
 from . import call_actions, provider_actions, provider_selectors
-from .provider_forms import CheckInForm, ContactForm, OversightForm
+from .provider_forms import (
+    NOT_CHECKED_IN,
+    CheckInForm,
+    ContactForm,
+    OversightForm,
+    ProviderFilterForm,
+)
 from .provider_models import ProviderCheckInTask, ProviderOversight
 
 provider_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
@@ -20,27 +26,33 @@ provider_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
 @provider_staff
 def providers(request):
-    rows = list(provider_selectors.providers_for_user(request.user))
-    order = provider_selectors.STATUS_ORDER
-    # No team checks in with these (made in the admin, or by the tenant import when none of
-    # their tenants has a patch): listed first, for a manager to choose the team. An officer
-    # sees only their team's providers, so never these.
-    needs_team = [provider for provider in rows if not hasattr(provider, "oversight")]
-    rows = [provider for provider in rows if hasattr(provider, "oversight")]
-
-    def rank(provider):
-        oversight = provider.oversight
-        return (order[oversight.staffing], oversight.next_check_in_on.toordinal(), provider.name)
-
-    rows.sort(key=rank)
+    """Every provider in the user's scope, and figures that add up to them, each a link to
+    its providers (`ProviderFilterForm`). A manager's list includes those no team checks in
+    with ("No team yet", first); an officer sees only their team's providers."""
+    today = timezone.localdate()
+    filters = ProviderFilterForm(request.GET or None)
+    rows = provider_selectors.provider_list(request.user, today)
+    if filters.refused:
+        rows = rows.none()
+    elif filters.is_bound:
+        data = filters.cleaned_data
+        staffing = data["staffing"]
+        rows = provider_selectors.provider_list(
+            request.user,
+            today,
+            staffing="" if staffing == NOT_CHECKED_IN else staffing or None,
+            overdue=bool(data["overdue"]),
+            no_team=bool(data["team"]),
+        )
     return render(
         request,
         "welfare/providers/list.html",
         {
             "providers": rows,
-            "needs_team": needs_team,
-            "today": timezone.localdate(),
-            "summary": provider_selectors.staffing_summary(request.user),
+            "filters": filters,
+            "showing": filters.showing(),
+            "today": today,
+            "summary": provider_selectors.provider_counts(request.user, today),
         },
     )
 

@@ -227,6 +227,7 @@ def test_managers_figures_and_lists_fit_a_phone(journey):
         ("/dashboard/lists/requests/", "#figure-list"),
         ("/dashboard/lists/calls/", "#figure-list"),
         ("/dashboard/lists/providers/", "#figure-list"),
+        ("/providers/", "#providers"),
         ("/arrears/", "#flags-table"),
         ("/messages/", "#messages"),
         ("/queue/cohorts/", "table[aria-labelledby=cohorts-heading]"),
