@@ -106,8 +106,7 @@ class StatusForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         ]
         self.fields["status"].choices = offered
         self.fields["status"].error_messages["invalid_choice"] = (
-            "The request already has this status, or it is not one of the choices: choose "
-            "another"
+            "The request already has this status, or it is not one of the choices: choose another"
         )
         self.helper.layout = Layout(
             ConditionalRadios(
