@@ -23,5 +23,9 @@ def panels(user):
             "more": count - len(flags),
             "flags": flags,
             "today": today,
+            # An income officer's count is their team's alone: said, as the manager's is larger.
+            "whose": "across every team"
+            if user.is_manager
+            else f"in your team's patches ({user.team})",
         }
     ]

@@ -4,11 +4,12 @@ and another team's flag or tenant 404 through the `get_*_for_user` helpers."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.access import income_required
+from config.csv_export import streaming_csv
 from here_to_help.models import HelpRequest
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
@@ -34,20 +35,106 @@ def _positive_int(value):
     return number if number > 0 else None
 
 
+def _filtered(request, today):
+    """The list's filter from the address, and the flags it lists (none for a refused filter:
+    a value that is not one of the choices, or a team the user may not see, never passes for
+    the whole list)."""
+    form = FlagFilterForm(request.GET, user=request.user)
+    filters = form.values()
+    queryset = [] if form.refused else selectors.flag_list(request.user, on=today, **filters)
+    return form, filters, queryset
+
+
+def _whose(user, form, filters):
+    """Whose flags the list holds, in words: an income officer sees only their team's."""
+    if not user.is_manager:
+        return f"of tenants in your team's patches ({user.team})"
+    team = filters.get("team", "")
+    if team == "none":
+        return "of tenants with no patch"
+    if team:  # one of the choices: the form checked it
+        return f"of tenants in {dict(form.fields['team'].choices)[team]}'s patches"
+    return "of every team's tenants"
+
+
+def _without_page(query):
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @income_required
 def flags(request):
     today = timezone.localdate()
-    form = FlagFilterForm(request.GET, user=request.user)
-    filters = form.values()
-    # A value that is not one of the choices (or a team the user may not see): its error and
-    # no flags, never the whole list passing for the filter asked for.
-    queryset = [] if form.refused else selectors.flag_list(request.user, on=today, **filters)
+    form, filters, queryset = _filtered(request, today)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     log_tenants_listed(request.user, [flag.tenant_id for flag in page], request.path)
     return render(
         request,
         "arrears/flags.html",
-        {"form": form, "filters": filters, "page": page, "today": today},
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "today": today,
+            "whose": _whose(request.user, form, filters),
+            # The download's filters: the page's, without its page number.
+            "csv_query": _without_page(request.GET),
+        },
+    )
+
+
+def _csv_columns(user, today):
+    """The CSV's header and its row function: the list's columns, the balance only for a user
+    who may see amounts (the CSV never shows more than the page)."""
+    amounts = user.sees_arrears_amounts
+    header = ["flag", "tenancy_ref", "tenant", "reason", "status", "review_date"]
+    header += ["balance", "balance_as_at"] if amounts else []
+    header.append("patch")
+
+    def row(flag):
+        cells = [
+            flag.pk,
+            flag.tenant.tenancy_ref,
+            flag.tenant.full_name,
+            flag.get_reason_display(),
+            ArrearsFlag.Status(flag.status_on(today)).label,
+            flag.review_date.isoformat() if flag.review_date else "",
+        ]
+        if amounts:  # positive is owed, negative in credit, as the rent file writes it
+            cells += [
+                "" if flag.balance is None else flag.balance,
+                flag.balance_as_at.isoformat() if flag.balance_as_at else "",
+            ]
+        cells.append(flag.tenant.patch.code if flag.tenant.patch else "")
+        return cells
+
+    return header, row
+
+
+@income_required
+def flags_csv(request):
+    """Every flag the filtered list holds (every page), streamed; each batch's tenants logged as
+    listed before its rows are sent. A refused filter downloads nothing."""
+    today = timezone.localdate()
+    form, _filters, queryset = _filtered(request, today)
+    if form.refused:
+        errors = "; ".join(
+            f"{form.fields[key].label}: {' '.join(e)}" if key in form.fields else " ".join(e)
+            for key, e in form.errors.items()
+        )
+        return HttpResponseBadRequest(
+            f"No CSV: the filter has a value that is not one of its choices ({errors}).",
+            content_type="text/plain; charset=utf-8",
+        )
+    header, row = _csv_columns(request.user, today)
+    user, path = request.user, request.path
+    return streaming_csv(
+        filename=f"arrears-flags-{timezone.localtime():%Y-%m-%d-%H%M}.csv",
+        header=header,
+        rows=queryset,
+        row=row,
+        log=lambda batch: log_tenants_listed(user, [flag.tenant_id for flag in batch], path),
     )
 
 

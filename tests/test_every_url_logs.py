@@ -205,6 +205,7 @@ TENANT_PAGES = {
     ),
     "tenant_import:unassigned": ("manager", lambda w: "/tenants/import/unassigned/", "unassigned"),
     "arrears:flags": ("income_officer", lambda w: "/arrears/", "tenant"),
+    "arrears:flags_csv": ("income_officer", lambda w: "/arrears/flags.csv", "tenant"),
     "arrears:flag": ("income_officer", lambda w: f"/arrears/{w['flag'].pk}/", "tenant"),
     "arrears:add_support": (
         "income_officer", lambda w: f"/arrears/{w['flag'].pk}/support/add/", "tenant",
