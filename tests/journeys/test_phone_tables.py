@@ -207,6 +207,7 @@ def test_managers_figures_and_lists_fit_a_phone(journey):
         ("/dashboard/", "#table-requests"),
         ("/dashboard/teams/", "#table-teams"),
         ("/dashboard/trend/", "#trend-table"),
+        ("/dashboard/officers/", "#workload"),
     ]:
         problems += _scrolling_table_problems(journey, path, table)
     # The trend's days are the names its figures scroll past: wrapped, each row was four lines.
