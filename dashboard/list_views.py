@@ -1,6 +1,5 @@
 """The lists behind the dashboard's counts: paginated, filtered, as CSV, each read logged."""
 
-from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
@@ -9,12 +8,12 @@ from django.utils import timezone
 from accounts.access import manager_required
 from accounts.models import Team
 from config.csv_export import streaming_csv
-from config.forms import FilterForm
 from tenants.selectors import log_tenants_listed
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH
 from .compare import teams_table
+from .forms import TrendForm
 from .lists import LISTS, Counted, describe, filter_in_words, list_form
 from .trend import trend_chart, trend_days
 from .workload import PERIODS, workload
@@ -146,25 +145,6 @@ def teams(request):
         "dashboard/teams.html",
         {"snapshot": snapshot, "table": table, "scope": tables.ALL_TEAMS},
     )
-
-
-class TrendForm(FilterForm):
-    """The trend's team and cohort (GET). A team or cohort that is not one of the choices is
-    `refused`: its error and no figures, never another cohort's line (the first) passing for
-    the one asked for. No cohort chosen charts the first."""
-
-    team = forms.ChoiceField(required=False, label="Team")
-    cohort = forms.ChoiceField(required=False, label="Cohort in the chart")
-
-    def __init__(self, *args, teams, cohorts, **kwargs):
-        # Ids without "id_": the error summary links to the page's selects.
-        super().__init__(*args, auto_id="%s", **kwargs)
-        self.fields["team"].choices = [
-            (tables.ALL_TEAMS.value, tables.ALL_TEAMS.label),
-            *((str(team.pk), team.name) for team in teams),
-            (tables.NO_TEAM.value, tables.NO_TEAM.label),
-        ]
-        self.fields["cohort"].choices = [(c["code"], c["name"]) for c in cohorts]
 
 
 @manager_required

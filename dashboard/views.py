@@ -24,6 +24,7 @@ from welfare.provider_selectors import needing_a_team, staffing_counts
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH, calls_chart, contact_rate_chart
+from .forms import TeamForm
 from .refresh import CALL_DAYS
 from .tasks import refresh_dashboard_task
 
@@ -79,9 +80,19 @@ def _provider_rows(counts, scope):
 @manager_required
 def index(request):
     teams = list(Team.objects.order_by("name"))
-    scope = _scope(request, teams)
+    form = TeamForm(request.GET or None, teams=teams)
+    if form.refused:
+        # A team that is not one of the choices: its error and no figures, as the trend and
+        # the lists answer (every team's figures would pass for the team asked for).
+        return render(
+            request,
+            "dashboard/index.html",
+            {"form": form, "teams": teams, "scope": tables.ALL_TEAMS, "no_team": tables.NO_TEAM},
+        )
+    scope = tables.team_scope(form.values()["team"], teams)
     snapshot = tables.latest_snapshot()
     context = {
+        "form": form,
         "teams": teams,
         "scope": scope,
         "no_team": tables.NO_TEAM,

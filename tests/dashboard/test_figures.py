@@ -235,9 +235,26 @@ class TestFigures:
         assert "Showing: <strong>No team</strong>" in no_team
         assert "Aged 70+: 0% called within 14 days" in no_team
 
-    def test_an_unknown_team_is_not_found(self, snapshot, manager_client):
-        assert manager_client.get("/dashboard/", {"team": "99999"}).status_code == 404
-        assert manager_client.get("/dashboard/", {"team": "north"}).status_code == 404
+    @pytest.mark.parametrize("asked", ["99999", "zzz", "all"])
+    def test_an_unknown_team_shows_its_error_and_no_figures(
+        self, world, snapshot, manager_client, asked, django_assert_num_queries
+    ):
+        """As the trend and the lists answer: never every team's figures passing for the team
+        asked for, nor a 404 saying the records are outside the manager's team."""
+        # session, user, two-factor device, the teams; no snapshot, no figure; session renewal
+        # (savepoint, update, release)
+        with django_assert_num_queries(7):
+            response = manager_client.get("/dashboard/", {"team": asked})
+        page = response.content.decode()
+        assert response.status_code == 200  # as the other refused lists
+        assert 'id="dashboard-refused"' in page and "<title>Error: " in page
+        assert "There is a problem with the filter, so no figures are shown" in page
+        assert f'<a href="#team">Team: Select a valid choice. {asked} is not one' in page
+        assert 'id="team-error"' in page and 'aria-describedby="team-error"' in page
+        assert 'id="dashboard-none"' in page
+        for figures in ('id="as-of"', 'id="showing"', 'id="headlines"', "<table", "csv"):
+            assert figures not in page, figures
+        assert "outside your team" not in page
 
 
 def test_before_the_first_refresh_the_page_says_so(manager_client):
