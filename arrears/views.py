@@ -1,6 +1,8 @@
 """Income officers' and managers' pages. Every view is `income_required`: an officer gets 403,
 and another team's flag or tenant 404 through the `get_*_for_user` helpers."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -25,6 +27,7 @@ from .forms import (
 from .models import ArrearsFlag
 
 PAGE_SIZE = 25
+PENCE = Decimal("0.01")
 
 
 def _positive_int(value):
@@ -103,7 +106,9 @@ def _csv_columns(user, today):
         ]
         if amounts:  # positive is owed, negative in credit, as the rent file writes it
             cells += [
-                "" if flag.balance is None else flag.balance,
+                # A number, not text (so -12.00 is not quoted as a formula); pence, as SQLite
+                # hands the subquery's decimal back with 12 places.
+                "" if flag.balance is None else flag.balance.quantize(PENCE),
                 flag.balance_as_at.isoformat() if flag.balance_as_at else "",
             ]
         cells.append(flag.tenant.patch.code if flag.tenant.patch else "")

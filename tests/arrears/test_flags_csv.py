@@ -53,6 +53,16 @@ def test_the_download_is_the_list_as_the_page_shows_it(income_client, tenant, fl
     ]  # another team's flag (Nowak) is not in it, as it is not on the page
 
 
+def test_a_credit_is_a_negative_number_and_no_balance_is_blank(income_client, patch, tenant, flag):
+    RentBalanceFactory(tenant=tenant, balance=Decimal("-23.1"), as_at=date(2026, 11, 16))
+    ArrearsFlagFactory(tenant=TenantFactory(patch=patch, last_name="Unheld"))
+    listed = {row["tenant"]: row for row in rows(income_client.get("/arrears/flags.csv"))}
+    # A number as the rent file writes it, not text quoted against formulas ('-23.10).
+    assert listed["Margaret Holt"]["balance"] == "-23.10"
+    unheld = next(row for name, row in listed.items() if name.endswith("Unheld"))
+    assert (unheld["balance"], unheld["balance_as_at"]) == ("", "")
+
+
 def test_the_download_keeps_the_pages_filters_but_not_its_page_number(
     income_client, patch, tenant, flag
 ):
