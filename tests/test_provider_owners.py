@@ -155,7 +155,7 @@ def test_the_dashboard_counts_them_and_opens_their_list(manager_client, unowned,
     page = manager_client.get(reverse("dashboard:index")).content.decode()
     start = page.index('id="providers-needs_team"')
     assert page[page.index(">", start) + 1 : page.index("<", start)] == "1"
-    assert f'href="{reverse("providers:list")}#needs-team"' in page[start - 200 : start + 200]
+    assert f'href="{reverse("providers:list")}?team=none"' in page[start - 200 : start + 200]
     # "No team" counts them too; a team's figures do not.
     assert (
         'id="providers-needs_team"'
