@@ -93,25 +93,50 @@ def queue(request):
             "call_backs": selectors.call_backs_due(request.user),
             "check_ins": list(provider_selectors.team_check_in_tasks(request.user.team_id)),
             "claim_cutoff": claim_cutoff(),
-            "showing": _showing(filters),
             "filters": filters,
         },
         tasks=filters.apply(selectors.team_queue(request.user.team_id), timezone.localdate()),
         mine=selectors.my_tasks(request.user),
     )
+    context["showing"] = _showing(filters, context["page"].paginator.count)
     return render(request, "welfare/queue.html", context)
 
 
-def _showing(filters):
-    """The officer's queue filter in words ("waiting now", "overdue"), or "" for the whole."""
+# The queue filter's reasons as words after "calls" ("the 7 calls to tenants who live alone"),
+# for one call and for several; "overdue" goes before it ("the 7 overdue calls").
+_REASON_WORDS = {
+    "unwell": (
+        "to a tenant who is unwell or self-isolating",
+        "to tenants who are unwell or self-isolating",
+    ),
+    "aged_70": ("to a tenant aged 70 or over", "to tenants aged 70 or over"),
+    "lives_alone": ("to a tenant who lives alone", "to tenants who live alone"),
+    "struggling": (
+        "to a tenant who was struggling at the last call",
+        "to tenants who were struggling at the last call",
+    ),
+    "retried": ("with failed attempts", "with failed attempts"),
+}
+
+
+def _showing(filters, count):
+    """The officer's queue filter as a sentence ("Showing the 7 overdue calls waiting now to
+    tenants who live alone, assigned to no one"), or "" for the whole queue."""
     if not filters.is_valid():
         return ""
     data = filters.cleaned_data
-    words = [QUEUE_STATES[data["show"]]] if data["show"] else []
-    words += [dict(QueueFilterForm.REASONS)[data["reason"]].lower()] if data["reason"] else []
+    if not (data["show"] or data["reason"] or data["assigned"]):
+        return ""
+    overdue = "overdue " if data["reason"] == "overdue" else ""
+    words = [f"Showing the {count} {overdue}call{'' if count == 1 else 's'}"]
+    words += [QUEUE_STATES[data["show"]]] if data["show"] else []
+    if data["reason"] in _REASON_WORDS:
+        words.append(_REASON_WORDS[data["reason"]][count != 1])
+    showing = " ".join(words)
     if data["assigned"]:
-        words.append("assigned to an officer" if data["assigned"] == "any" else "not assigned")
-    return ", ".join(words)
+        assigned = "assigned to an officer" if data["assigned"] == "any" else "assigned to no one"
+        showing += f", {assigned}"
+    return showing
 
 
 @require_POST

@@ -80,6 +80,41 @@ def test_the_officers_queue_counts_and_lists_each_state(officer_client, queue):
     assert "Showing the 2 calls not due yet." in page
 
 
+@pytest.mark.parametrize(
+    ("query", "sentence"),
+    [
+        ("?reason=overdue", "Showing the 5 overdue calls."),
+        ("?reason=lives_alone", "Showing the 2 calls to tenants who live alone."),
+        ("?reason=aged_70", "Showing the 1 call to a tenant aged 70 or over."),
+        ("?reason=unwell", "Showing the 1 call to a tenant who is unwell or self-isolating."),
+        (
+            "?reason=struggling",
+            "Showing the 1 call to a tenant who was struggling at the last call.",
+        ),
+        ("?reason=retried", "Showing the 1 call with failed attempts."),
+        ("?show=being_made", "Showing the 1 call being made now."),
+        ("?show=waiting&assigned=none", "Showing the 2 calls waiting now, assigned to no one."),
+        (
+            "?reason=lives_alone&show=waiting&assigned=any",
+            "Showing the 1 call waiting now to a tenant who lives alone, assigned to an officer.",
+        ),
+    ],
+)
+def test_the_filtered_queue_says_what_it_shows_in_a_sentence(
+    officer_client, queue, query, sentence
+):
+    CallTask.objects.filter(pk__in=[queue["Waiting"].pk, queue["Assigned"].pk]).update(
+        lives_alone=True
+    )
+    CallTask.objects.filter(pk=queue["Held"].pk).update(aged_70=True)
+    CallTask.objects.filter(pk=queue["Retry"].pk).update(unwell=True)
+    CallTask.objects.filter(pk=queue["Overdue"].pk).update(
+        last_wellbeing=CallTask.Wellbeing.STRUGGLING
+    )
+    page = officer_client.get(reverse("welfare:queue") + query).content.decode()
+    assert page.split('id="showing">', 1)[1].split(" <a", 1)[0] == sentence
+
+
 def test_home_counts_the_calls_waiting_now_and_opens_them(officer_client, queue):
     page = officer_client.get(reverse("home")).content.decode()
     waiting = page.split('id="calls-waiting">', 1)[1].split("</p>", 1)[0]
