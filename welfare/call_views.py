@@ -115,6 +115,9 @@ def call_page_context(user, task, form=None):
     open_requests = [r for r in help_requests.get("help_requests", []) if r.is_open]
     for request in open_requests:
         request.target_text = target_text(request.due_at, now)
+    last_calls = list(
+        tenant.calls.select_related("officer", "family_updated").prefetch_related("later_notes")[:5]
+    )
     return {
         "task": task,
         "tenant": tenant,
@@ -132,11 +135,10 @@ def call_page_context(user, task, form=None):
         "call_form": form,
         "call_form_html": form_html,
         "campaigns": [c for c in campaigns if not c.is_programme],
-        "last_calls": list(
-            tenant.calls.select_related("officer", "family_updated").prefetch_related(
-                "later_notes"
-            )[:5]
-        ),
+        "last_calls": last_calls,
+        # What the last attempt was ("Voicemail left at the last attempt"), for a retry not yet
+        # due: the newest call on this task, which set its wait.
+        "last_attempt": next((c for c in last_calls if c.task_id == task.pk), None),
         "family_contacts": family_contacts,
         "open_requests": open_requests,
         "age": age,

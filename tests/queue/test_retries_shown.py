@@ -68,14 +68,17 @@ def row(page, task):
 
 
 class TestTheCallPageAfterNoAnswer:
-    def test_it_says_when_the_next_attempt_is_and_offers_no_take(
-        self, at, officer_client, officer, task
+    @pytest.mark.parametrize(
+        ("outcome", "said"), [("no_answer", "No answer"), ("voicemail", "Voicemail left")]
+    )
+    def test_it_says_what_happened_when_the_next_attempt_is_and_offers_no_take(
+        self, at, officer_client, officer, task, outcome, said
     ):
-        log(task, officer, "voicemail", MONDAY)
+        log(task, officer, outcome, MONDAY)
         with at(MONDAY + timedelta(minutes=5)) as officer_client:
             page = officer_client.get(reverse("welfare:task", args=[task.pk])).content.decode()
         assert status(page) == (
-            "No answer at the last attempt: next attempt from tomorrow. It can be taken from then"
+            f"{said} at the last attempt: next attempt from tomorrow. It can be taken from then"
         )
         assert "Waiting in the queue" not in page and "Take this call" not in page
 
