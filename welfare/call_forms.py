@@ -41,7 +41,7 @@ CALL_BACK_MAX_DAYS = 28
 class SmallConditionalRadios(ConditionalRadios):
     """Small radios, in two columns from tablet width up (app-radios--columns): the eight
     outcomes, the notes and Save fit on a 1280 x 800 screen under the banner about the call
-    just saved."""
+    just saved. A chosen outcome's questions open under the whole group, so none moves."""
 
     template = "welfare/layout/conditional_radios.html"
 

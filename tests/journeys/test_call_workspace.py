@@ -5,14 +5,23 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 from django.utils.html import escape
 from playwright.sync_api import expect
 
 from here_to_help.models import HelpRequest
 from tenants.models import Tenant
-from tests.factories import OfficerFactory, PatchFactory, TeamFactory, TenantFactory
+from tests.factories import (
+    FamilyContactFactory,
+    ManagerFactory,
+    OfficerFactory,
+    PatchFactory,
+    TeamFactory,
+    TenantFactory,
+)
 from tests.journeys.test_calls import a_tenant_due_a_call, take_next_call
 from welfare.call_models import Call
+from welfare.campaign_actions import campaign_create
 from welfare.queue import build_call_queue
 
 LONDON = ZoneInfo("Europe/London")
@@ -246,3 +255,86 @@ def test_the_record_tells_the_story_of_three_calls(journey):
         timeline.get_by_role("link", name="Call: spoke to tenant, good").click()
         journey.check()
         expect(page.locator("#call-answers")).to_contain_text("Better this week")
+
+
+def a_tenant_with_a_long_script():
+    """Margaret Holt, 80 and living alone, due in the programme (its six questions) and in a cold
+    weather check (two more), with a daughter to ring: "Spoke to tenant" opens a long form."""
+    tenant = a_tenant_due_a_call()
+    today = timezone.localdate()
+    Tenant.objects.filter(pk=tenant.pk).update(
+        date_of_birth=today.replace(year=today.year - 80, day=1), lives_alone=True
+    )
+    FamilyContactFactory(
+        tenant=tenant, name="Susan Holt", consent_to_updates=True, consent_given_on=today
+    )
+    campaign_create(
+        by=ManagerFactory(username="maya"),
+        name="Cold weather check",
+        kind="cohort",
+        starts_on=today,
+        ends_on=today + timedelta(days=20),
+        schedule="once",
+        min_age=70,
+        questions=[
+            {"text": "Is your home warm enough?", "kind": "yes_no", "need_on_no": "utility_credit"},
+            {"text": "How do you heat your home?", "kind": "choice", "choices": "Gas\nElectric"},
+        ],
+    )
+    return tenant
+
+
+def test_spoke_to_tenant_opens_its_questions_under_the_outcomes_with_save_in_view(journey):
+    a_tenant_with_a_long_script()
+    journey.page.set_viewport_size({"width": 1280, "height": 800})
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    # The page opens at its top, menu and back link in view, focus on the tenant's name.
+    assert page.evaluate("window.scrollY") == 0
+    expect(page.locator("#call-heading")).to_be_focused()
+    expect(page.get_by_role("link", name="Call queue").first).to_be_in_viewport(ratio=1)
+    outcomes = page.locator("input[name=outcome]")
+    where = [outcomes.nth(i).bounding_box() for i in range(outcomes.count())]
+    page.get_by_label("Spoke to tenant").check()
+    expect(page.get_by_role("group", name="Cold weather check: the script")).to_be_visible()
+    journey.check()
+    # No outcome moves when one is chosen: its questions open under all of them.
+    assert [outcomes.nth(i).bounding_box() for i in range(outcomes.count())] == where
+    save = page.get_by_role("button", name="Save and take next call")
+    expect(save).to_be_in_viewport(ratio=1)
+    # The questions run below the screen, and Save stays in view in a bar at its foot, which
+    # never hides the field being typed in.
+    assert page.evaluate("document.documentElement.scrollHeight") > 1600
+    bar = page.locator(".app-form-actions").first
+    for label in ["1. How are you doing?", "Family contact given a wellbeing update", "Notes"]:
+        page.get_by_label(label).focus()
+        expect(save).to_be_in_viewport(ratio=1)
+        field = page.get_by_label(label).bounding_box()
+        assert field["y"] + field["height"] <= bar.bounding_box()["y"], label
+    page.get_by_label("Okay").check()
+    page.get_by_label("Notes").fill("Warm enough")
+    page.get_by_label("Notes").press("Tab")
+    expect(save).to_be_focused()  # after the last field
+
+
+def test_on_a_phone_what_to_know_comes_before_the_outcomes(journey):
+    a_tenant_with_a_long_script()
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.reload()
+    journey.check()
+    assert page.evaluate("window.scrollY") == 0
+
+    def top(selector):
+        return page.locator(selector).first.bounding_box()["y"]
+
+    outcomes = top("input[name=outcome]")
+    for before in ["#communication-needs", "#flags", "#why-now", "#family-heading"]:
+        assert top(before) < outcomes, before
+    assert top("#last-calls-heading") > top(".app-form-actions")
+    # Stacked on a phone, the two buttons would take a fifth of the screen: they do not stick.
+    assert (
+        page.locator(".app-form-actions").first.evaluate("e => getComputedStyle(e).position")
+        == "static"
+    )
