@@ -42,10 +42,11 @@ def provider(team):
 
 @pytest.fixture
 def supported(provider, patch):
-    """A tenant in one of the provider's schemes, spoken to 3 days ago (due in 14 days)."""
+    """A tenant in one of the provider's schemes, spoken to 10 days ago (supported living:
+    due in 4 days; at a critical provider's 7 days, 3 days overdue)."""
     scheme = SchemeFactory(type="supported_living", support_provider=provider)
     return TenantFactory(
-        first_name="Ruth", patch=patch, scheme=scheme, last_contact_at=at(ON - timedelta(3))
+        first_name="Ruth", patch=patch, scheme=scheme, last_contact_at=at(ON - timedelta(10))
     )
 
 
@@ -85,11 +86,15 @@ class TestCheckIns:
     def test_critical_puts_the_providers_tenants_on_a_7_day_cadence_until_adequate(
         self, officer, provider, supported
     ):
-        assert build_call_queue(on=ON).opened == 0  # the tenant is not due for 11 days
+        assert build_call_queue(on=ON).opened == 0  # the tenant is not due for 4 days
         provider_check_in_record(provider=provider, by=officer, staffing="critical")
         assert build_call_queue(on=ON).opened == 1
+        task = CallTask.objects.get(tenant=supported)
+        assert (task.due_on, task.cadence_days) == (ON - timedelta(3), 7)
+        # Due by the programme's rule at 7 days, the call covers both campaigns.
         assert [c.code for c in campaigns_due_for(supported, ON)] == [
-            Campaign.PROVIDER_CRITICAL_CODE
+            Campaign.PROGRAMME_CODE,
+            Campaign.PROVIDER_CRITICAL_CODE,
         ]
         provider_check_in_record(provider=provider, by=officer, staffing="adequate")
         assert build_call_queue(on=ON).closed_not_due == 1

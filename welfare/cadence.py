@@ -1,6 +1,11 @@
 """Who may be called, who is in which cohort, at what cadence, and who is due (DOMAIN.md,
 "Cohorts and cadence"): one rule in one place. The queue builder, the tenant record's calls
-section, the morning queue check and the dashboard all read it from `call_tenants()`.
+section, the queue's "why now", the morning queue check, the provider-critical campaign and the
+dashboard all read it from `call_tenants()`.
+
+A tenant whose support provider's staffing is critical is called at the provider-critical
+campaign's cadence (every 7 days, DOMAIN.md "Support providers") or their cohorts' if shorter,
+counted from the last time they were spoken to, as any cadence is.
 
 The register (tenants/) knows nothing of calls: this queryset extends its `TenantQuerySet`, and
 the numbers (each cohort's cadence, and whether it is switched on) are `Cohort` rows managers
@@ -16,7 +21,19 @@ from django.db.models.functions import Cast, TruncDate
 from config.dates import years_before
 from tenants.models import Scheme, Tenant, TenantQuerySet
 
+from .campaign_models import Campaign
 from .models import Cohort
+from .provider_models import ProviderOversight, Staffing
+
+# The key of the provider-critical campaign's cadence among the cohorts' (`active_cadences`).
+PROVIDER_CRITICAL = "provider_critical"
+
+
+def provider_critical():
+    """Tenants supported by a provider whose staffing is critical, directly or through their
+    scheme, as a Q over tenants (a handful of providers: a small subquery, no join)."""
+    critical = ProviderOversight.objects.filter(staffing=Staffing.CRITICAL).values("provider_id")
+    return Q(support_provider_id__in=critical) | Q(scheme__support_provider_id__in=critical)
 
 
 class CallTenantQuerySet(TenantQuerySet):
@@ -61,9 +78,11 @@ class CallTenantQuerySet(TenantQuerySet):
     def with_cadence(self, on, cohorts=None):
         """Annotate the cohorts each tenant is in on `on` and what follows from them.
 
-        `in_<code>` is True for each cohort the tenant is in. `call_cadence_days` is the
-        shortest cadence of the tenant's active cohorts; a tenant in none of them gets the
-        "everyone else" cadence, or None while managers have that cohort switched off.
+        `in_<code>` is True for each cohort the tenant is in, and `in_provider_critical` for a
+        tenant of a provider whose staffing is critical. `call_cadence_days` is the shortest
+        cadence of the tenant's active cohorts and, for the latter, of the provider-critical
+        campaign; a tenant in none of them gets the "everyone else" cadence, or None while
+        managers have that cohort switched off.
         `call_days_overdue` counts from the day the tenant is due: 0 on that day, negative
         before it. The due day is the last successful contact's date plus the cadence (called
         on the 1st every 14 days: due on the 15th); never contacted: the day the tenant joined
@@ -71,7 +90,7 @@ class CallTenantQuerySet(TenantQuerySet):
         """
         if cohorts is None:
             cohorts = active_cadences(self.db)
-        rules = self.call_cohort_rules(on)
+        rules = {**self.call_cohort_rules(on), PROVIDER_CRITICAL: provider_critical()}
         # Shortest cadence first: the first matching branch of the CASE is the tenant's cadence.
         branches = [
             When(rules[code], then=Value(days))
@@ -109,9 +128,22 @@ class CallTenantQuerySet(TenantQuerySet):
 
 
 def active_cadences(using="default"):
-    """{cohort code: cadence in days} of the cohorts switched on (one query; pass it to
-    `with_cadence` and `due_on` when several querysets are built at once)."""
-    return dict(Cohort.objects.using(using).filter(active=True).values_list("code", "cadence_days"))
+    """{cohort code: cadence in days} of the cohorts switched on, and under `PROVIDER_CRITICAL`
+    the provider-critical campaign's while it is active (one query; pass it to `with_cadence`
+    and `due_on` when several querysets are built at once)."""
+    cohorts = Cohort.objects.using(using).filter(active=True).order_by()
+    cohorts = cohorts.values_list("code", "cadence_days")
+    critical = (
+        Campaign.objects.using(using)
+        .filter(
+            code=Campaign.PROVIDER_CRITICAL_CODE,
+            status=Campaign.Status.ACTIVE,
+            cadence_days__isnull=False,
+        )
+        .order_by()
+        .values_list(Value(PROVIDER_CRITICAL), "cadence_days")
+    )
+    return dict(cohorts.union(critical, all=True))
 
 
 def call_tenants():

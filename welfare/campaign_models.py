@@ -117,6 +117,12 @@ class Campaign(models.Model):
         return self.kind == self.Kind.PROGRAMME
 
     @property
+    def follows_cadence_rule(self):
+        """Due by the cohorts' cadence rule (welfare.cadence), not by its own reaches: the
+        programme, and provider critical, whose tenants that rule calls at its cadence."""
+        return self.kind in (self.Kind.PROGRAMME, self.Kind.PROVIDER_CRITICAL)
+
+    @property
     def uses_welfare_script(self):
         """The programme's six questions serve this campaign (it has no script of its own)."""
         return self.kind in (self.Kind.PROGRAMME, self.Kind.PROVIDER_CRITICAL)

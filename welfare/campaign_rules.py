@@ -1,9 +1,12 @@
 """Who each campaign calls, and when: the due rule across campaigns, in one place.
 
 The queue builder, the call page and the campaign page all read it from here. The programme
-(the COVID welfare calls) is `call_tenants().due_on`, unchanged; every other campaign is
-"eligible for calls, matches the campaign's filter or list, and not reached within its
-cadence" (or, for "once by" campaigns, not reached at all since the campaign began).
+(the COVID welfare calls) is `call_tenants().due_on`, unchanged; so is the provider-critical
+campaign, for the tenants of a critical provider: that rule already calls them at the
+campaign's cadence (welfare.cadence), so the tenant record, the queue and the dashboard give
+the same due date and cadence. Every other campaign is "eligible for calls, matches the
+campaign's filter or list, and not reached within its cadence" (or, for "once by" campaigns,
+not reached at all since the campaign began).
 """
 
 from django.db import connection
@@ -14,9 +17,20 @@ from config.dates import years_before
 from tenants.models import Tenant
 
 from . import call_config
-from .cadence import call_tenants
+from .cadence import call_tenants, provider_critical
 from .campaign_models import Campaign, CampaignMember, CampaignReach
 from .provider_models import Staffing
+
+__all__ = [
+    "campaigns_due_for",
+    "due_in",
+    "due_in_any",
+    "joined_on",
+    "members",
+    "membership",
+    "provider_critical",
+    "running_campaigns",
+]
 
 
 def running_campaigns(on):
@@ -65,14 +79,6 @@ def membership(campaign, on):
     return q
 
 
-def provider_critical():
-    """Tenants supported by a provider whose staffing is critical, directly or through their
-    scheme (the provider-critical campaign's members), as a Q over tenants."""
-    return Q(support_provider__oversight__staffing=Staffing.CRITICAL) | Q(
-        scheme__support_provider__oversight__staffing=Staffing.CRITICAL
-    )
-
-
 def members(campaign, on):
     """The current tenants in `campaign` on `on` (for the programme: every current tenant)."""
     tenants = Tenant.objects.current(on)
@@ -83,9 +89,13 @@ def members(campaign, on):
 
 def due_in(campaign, on, cohorts=None):
     """Tenants due a call in `campaign` on `on`, annotated with `campaign_due_on`: the date
-    they became due, or the deadline of a "once by" campaign (the queue ranks by it)."""
+    they became due, or the deadline of a "once by" campaign (the queue ranks by it). A
+    campaign that follows the cadence rule (the programme, provider critical) has that rule's
+    `call_days_overdue` and `call_cadence_days` instead."""
     if campaign.is_programme:
         return call_tenants().due_on(on, cohorts)
+    if campaign.follows_cadence_rule:  # provider critical: the rule's critical tenants
+        return call_tenants().due_on(on, cohorts).filter(provider_critical())
     reach = CampaignReach.objects.filter(campaign=campaign, tenant=OuterRef("pk"))
     tenants = call_tenants().eligible_for_calls(on).with_cadence(on, cohorts)
     tenants = tenants.filter(membership(campaign, on))
@@ -94,7 +104,7 @@ def due_in(campaign, on, cohorts=None):
             campaign_due_on=Value(campaign.ends_on, output_field=DateField())
         )
     # Due from the day the tenant joined, then a cadence after the call that reached them; a
-    # reach from before they joined (an earlier critical spell) does not make them due earlier.
+    # reach from before they joined (an earlier time on the list) does not make them due earlier.
     joined = joined_on(campaign)
     return tenants.filter(~Exists(reach.filter(next_due_on__gt=on))).annotate(
         campaign_due_on=Greatest(
@@ -104,10 +114,10 @@ def due_in(campaign, on, cohorts=None):
 
 
 def joined_on(campaign):
-    """The day each tenant joined `campaign` (a cadence campaign's tenant is due from then), as
-    an expression over tenants: the day a provider supporting them went critical, the day they
-    were added to a list; never before the campaign began. Counted from the campaign's start
-    date alone, a tenant of a provider that went critical last week was "overdue 2443 days"."""
+    """The day each tenant joined `campaign`, as an expression over tenants: the day a provider
+    supporting them went critical, the day they were added to a list; never before the
+    campaign began. A list campaign's tenant is due from then; the campaign's progress counts
+    the calls since then (campaign_selectors), not an earlier critical spell's."""
     start = Value(campaign.starts_on, output_field=DateField())
     if campaign.kind == Campaign.Kind.PROVIDER_CRITICAL:
         since = Case(

@@ -14,7 +14,9 @@ In one transaction it:
    (`provider_actions.check_in_tasks_open`), in the team's queue beside the calls.
 
 Who is due is the union over the running campaigns of `campaign_rules.due_in` (for the COVID
-programme, `call_tenants().due_on(on)`); nothing here repeats those rules. A tenant due in
+programme, `call_tenants().due_on(on)`); nothing here repeats those rules. The provider-critical
+campaign's tenants are due by that same rule (at its 7 days), so they come with the programme's
+and the build does not read them twice. A tenant due in
 several campaigns gets one task, ranked by the earliest of its campaigns' due dates (a "once
 by" campaign's is its deadline). On PostgreSQL the
 steps are set-based SQL statements (no Python loop over tenants; what each due tenant's task
@@ -133,7 +135,7 @@ def build_call_queue(*, on=None):
                 # Room for the hash joins over every tenant to stay in memory.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         result = BuildResult(on=on)
-        campaigns = running_campaigns(on)
+        campaigns = _build_campaigns(running_campaigns(on))
         # Before the due rows are read: a tenant whose escalation closes here is queued today.
         result.numbers_found = no_number_escalations_close(on=on, now=now)
         if postgres:
@@ -151,6 +153,15 @@ def build_call_queue(*, on=None):
         result.check_ins_opened = check_in_tasks_open(on=on, now=now)
     logger.info("Call queue built: %s", result)
     return result
+
+
+def _build_campaigns(campaigns):
+    """The running campaigns whose due tenants the build reads: while the programme runs, the
+    provider-critical campaign adds no one (its due tenants are the programme's critical ones,
+    due on the same day at the same cadence: welfare.cadence)."""
+    if any(campaign.is_programme for campaign in campaigns):
+        return [c for c in campaigns if c.kind != c.Kind.PROVIDER_CRITICAL]
+    return campaigns
 
 
 def _closing(on):
@@ -226,7 +237,7 @@ def _due_rows(campaign, on, numbers=False):
     flags = ["in_unwell", "in_aged_70", "alone", "escalated"]
     if numbers:
         flags.append("has_number_to_dial")
-    if campaign.is_programme:
+    if campaign.follows_cadence_rule:
         return due.values("id", "patch_id", "call_cadence_days", "call_days_overdue", *flags)
     return due.values("id", "patch_id", "campaign_due_on", *flags).order_by()
 
@@ -242,7 +253,7 @@ def _due_table_sql(on, campaigns):
     parts, params = [], []
     for campaign in campaigns:
         sql, sql_params = _due_rows(campaign, on).order_by().query.sql_with_params()
-        if campaign.is_programme:
+        if campaign.follows_cadence_rule:
             due_on, cadence = "%s::date - d.call_days_overdue", "d.call_cadence_days"
             params.append(on)
         else:
@@ -386,7 +397,7 @@ def _due_orm(on, campaigns, tenant_id=None):
         if tenant_id is not None:
             rows = rows.filter(pk=tenant_id)
         for row in rows.iterator():
-            if campaign.is_programme:
+            if campaign.follows_cadence_rule:
                 row["due_on"] = on - timedelta(days=row["call_days_overdue"])
                 row["cadence"] = row["call_cadence_days"]
             else:

@@ -1,7 +1,7 @@
 """Reads for welfare calls: the queue, the managers' overview and the tenant record's panel."""
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Q, Value, When
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -13,7 +13,6 @@ from tenants.selectors import log_tenant_read, tenant_history
 
 from . import call_config
 from .cadence import call_tenants, not_eligible_reason
-from .campaign_rules import provider_critical
 from .models import QUEUE_STATES, Call, CallTask, Cohort, Escalation, claim_cutoff, queue_state_q
 
 
@@ -183,37 +182,35 @@ def _cohort_names(row, cohorts):
     return names
 
 
-# The seeded campaign's name (migration 0012), for the queue's "why now".
+# The seeded campaign's name (migration 0012), for the queue's "why now" and the record.
 PROVIDER_CRITICAL_NAME = "Provider staffing critical"
 
 
+def _call_names(row, cohorts):
+    """The cohorts' names and, for a tenant of a critical provider, the campaign's: a 7-day
+    cadence beside "Supported living" (14 days) needs a reason. The seeded campaign can be
+    neither paused nor closed: it is always running."""
+    names = _cohort_names(row, cohorts)
+    if row.get("in_provider_critical"):
+        names.append(PROVIDER_CRITICAL_NAME)
+    return names
+
+
 def cohorts_of(tenant_ids, today):
-    """{tenant id: (cohort names, cadence in days)} for a page of tenants, in two queries
-    whatever the page's size: the queue table's "why now" in words."""
-    rules = {**call_tenants().call_cohort_rules(today), "provider_critical": provider_critical()}
-    flags = {
-        f"in_{code}": Case(
-            When(rule, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-        for code, rule in rules.items()
-    }
-    rows = call_tenants().filter(pk__in=tenant_ids).order_by().annotate(**flags)
-    cohorts = {cohort.code: cohort for cohort in Cohort.objects.all()}
-    found = {}
-    for row in rows.values("pk", *flags):
-        # The cadence as `with_cadence` works it out: the shortest of the tenant's active
-        # cohorts, or everyone else's.
-        days = [c.cadence_days for code, c in cohorts.items() if row.get(f"in_{code}") and c.active]
-        everyone_else = cohorts.get(Cohort.Code.EVERYONE_ELSE)
-        if not days and everyone_else and everyone_else.active:
-            days = [everyone_else.cadence_days]
-        names = _cohort_names(row, cohorts)
-        if row["in_provider_critical"]:
-            # Named, as a 7-day cadence beside "Supported living" (14 days) needs a reason. The
-            # seeded campaign can be neither paused nor closed: it is always running.
-            names.append(PROVIDER_CRITICAL_NAME)
-        found[row["pk"]] = (names, min(days) if days else None)
-    return found
+    """{tenant id: (cohort names, cadence in days)} for a page of tenants, in one query
+    whatever the page's size (the cohorts and cadences are the process's copies,
+    welfare.call_config): the queue table's "why now" in words. The cadence is
+    `with_cadence`'s own, the one the record and the dashboard give."""
+    flags = [f"in_{code}" for code in call_tenants().call_cohort_rules(today)]
+    rows = (
+        call_tenants()
+        .filter(pk__in=tenant_ids)
+        .with_cadence(today, call_config.active_cadences())
+        .values("pk", *flags, "in_provider_critical", "call_cadence_days")
+        .order_by()
+    )
+    cohorts = call_config.cohorts()
+    return {row["pk"]: (_call_names(row, cohorts), row["call_cadence_days"]) for row in rows}
 
 
 # The SQL of the calls panel's row (cohort flags, cadence, days overdue, eligible) depends on the
@@ -237,6 +234,7 @@ def _call_context_row(tenant_id, today, cadences):
             )
             .values(
                 *(f"in_{code}" for code in call_tenants().call_cohort_rules(today)),
+                "in_provider_critical",
                 "call_cadence_days",
                 "call_days_overdue",
                 "call_eligible",
@@ -267,7 +265,7 @@ def tenant_call_context(tenant, today, open_task=None):
 
     Keys start with `call_` because the record page merges them into its own context."""
     row = _call_context_row(tenant.pk, today, call_config.active_cadences())
-    names = _cohort_names(row, call_config.cohorts())
+    names = _call_names(row, call_config.cohorts())
     cadence, overdue = row["call_cadence_days"], row["call_days_overdue"]
     due_on = due_text = None
     not_queued = ""

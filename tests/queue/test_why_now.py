@@ -70,10 +70,10 @@ def test_the_queue_page_takes_as_many_queries_at_any_size(
 ):
     tasks = [queued(patch, lifeline=i % 2 == 0, days_overdue=i) for i in range(size)]
     actions.call_task_claim(task=tasks[-1], user=officer)
-    # As tests/queue/test_pages.py counts it, plus the cohorts of the page's tenants (one
-    # query) and the cohorts' names (one), and the call-backs due (one) (the provider
-    # check-ins are in that file's count).
-    with django_assert_num_queries(14):
+    # As tests/queue/test_pages.py counts it: the cohorts and cadence of the page's tenants
+    # (one query, by the due rule), the cohorts' cadences and names (one each, the process's
+    # copies read on its first page), and the call-backs due (one).
+    with django_assert_num_queries(15):
         assert officer_client.get(reverse("welfare:queue")).status_code == 200
 
 

@@ -1,0 +1,78 @@
+"""A critical provider's tenants on every page (DOMAIN.md, "Support providers": called weekly
+until it recovers): the tenant record, the dashboard's list and the campaign's page give the
+cadence and due date the queue ranks by, and the campaign counts the calls since the provider
+went critical. PostgreSQL."""
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from dashboard.refresh import dashboard_refresh
+from tests.factories import SchemeFactory, SupportProviderFactory, TenantFactory
+from welfare.models import CallTask
+from welfare.provider_actions import provider_check_in_record, provider_oversight_set
+from welfare.queue import build_call_queue
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+ON = date(2026, 11, 30)
+WENT_CRITICAL = ON - timedelta(days=7)  # 23 November
+
+
+def at(day, hour=10):
+    return datetime.combine(day, time(hour), tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(at(ON, 8), tick=True):
+        yield
+
+
+@pytest.fixture
+def scheme(team, officer):
+    provider = SupportProviderFactory(name="Caring Hands")
+    provider_oversight_set(provider=provider, team=team, cadence_days=7)
+    with time_machine.travel(at(WENT_CRITICAL, 11), tick=False):
+        provider_check_in_record(provider=provider, by=officer, staffing="critical")
+    return SchemeFactory(type="supported_living", support_provider=provider)
+
+
+@pytest.fixture
+def catherine(patch, scheme):
+    """Spoken to on 20 November, three days before her provider went critical."""
+    return TenantFactory(
+        first_name="Catherine",
+        last_name="Butler",
+        patch=patch,
+        scheme=scheme,
+        date_of_birth=date(1980, 1, 1),
+        last_contact_at=at(ON - timedelta(days=10)),
+    )
+
+
+def text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_the_record_gives_the_cadence_and_due_date_the_queue_ranks_by(manager_client, catherine):
+    build_call_queue(on=ON)
+    task = CallTask.objects.open().get(tenant=catherine)
+    assert (task.due_on, task.cadence_days) == (date(2026, 11, 27), 7)
+
+    page = text(manager_client.get(reverse("tenants:record", args=[catherine.pk])))
+    assert "Cohorts today Supported living, Provider staffing critical" in page
+    assert "Called every 7 days" in page and "Overdue by 3 days" in page
+    assert "14 days" not in page and "4 December" not in page
+
+
+def test_the_dashboards_list_gives_the_same_cadence(manager_client, catherine):
+    dashboard_refresh()
+    url = reverse("dashboard:list", args=["tenants"]) + "?cohort=supported_living"
+    page = text(manager_client.get(url))
+    assert "Catherine Butler" in page
+    assert "PR-RIB Ribble 7 Overdue 3 days 20 Nov 2026" in page
