@@ -4,6 +4,7 @@ cadence and due date the queue ranks by, and the campaign counts the calls since
 went critical. PostgreSQL."""
 
 import re
+import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,10 @@ from django.urls import reverse
 
 from dashboard.refresh import dashboard_refresh
 from tests.factories import SchemeFactory, SupportProviderFactory, TenantFactory
+from welfare.actions import call_task_claim
+from welfare.call_actions import call_log
+from welfare.campaign_models import Campaign, CampaignReach
+from welfare.campaign_rules import campaigns_due_for
 from welfare.models import CallTask
 from welfare.provider_actions import provider_check_in_record, provider_oversight_set
 from welfare.queue import build_call_queue
@@ -76,3 +81,35 @@ def test_the_dashboards_list_gives_the_same_cadence(manager_client, catherine):
     page = text(manager_client.get(url))
     assert "Catherine Butler" in page
     assert "PR-RIB Ribble 7 Overdue 3 days 20 Nov 2026" in page
+
+
+def test_the_campaign_counts_the_calls_since_the_provider_went_critical(
+    manager_client, officer, patch, scheme, catherine
+):
+    campaign = Campaign.objects.get(code=Campaign.PROVIDER_CRITICAL_CODE)
+    # Reached in an earlier critical spell, not since this one: not reached now.
+    dan = TenantFactory(first_name="Dan", patch=patch, scheme=scheme)
+    CampaignReach.objects.create(
+        campaign=campaign, tenant=dan, reached_at=at(date(2025, 1, 6)), next_due_on=None
+    )
+    build_call_queue(on=ON)
+    task = CallTask.objects.open().get(tenant=catherine)
+    call_task_claim(task=task, user=officer)
+    call_log(
+        task=task,
+        officer=officer,
+        outcome="spoke",
+        wellbeing="good",
+        campaigns=campaigns_due_for(catherine, ON),
+        idempotency_key=uuid.uuid4(),
+    )
+
+    page = text(manager_client.get(reverse("campaigns:detail", args=[campaign.pk])))
+    assert "Caring Hands: critical since 23 November 2026" in page
+    assert "2020" not in page
+    # Tenants, reached, attempted, not yet tried, escalated.
+    assert "All teams 2 1 0 1 0" in page
+    assert "30 Nov 2026 1 1" in page and "No calls yet" not in page
+
+    listing = text(manager_client.get(reverse("campaigns:list")))
+    assert "Provider staffing critical Active 23 Nov 2026" in listing

@@ -1,21 +1,48 @@
 """Reads for the campaign pages: the list, one campaign, and its progress."""
 
-from datetime import datetime, time
-
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, DateField, Exists, OuterRef, Q, Subquery, When
+from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .call_models import Call, Escalation
 from .campaign_models import Campaign, CampaignCall, CampaignReach
-from .campaign_rules import members
+from .campaign_rules import joined_on, members
+from .provider_models import ProviderOversight, Staffing
+
+
+def _critical():
+    """The providers whose staffing is critical now (a handful), longest critical first."""
+    return ProviderOversight.objects.filter(staffing=Staffing.CRITICAL).order_by(
+        "staffing_since", "id"
+    )
 
 
 def campaign_list():
-    """Every campaign, running ones first, with their question counts."""
-    return Campaign.objects.annotate(question_count=Count("questions")).order_by(
-        "status", "-starts_on", "id"
-    )
+    """Every campaign, running ones first, with their question counts and, for the
+    provider-critical campaign, `critical_since`: the day the provider critical longest went
+    critical (None: none is), its "From" rather than the seeded 2020 start."""
+    first_critical = _critical().annotate(day=TruncDate("staffing_since")).values("day")[:1]
+    return Campaign.objects.annotate(
+        question_count=Count("questions"),
+        critical_since=Case(
+            When(kind=Campaign.Kind.PROVIDER_CRITICAL, then=Subquery(first_critical)),
+            output_field=DateField(),
+        ),
+    ).order_by("status", "-starts_on", "id")
+
+
+def critical_spells(campaign):
+    """For the provider-critical campaign: each provider critical now with the day it went
+    critical, which is when its tenants joined the campaign (its "Period"); else None."""
+    if campaign.kind != Campaign.Kind.PROVIDER_CRITICAL:
+        return None
+    rows = _critical().select_related("provider").only("provider__name", "staffing_since")
+    return [
+        {"provider": row.provider.name, "since": timezone.localdate(row.staffing_since)}
+        for row in rows
+        if row.staffing_since
+    ]
 
 
 def get_campaign_for_user(user, pk):
@@ -26,19 +53,25 @@ def get_campaign_for_user(user, pk):
     return get_object_or_404(queryset, pk=pk)
 
 
-def _start(campaign):
-    return timezone.make_aware(datetime.combine(campaign.starts_on, time.min))
-
-
 def with_progress(campaign, on):
-    """The campaign's current tenants, each marked reached (spoken to since the campaign
-    began), attempted (called, not reached) and escalated (an escalation open now)."""
+    """The campaign's current tenants, each marked reached (spoken to on a call that covered
+    the campaign since they joined it), attempted (called in it since then, not reached) and
+    escalated (an escalation open now). They joined it when it began, when they were added
+    to its list, or when their provider went critical (campaign_rules.joined_on): a call from
+    an earlier critical spell, or from before they were on the list, does not count."""
+    tenants = members(campaign, on).annotate(campaign_joined_on=joined_on(campaign))
     reached = CampaignReach.objects.filter(
-        campaign=campaign, tenant=OuterRef("pk"), reached_at__gte=_start(campaign)
+        campaign=campaign,
+        tenant=OuterRef("pk"),
+        reached_at__date__gte=OuterRef("campaign_joined_on"),
     )
-    called = CampaignCall.objects.filter(campaign=campaign, call__tenant=OuterRef("pk"))
+    called = CampaignCall.objects.filter(
+        campaign=campaign,
+        call__tenant=OuterRef("pk"),
+        call__made_on__gte=OuterRef("campaign_joined_on"),
+    )
     escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
-    return members(campaign, on).annotate(
+    return tenants.annotate(
         is_reached=Exists(reached), was_called=Exists(called), is_escalated=Exists(escalated)
     )
 

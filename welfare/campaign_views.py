@@ -57,6 +57,7 @@ def campaign(request, pk):
         {
             "campaign": campaign,
             "today": today,
+            "critical_spells": campaign_selectors.critical_spells(campaign),
             **campaign_selectors.campaign_progress(campaign, today),
         },
     )
