@@ -42,6 +42,8 @@ from welfare.provider_models import Staffing
 from welfare.queue import build_call_queue
 
 LONDON = timezone.get_default_timezone()
+# The providers' check-in (one of them critical) is played this many days before today.
+CHECK_IN_DAYS_AGO = 14
 CALLS_PER_OFFICER = 8  # a day's calls for each demo officer: modest, so `make run` stays quick
 Outcome = Call.Outcome
 # The outcome of a call that was answered or not: about half of first attempts go unanswered.
@@ -103,21 +105,24 @@ class DemoLife:
         rather than a single point."""
         self.days = working_days(today, days)
         playing = set(self.days)
-        week_ago = today - timedelta(days=7)
+        # Two weeks back: the critical provider's tenants are due every 7 days for two played
+        # weeks, so its campaign's page shows some called and reached (a week back, behind
+        # the backlog of more overdue calls, one of them was).
+        checked_in = today - timedelta(days=CHECK_IN_DAYS_AGO)
         for back in range(days, 0, -1):
             day = today - timedelta(days=back)
             if day in playing:
                 with time_machine.travel(at(day, 8), tick=False) as clock, transaction.atomic():
                     self.day(day, clock)
-            if day == week_ago:
-                # In the played week, not after it: the critical provider's tenants are queued
-                # by the next mornings' builds and called, so its campaign shows progress.
-                self.check_in_providers(today, week_ago)
+            if day == checked_in:
+                # In the played days, not after them: the critical provider's tenants are
+                # queued by the next mornings' builds and called, so its campaign shows progress.
+                self.check_in_providers(today, checked_in)
             evening = at(day, 18)
             with time_machine.travel(evening, tick=False):
                 dashboard_refresh(now=evening)
-        if days < 7:
-            self.check_in_providers(today, week_ago)
+        if days < CHECK_IN_DAYS_AGO:
+            self.check_in_providers(today, checked_in)
         with time_machine.travel(at(today, 8), tick=False), transaction.atomic():
             build_call_queue(on=today)
             mark_reviews_due(on=today)
@@ -127,7 +132,7 @@ class DemoLife:
             self.providers(today)
 
     def providers(self, today):
-        """Each support provider looked after by a team, checked in on a week ago through the
+        """Each support provider looked after by a team, checked in on two weeks ago through the
         real action: most adequate, one stretched, one critical (its tenants are then called
         every 7 days), one due again today and one overdue, so both wait in the queue."""
         staffing = {0: Staffing.STRETCHED, 1: Staffing.CRITICAL}

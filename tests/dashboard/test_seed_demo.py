@@ -91,7 +91,7 @@ def test_the_demo_days_hold_together():
     assert sum(day["calls"] for day in progress["by_day"]) == in_programme > 0
     spoken_to = Tenant.objects.current(NOW.date()).filter(last_contact_at__isnull=False)
     assert progress["totals"]["reached"] == spoken_to.count() > 0
-    # The critical provider's check-in, a week ago, queued its tenants in the days played since:
+    # The critical provider's check-in, two weeks ago, queued its tenants in the days played since:
     # its campaign shows them called.
     critical = Campaign.objects.get(code=Campaign.PROVIDER_CRITICAL_CODE)
     assert campaign_progress(critical, NOW.date())["totals"]["reached"] > 0
