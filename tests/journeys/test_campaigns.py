@@ -133,14 +133,15 @@ def test_a_critical_check_in_raises_the_cadence_of_the_providers_tenants(journey
     provider = SupportProviderFactory(name="Caring Hands")
     provider_oversight_set(provider=provider, team=team, cadence_days=7)
     scheme = SchemeFactory(name="Ribble Court", type="supported_living", support_provider=provider)
-    # Spoken to 2 days ago: not due again for 12 days, until the provider is in trouble.
+    # Spoken to 10 days ago: not due again for 4 days, until the provider is in trouble (then
+    # every 7 days from that call: 3 days overdue).
     TenantFactory(
         first_name="Ruth",
         last_name="Ellis",
         patch=patch,
         scheme=scheme,
         date_of_birth=timezone.localdate().replace(year=1980, day=1),
-        last_contact_at=timezone.now() - timedelta(days=2),
+        last_contact_at=timezone.now() - timedelta(days=10),
     )
     provider.contacts.create(name="Sam Lee", role="Rota manager", phone="+441134960001")
     # The morning build puts the check-in due in the team's queue; Ruth is not due.
