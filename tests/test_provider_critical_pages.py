@@ -5,56 +5,35 @@ went critical. PostgreSQL."""
 
 import re
 import uuid
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from dashboard.refresh import dashboard_refresh
-from tests.factories import SchemeFactory, SupportProviderFactory, TenantFactory
+from tests.factories import TenantFactory
+
+# The clock (today is 30 November) and the scheme whose provider went critical on 23 November,
+# as the queue's own tests of it have them.
+from tests.queue.test_overdue_in_campaigns import ON, at, clock, critical_scheme  # noqa: F401
 from welfare.actions import call_task_claim
 from welfare.call_actions import call_log
 from welfare.campaign_models import Campaign, CampaignReach
 from welfare.campaign_rules import campaigns_due_for
 from welfare.models import CallTask
-from welfare.provider_actions import provider_check_in_record, provider_oversight_set
 from welfare.queue import build_call_queue
 
 pytestmark = pytest.mark.django_db
-LONDON = ZoneInfo("Europe/London")
-ON = date(2026, 11, 30)
-WENT_CRITICAL = ON - timedelta(days=7)  # 23 November
-
-
-def at(day, hour=10):
-    return datetime.combine(day, time(hour), tzinfo=LONDON)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(at(ON, 8), tick=True):
-        yield
 
 
 @pytest.fixture
-def scheme(team, officer):
-    provider = SupportProviderFactory(name="Caring Hands")
-    provider_oversight_set(provider=provider, team=team, cadence_days=7)
-    with time_machine.travel(at(WENT_CRITICAL, 11), tick=False):
-        provider_check_in_record(provider=provider, by=officer, staffing="critical")
-    return SchemeFactory(type="supported_living", support_provider=provider)
-
-
-@pytest.fixture
-def catherine(patch, scheme):
+def catherine(patch, critical_scheme):  # noqa: F811 (the fixture imported above)
     """Spoken to on 20 November, three days before her provider went critical."""
     return TenantFactory(
         first_name="Catherine",
         last_name="Butler",
         patch=patch,
-        scheme=scheme,
+        scheme=critical_scheme,
         date_of_birth=date(1980, 1, 1),
         last_contact_at=at(ON - timedelta(days=10)),
     )
@@ -84,11 +63,15 @@ def test_the_dashboards_list_gives_the_same_cadence(manager_client, catherine):
 
 
 def test_the_campaign_counts_the_calls_since_the_provider_went_critical(
-    manager_client, officer, patch, scheme, catherine
+    manager_client,
+    officer,
+    patch,
+    critical_scheme,  # noqa: F811 (the fixture imported above)
+    catherine,
 ):
     campaign = Campaign.objects.get(code=Campaign.PROVIDER_CRITICAL_CODE)
     # Reached in an earlier critical spell, not since this one: not reached now.
-    dan = TenantFactory(first_name="Dan", patch=patch, scheme=scheme)
+    dan = TenantFactory(first_name="Dan", patch=patch, scheme=critical_scheme)
     CampaignReach.objects.create(
         campaign=campaign, tenant=dan, reached_at=at(date(2025, 1, 6)), next_due_on=None
     )
