@@ -86,7 +86,14 @@ def no_number_escalate(*, teams, now=None):
     for one tenant at once (`queue_now.call_task_open_for`, a card left at a visit) and the
     SQLite build (demo data). Returns how many escalations opened."""
     now = now or timezone.now()
-    ids = list(teams)
+    held = set(
+        Escalation.objects.filter(
+            tenant_id__in=list(teams), status=Escalation.Status.OPEN
+        ).values_list("tenant_id", flat=True)
+    )
+    # A tenant already in a manager's hands keeps their task as it is: no escalation would
+    # name it if it closed here.
+    ids = [tenant_id for tenant_id in teams if tenant_id not in held]
     tasks = {task.tenant_id: task for task in CallTask.objects.open().filter(tenant_id__in=ids)}
     CallTask.objects.filter(pk__in=[task.pk for task in tasks.values()]).update(
         status=CallTask.Status.CLOSED,
@@ -94,11 +101,6 @@ def no_number_escalate(*, teams, now=None):
         closed_at=now,
         claimed_by=None,
         claimed_at=None,
-    )
-    held = set(
-        Escalation.objects.filter(tenant_id__in=ids, status=Escalation.Status.OPEN).values_list(
-            "tenant_id", flat=True
-        )
     )
     new = [
         Escalation(

@@ -80,6 +80,10 @@ PASSED = (
     '(escalation "No number to dial"), as a wrong number on a call is.'
 )
 BACK = 'The "No number to dial" escalation is closed{queued}.'
+HELD = (
+    "No number is left to dial for {name}. Their call is with {officer} now: on the call page "
+    'choose "Wrong or dead number" to pass it to a manager.'
+)
 
 
 def calls_follow_numbers(*, tenant, now):
@@ -103,7 +107,11 @@ def calls_follow_numbers(*, tenant, now):
             return None
         task = call_task_open_for(tenant_id=tenant.pk, on=on, now=now)
         return BACK.format(queued=": their call is in the queue today" if task else "")
-    task = CallTask.objects.open().filter(tenant_id=tenant.pk).first()
+    task = CallTask.objects.open().select_related("claimed_by").filter(tenant_id=tenant.pk).first()
+    if task is not None and task.claim_active(now):
+        # An officer is on this call now (the call page links here): their outcome decides
+        # what follows, and the call they are making is never taken from under them.
+        return HELD.format(name=tenant.full_name, officer=task.claimed_by)
     if task is None or not no_number_escalate(teams={tenant.pk: task.team_id}, now=now):
         return None
     return PASSED.format(name=tenant.full_name)

@@ -171,3 +171,17 @@ class TestAtOnce:
         assert first.status == Escalation.Status.CLOSED
         assert not CallTask.objects.open().filter(tenant=tenant).exists()
         assert open_escalation(tenant).reason == Escalation.Reason.NO_NUMBER
+
+
+def test_a_tenant_already_with_a_manager_keeps_their_task(patch, officer):
+    """No escalation would name a task closed under another one: it is left as it is."""
+    from welfare.no_number import no_number_escalate
+
+    tenant = no_number_tenant(patch, officer)
+    task = CallTaskFactory(tenant=tenant, team=patch.team)
+    Escalation.objects.create(
+        tenant=tenant, team=patch.team, reason=Escalation.Reason.FAILED_ATTEMPTS
+    )
+    assert no_number_escalate(teams={tenant.pk: patch.team_id}, now=at(ON)) == 0
+    task.refresh_from_db()
+    assert task.is_open

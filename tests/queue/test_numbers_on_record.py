@@ -156,3 +156,15 @@ def test_closing_a_no_number_escalation_with_no_number_leaves_it_for_the_build(
     assert not any("today's queue" in text for text in messages(response))
     assert not CallTask.objects.open().filter(tenant=due).exists()
     assert not Escalation.objects.filter(tenant=due, status=Escalation.Status.OPEN).exists()
+
+
+def test_a_call_an_officer_is_making_is_not_taken_from_under_them(officer_client, officer, due):
+    """The call page links to the numbers page: marking the only number dead there leaves the
+    call with the officer, whose "Wrong or dead number" then records the attempt."""
+    task = work_take_next(user=officer, now=at(ON))
+    assert task.tenant == due
+    response = mark(officer_client, due, LANDLINE, status="dead")
+    task.refresh_from_db()
+    assert task.is_open and task.claimed_by == officer
+    assert not Escalation.objects.filter(tenant=due).exists()
+    assert any("Their call is with" in text for text in messages(response))
