@@ -187,6 +187,16 @@ class TestOutcomes:
         visit.escalation.refresh_from_db()
         assert visit.escalation.is_open
 
+    def test_closing_after_moved_queues_no_call(self, visit, officer, manager, tenant):
+        from welfare.call_actions import escalation_close
+
+        visit_record(visit=visit, outcome=Visit.Outcome.MOVED, by=officer)
+        closed = escalation_close(
+            escalation=visit.escalation, result="Moved to her daughter's", by=manager
+        )
+        assert getattr(closed, "call_opened", None) is None
+        assert not CallTask.objects.open().filter(tenant=tenant).exists()
+
     def test_died_is_reported_for_a_manager_to_confirm(self, visit, officer, tenant):
         visit_record(visit=visit, outcome=Visit.Outcome.DIED, by=officer)
         tenant.refresh_from_db()

@@ -397,7 +397,8 @@ def escalation_close(
         from .flag_actions import calls_follow_flags
 
         calls_follow_flags(tenant=tenant, changed=["deceased_reported_on"], now=now)
-    elif requeue:
+    elif requeue and not escalation.visits.filter(outcome="moved").exists():
+        # (A visit found the tenant has moved: the tenancy ends, nobody is called or texted.)
         from .queue_now import call_back_after_escalation
 
         escalation.call_opened = call_back_after_escalation(tenant=tenant, now=now)
