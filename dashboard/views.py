@@ -8,7 +8,7 @@ drawn in dashboard/charts.py.
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -134,7 +134,13 @@ def table_csv(request, table):
     build = tables.TABLES.get(table)
     if build is None:
         raise Http404("No such table")
-    scope = _scope(request, list(Team.objects.order_by("name")))
+    teams = list(Team.objects.order_by("name"))
+    if TeamForm(request.GET or None, teams=teams).refused:
+        # As the page and the lists: a team that is not one of the choices downloads nothing.
+        return HttpResponseBadRequest(
+            "No CSV: the team is not one of the choices.", content_type="text/plain; charset=utf-8"
+        )
+    scope = _scope(request, teams)
     snapshot = tables.latest_snapshot()
     if snapshot is None:
         raise Http404("The figures have not been worked out yet")

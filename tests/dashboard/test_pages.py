@@ -59,6 +59,12 @@ class TestCsv:
             ["Everyone else", "90", "1", "0", "0", "1", "0"],
         ]
 
+    def test_a_team_not_among_the_choices_downloads_nothing(self, world, snapshot, manager_client):
+        for team in ("zzz", "999999"):
+            response = manager_client.get("/dashboard/cohorts.csv", {"team": team})
+            assert response.status_code == 400
+            assert response.content.decode() == "No CSV: the team is not one of the choices."
+
     def test_calls_csv_has_iso_dates_and_no_personal_data(self, world, snapshot, manager_client):
         response = manager_client.get("/dashboard/calls.csv", {"team": "none"})
         lines = read_csv(response)
