@@ -6,12 +6,12 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.access import income_required
-from config.csv_export import streaming_csv
+from config.csv_export import refused_download, streaming_csv
 from here_to_help.models import HelpRequest
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
@@ -124,14 +124,7 @@ def flags_csv(request):
     today = timezone.localdate()
     form, _filters, queryset = _filtered(request, today)
     if form.refused:
-        errors = "; ".join(
-            f"{form.fields[key].label}: {' '.join(e)}" if key in form.fields else " ".join(e)
-            for key, e in form.errors.items()
-        )
-        return HttpResponseBadRequest(
-            f"No CSV: the filter has a value that is not one of its choices ({errors}).",
-            content_type="text/plain; charset=utf-8",
-        )
+        return refused_download(form)
     header, row = _csv_columns(request.user, today)
     user, path = request.user, request.path
     return streaming_csv(

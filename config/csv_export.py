@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from itertools import islice
 
 from django.db import connection
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 
 from .csv import safe_writer
 
@@ -55,3 +55,18 @@ def streaming_csv(*, filename, header, rows, row, log=None):
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def refused_download(form):
+    """The answer to a download whose filter (`config.forms.FilterForm`) was refused: nothing
+    listed, and why in plain text, never the whole list passing for the one asked for."""
+    errors = "; ".join(
+        f"{form.fields[key].label}: {' '.join(messages)}"
+        if key in form.fields
+        else " ".join(messages)
+        for key, messages in form.errors.items()
+    )
+    return HttpResponseBadRequest(
+        f"No CSV: the filter has a value that is not one of its choices ({errors}).",
+        content_type="text/plain; charset=utf-8",
+    )

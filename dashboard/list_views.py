@@ -1,13 +1,13 @@
 """The lists behind the dashboard's counts: paginated, filtered, as CSV, each read logged."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.access import manager_required
 from accounts.models import Team
-from config.csv_export import streaming_csv
+from config.csv_export import refused_download, streaming_csv
 from tenants.selectors import log_tenants_listed
 
 from . import tables
@@ -102,11 +102,7 @@ def figure_list_csv(request, name):
     spec = _spec(name)
     form = list_form(name, request.GET)
     if form.refused:
-        errors = "; ".join(f"{key}: {' '.join(e)}" for key, e in form.errors.items())
-        return HttpResponseBadRequest(
-            f"No CSV: the filter has a value that is not one of its choices ({errors}).",
-            content_type="text/plain; charset=utf-8",
-        )
+        return refused_download(form)
     now = timezone.now()
     query = f"CSV {describe(name, form)}"[:200]
     user, path = request.user, request.path

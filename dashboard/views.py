@@ -8,7 +8,7 @@ drawn in dashboard/charts.py.
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import manager_required
 from accounts.models import Team
 from config.csv import csv_response
+from config.csv_export import refused_download
 from welfare.control_selectors import escalations_past_target
 from welfare.provider_models import ProviderOversight
 from welfare.provider_selectors import needing_a_team, staffing_counts
@@ -135,11 +136,8 @@ def table_csv(request, table):
     if build is None:
         raise Http404("No such table")
     teams = list(Team.objects.order_by("name"))
-    if TeamForm(request.GET or None, teams=teams).refused:
-        # As the page and the lists: a team that is not one of the choices downloads nothing.
-        return HttpResponseBadRequest(
-            "No CSV: the team is not one of the choices.", content_type="text/plain; charset=utf-8"
-        )
+    if (form := TeamForm(request.GET or None, teams=teams)).refused:
+        return refused_download(form)  # as the page and the lists
     scope = _scope(request, teams)
     snapshot = tables.latest_snapshot()
     if snapshot is None:

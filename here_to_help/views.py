@@ -4,7 +4,6 @@ resource directory (any staff may read it; managers add, change and validate ent
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import income_required, manager_required, staff_required
 from accounts.kept_labels import labelled_by
 from accounts.submit_once import ALREADY_SAVED, submit_once
-from config.csv_export import streaming_csv
+from config.csv_export import refused_download, streaming_csv
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
 from . import actions, selectors
@@ -101,11 +100,7 @@ def _list_csv(request, name, queryset, filters):
     """The whole filtered list, as the page lists it, every tenant in it logged as listed; a
     refused filter downloads nothing (never the whole list passing for it)."""
     if filters.refused:
-        errors = "; ".join(f"{key}: {' '.join(e)}" for key, e in filters.errors.items())
-        return HttpResponseBadRequest(
-            f"No CSV: the filter has a value that is not one of its choices ({errors}).",
-            content_type="text/plain; charset=utf-8",
-        )
+        return refused_download(filters)
     user, path = request.user, request.path
     return streaming_csv(
         filename=f"{name}-{timezone.localtime():%Y-%m-%d-%H%M}.csv",

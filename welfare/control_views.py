@@ -5,14 +5,13 @@ redeployment, the queue settings and an escalation's owner."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required
 from accounts.models import Team, User
-from config.csv_export import streaming_csv
+from config.csv_export import refused_download, streaming_csv
 from tenants.selectors import log_tenant_read, log_tenants_listed
 
 from . import control_actions, control_selectors, selectors
@@ -136,11 +135,7 @@ def queue_csv(request, team_id=None):
     officers = list(officers_of(team.pk if team else None))
     filters = QueueFilterForm(request.GET or None, officers=officers)
     if filters.refused:
-        errors = "; ".join(f"{key}: {' '.join(e)}" for key, e in filters.errors.items())
-        return HttpResponseBadRequest(
-            f"No CSV: the filter has a value that is not one of its choices ({errors}).",
-            content_type="text/plain; charset=utf-8",
-        )
+        return refused_download(filters)
     today, now = timezone.localdate(), timezone.now()
     tasks = filters.apply(selectors.team_queue(team.pk if team else None), today)
     user, query = request.user, f"Queue CSV {team or 'no team'}"[:200]
