@@ -75,6 +75,7 @@ class Report:
     stage: str = "reading"  # reading, saving, done
     bytes_read: int = 0
     total_bytes: int = 0
+    notes: list[str] = field(default_factory=list)  # sentences for the page, under the counts
 
     @property
     def rejected(self):

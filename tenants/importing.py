@@ -100,6 +100,9 @@ class TenantImport(CsvImport):
     lock_name = "tenants.import_tenants"
 
     def prepare(self):
+        # The support providers and schemes the file names that the register does not hold
+        # yet ({casefolded: name}): the run creates them, and its page names them.
+        self.new_providers, self.new_schemes = {}, {}
         if not self.present & {"phone", "mobile", "no_phone"}:
             raise FileRefused("line 1: the file has no phone, mobile or no_phone column")
         self.patches = {code.upper(): pk for pk, code in Patch.objects.values_list("pk", "code")}
@@ -255,6 +258,14 @@ class TenantImport(CsvImport):
     def finish(self, *, write):
         if self.stage is not None:
             self._finish_staged(write)
+        self.report.notes = [
+            _named(what, names)
+            for what, names in (
+                ("support provider", self.new_providers),
+                ("scheme", self.new_schemes),
+            )
+            if names
+        ]
         if write:
             # In the import's transaction: what the apps above make for the providers it
             # created commits with it or not at all.
@@ -335,6 +346,7 @@ class TenantImport(CsvImport):
         self._create_schemes_for(rows, write)
 
     def _create_providers(self, providers, write):
+        self.new_providers.update(providers)
         if providers:
             if write:
                 SupportProvider.objects.bulk_create(
@@ -373,6 +385,7 @@ class TenantImport(CsvImport):
         schemes = {scheme.name.casefold(): scheme for scheme in schemes if scheme.id is None}
         if not schemes:
             return
+        self.new_schemes.update((key, scheme.name) for key, scheme in schemes.items())
         if not write:
             for scheme in schemes.values():
                 scheme.id = next(self._fake_ids)
@@ -426,3 +439,11 @@ class TenantImport(CsvImport):
             cursor.execute(
                 sql, [self.now, self.reason, kind, self.user.pk if self.user else None, *ids]
             )
+
+
+def _named(what, names, shown=10):
+    """'2 new support providers: A, B.' (the first `shown` names, in the file's order)."""
+    listed = list(names.values())
+    more = f", and {len(listed) - shown:,} more" if len(listed) > shown else ""
+    plural = "s" if len(listed) != 1 else ""
+    return f"{len(listed):,} new {what}{plural}: {', '.join(listed[:shown])}{more}."

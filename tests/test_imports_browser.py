@@ -641,3 +641,32 @@ def test_formulas_in_rejected_rows_are_neutralised_and_read_back(manager_client,
     assert not any(
         cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row
     )
+
+
+def test_the_check_names_the_providers_and_schemes_the_file_will_create(
+    manager_client, patch, upload, send
+):
+    rows = [
+        tenant_row(tenancy_ref="PHG-1", support_provider="Harbour Support"),
+        tenant_row(
+            tenancy_ref="PHG-2",
+            scheme_type="supported_living",
+            scheme_name="Lune House",
+            support_provider="Lune Valley Care",
+        ),
+        tenant_row(tenancy_ref="PHG-3", support_provider="harbour support"),  # the same one
+    ]
+    response = upload(manager_client, csv_text(rows))
+    page = manager_client.get(response.url).content.decode()
+    assert "The import will also create" in page
+    assert "2 new support providers: Harbour Support, Lune Valley Care." in page
+    assert "1 new scheme: Lune House." in page
+
+    job = latest_job()
+    response = send(manager_client, f"/imports/{job.pk}/confirm/")
+    page = manager_client.get(response.url).content.decode()
+    assert "Also created" in page and "1 new scheme: Lune House." in page
+
+    # Imported again, the file creates nothing new and the page says nothing of it.
+    response = upload(manager_client, csv_text(rows))
+    assert 'id="import-notes"' not in manager_client.get(response.url).content.decode()
