@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.access import income_required
-from config.csv_export import refused_download, streaming_csv
+from config.csv_export import download_query, refused_download, streaming_csv
 from here_to_help.models import HelpRequest
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
@@ -60,12 +60,6 @@ def _whose(user, form, filters):
     return "of every team's tenants"
 
 
-def _without_page(query):
-    query = query.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @income_required
 def flags(request):
     today = timezone.localdate()
@@ -82,7 +76,7 @@ def flags(request):
             "today": today,
             "whose": _whose(request.user, form, filters),
             # The download's filters: the page's, without its page number.
-            "csv_query": _without_page(request.GET),
+            "csv_query": download_query(request.GET),
         },
     )
 

@@ -70,3 +70,11 @@ def refused_download(form):
         f"No CSV: the filter has a value that is not one of its choices ({errors}).",
         content_type="text/plain; charset=utf-8",
     )
+
+
+def download_query(query):
+    """A list page's filters (its GET) for its "Download as CSV" link: every page, so without
+    the page number."""
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import income_required, manager_required, staff_required
 from accounts.kept_labels import labelled_by
 from accounts.submit_once import ALREADY_SAVED, submit_once
-from config.csv_export import refused_download, streaming_csv
+from config.csv_export import download_query, refused_download, streaming_csv
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
 from . import actions, selectors
@@ -39,12 +39,6 @@ def _add_errors(form, error):
         form.add_error(None, error.messages)
 
 
-def _without_page(query):
-    query = query.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def _list_page(request, template, queryset, filters, **context):
     # A refused filter: its error and no requests, never the whole list passing for it.
     page = Paginator([] if filters.refused else queryset, PAGE_SIZE).get_page(
@@ -59,7 +53,7 @@ def _list_page(request, template, queryset, filters, **context):
             "filters": filters,
             "now": timezone.now(),
             # The download's filters: the page's, without its page number.
-            "csv_query": _without_page(request.GET),
+            "csv_query": download_query(request.GET),
             **context,
         },
     )

@@ -93,12 +93,7 @@ def calls_follow_numbers(*, tenant, now):
     call opens today if they are due (`call_task_open_for`). Returns a sentence saying what
     followed, or None. Inside the transaction that made the change."""
     on = timezone.localdate(now)
-    has_number = (
-        Tenant.objects.with_number_to_dial()
-        .filter(pk=tenant.pk)
-        .values_list("has_number_to_dial", flat=True)
-        .first()
-    )
+    has_number = _has_number_to_dial(tenant.pk)
     if has_number:
         closed = no_number_escalations_close(
             on=on, now=now, tenant_id=tenant.pk, result=NUMBER_FOUND_ON_RECORD
@@ -121,12 +116,17 @@ def call_back_after_escalation(*, tenant, now):
     """An escalation closed: a tenant due a call, with a number to dial, is in today's queue at
     once, not after the next morning's build (a tenant still with no number waits for the
     build, which passes them to a manager again). Returns the task opened, or None."""
-    has_number = (
-        Tenant.objects.with_number_to_dial()
-        .filter(pk=tenant.pk)
-        .values_list("has_number_to_dial", flat=True)
-        .first()
-    )
+    has_number = _has_number_to_dial(tenant.pk)
     if not has_number:
         return None
     return call_task_open_for(tenant_id=tenant.pk, on=timezone.localdate(now), now=now)
+
+
+def _has_number_to_dial(tenant_id):
+    """Whether the tenant has a number to dial now (`with_number_to_dial`, one query)."""
+    return (
+        Tenant.objects.with_number_to_dial()
+        .filter(pk=tenant_id)
+        .values_list("has_number_to_dial", flat=True)
+        .first()
+    )
