@@ -276,6 +276,9 @@ SERVICE_NAME = env("SERVICE_NAME", default="Welfare operations")
 # from): the unsubscribe link in every status-page subscriber's message.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://localhost:8000")
 CONTACT_PHONE = env("CONTACT_PHONE", default="0161 496 0000")
+# The service in the register (its slug) that answers CONTACT_PHONE: while it is unavailable the
+# public pages say so with its message, instead of telling tenants to call it.
+CONTACT_CENTRE_SERVICE = env("CONTACT_CENTRE_SERVICE", default="customer-contact-centre")
 # The number officers' calls come from, named in "We'll call you today from <number>"; managers
 # can set another in the app (queue settings).
 CALLS_FROM_NUMBER = env("CALLS_FROM_NUMBER", default=CONTACT_PHONE)

@@ -69,6 +69,7 @@ def public_response(entry, body, content_type, cors=False, request=None):
 
 def _contact():
     return {
+        "centre": selectors.contact_centre(at=timezone.now()),
         "phone": settings.CONTACT_PHONE,
         "email": settings.CONTACT_EMAIL,
         "hours": settings.CONTACT_HOURS,

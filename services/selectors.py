@@ -1,6 +1,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Min, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
@@ -172,6 +173,18 @@ class PublicService:
 
 
 TIMELINE_LIMIT = 100
+
+
+def contact_centre(*, at):
+    """The change in force for the service the public pages tell tenants to phone
+    (`settings.CONTACT_CENTRE_SERVICE`, the register's Customer Contact Centre), with its
+    service, or None: the pages' "call us" follows its status. One query."""
+    return (
+        StatusChange.objects.in_force(at)
+        .filter(service__slug=settings.CONTACT_CENTRE_SERVICE)
+        .select_related("service")
+        .first()
+    )
 
 
 def public_service(*, slug, at):

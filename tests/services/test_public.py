@@ -66,6 +66,33 @@ class TestPageForTenants:
         page = page_of(client)
         assert '<a class="govuk-link" href="tel:+443001234567">0300 123 4567</a>' in page
 
+    def test_while_the_contact_centre_is_closed_no_page_tells_tenants_to_call_it(
+        self, client, repairs, boss
+    ):
+        centre = repairs.__class__.objects.get(slug=settings.CONTACT_CENTRE_SERVICE)
+        actions.status_change_create(
+            service=centre,
+            status=Status.UNAVAILABLE,
+            message="Our phone lines are closed. Email contact@northshore-housing.example.",
+            user=boss,
+        )
+        cache.invalidate()
+        for url in ("/status/", f"/status/{REPAIRS}/"):
+            page = page_of(client, url)
+            assert "tel:+441614960000" not in page, url
+            assert "Call the Customer Contact Centre" not in page, url
+            assert "Our phone lines are closed." in page, url
+            assert 'href="tel:+441614960999"' in page, url  # emergency repairs still
+        assert "Our Customer Contact Centre is closed at the moment" in page_of(client)
+        actions.status_change_create(
+            service=centre, status=Status.REDUCED, message="Shorter hours.", user=boss
+        )
+        cache.invalidate()
+        page = page_of(client)
+        assert "Call the Customer Contact Centre on" in page
+        assert "a reduced service at the moment" in page
+        assert 'href="tel:+441614960000"' in page
+
     def test_numbers_emails_and_links_in_messages_are_links_and_html_is_not(
         self, client, repairs, boss
     ):
