@@ -2,7 +2,7 @@
 
 Part of the arrears tests, split from test_arrears.py along its sections."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -130,6 +130,14 @@ class TestReviewDate:
         ]
         page = text_of(income_client.get(f"/arrears/{flag.pk}/"))
         assert "Reason: Furlough extended" in page
+
+    def test_the_page_names_the_current_review_date_as_such(self, income_client, flag):
+        flag.review_date = date(2031, 10, 1)
+        flag.save()
+        page = text_of(income_client.get(f"/arrears/{flag.pk}/review/"))
+        assert "Current review date: 1 October 2031." in page
+        assert "Now:" not in page  # read as today's date
+        assert page.count("Usual arrears escalation is held until this date") == 1
 
     def test_a_past_date_and_no_reason_are_refused(self, income_client, flag):
         response = income_client.post(
