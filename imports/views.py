@@ -168,6 +168,7 @@ def your_imports(request):
         .annotate(
             rows_checked=KT("check_report__counts__rows"),
             rows_rejected=KT("check_report__counts__rejected"),
+            rows_left_out=KT("result_report__counts__rejected"),
         )
     )
     page = Paginator(jobs_, 25).get_page(request.GET.get("page"))
@@ -180,4 +181,6 @@ def your_imports(request):
             and each.rows_checked is not None
             and each.rows_checked == each.rows_rejected
         )
+        # An import that left rows out says so in the list, not only on its own page.
+        each.left_out = int(each.rows_left_out or 0) if each.status == "imported" else 0
     return render(request, "imports/list.html", {"page": page, "kinds": kinds})

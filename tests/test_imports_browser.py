@@ -235,6 +235,16 @@ def test_importing_only_the_valid_rows(manager_client, upload, send):
     assert job.rejected_path.exists()  # kept for "Fix the file" until the day is out
 
 
+def test_your_imports_says_an_import_left_rows_out(manager_client, upload, send):
+    upload(manager_client, csv_text(mixed_rows()))
+    job = latest_job()
+    send(manager_client, f"/imports/{job.pk}/confirm/", {"skip_invalid": "yes"})
+
+    page = manager_client.get("/imports/").content.decode()
+
+    assert f'id="left-out-{job.pk}">2 rows rejected and left out<' in page
+
+
 def test_confirming_without_skipping_stays_all_or_nothing(manager_client, upload, send):
     upload(manager_client, csv_text(mixed_rows()))
     job = latest_job()
