@@ -1,8 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Value, When
 
 from messaging.actions import normalise_address
-from services.models import Service
+from services.models import Service, ServiceGroup
 
 from .models import Channel
 
@@ -18,7 +19,15 @@ class SubscribeForm(forms.Form):
     phone = forms.CharField(label="Mobile number", required=False, max_length=30)
     services = forms.ModelMultipleChoiceField(
         label="Which services?",
-        queryset=Service.objects.order_by("position", "name"),
+        # By group, as the status page lists them, so a service is found where it is there.
+        queryset=Service.objects.order_by(
+            Case(
+                *(When(group=group, then=Value(i)) for i, group in enumerate(ServiceGroup.values)),
+                output_field=IntegerField(),
+            ),
+            "position",
+            "name",
+        ),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Choose none to hear about all of them.",

@@ -169,3 +169,18 @@ class TestManagers:
             f"messaging/message/{message.pk}/change/",
         ):
             assert admin.get(f"/django-admin/{path}").status_code == 404, path
+
+
+def test_the_services_to_choose_are_grouped_as_on_the_status_page(client):
+    from services.models import Service, ServiceGroup
+    from tests.factories import load_seeded_services
+
+    load_seeded_services()
+    page = client.get("/status/subscribe/").content.decode()
+    headings = [page.index(f">{escape(group.label)}</p>") for group in ServiceGroup]
+    assert headings == sorted(headings)  # the groups in the status page's order
+    for service in Service.objects.all():
+        at = page.index(f">{escape(service.name)}</label>")
+        group = list(ServiceGroup).index(service.group)
+        assert headings[group] < at, service.name
+        assert group == len(headings) - 1 or at < headings[group + 1], service.name
