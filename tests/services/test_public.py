@@ -93,6 +93,10 @@ class TestPageForTenants:
         assert "a reduced service at the moment" in page
         assert 'href="tel:+441614960000"' in page
 
+    def test_the_status_pages_lead_to_the_help_centre(self, client):
+        for url in ("/status/", f"/status/{REPAIRS}/"):
+            assert 'href="/help-centre/"' in page_of(client, url), url
+
     def test_numbers_emails_and_links_in_messages_are_links_and_html_is_not(
         self, client, repairs, boss
     ):
