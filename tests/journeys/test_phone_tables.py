@@ -38,7 +38,17 @@ def _on_a_phone(journey, path):
     page.set_viewport_size({"width": PHONE, "height": 740})
     journey.goto(path)
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    return [f"{path} is {width} px wide on a {PHONE} px screen"] if width > PHONE else []
+    problems = [f"{path} is {width} px wide on a {PHONE} px screen"] if width > PHONE else []
+    # A button pushed past the page's margin (into the gutter) is cut off or cramped.
+    past = page.evaluate(
+        """() => {
+            const edge = document.querySelector('#main-content').getBoundingClientRect().right;
+            return [...document.querySelectorAll('#main-content .govuk-button')]
+                .filter(b => b.getBoundingClientRect().right > edge + 0.5)
+                .map(b => b.textContent.trim());
+        }"""
+    )
+    return problems + [f"{path}: {name!r} runs past the page's margin" for name in past]
 
 
 def _phone_and_desktop_problems(journey, path, table):
