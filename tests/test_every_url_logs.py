@@ -218,6 +218,7 @@ TENANT_PAGES = {
     "welfare:queue": ("officer", lambda w: "/queue/", "tenant"),
     "welfare:task": ("officer", lambda w: f"/queue/task/{w['task'].pk}/", "tenant"),
     "welfare:escalations": ("manager", lambda w: "/queue/escalations/", "tenant"),
+    "welfare:escalations_csv": ("manager", lambda w: "/queue/escalations.csv", "tenant"),
     "welfare:escalation": (
         "manager", lambda w: f"/queue/escalations/{w['escalation'].pk}/", "tenant",
     ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import call_views, control_views, provider_views, views, visit_views
+from . import call_views, control_views, escalation_csv, provider_views, views, visit_views
 
 app_name = "welfare"
 
@@ -21,6 +21,7 @@ urlpatterns = [
         name="check_in_hand_back",
     ),
     path("escalations/", call_views.escalations, name="escalations"),
+    path("escalations.csv", escalation_csv.escalations_csv, name="escalations_csv"),
     path("escalations/<int:pk>/", call_views.escalation, name="escalation"),
     path("escalations/<int:pk>/action/", call_views.escalation_action, name="escalation_action"),
     path("escalations/<int:pk>/close/", call_views.escalation_close, name="escalation_close"),

@@ -1,0 +1,119 @@
+"""The Escalations work list can be downloaded as CSV: every escalation its filters list (not
+only the page shown), managers only, each tenant logged as listed, a refused filter a 400."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from conftest import sign_in
+from tenants.models import AccessLog
+from tests.factories import TenantFactory
+from welfare.call_models import Escalation
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def escalate(patch, days_ago=1, **fields):
+    tenant = TenantFactory(patch=patch, **fields.pop("tenant", {}))
+    return Escalation.objects.create(
+        tenant=tenant,
+        team=patch.team if patch else None,
+        reason=fields.pop("reason", Escalation.Reason.WRONG_NUMBER),
+        opened_at=timezone.now() - timedelta(days=days_ago),
+        **fields,
+    )
+
+
+def test_the_open_list_downloads_every_open_escalation_oldest_first(
+    manager_client, patch, other_patch
+):
+    newer = escalate(patch, 1, tenant={"first_name": "Ada", "last_name": "Ash"})
+    older = escalate(other_patch, 4)
+    escalate(
+        patch, 9, status=Escalation.Status.CLOSED, result="Spoke to her", closed_at=timezone.now()
+    )
+    page = manager_client.get("/queue/escalations/").content.decode()
+    assert 'id="escalations-csv" href="/queue/escalations.csv"' in page
+    listed = rows(manager_client.get("/queue/escalations.csv"))
+    assert [row["escalation"] for row in listed] == [str(older.pk), str(newer.pk)]
+    ada = listed[1]
+    assert ada["tenant"] == "Ada Ash"
+    assert ada["tenancy_ref"] == newer.tenant.tenancy_ref
+    assert ada["why"] == "Wrong or dead number"
+    assert ada["team"] == "North team"
+    assert ada["status"] == "Open"
+    assert ada["days_open"] == "1"
+    assert ada["actions_recorded"] == "0"
+
+
+def test_the_download_keeps_the_pages_team_and_status(manager_client, patch, other_patch):
+    escalate(patch, 2)
+    south = escalate(other_patch, 3)
+    nobody = escalate(None, 5)
+    closed = escalate(
+        other_patch, 9, status=Escalation.Status.CLOSED, result="Moved", closed_at=timezone.now()
+    )
+    team = other_patch.team_id
+    page = manager_client.get("/queue/escalations/", {"team": team, "page": 1}).content.decode()
+    assert f'href="/queue/escalations.csv?team={team}"' in page
+    listed = rows(manager_client.get("/queue/escalations.csv", {"team": team}))
+    assert [row["escalation"] for row in listed] == [str(south.pk)]
+    listed = rows(manager_client.get("/queue/escalations.csv", {"team": "none"}))
+    assert [row["escalation"] for row in listed] == [str(nobody.pk)]
+    assert listed[0]["team"] == "No team"
+    page = manager_client.get("/queue/escalations/", {"status": "closed", "team": team})
+    assert f'href="/queue/escalations.csv?status=closed&amp;team={team}"' in page.content.decode()
+    listed = rows(manager_client.get("/queue/escalations.csv", {"status": "closed", "team": team}))
+    assert [(row["escalation"], row["result"]) for row in listed] == [(str(closed.pk), "Moved")]
+
+
+def test_the_download_is_every_page_and_logs_every_tenant(manager, client, patch):
+    escalations = [escalate(patch, days) for days in range(30)]  # the page shows 25
+    sign_in(client, manager)
+    before = AccessLog.objects.count()
+    listed = rows(client.get("/queue/escalations.csv"))
+    assert len(listed) == 30
+    logged = AccessLog.objects.order_by("id")[before:]
+    assert {entry.user_id for entry in logged} == {manager.pk}
+    assert {pk for entry in logged for pk in entry.tenant_ids} == {e.tenant_id for e in escalations}
+
+
+@pytest.mark.parametrize("query", [{"team": "zzz"}, {"team": "999999"}, {"status": "shut"}])
+def test_a_refused_filter_downloads_nothing(manager_client, patch, query):
+    escalate(patch)
+    before = AccessLog.objects.count()
+    response = manager_client.get("/queue/escalations.csv", query)
+    assert response.status_code == 400
+    assert response.content.decode().startswith("No CSV: the filter has a value")
+    assert AccessLog.objects.count() == before
+
+
+def test_officers_and_income_officers_may_not_download(client, officer, income_officer, patch):
+    escalate(patch)
+    for user in (officer, income_officer):
+        assert sign_in(client, user).get("/queue/escalations.csv").status_code == 403
+    client.logout()
+    assert client.get("/queue/escalations.csv").status_code == 302
+
+
+def test_the_download_reads_a_fixed_number_of_queries(manager_client, patch, other_patch):
+    def queries(count):
+        for n in range(count):
+            escalate(patch if n % 2 else other_patch, n)
+        with CaptureQueriesContext(connection) as context:
+            rows(manager_client.get("/queue/escalations.csv"))
+        return len(context.captured_queries)
+
+    assert queries(2) == queries(20)
