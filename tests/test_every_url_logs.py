@@ -280,6 +280,9 @@ NO_TENANT_PAGES = {
         "manager", lambda w: f"/imports/{_import_job(w)}/progress/", "an upload's counts",
     ),
     "providers:list": ("officer", lambda w: "/providers/", "organisations and staffing"),
+    "providers:csv": (
+        "officer", lambda w: _provider(w) and "/providers/providers.csv", "organisations, staffing",
+    ),
     "providers:detail": (
         "manager", lambda w: f"/providers/{_provider(w)}/", "its contacts and a tenant count",
     ),

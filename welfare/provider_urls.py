@@ -6,6 +6,7 @@ app_name = "providers"
 
 urlpatterns = [
     path("", views.providers, name="list"),
+    path("providers.csv", views.providers_csv, name="csv"),
     path("<int:pk>/", views.provider, name="detail"),
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
     path("<int:pk>/contacts/", views.add_contact, name="add_contact"),

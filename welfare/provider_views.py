@@ -10,6 +10,7 @@ from accounts.access import manager_required, role_required
 from accounts.kept_labels import labelled_by
 from accounts.models import User
 from accounts.submit_once import submit_once
+from config.csv_export import download_query, refused_download, streaming_csv
 
 from . import call_actions, provider_actions, provider_selectors
 from .provider_forms import (
@@ -24,26 +25,31 @@ from .provider_models import ProviderCheckInTask, ProviderOversight
 provider_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
 
+def _filtered(request, today):
+    """The list's filter (`ProviderFilterForm`) and its providers: none for a refused filter."""
+    filters = ProviderFilterForm(request.GET or None)
+    if filters.refused:
+        return filters, provider_selectors.provider_list(request.user, today).none()
+    if not filters.is_bound:
+        return filters, provider_selectors.provider_list(request.user, today)
+    data = filters.cleaned_data
+    staffing = data["staffing"]
+    return filters, provider_selectors.provider_list(
+        request.user,
+        today,
+        staffing="" if staffing == NOT_CHECKED_IN else staffing or None,
+        overdue=bool(data["overdue"]),
+        no_team=bool(data["team"]),
+    )
+
+
 @provider_staff
 def providers(request):
     """Every provider in the user's scope, and figures that add up to them, each a link to
     its providers (`ProviderFilterForm`). A manager's list includes those no team checks in
     with ("No team yet", first); an officer sees only their team's providers."""
     today = timezone.localdate()
-    filters = ProviderFilterForm(request.GET or None)
-    rows = provider_selectors.provider_list(request.user, today)
-    if filters.refused:
-        rows = rows.none()
-    elif filters.is_bound:
-        data = filters.cleaned_data
-        staffing = data["staffing"]
-        rows = provider_selectors.provider_list(
-            request.user,
-            today,
-            staffing="" if staffing == NOT_CHECKED_IN else staffing or None,
-            overdue=bool(data["overdue"]),
-            no_team=bool(data["team"]),
-        )
+    filters, rows = _filtered(request, today)
     return render(
         request,
         "welfare/providers/list.html",
@@ -53,7 +59,53 @@ def providers(request):
             "showing": filters.showing(),
             "today": today,
             "summary": provider_selectors.provider_counts(request.user, today),
+            "csv_query": download_query(request.GET),
         },
+    )
+
+
+def _csv_row(provider, today):
+    oversight = getattr(provider, "oversight", None)
+    if oversight is None:
+        return [provider.name, "Not checked in", "", "", "", "No team yet", *_contact(provider)]
+    since = oversight.staffing_since
+    return [
+        provider.name,
+        oversight.get_staffing_display() or "Not checked in",
+        timezone.localtime(since).date().isoformat() if since else "",
+        oversight.next_check_in_on.isoformat(),
+        "yes" if oversight.next_check_in_on < today else "no",
+        oversight.team.name,
+        *_contact(provider),
+    ]
+
+
+def _contact(provider):
+    return [provider.phone.as_national if provider.phone else "", provider.email]
+
+
+@provider_staff
+def providers_csv(request):
+    """The providers the list's filter holds, in its order, as CSV: organisations and their
+    staffing, no tenant's data (so nothing is logged). A refused filter downloads nothing."""
+    today = timezone.localdate()
+    filters, rows = _filtered(request, today)
+    if filters.refused:
+        return refused_download(filters)
+    return streaming_csv(
+        filename=f"support-providers-{timezone.localtime():%Y-%m-%d-%H%M}.csv",
+        header=[
+            "provider",
+            "staffing",
+            "staffing_since",
+            "next_check_in",
+            "check_in_overdue",
+            "team",
+            "phone",
+            "email",
+        ],
+        rows=rows,
+        row=lambda provider: _csv_row(provider, today),
     )
 
 
