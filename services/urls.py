@@ -13,6 +13,7 @@ urlpatterns = [
     path("status/<slug:slug>/feed.atom", public.service_feed, name="service_feed"),
     # Managers.
     path("services/", views.register, name="register"),
+    path("services/register.csv", views.register_csv, name="register_csv"),
     path("services/<slug:slug>/change/", views.change, name="change"),
     path("services/<slug:slug>/history/", views.history, name="history"),
     path("services/changes/<int:pk>/cancel/", views.cancel, name="cancel"),

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -6,6 +7,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import manager_required
 from accounts.submit_once import submit_once
+from config.csv import csv_response
+from config.csv_export import download_query, refused_download
+from config.forms import FilterForm
 
 from . import actions, selectors
 from .forms import StatusChangeForm
@@ -13,6 +17,39 @@ from .models import Status
 from .templatetags.service_status import govuk_datetime
 
 # Managers: the register. The public outputs are in public.py and statuspage.py.
+
+
+class RegisterFilterForm(FilterForm):
+    """The register's filter (GET), as its counts and the dashboard's "Services by status"
+    link to it: `?status=` (services in that status now) or `?scheduled=yes` (a change
+    scheduled). A value that is not one of the choices is `refused`: no services listed."""
+
+    status = forms.ChoiceField(
+        required=False,
+        label="Status now",
+        choices=[("", "Any"), *Status.choices],
+        error_messages={"invalid_choice": "Choose operating, reduced or unavailable"},
+    )
+    scheduled = forms.ChoiceField(
+        required=False,
+        label="Scheduled",
+        choices=[("", "Any"), ("yes", "A change scheduled")],
+        error_messages={"invalid_choice": "Only services with a change scheduled (yes)"},
+    )
+
+
+def _filtered(services, filters):
+    """The services the filter shows: a status takes precedence over `scheduled`."""
+    if filters.refused:
+        return None, False, []
+    values = filters.values()
+    shown = Status(values["status"]) if values["status"] else None
+    scheduled_only = shown is None and values["scheduled"] == "yes"
+    if shown is not None:
+        services = [s for s in services if s.current and s.current.status == shown]
+    elif scheduled_only:
+        services = [s for s in services if s.scheduled]
+    return shown, scheduled_only, services
 
 
 @manager_required
@@ -26,24 +63,54 @@ def register(request):
     scheduled_count = sum(len(service.scheduled) for service in services)
     # ?status= (the dashboard's "Services by status" figures link here): those services only;
     # ?scheduled=yes: the services with a change scheduled.
-    status = request.GET.get("status")
-    shown = Status(status) if status in Status.values else None
-    scheduled_only = shown is None and request.GET.get("scheduled") == "yes"
-    if shown is not None:
-        services = [s for s in services if s.current and s.current.status == shown]
-    elif scheduled_only:
-        services = [s for s in services if s.scheduled]
+    filters = RegisterFilterForm(request.GET or None)
+    shown, scheduled_only, services = _filtered(services, filters)
     return render(
         request,
         "services/register.html",
         {
+            "filters": filters,
             "shown": shown,
             "scheduled_only": scheduled_only,
             "services": services,
             "counts": [(Status(status), count) for status, count in counts.items()],
             "scheduled_count": scheduled_count,
+            "csv_query": download_query(request.GET),
         },
     )
+
+
+def _when(moment):
+    return timezone.localtime(moment).isoformat(timespec="minutes")
+
+
+@manager_required
+def register_csv(request):
+    """The register as its filter shows it, one line a service: its status now, since when,
+    its public message, and each change scheduled. No personal data: nothing is logged."""
+    filters = RegisterFilterForm(request.GET or None)
+    if filters.refused:
+        return refused_download(filters)
+    now = timezone.now()
+    _shown, _scheduled, services = _filtered(selectors.service_register(at=now), filters)
+    rows = [["service", "status_now", "since", "public_message", "scheduled"]]
+    for service in services:
+        current = service.current
+        scheduled = "; ".join(
+            f"{change.get_status_display()} from {_when(change.effective_at)}"
+            f" (by {change.created_by or 'unknown'})"
+            for change in service.scheduled
+        )
+        rows.append(
+            [
+                service.name,
+                current.get_status_display() if current else "No status yet",
+                _when(current.effective_at) if current else "",
+                current.message if current else "",
+                scheduled,
+            ]
+        )
+    return csv_response(f"service-register-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv", rows)
 
 
 @manager_required

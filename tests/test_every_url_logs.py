@@ -293,6 +293,7 @@ NO_TENANT_PAGES = {
     "welfare:cohorts": ("manager", lambda w: "/queue/cohorts/", "cohorts and cadences"),
     "welfare:redeploy": ("manager", lambda w: "/queue/redeploy/", "a form and redeployments"),
     "services:register": ("manager", lambda w: "/services/", "the service-status register"),
+    "services:register_csv": ("manager", lambda w: "/services/register.csv", "the register"),
     "help:directory": ("officer", lambda w: "/help/directory/", "organisations only"),
     "messaging:kinds": ("manager", lambda w: "/messages/kinds/", "message kinds"),
     "messaging:bulk_list": ("manager", lambda w: "/messages/bulk/", "bulk texts and counts"),
