@@ -32,3 +32,20 @@ class TrendForm(TeamForm):
     def __init__(self, *args, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].choices = [(c["code"], c["name"]) for c in cohorts]
+
+
+class WorkloadForm(FilterForm):
+    """The officers' workload: the period (30 days when none is chosen) and one team or all."""
+
+    days = forms.ChoiceField(required=False, label="Period")
+    team = forms.ChoiceField(required=False, label="Team")
+
+    def __init__(self, *args, teams, periods, **kwargs):
+        super().__init__(*args, auto_id="%s", **kwargs)
+        self.fields["days"].choices = [("", "Last 30 days")] + [
+            (key, f"Last {days} days") for key, days in periods.items()
+        ]
+        self.fields["team"].choices = [
+            (tables.ALL_TEAMS.value, tables.ALL_TEAMS.label),
+            *((str(team.pk), team.name) for team in teams),
+        ]

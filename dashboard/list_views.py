@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from accounts.access import manager_required
 from accounts.models import Team
-from config.csv_export import refused_download, streaming_csv
+from config.csv import csv_response
+from config.csv_export import download_query, refused_download, streaming_csv
 from tenants.selectors import log_tenants_listed
 
 from . import tables
 from .charts import BOTTOM, FONT, HEIGHT, LEFT, RIGHT, WIDTH
 from .compare import teams_table
-from .forms import TrendForm
+from .forms import TrendForm, WorkloadForm
 from .lists import LISTS, Counted, describe, filter_in_words, list_form
 from .trend import trend_chart, trend_days
 from .workload import PERIODS, workload
@@ -116,19 +117,71 @@ def figure_list_csv(request, name):
     )
 
 
+def _workload(request, teams):
+    """The workload's filter and its lines: none for a refused filter."""
+    form = WorkloadForm(request.GET or None, teams=teams, periods=PERIODS)
+    values = form.values()
+    period = values["days"] or "30"
+    team_id = int(values["team"]) if values["team"] else None
+    lines = [] if form.refused else workload(days=PERIODS[period], team_id=team_id)
+    return form, period, team_id, lines
+
+
 @manager_required
 def officer_workload(request):
     """Per officer over the last 7, 30 or 90 days: calls, contact rate, requests, escalations."""
     teams = list(Team.objects.order_by("name"))
-    period = request.GET.get("days") if request.GET.get("days") in PERIODS else "30"
-    team = request.GET.get("team", "")
-    team_id = int(team) if team.isdigit() and any(str(t.pk) == team for t in teams) else None
-    lines = workload(days=PERIODS[period], team_id=team_id)
+    form, period, team_id, lines = _workload(request, teams)
     return render(
         request,
         "dashboard/workload.html",
-        {"lines": lines, "teams": teams, "days": period, "team_id": team_id, "periods": PERIODS},
+        {
+            "form": form,
+            "lines": lines,
+            "teams": teams,
+            "days": period,
+            "team_id": team_id,
+            "periods": PERIODS,
+            "csv_query": download_query(request.GET),
+        },
     )
+
+
+@manager_required
+def workload_csv(request):
+    """The workload table as filtered on its page: staff and counts, no tenant's data."""
+    teams = list(Team.objects.order_by("name"))
+    form, period, team_id, lines = _workload(request, teams)
+    if form.refused:
+        return refused_download(form)
+    team = next((t for t in teams if t.pk == team_id), None)
+    rows = [
+        [
+            "officer",
+            "team",
+            "calls",
+            "contact_rate_percent",
+            "requests_raised",
+            "requests_open_owned",
+            "escalations_raised",
+        ]
+    ]
+    for line in lines:
+        rate = line.contact_rate
+        rows.append(
+            [
+                line.officer.get_full_name() or line.officer.username,
+                str(line.officer.team or ""),
+                line.calls,
+                "" if rate is None else rate,
+                line.raised,
+                line.open_owned,
+                line.escalations,
+            ]
+        )
+    slug = f"team-{team.pk}" if team else "all-teams"
+    stamp = f"{timezone.localtime():%Y-%m-%d-%H%M}"
+    return csv_response(f"workload-{period}-days-{slug}-{stamp}.csv", rows)
 
 
 @manager_required
@@ -143,17 +196,46 @@ def teams(request):
     )
 
 
+def _snapshot_or_404():
+    snapshot = tables.latest_snapshot()
+    if snapshot is None:
+        raise Http404("The figures have not been worked out yet")
+    return snapshot
+
+
+def _stamp(snapshot):
+    return timezone.localtime(snapshot.computed_at).strftime("%Y-%m-%d-%H%M")
+
+
 @manager_required
-def trend(request):
-    """ "Up to date %" per cohort over the last 90 days, for all teams, one team or no team:
-    a table (the primary view) and a chart of the chosen cohort."""
+def teams_csv(request):
+    """Teams side by side as CSV: the page's figures, from the same snapshot."""
+    snapshot = _snapshot_or_404()
+    return csv_response(f"dashboard-teams-{_stamp(snapshot)}.csv", teams_table(snapshot).csv_rows())
+
+
+def _trend(request):
+    """The trend's filter, the scope and cohorts it is for, and its days (oldest first)."""
     teams_list = list(Team.objects.order_by("name"))
     snapshot = tables.latest_snapshot()
     cohorts = [c for c in (snapshot.cohorts if snapshot else []) if c["active"]]
     form = TrendForm(request.GET or None, teams=teams_list, cohorts=cohorts)
+    if form.refused:
+        return form, snapshot, cohorts, tables.ALL_TEAMS, []
+    scope = tables.team_scope(form.values()["team"], teams_list)
+    days = trend_days(scope, cohorts, snapshot.as_of) if snapshot else []
+    return form, snapshot, cohorts, scope, days
+
+
+@manager_required
+def trend(request):
+    """ "Up to date %" per cohort over the last 90 days, for all teams, one team or no team:
+    a table (the primary view) and a chart of the chosen cohort."""
+    form, _snapshot, cohorts, scope, days = _trend(request)
     context = {
         "form": form,
         "cohorts": cohorts,
+        "scope": scope,
         "geometry": {
             "width": WIDTH,
             "height": HEIGHT,
@@ -164,16 +246,29 @@ def trend(request):
         "chart_font": FONT,
     }
     if form.refused:
-        return render(request, "dashboard/trend.html", {**context, "scope": tables.ALL_TEAMS})
-    values = form.values()
-    scope = tables.team_scope(values["team"], teams_list)
-    chosen = next((c for c in cohorts if c["code"] == values["cohort"]), None)
+        return render(request, "dashboard/trend.html", context)
+    code = form.values()["cohort"]
+    chosen = next((c for c in cohorts if c["code"] == code), None)
     chosen = chosen or (cohorts[0] if cohorts else None)
-    days = trend_days(scope, cohorts, snapshot.as_of) if snapshot else []
     context.update(
-        scope=scope,
         chosen=chosen,
         days=list(reversed(days)),
         chart=trend_chart(days, chosen["code"]) if chosen and days else None,
+        csv_query=download_query(request.GET),  # the table is every cohort's, whichever
     )
     return render(request, "dashboard/trend.html", context)
+
+
+@manager_required
+def trend_csv(request):
+    """The trend's table as CSV, newest day first: each cohort's "up to date %" per day for
+    the page's team (blank where no figure was recorded)."""
+    form, snapshot, cohorts, scope, days = _trend(request)
+    if form.refused:
+        return refused_download(form)
+    if snapshot is None:
+        raise Http404("The figures have not been worked out yet")
+    rows = [["day", *(f"{c['name']} up to date (%)" for c in cohorts)]]
+    for day in reversed(days):
+        rows.append([day.day.isoformat(), *("" if v is None else v for v in day.cells)])
+    return csv_response(f"dashboard-trend-{scope.slug}-{_stamp(snapshot)}.csv", rows)

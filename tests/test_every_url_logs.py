@@ -272,6 +272,13 @@ NO_TENANT_PAGES = {
     "dashboard:teams": ("manager", lambda w: "/dashboard/teams/", "figures by team"),
     "dashboard:trend": ("manager", lambda w: "/dashboard/trend/", "percentages by day"),
     "dashboard:workload": ("manager", lambda w: "/dashboard/officers/", "figures by officer"),
+    "dashboard:teams_csv": (
+        "manager", lambda w: dashboard_refresh() and "/dashboard/teams.csv", "figures by team",
+    ),
+    "dashboard:trend_csv": (
+        "manager", lambda w: dashboard_refresh() and "/dashboard/trend.csv", "percentages by day",
+    ),
+    "dashboard:workload_csv": ("manager", lambda w: "/dashboard/officers.csv", "by officer"),
     "help:settings": ("manager", lambda w: "/help/settings/", "targets per need"),
     "imports:list": ("manager", lambda w: "/imports/", "the user's own uploads"),
     "imports:upload": ("manager", lambda w: "/imports/new/tenants/", "a form and a count"),
