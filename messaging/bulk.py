@@ -123,7 +123,20 @@ def bulk_preview(bulk, *, examples=20):
     )
     for tenant in left_out_examples:
         tenant.left_out_label = LEFT_OUT[tenant.left_out]
+    # The preview's "Dear ...": the first recipient's own first name, as their message will
+    # read (the template is given each recipient's `first_name`).
+    example = (
+        audience(bulk)
+        .filter(left_out="")
+        .select_related(None)
+        .order_by("last_name", "first_name", "pk")
+        .only("pk", "first_name")
+        .first()
+        if recipients and examples
+        else None
+    )
     return {
+        "example": example,
         "recipients": recipients,
         "left_out": left_out,
         "left_out_total": sum(counts.values()),
@@ -131,6 +144,18 @@ def bulk_preview(bulk, *, examples=20):
         "needs_approval": recipients > settings.MESSAGES_BULK_APPROVAL_THRESHOLD,
         "threshold": settings.MESSAGES_BULK_APPROVAL_THRESHOLD,
     }
+
+
+def left_out(bulk):
+    """Everyone the message would leave out, by name, each with `left_out` (why) and their
+    numbers to dial prefetched: the people who need a letter or a call instead."""
+    return (
+        audience(bulk)
+        .exclude(left_out="")
+        .select_related(None)
+        .prefetch_related("phone_numbers")
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 @transaction.atomic

@@ -88,6 +88,21 @@ FAILED = [Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE, Status.TECHNICAL_F
 WAITING_FOR_RECEIPT = [Status.SENDING]
 
 
+# What each template field holds, in words, for the messages log: the text itself is the Notify
+# template's, which lives in Notify, filled in with these (README: Messages). Fields not named
+# here are shown with their name made readable.
+FIELD_LABELS = {
+    "first_name": "First name",
+    "tenant_first_name": "Tenant's first name",
+    "name": "Family contact",
+    "need": "Need",
+    "wellbeing": "Wellbeing",
+    "organisation": "Signposted to",
+    "number": "Our phone number",
+    "body": "Message",
+}
+
+
 class Message(models.Model):
     """One message to one recipient; sent at most once (see `actions.message_deliver`)."""
 
@@ -158,6 +173,28 @@ class Message(models.Model):
     @property
     def failed(self):
         return self.status in FAILED
+
+    @property
+    def bulk_text(self):
+        """A bulk message as its recipient reads it ("Dear Nigel," and the body, as the bulk
+        message's preview shows it), or None for any other kind. Needs `bulk` and `tenant`."""
+        if self.bulk_id is None:
+            return None
+        first_name = self.personalisation.get("first_name") or (
+            self.tenant.first_name if self.tenant_id else ""
+        )
+        body = self.personalisation.get("body", self.bulk.body)
+        return f"Dear {first_name},\n\n{body}" if first_name else body
+
+    def content_fields(self):
+        """What the message's template was filled in with: (label, value) in words, in the
+        order of FIELD_LABELS (PostgreSQL's jsonb keeps no order of its own)."""
+        rank = {key: n for n, key in enumerate(FIELD_LABELS)}
+        keys = sorted(self.personalisation, key=lambda key: (rank.get(key, len(rank)), key))
+        return [
+            (FIELD_LABELS.get(key, key.replace("_", " ").capitalize()), self.personalisation[key])
+            for key in keys
+        ]
 
     @property
     def to_subscriber(self):

@@ -7,11 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, staff_required
 from accounts.models import Patch
+from config.csv_export import streaming_csv
 from tenants.models import Scheme
 from tenants.selectors import get_tenant_for_user, log_tenants_listed
 
@@ -105,10 +108,60 @@ def bulk_detail(request, pk):
             selectors.bulk_status_counts(item).items(), key=lambda pair: pair[0].label
         )
     else:
-        context["preview"] = bulk.bulk_preview(item)
-        shown = [tenant.pk for tenant in context["preview"]["left_out_examples"]]
+        preview = context["preview"] = bulk.bulk_preview(item)
+        shown = [tenant.pk for tenant in preview["left_out_examples"]]
+        if preview["example"] is not None:  # the first recipient's first name, in "Dear ..."
+            shown.append(preview["example"].pk)
         log_tenants_listed(request.user, shown, request.path)
     return render(request, "messaging/bulk_detail.html", context)
+
+
+def _joined(values):
+    return "; ".join(str(value) for value in values if value)
+
+
+def _left_out_row(tenant):
+    numbers = [number.as_national for number in tenant.numbers_to_dial()]
+    return [
+        tenant.tenancy_ref,
+        tenant.full_name,
+        bulk.LEFT_OUT[tenant.left_out],
+        _joined(numbers),
+        tenant.email,
+        tenant.address_line_1,
+        tenant.address_line_2,
+        tenant.town,
+        tenant.postcode,
+    ]
+
+
+@manager_required
+def bulk_left_out_csv(request, pk):
+    """Everyone a bulk message leaves out (not only the 20 its page names), why, and how to
+    reach them instead: the numbers to dial and the postal address. Each batch's tenants are
+    logged as listed before their rows are sent. Only while the page lists who is left out
+    (not once the message is queued)."""
+    item = get_object_or_404(BulkMessage, pk=pk)
+    if item.state == BulkMessage.State.QUEUED:
+        raise Http404("A queued message lists who it was sent to, not who is left out")
+    user, path = request.user, request.path
+    return streaming_csv(
+        filename=f"bulk-{item.pk}-left-out-{timezone.localtime():%Y-%m-%d-%H%M}.csv",
+        header=[
+            "tenancy_ref",
+            "tenant",
+            "why_left_out",
+            "numbers_to_dial",
+            "email",
+            "address_line_1",
+            "address_line_2",
+            "town",
+            "postcode",
+        ],
+        rows=bulk.left_out(item),
+        row=_left_out_row,
+        log=lambda batch: log_tenants_listed(user, [tenant.pk for tenant in batch], path),
+    )
 
 
 @manager_required
@@ -128,7 +181,14 @@ def bulk_action(request, pk, action):
         messages.error(request, error.messages[0])
     else:
         if item.state == BulkMessage.State.QUEUED:
-            messages.success(request, f"Queued for {item.recipient_count:,} recipients.")
+            count = item.recipient_count
+            messages.success(
+                request,
+                ngettext(
+                    "Queued for %(count)s recipient.", "Queued for %(count)s recipients.", count
+                )
+                % {"count": f"{count:,}"},
+            )
         elif item.state == BulkMessage.State.AWAITING_APPROVAL:
             messages.success(request, "Waiting for a second manager to approve it.")
         else:

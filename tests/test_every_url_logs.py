@@ -234,6 +234,9 @@ TENANT_PAGES = {
     "help:signpost": ("officer", lambda w: f"/help/{w['request'].pk}/signpost/", "tenant"),
     "messaging:index": ("manager", lambda w: "/messages/", "tenant"),
     "messaging:bulk": ("manager", _bulk_preview, "left_out"),
+    "messaging:bulk_left_out_csv": (
+        "manager", lambda w: _bulk_preview(w) + "left-out.csv", "left_out",
+    ),
     "messaging:tenant_preferences": (
         "officer", lambda w: f"/messages/tenants/{w['tenant'].pk}/", "tenant",
     ),

@@ -42,7 +42,7 @@ def test_the_outbox_shows_each_message_as_it_would_have_gone(
     assert "nothing leaves this machine" in page
     assert escape("Seán O'Neill") in page
     assert "+447700900001" in page
-    assert "number: 01772 123456" in page
+    assert "Our phone number:</dt>" in page and "01772 123456</dd>" in page
     assert "In the outbox (not sent)" in page
     assert tenant_access_log(tenant.pk).filter(user=manager).exists()
 
