@@ -129,7 +129,8 @@ class TestWrongNumber:
         marked = PhoneNumber.objects.get(number="+441134960961")
         assert (marked.status, marked.source) == ("wrong", "file")
         page = officer_client.get(response.url).content.decode()
-        assert "0113 496 0961 is marked as a wrong number" in page
+        # The mobile is left to dial: the officer tries it now, on the same call.
+        assert "0113 496 0961 is marked wrong. Try 07700 900123 now." in page
         assert "07700 900123 is marked" not in page
 
     def test_with_two_numbers_none_chosen_is_an_error_keeping_what_was_typed(

@@ -106,11 +106,12 @@ def call_log(
     with `CallRefused`.
 
     A wrong or dead number marks `number_dialled` (the number the call page showed) wrong: it
-    must still be one of the tenant's numbers to dial, or the call is refused. Without it no
-    number is marked: the one to dial now is never guessed. It is not in the content a
-    resubmission is compared by: a resubmission is found by its key before the number is checked
-    (the first submission's mark took it off the numbers to dial).
-    """
+    must still be one of the tenant's numbers to dial, or the call is refused. With another
+    number left to dial, the task stays open and held by the officer, to dial it now; with none
+    (or none posted: the one to dial now is never guessed, so none is marked) it escalates. The
+    number is not in the content a resubmission is compared by: a resubmission is found by its
+    key before the number is checked (the first submission's mark took it off the numbers to
+    dial)."""
     now = now or timezone.now()
     content = {
         "outcome": outcome,
@@ -267,8 +268,14 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         else:
             task.available_from = next_working_day_start(now)
     elif outcome == Call.Outcome.WRONG_NUMBER:
-        _release(task)
-        _escalate(task, Escalation.Reason.WRONG_NUMBER, now)
+        if call.number_marked is not None and tenant.numbers_to_dial():
+            # Another number to try: the officer dials it now, on the same call (DOMAIN.md: a
+            # wrong number escalates only when nothing is left to try). Not a failed attempt;
+            # the hold starts again, from this call (`call_lapse` compares calls with it).
+            task.claimed_at = now
+        else:
+            _release(task)
+            _escalate(task, Escalation.Reason.WRONG_NUMBER, now)
     elif outcome == Call.Outcome.CALL_BACK:
         # Held for the time the tenant asked, for the same officer.
         task.available_from = call.call_back_at
@@ -322,8 +329,8 @@ def _number_dialled(tenant, outcome, number):
 
 
 def _mark_wrong(tenant, number, officer, now):
-    """Mark the number dialled wrong, so no one dials it again while an escalation looks for
-    another way. Returns the marked `PhoneNumber`."""
+    """Mark the number dialled wrong, so no one dials it again (the officer tries the next
+    number, or an escalation looks for another way). Returns the marked `PhoneNumber`."""
     return phone_number_mark(
         tenant=tenant,
         number=number,

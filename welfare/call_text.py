@@ -77,11 +77,7 @@ def call_summary(call, now=None):
         what += f" until {call.in_hospital_until:%-d %B %Y}"
     text = f"Call to {call.tenant.full_name} recorded: {what}."
     if call.outcome == call.Outcome.WRONG_NUMBER:
-        marked = getattr(call, "number_marked", None)
-        if marked is not None:
-            text += f" {marked.number.as_national} is marked as a wrong number and is not dialled."
-        text += f" An escalation is open: a manager will try to reach {call.tenant.full_name}"
-        text += " another way."
+        text += _wrong_number_text(call)
     elif call.outcome in call.FAILED and call.task.closed_reason == "escalated":
         text += (
             f" That was the {_ordinal(call.task.attempts)} day without an answer: an escalation is"
@@ -95,6 +91,23 @@ def call_summary(call, now=None):
         )
         text += f" Raised {len(raised)} request{'s' if len(raised) != 1 else ''}: {items}."
     return text
+
+
+def _wrong_number_text(call):
+    """After a wrong or dead number: the number marked, then the number to try now on the same
+    call (the task stays with the officer), or the escalation opened when none is left."""
+    marked = getattr(call, "number_marked", None)
+    if call.task.is_open:
+        left = call.tenant.numbers_to_dial()
+        text = f" {marked.number.as_national} is marked wrong." if marked is not None else ""
+        return text + (f" Try {left[0].as_national} now." if left else "")
+    text = ""
+    if marked is not None:
+        text += f" {marked.number.as_national} is marked as a wrong number and is not dialled."
+    return (
+        text + f" An escalation is open: a manager will try to reach {call.tenant.full_name}"
+        " another way."
+    )
 
 
 def why_now(task, today, cohorts, cadence_days):

@@ -259,6 +259,10 @@ def log_call(request, pk):
             request, task, form, status=409, refused=True, held_since=held_since
         )
     messages.success(request, _saved_banner(request.user, call))
+    held = call.task.is_open and call.task.is_claimed_by(request.user)
+    if call.outcome == Call.Outcome.WRONG_NUMBER and held:
+        # Another number is left to dial: the same call, now (call_actions.call_log).
+        return redirect("welfare:task", pk=task.pk)
     if request.POST.get("then") != "next":
         return redirect("welfare:queue")
     following = _next_call(request, after=task)

@@ -43,8 +43,9 @@ def ladder_steps():
         {
             "title": "Escalation to a manager",
             "text": "The manager tries family (with consent), the support provider and "
-            "Progress Lifeline. A wrong number or a reported death escalates at once; a tenant "
-            "with no number to dial is escalated when their call is due, not queued.",
+            "Progress Lifeline. A wrong number with no other number to try, or a reported "
+            "death, escalates at once; a tenant with no number to dial is escalated when their "
+            "call is due, not queued.",
             "kind": None,
         },
         {
