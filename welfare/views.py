@@ -142,6 +142,24 @@ def _showing(filters, count):
 @require_POST
 @officer_required
 def take_next(request):
+    # A call (or check-in) still held goes first: taking another would give it back to the
+    # queue without a word while the officer may still be on it in another tab.
+    held = selectors.my_held_task(request.user)
+    if held is not None:
+        messages.info(
+            request,
+            f"You still have {held.tenant.full_name}'s call: record what happened, or hand it "
+            "back to the queue.",
+        )
+        return redirect("welfare:task", pk=held.pk)
+    held_check_in = provider_selectors.my_held_check_in(request.user)
+    if held_check_in is not None:
+        messages.info(
+            request,
+            f"You still have the check-in with {held_check_in.provider.name}: record it, or "
+            "hand it back to the queue.",
+        )
+        return redirect("welfare:check_in", pk=held_check_in.pk)
     work = call_actions.work_take_next(user=request.user)
     if work is None:
         messages.info(request, "There are no calls waiting in your team's queue.")
