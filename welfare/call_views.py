@@ -108,8 +108,12 @@ def call_page_context(user, task, form=None):
     )
     age = tenant.age_on(today)
     isolating = tenant.is_isolating_on(today)
-    reasons = why_now(
-        task, today, calls_context["call_cohorts"], calls_context["call_cadence_days"]
+    # Why the call is in the queue: nothing to say once it is finished ("overdue 91 days" is
+    # no longer so).
+    reasons = (
+        why_now(task, today, calls_context["call_cohorts"], calls_context["call_cadence_days"])
+        if task.is_open
+        else ""
     )
     help_requests = help_context(user, tenant)
     open_requests = [r for r in help_requests.get("help_requests", []) if r.is_open]
