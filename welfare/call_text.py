@@ -83,6 +83,9 @@ def call_summary(call, now=None):
             f" That was the {_ordinal(call.task.attempts)} day without an answer: an escalation is"
             f" open, and a manager will try to reach {call.tenant.full_name} another way."
         )
+    elif call.outcome in call.FAILED and call.task.is_open and call.task.available_from:
+        # No answer and voicemail alike: when the call comes back to the queue.
+        text += f" The next attempt is from {day_text(call.task.available_from, now)}."
     raised = getattr(call, "raised_requests", [])
     if raised:
         items = ", ".join(

@@ -135,7 +135,9 @@ def _showing(filters, count):
     showing = " ".join(words)
     if data["assigned"]:
         assigned = "assigned to an officer" if data["assigned"] == "any" else "assigned to no one"
-        showing += f", {assigned}"
+        # Set apart by a comma after a state or a reason ("waiting now, assigned to no one"),
+        # not straight after the calls ("the 2 calls assigned to an officer").
+        showing += f", {assigned}" if len(words) > 1 else f" {assigned}"
     return showing
 
 

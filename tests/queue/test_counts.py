@@ -98,6 +98,17 @@ def test_the_officers_queue_counts_and_lists_each_state(officer_client, queue):
             "?reason=lives_alone&show=waiting&assigned=any",
             "Showing the 1 call waiting now to a tenant who lives alone, assigned to an officer.",
         ),
+        # No comma straight after the calls.
+        ("?assigned=any", "Showing the 2 calls assigned to an officer."),
+        ("?show=waiting&assigned=any", "Showing the 1 call waiting now, assigned to an officer."),
+        (
+            "?reason=retried&assigned=none",
+            "Showing the 1 call with failed attempts, assigned to no one.",
+        ),
+        (
+            "?reason=aged_70&assigned=none",
+            "Showing the 1 call to a tenant aged 70 or over, assigned to no one.",
+        ),
     ],
 )
 def test_the_filtered_queue_says_what_it_shows_in_a_sentence(
@@ -137,6 +148,9 @@ def test_the_managers_overview_says_what_it_counts_and_opens_it(manager_client, 
     url = reverse("welfare:team", args=[team.pk])
     assert f'<a class="govuk-link" href="{url}">6<span' in page
     assert f'<a class="govuk-link" href="{url}?show=being_made">1<span' in page
+    # What a screen reader hears, in English for one call and for several.
+    assert '1<span class="govuk-visually-hidden"> call being made now in North team</span>' in page
+    assert '6<span class="govuk-visually-hidden"> calls in the queue of North team</span>' in page
 
 
 NAMES = ["Waiting", "Assigned", "Overdue", "Held", "Retry", "Booked"]
