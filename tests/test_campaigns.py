@@ -23,7 +23,7 @@ from welfare.call_models import SCRIPT, Call, Escalation
 from welfare.campaign_actions import CampaignRefused, campaign_close, campaign_create
 from welfare.campaign_models import Campaign, CampaignCall, CampaignQuestion, CampaignReach
 from welfare.campaign_rules import campaigns_due_for
-from welfare.models import CallTask
+from welfare.models import CallTask, QueueRebuild
 from welfare.queue import build_call_queue
 
 pytestmark = pytest.mark.django_db
@@ -332,7 +332,10 @@ class TestManagersPages:
     def test_a_manager_creates_a_campaign(self, manager_client, manager):
         response = manager_client.post(reverse("campaigns:new"), new_campaign_form())
         campaign = Campaign.objects.get(name="Cold weather check")
-        assert response.url == reverse("campaigns:detail", args=[campaign.pk])
+        # It starts today: today's queue is worked out again (tests/test_campaign_today.py).
+        rebuild = QueueRebuild.objects.get()
+        detail = reverse("campaigns:detail", args=[campaign.pk])
+        assert response.url == f"{detail}?rebuild={rebuild.pk}#today"
         assert (campaign.min_age, campaign.lives_alone_only, campaign.ends_on) == (
             70,
             True,

@@ -242,6 +242,12 @@ TENANT_PAGES = {
     ),
     "tenants:numbers": ("officer", lambda w: f"/tenants/{w['tenant'].pk}/numbers/", "tenant"),
     "campaigns:close": ("manager", lambda w: f"/campaigns/{_campaign(w)}/close/", "tenant"),
+    "campaigns:tenants": (
+        "manager", lambda w: f"/campaigns/{_campaign(w)}/tenants/?show=not_tried", "tenant",
+    ),
+    "campaigns:tenants_csv": (
+        "manager", lambda w: f"/campaigns/{_campaign(w)}/tenants.csv", "tenant",
+    ),
     "dashboard:list": ("manager", lambda w: "/dashboard/lists/escalations/", "tenant"),
     "dashboard:list_csv": ("manager", lambda w: "/dashboard/lists/escalations.csv", "tenant"),
     "welfare:team_csv": (
@@ -269,6 +275,12 @@ NO_TENANT_PAGES = {
         "manager", lambda w: f"/campaigns/{_campaign(w)}/progress.csv", "figures by team",
     ),
     "campaigns:extend": ("manager", lambda w: f"/campaigns/{_campaign(w)}/extend/", "a form"),
+    "campaigns:today": (
+        "manager",
+        lambda w: f"/campaigns/{_campaign(w)}/today/?rebuild="
+        f"{QueueRebuild.objects.create(change='Started', requested_by=w['viewer']).pk}",
+        "a count of its calls in today's queue",
+    ),
     "campaigns:import": (
         "manager", lambda w: f"/campaigns/{_campaign(w)}/list/", "an upload form and a count",
     ),

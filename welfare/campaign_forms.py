@@ -3,11 +3,13 @@
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
 from django import forms
 
+from accounts.access import teams_in_scope
 from accounts.models import Patch, Team
-from config.forms import DateField, GDSFormMixin
+from config.forms import DateField, FilterForm, GDSFormMixin
 from here_to_help.models import Need
 
 from .campaign_models import Campaign, CampaignQuestion
+from .campaign_selectors import FIGURE_NAMES, NO_TEAM
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -330,3 +332,27 @@ class ListUploadForm(GDSFormMixin, forms.Form):
         if upload.size > 10 * 1024 * 1024:
             raise forms.ValidationError("The selected file must be smaller than 10 MB")
         return upload
+
+
+class FigureFilterForm(FilterForm):
+    """Which figure's tenants a campaign's list shows (`show`, blank: every tenant) and for which
+    team (blank: every team the user may see; "none": tenants with no patch). A value that is
+    not one of the choices is refused: no tenants, never the whole campaign passing for it."""
+
+    show = forms.ChoiceField(label="Figure", required=False)
+    team = forms.ChoiceField(label="Team", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["show"].choices = [("", "Tenants"), *FIGURE_NAMES.items()]
+        self.fields["team"].choices = [
+            ("", "All teams"),
+            *((str(team.pk), team.name) for team in teams_in_scope(user)),
+            (NO_TEAM, "No team (no patch)"),
+        ]
+
+    def figure(self):
+        return self.values()["show"] or "tenants"
+
+    def team_name(self):
+        return dict(self.fields["team"].choices).get(self.values()["team"], "All teams")

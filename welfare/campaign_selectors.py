@@ -5,9 +5,12 @@ from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from tenants.models import Tenant
+
 from .call_models import Call, Escalation
 from .campaign_models import Campaign, CampaignCall, CampaignReach
-from .campaign_rules import joined_on, members
+from .campaign_rules import due_in, joined_on, members
+from .models import CallTask
 from .provider_models import ProviderOversight, Staffing
 
 
@@ -76,19 +79,36 @@ def with_progress(campaign, on):
     )
 
 
-FIGURES = {
-    "tenants": Count("id"),
-    "reached": Count("id", filter=Q(is_reached=True)),
-    "attempted": Count("id", filter=Q(is_reached=False, was_called=True)),
-    "not_tried": Count("id", filter=Q(is_reached=False, was_called=False)),
-    "escalated": Count("id", filter=Q(is_escalated=True)),
+# Each figure on the campaign page, as the condition its tenants meet: the figures count them
+# and the figures' lists (`figure_tenants`) filter by them, so a list always holds its figure.
+FIGURE_FILTERS = {
+    "tenants": Q(),
+    "reached": Q(is_reached=True),
+    "attempted": Q(is_reached=False, was_called=True),
+    "not_tried": Q(is_reached=False, was_called=False),
+    "escalated": Q(is_escalated=True),
 }
+FIGURE_NAMES = {
+    "tenants": "Tenants",
+    "reached": "Reached",
+    "attempted": "Attempted",
+    "not_tried": "Not yet tried",
+    "escalated": "Escalated",
+}
+FIGURES = {
+    name: Count("id", filter=condition) if condition else Count("id")
+    for name, condition in FIGURE_FILTERS.items()
+}
+NO_TEAM = "none"  # the figures' row of tenants with no patch
 
 
-def campaign_progress(campaign, on):
+def campaign_progress(campaign, on, user=None):
     """Totals and one row per team (None: tenants with no patch), in two queries, plus the
-    calls made in the campaign by day."""
+    calls made in the campaign by day. `user`: only the tenants they may see (the figures'
+    lists are scoped the same way)."""
     tenants = with_progress(campaign, on).order_by()
+    if user is not None:
+        tenants = tenants.visible_to(user)
     totals = tenants.aggregate(**FIGURES)
     by_team = list(
         tenants.values("patch__team_id", "patch__team__name")
@@ -105,6 +125,70 @@ def campaign_progress(campaign, on):
         .order_by("-call__made_on")
     )
     return {"totals": totals, "by_team": by_team, "by_day": by_day}
+
+
+def figure_tenants(campaign, on, *, user, figure, team=""):
+    """The tenants one figure on the campaign page counts: `figure` a key of FIGURE_FILTERS,
+    `team` a team's id, NO_TEAM or "" (every team), those `user` may see. Each with
+    `last_call_at` and `last_outcome`: their latest call in the campaign since they joined it.
+    By team, then name: one query however many."""
+    tenants = with_progress(campaign, on).visible_to(user).filter(FIGURE_FILTERS[figure])
+    if team == NO_TEAM:
+        tenants = tenants.filter(patch__team__isnull=True)
+    elif team:
+        tenants = tenants.filter(patch__team_id=team)
+    last = CampaignCall.objects.filter(
+        campaign=campaign,
+        call__tenant=OuterRef("pk"),
+        call__made_on__gte=OuterRef("campaign_joined_on"),
+    ).order_by("-call__made_at", "-call_id")
+    return (
+        tenants.annotate(
+            last_call_at=Subquery(last.values("call__made_at")[:1]),
+            last_outcome=Subquery(last.values("call__outcome")[:1]),
+        )
+        .select_related("patch__team")
+        .order_by("patch__team__name", "last_name", "first_name", "id")
+    )
+
+
+def figure_state(tenant):
+    """A figure list's "State" cell, in the words of the campaign page's columns."""
+    state = (
+        "Reached" if tenant.is_reached else "Attempted" if tenant.was_called else "Not yet tried"
+    )
+    return f"{state}, escalated" if tenant.is_escalated else state
+
+
+def outcome_label(tenant):
+    """The outcome of a figure list's tenant's last call in the campaign ("No answer"), or ""."""
+    return Call.Outcome(tenant.last_outcome).label if tenant.last_outcome else ""
+
+
+def last_attempt(tenant):
+    """A figure list's "Last attempt" cell: "2 Dec 2026, 10:15: No answer", or ""."""
+    if tenant.last_call_at is None:
+        return ""
+    return f"{timezone.localtime(tenant.last_call_at):%-d %b %Y, %H:%M}: {outcome_label(tenant)}"
+
+
+def in_todays_queue(campaign, on):
+    """Of the campaign's tenants due on `on` (campaign_rules.due_in, as the build reads them):
+    how many have a call in the queue, how many are with a manager instead (an open
+    escalation: no call until it closes), and how many wait for the next build. One query."""
+    open_task = CallTask.objects.filter(tenant=OuterRef("pk"), status=CallTask.Status.OPEN)
+    escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
+    # The due rule's own annotations include aggregates: counted over it as a semi-join.
+    due = Tenant.objects.filter(pk__in=due_in(campaign, on).order_by().values("pk")).annotate(
+        has_call=Exists(open_task), held=Exists(escalated)
+    )
+    counts = due.order_by().aggregate(
+        due=Count("id"),
+        queued=Count("id", filter=Q(has_call=True)),
+        with_manager=Count("id", filter=Q(has_call=False, held=True)),
+    )
+    counts["waiting"] = counts["due"] - counts["queued"] - counts["with_manager"]
+    return counts
 
 
 def not_reached(campaign, on):

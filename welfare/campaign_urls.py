@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import campaign_figure_views as figures
 from . import campaign_views as views
 
 app_name = "campaigns"
@@ -9,6 +10,9 @@ urlpatterns = [
     path("new/", views.campaign_new, name="new"),
     path("<int:pk>/", views.campaign, name="detail"),
     path("<int:pk>/progress.csv", views.campaign_csv, name="csv"),
+    path("<int:pk>/tenants/", figures.campaign_tenants, name="tenants"),
+    path("<int:pk>/tenants.csv", figures.campaign_tenants_csv, name="tenants_csv"),
+    path("<int:pk>/today/", figures.campaign_today, name="today"),
     path("<int:pk>/pause/", views.campaign_pause, name="pause"),
     path("<int:pk>/restart/", views.campaign_resume, name="resume"),
     path("<int:pk>/extend/", views.campaign_extend, name="extend"),

@@ -1,10 +1,12 @@
-"""Managers' campaign pages: the list, a new campaign, progress (with a CSV), pause, extend,
-close."""
+"""Managers' campaign pages: the list, a new campaign, progress (with a CSV; each figure's
+tenants: welfare.campaign_figure_views), pause, restart, extend, close."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,7 +17,8 @@ from imports.jobs import import_start
 from imports.models import ImportJob
 from tenants.selectors import log_tenants_listed
 
-from . import campaign_actions, campaign_selectors
+from . import campaign_actions, campaign_selectors, control_actions
+from .campaign_figure_views import today_context
 from .campaign_forms import CampaignCloseForm, CampaignExtendForm, CampaignForm, ListUploadForm
 from .campaign_models import Campaign
 
@@ -29,16 +32,42 @@ def campaigns(request):
     )
 
 
+def _queue_today(campaign, by, change):
+    """A campaign running today (created or restarted): today's queue is worked out again at
+    once, in a Celery task once this commits, as after a cohort change (the build opens its
+    due tenants' calls, one open task per tenant). None if it starts later."""
+    if not campaign.is_running_on(timezone.localdate()):
+        return None
+    return control_actions.queue_rebuild_request(change=f"{campaign.name}: {change}", by=by)
+
+
+def _to_campaign(campaign, rebuild):
+    """The campaign's page; after a rebuild was asked for, it shows its progress, then the
+    campaign's calls in today's queue."""
+    url = reverse("campaigns:detail", args=[campaign.pk])
+    return redirect(f"{url}?rebuild={rebuild.pk}#today" if rebuild else url)
+
+
+def _later(campaign):
+    return (
+        f"it starts on {campaign.starts_on:%-d %B %Y}: its tenants join the queue at that "
+        "morning's build."
+    )
+
+
 @manager_required
 def campaign_new(request):
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = form.campaign_fields()
-        campaign = campaign_actions.campaign_create(by=request.user, **fields)
-        messages.success(
-            request, f"{campaign.name} created: its tenants join the queue at the next build."
-        )
-        return redirect("campaigns:detail", pk=campaign.pk)
+        with transaction.atomic():
+            campaign = campaign_actions.campaign_create(by=request.user, **fields)
+            rebuild = _queue_today(campaign, request.user, "started")
+        if rebuild:
+            messages.success(request, f"{campaign.name} created: its calls start today.")
+        else:
+            messages.success(request, f"{campaign.name} created: {_later(campaign)}")
+        return _to_campaign(campaign, rebuild)
     return render(
         request,
         "welfare/campaigns/new.html",
@@ -55,10 +84,9 @@ def campaign(request, pk):
         request,
         "welfare/campaigns/detail.html",
         {
-            "campaign": campaign,
-            "today": today,
+            **today_context(campaign, request.GET.get("rebuild")),
             "critical_spells": campaign_selectors.critical_spells(campaign),
-            **campaign_selectors.campaign_progress(campaign, today),
+            **campaign_selectors.campaign_progress(campaign, today, user=request.user),
         },
     )
 
@@ -68,7 +96,7 @@ def campaign_csv(request, pk):
     """The progress tables as a CSV: figures only, no tenant's details."""
     campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
     today = timezone.localdate()
-    progress = campaign_selectors.campaign_progress(campaign, today)
+    progress = campaign_selectors.campaign_progress(campaign, today, user=request.user)
     response = csv_response(f"campaign-{campaign.pk}-progress-{today:%Y-%m-%d}.csv")
     writer = safe_writer(response)
     writer.writerow(["team", "tenants", "reached", "attempted", "not yet tried", "escalated"])
@@ -115,12 +143,20 @@ def campaign_pause(request, pk):
 @require_POST
 @manager_required
 def campaign_resume(request, pk):
-    return _refusable(
-        request,
-        pk,
-        campaign_actions.campaign_resume,
-        "{name} restarted: its tenants join the queue at the next build.",
-    )
+    """Restarted, a campaign already begun has its due tenants' calls in today's queue at once."""
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    try:
+        with transaction.atomic():
+            campaign = campaign_actions.campaign_resume(campaign=campaign, by=request.user)
+            rebuild = _queue_today(campaign, request.user, "restarted")
+    except campaign_actions.CampaignRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("campaigns:detail", pk=pk)
+    if rebuild:
+        messages.success(request, f"{campaign.name} restarted: its calls start today.")
+    else:
+        messages.success(request, f"{campaign.name} restarted: {_later(campaign)}")
+    return _to_campaign(campaign, rebuild)
 
 
 @manager_required
