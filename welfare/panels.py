@@ -4,7 +4,7 @@ from django.utils import timezone
 from . import provider_selectors, selectors
 from .call_models import Escalation, QueueGap
 from .models import CallTask, booked_call_back, claim_cutoff, queue_state_q
-from .visit_selectors import visit_list_for_print
+from .visit_selectors import visit_list_for_print, visit_round
 
 PANEL_VISITS = 10
 
@@ -64,11 +64,11 @@ def visit_panels(user):
     """Officers: the doorstep visits they make, in round order (welfare.visit_selectors)."""
     if not user.is_officer:
         return []
-    visits = visit_list_for_print(user, page="/", limit=PANEL_VISITS + 1)
-    more = len(visits) - PANEL_VISITS
-    return [
-        {"template": "welfare/panels/visits.html", "visits": visits[:PANEL_VISITS], "more": more}
-    ]
+    visits = visit_list_for_print(user, page="/", limit=PANEL_VISITS)
+    # "And 4 more": the visits past the first PANEL_VISITS, counted only when the panel is full
+    # (never a negative count; the ones not shown are neither listed nor logged as read).
+    more = visit_round(user).count() - len(visits) if len(visits) == PANEL_VISITS else 0
+    return [{"template": "welfare/panels/visits.html", "visits": visits, "more": more}]
 
 
 CHECK_INS_SHOWN = 5
