@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.utils.html import escape
 
 from accounts.models import User
 from config.forms import GDSFormMixin
@@ -10,6 +12,27 @@ def _number(width):
     return forms.NumberInput(
         attrs={"class": f"govuk-input govuk-input--width-{width}", "inputmode": "numeric"}
     )
+
+
+def calls_from_hint():
+    """The number box's hint: the text as tenants get it now, with the number it names (the
+    one saved here, else the server's CALLS_FROM_NUMBER), or plainly that none is set. Escaped:
+    the GOV.UK template pack shows hints as HTML."""
+    used = QueueSettings.current()["calls_from_number"]
+    server = settings.CALLS_FROM_NUMBER
+    if used:
+        hint = (
+            "Named in the text before the first call, which now reads \u201cWe\u2019ll call "
+            f"you today from {used}\u201d."
+        )
+    else:
+        hint = (
+            "No number is set, here or in the server's settings: the text before the first "
+            "call names none. Enter the number tenants will see."
+        )
+    if server:
+        hint += f" Leave blank to use the server's number, {server}."
+    return escape(hint)
 
 
 class QueueSettingsForm(GDSFormMixin, forms.ModelForm):
@@ -27,10 +50,6 @@ class QueueSettingsForm(GDSFormMixin, forms.ModelForm):
                 "From 1 to 30. An open escalation older than this many working days is past "
                 "its target."
             ),
-            "calls_from_number": (
-                "Named in the text before the first call: \u201cWe\u2019ll call you today from "
-                "<number>\u201d. Leave blank for the number in the server's settings."
-            ),
         }
         widgets = {"claim_minutes": _number(3), "escalation_target_working_days": _number(2)}
 
@@ -38,6 +57,7 @@ class QueueSettingsForm(GDSFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["calls_from_number"].help_text = calls_from_hint()
         for name, (low, high) in self.LIMITS.items():
             field = self.fields[name]
             field.widget.attrs.update(min=low, max=high)

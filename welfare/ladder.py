@@ -2,9 +2,10 @@
 by rung. The numbers are the ones the code runs on (call_actions, the messaging switches), so
 the managers' page (welfare:ladder) cannot drift from what happens."""
 
-from messaging.models import Kind
+from messaging.models import Kind, MessageKind
 
 from .call_actions import ATTEMPTS_BEFORE_ESCALATION
+from .models import Cohort
 from .visit_models import Visit
 
 LADDER = {
@@ -22,7 +23,7 @@ def ladder_steps():
     attempts = LADDER["attempts_before_escalation"]
     return [
         {
-            "title": "Message before the call",
+            "title": "Message before the first call",
             "text": "The tenant gets \u201cWe\u2019ll call you today from <number>\u201d when the "
             "day's queue is built, if their cohort has this message switched on.",
             "kind": Kind.BEFORE_CALL,
@@ -57,3 +58,43 @@ def ladder_steps():
             "kind": None,
         },
     ]
+
+
+def _before_call_status(enabled):
+    """What the message before the call does now: it goes to a tenant only while its kind is
+    switched on (messaging) and their cohort has it on (welfare.before_call, active cohorts)."""
+    cohorts = list(
+        Cohort.objects.filter(active=True).order_by("id").values("name", "before_call_message")
+    )
+    named = [row["name"] for row in cohorts if row["before_call_message"]]
+    if not enabled:
+        return False, "Switched off", "Switched off on the messages page: no tenant gets it."
+    if not named:
+        return (
+            False,
+            "Off for every cohort",
+            "Switched on, but no cohort has it on: no tenant gets it.",
+        )
+    if len(named) == len(cohorts):
+        return True, "On for every cohort", "Sent to tenants in every cohort."
+    return (
+        True,
+        f"On for {len(named)} of {len(cohorts)} cohorts",
+        f"Sent only to tenants in: {', '.join(named)}.",
+    )
+
+
+def ladder_page():
+    """The ladder's steps with what each message step does now: `on` (its tag's colour),
+    `status` (the tag) and `status_text` (a sentence under the step). Two queries."""
+    enabled = {row.kind: row.enabled for row in MessageKind.objects.every_kind()}
+    steps = []
+    for step in ladder_steps():
+        if step["kind"] == Kind.BEFORE_CALL:
+            on, status, text = _before_call_status(enabled[Kind.BEFORE_CALL])
+            step = {**step, "on": on, "status": status, "status_text": text, "cohorts": True}
+        elif step["kind"]:
+            on = enabled[step["kind"]]
+            step = {**step, "on": on, "status": "Switched on" if on else "Switched off"}
+        steps.append(step)
+    return steps

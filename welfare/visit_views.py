@@ -5,10 +5,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import User
-from messaging.models import MessageKind
 
 from . import selectors, visit_actions, visit_selectors
-from .ladder import LADDER, ladder_steps
+from .ladder import LADDER, ladder_page
 from .visit_forms import VisitOutcomeForm, VisitRaiseForm
 
 visit_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
@@ -94,6 +93,4 @@ def visit_record(request, pk):
 @manager_required
 def ladder(request):
     """The escalation ladder, as the code runs it (welfare.ladder)."""
-    switched_on = {row.kind: row.enabled for row in MessageKind.objects.every_kind()}
-    steps = [{**step, "switched_on": switched_on.get(step["kind"])} for step in ladder_steps()]
-    return render(request, "welfare/ladder.html", {"steps": steps, "ladder": LADDER})
+    return render(request, "welfare/ladder.html", {"steps": ladder_page(), "ladder": LADDER})
