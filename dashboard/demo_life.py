@@ -193,6 +193,18 @@ class DemoLife:
         log_call(
             task, officer, outcome, now, uuid.UUID(int=self.random.getrandbits(128)), **details
         )
+        task.refresh_from_db()
+        if outcome == Outcome.WRONG_NUMBER and task.is_open and task.claimed_by_id == officer.pk:
+            # Another number is left: the call stays with the officer, who dials it next, as on
+            # the call page ("... is marked wrong. Try ... now."), and never leaves it held.
+            self.calls += 1
+            retry, weights = zip(*RETRY, strict=True)
+            again = self.random.choices(retry, weights)[0]
+            details = {"wellbeing": self.random.choice(WELLBEING)} if again == Outcome.SPOKE else {}
+            log_call(
+                task, officer, again, now + timedelta(minutes=3),
+                uuid.UUID(int=self.random.getrandbits(128)), **details,
+            )  # fmt: skip
         return True
 
     # Here to Help -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from tenants.models import PhoneNumber, Tenant
 from welfare.call_models import Call, Escalation
 from welfare.campaign_models import Campaign, CampaignCall
 from welfare.campaign_selectors import campaign_progress
+from welfare.models import CallTask
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,9 @@ def test_the_demo_days_hold_together():
     # Each wrong number logged marked the number the officer dialled, as a call page does.
     assert Call.objects.filter(outcome=Call.Outcome.WRONG_NUMBER).exists()
     assert PhoneNumber.objects.filter(status=PhoneNumber.Status.WRONG).exists()
+    # Every call the demo's officers took is finished: none is left held, which would send an
+    # officer taking their next call back to it ("You still have ...'s call").
+    assert not CallTask.objects.open().filter(claimed_by__isnull=False).exists()
 
     # Escalations open and closed, each closed one with its result.
     assert Escalation.objects.filter(status=Escalation.Status.OPEN).exists()
