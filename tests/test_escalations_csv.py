@@ -117,3 +117,25 @@ def test_the_download_reads_a_fixed_number_of_queries(manager_client, patch, oth
         return len(context.captured_queries)
 
     assert queries(2) == queries(20)
+
+
+@pytest.mark.parametrize("query", [{"team": "zzz"}, {"team": "999999"}, {"status": "shut"}])
+def test_the_page_refuses_the_filters_its_download_refuses(manager_client, patch, query):
+    """The page lists what its download holds: a filter that is not one of the choices lists no
+    escalation, with its error, rather than every one as if unfiltered."""
+    escalation = escalate(patch)
+    before = AccessLog.objects.count()
+    page = manager_client.get("/queue/escalations/", query).content.decode()
+    assert "There is a problem with the filter, so no escalations are listed" in page
+    assert escalation.tenant.full_name not in page.split('id="escalation-list"')[1]
+    assert 'id="escalations-csv"' not in page
+    assert AccessLog.objects.count() == before
+
+
+def test_the_pages_link_downloads_what_the_page_lists(manager_client, patch, other_patch):
+    ours, theirs = escalate(patch), escalate(other_patch)
+    page = manager_client.get(f"/queue/escalations/?team={patch.team_id}&page=1").content.decode()
+    link = page.split('id="escalations-csv" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert link == f"/queue/escalations.csv?team={patch.team_id}"
+    assert [row["escalation"] for row in rows(manager_client.get(link))] == [str(ours.pk)]
+    assert theirs.tenant.full_name not in page.split('id="escalation-list"')[1]

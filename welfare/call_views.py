@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import in_team_scope, manager_required, role_required
 from accounts.kept_labels import labelled_by
 from accounts.models import User
+from config.csv_export import download_query
 from here_to_help.selectors import help_context
 from messaging.selectors import failing_numbers_for_tenant
 from tenants.selectors import log_tenants_listed
@@ -27,6 +28,7 @@ from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import SCRIPT, Call, Escalation, QueueGap
 from .call_text import call_summary, target_text, when_text, why_now
 from .campaign_rules import campaigns_due_for
+from .escalation_csv import EscalationFilterForm, escalation_list
 from .models import Cohort, ProviderCheckInTask
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
@@ -302,27 +304,19 @@ def call_detail(request, pk):
 
 @manager_required
 def escalations(request):
-    closed = request.GET.get("status") == "closed"
-    open_escalations = (
-        Escalation.objects.filter(
-            status=Escalation.Status.CLOSED if closed else Escalation.Status.OPEN
-        )
-        .select_related("tenant", "team")
-        .annotate(action_count=Count("actions"))
-        .order_by(*(["-closed_at", "-id"] if closed else ["opened_at", "id"]))
-    )
-    team_id = request.GET.get("team")
-    if team_id and team_id.isdigit():
-        open_escalations = open_escalations.filter(team_id=team_id)
-    elif team_id == "none":
-        open_escalations = open_escalations.filter(team__isnull=True)
+    """The work list, filtered as its download is (`escalation_csv`): a filter value that is not
+    one of the choices lists nothing, with its error, never every escalation as if unfiltered."""
+    filters = EscalationFilterForm(request.GET or None, user=request.user)
+    values = filters.values()
+    closed = values["status"] == "closed"
+    rows = escalation_list(request.user, **values)
     by_team = (
         Escalation.objects.filter(status=Escalation.Status.OPEN)
         .values("team_id", "team__name")
         .annotate(count=Count("id"), oldest=Min("opened_at"))
         .order_by("team__name")
     )
-    page = Paginator(open_escalations, 25).get_page(request.GET.get("page"))
+    page = Paginator(rows.none() if filters.refused else rows, 25).get_page(request.GET.get("page"))
     log_tenants_listed(request.user, [item.tenant_id for item in page], request.path)
     return render(
         request,
@@ -330,9 +324,11 @@ def escalations(request):
         {
             "page": page,
             "by_team": by_team,
-            "team_filter": team_id or "",
+            "filters": filters,
+            "team_filter": values["team"],
             "closed": closed,
             "now": timezone.now(),
+            "csv_query": download_query(request.GET),
         },
     )
 
