@@ -12,7 +12,11 @@ def panels(user):
     return [
         {
             "template": "services/panels/summary.html",
-            "groups": [(group.status.label, len(group.services)) for group in status.groups],
+            # Each figure opens the register filtered to it (its list).
+            "groups": [
+                (group.status.label, len(group.services), group.status.value)
+                for group in status.groups
+            ],
             "next_change_at": next_change_at(at=now),
         }
     ]

@@ -173,6 +173,21 @@ class TestRegisterPage:
         assert re.search(r'href="/services/\?scheduled=yes"[^>]*>1 change scheduled<', counts)
         assert re.search(r'href="/services/\?status=reduced">3 services<', counts)
 
+    def test_each_figure_on_the_managers_home_page_opens_its_services(
+        self, manager_client, repairs, boss
+    ):
+        schedule(repairs, boss, local(days=1))
+        home = manager_client.get("/").content.decode()
+        panel = re.search(r'id="panel-services".*?</div>', home, re.S).group(0)
+        figures = re.findall(r'href="(/services/\?status=\w+)">[^<]*: <strong>(\d+)<', panel)
+        assert len(figures) == 3
+        for link, count in figures:
+            page = manager_client.get(link).content.decode()
+            assert page.count('<tr class="govuk-table__row" id="service-') == int(count), link
+        scheduled = re.search(r'href="(/services/\?scheduled=yes)">Next scheduled change', panel)
+        page = manager_client.get(scheduled.group(1)).content.decode()
+        assert re.findall(r'<tr class="govuk-table__row" id="service-([^"]+)"', page) == [REPAIRS]
+
     def test_the_scheduled_count_opens_the_services_with_a_change_scheduled(
         self, manager_client, repairs, boss
     ):
