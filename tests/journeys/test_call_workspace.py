@@ -128,6 +128,8 @@ def test_no_answer_fits_the_screen_and_takes_few_tabs(journey):
     journey.sign_in("olivia")
     page = take_next_call(journey)
     expect(page.locator("#call-heading")).to_be_focused()
+    # Focused for screen readers, with no box round it that looks like a field to type in.
+    assert page.locator("#call-heading").evaluate("h => getComputedStyle(h).outlineStyle") == "none"
     expect(page.get_by_label("No answer")).to_be_in_viewport()
     # Whole, not only its top edge: a button cut by the fold is still a scroll away.
     expect(page.get_by_role("button", name="Save and take next call")).to_be_in_viewport(ratio=1)
