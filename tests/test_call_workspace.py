@@ -276,6 +276,20 @@ class TestRecord:
         assert "due in" in page
         assert "call task" not in page
 
+    def test_a_request_shows_what_the_tenant_said_on_the_call(self, officer_client, task, officer):
+        answers = ["", "", "Runs out of tablets, pharmacy will not deliver", "", "", ""]
+        call = log(
+            task, officer, uuid.uuid4(), outcome="spoke", wellbeing="okay",
+            needs=["medication"], answers=answers,
+        )  # fmt: skip
+        page = officer_client.get(f"/help/{call.raised_requests[0].pk}/").content.decode()
+        shown = page.split('id="call-answers"')[1].split("</ul>")[0]
+        assert (
+            "Are you able to get any medication if you need it? "
+            "<strong>Runs out of tablets, pharmacy will not deliver</strong>"
+        ) in shown
+        assert shown.count("<li>") == 1  # the questions not answered are left out
+
     def test_a_call_page_is_404_for_another_team(self, client, task, officer, other_officer):
         from conftest import sign_in
 

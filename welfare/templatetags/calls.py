@@ -16,7 +16,7 @@ def raising_call(help_request):
         return None
     return (
         Call.objects.filter(task_id=help_request.source_task_id, outcome=Call.Outcome.SPOKE)
-        .only("pk", "made_at", "notes", "officer_id")
+        .only("pk", "made_at", "notes", "answers", "officer_id")
         .first()
     )
 
