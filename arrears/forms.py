@@ -266,6 +266,28 @@ class FlagFilterForm(FilterForm):
         return data
 
 
+class UnflaggedFilterForm(FilterForm):
+    """The filter of the tenants in arrears with no open flag, from the address. A value that is
+    not an amount or a whole number of weeks is `refused`: its error and no tenants listed."""
+
+    min_balance = PoundsField(
+        label="Owes at least", required=False, help_text="In pounds, for example £500"
+    )
+    min_weeks = forms.IntegerField(
+        label="Weeks of rent owed, at least",
+        required=False,
+        min_value=1,
+        max_value=520,
+        help_text="Only tenants whose weekly rent is known",
+    )
+
+    def clean_min_balance(self):
+        value = self.cleaned_data["min_balance"]
+        if value is not None and value <= 0:
+            raise ValidationError("Enter an amount more than £0")
+        return value
+
+
 def _team_refusal(asked, teams):
     """Why `asked` (the address's team) is not one of `teams`, the user's to choose; or ""."""
     if not asked or asked in teams:

@@ -51,3 +51,14 @@ def format_pounds(amount: Decimal) -> str:
     amount = Decimal(amount).quantize(PENNY)
     sign = "-" if amount < 0 else ""
     return f"{sign}£{abs(amount):,.2f}"
+
+
+WEEK = Decimal("0.1")
+
+
+def weeks_of_rent(balance: Decimal | None, weekly_rent: Decimal | None) -> Decimal | None:
+    """What a balance owed comes to in weeks of rent, to a tenth (`5.2`); None when the weekly
+    rent is not known (or nothing is owed)."""
+    if balance is None or not weekly_rent or weekly_rent <= 0 or balance <= 0:
+        return None
+    return (Decimal(balance) / Decimal(weekly_rent)).quantize(WEEK)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import income_required
@@ -23,8 +24,10 @@ from .forms import (
     RaiseFlagForm,
     ReviewDateForm,
     SupportForm,
+    UnflaggedFilterForm,
 )
 from .models import ArrearsFlag
+from .money import weeks_of_rent
 
 PAGE_SIZE = 25
 PENCE = Decimal("0.01")
@@ -77,7 +80,87 @@ def flags(request):
             "whose": _whose(request.user, form, filters),
             # The download's filters: the page's, without its page number.
             "csv_query": download_query(request.GET),
+            # The worklist of those still to consider: their count, on the same team scope.
+            "unflagged": selectors.unflagged_count(request.user, on=today),
         },
+    )
+
+
+def _unflagged(request, today):
+    """The worklist's filter from the address, and the tenants it lists (none for a refused
+    filter: never the whole list passing for the one asked for)."""
+    form = UnflaggedFilterForm(request.GET)
+    filters = form.values()
+    if form.refused:
+        return form, []
+    return form, selectors.unflagged_in_arrears(request.user, on=today, **filters)
+
+
+def _whose_unflagged(user):
+    return "across every team" if user.is_manager else f"in your team's patches ({user.team})"
+
+
+@income_required
+def unflagged(request):
+    """Tenants in arrears with no open flag: the income officer's worklist of flags to raise."""
+    today = timezone.localdate()
+    form, queryset = _unflagged(request, today)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    for tenant in page:
+        tenant.weeks_owed = weeks_of_rent(tenant.balance, tenant.weekly_rent)
+    log_tenants_listed(request.user, [tenant.pk for tenant in page], request.path)
+    return render(
+        request,
+        "arrears/unflagged.html",
+        {
+            "form": form,
+            "page": page,
+            "whose": _whose_unflagged(request.user),
+            "csv_query": download_query(request.GET),
+        },
+    )
+
+
+UNFLAGGED_HEADER = [
+    "tenancy_ref",
+    "tenant",
+    "balance",
+    "balance_as_at",
+    "weekly_rent",
+    "weeks_owed",
+    "patch",
+    "raise_flag",
+]
+
+
+@income_required
+def unflagged_csv(request):
+    """Every tenant the filtered worklist holds (every page), streamed, each batch logged as
+    listed before its rows are sent. A refused filter downloads nothing."""
+    form, queryset = _unflagged(request, timezone.localdate())
+    if form.refused:
+        return refused_download(form)
+    raise_url = request.build_absolute_uri(reverse("arrears:raise"))
+
+    def row(tenant):
+        return [
+            tenant.tenancy_ref,
+            tenant.full_name,
+            tenant.balance.quantize(PENCE),  # a number, positive: owed
+            tenant.balance_as_at.isoformat(),
+            "" if tenant.weekly_rent is None else tenant.weekly_rent.quantize(PENCE),
+            weeks_of_rent(tenant.balance, tenant.weekly_rent) or "",
+            tenant.patch.code if tenant.patch else "",
+            f"{raise_url}?tenant={tenant.pk}",
+        ]
+
+    user, path = request.user, request.path
+    return streaming_csv(
+        filename=f"arrears-unflagged-{timezone.localtime():%Y-%m-%d-%H%M}.csv",
+        header=UNFLAGGED_HEADER,
+        rows=queryset,
+        row=row,
+        log=lambda batch: log_tenants_listed(user, [tenant.pk for tenant in batch], path),
     )
 
 

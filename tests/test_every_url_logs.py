@@ -26,6 +26,7 @@ from tests.factories import (
     HelpRequestFactory,
     ManagerFactory,
     OfficerFactory,
+    RentBalanceFactory,
     SchemeFactory,
     SupportOfferFactory,
     SupportProviderFactory,
@@ -165,6 +166,13 @@ def _officer_history(world):
     return f"/queue/officer/{officer.pk}/history/"
 
 
+def _in_arrears(world):
+    """A tenant of the world's patch owing rent with no flag (the world's tenant has one)."""
+    world["in_arrears"] = TenantFactory(patch=world["tenant"].patch)
+    RentBalanceFactory(tenant=world["in_arrears"])
+    return world["in_arrears"]
+
+
 def _visit(world):
     escalation = world["escalation"]
     world["visit"] = visit_raise(
@@ -206,6 +214,12 @@ TENANT_PAGES = {
     "tenant_import:unassigned": ("manager", lambda w: "/tenants/import/unassigned/", "unassigned"),
     "arrears:flags": ("income_officer", lambda w: "/arrears/", "tenant"),
     "arrears:flags_csv": ("income_officer", lambda w: "/arrears/flags.csv", "tenant"),
+    "arrears:unflagged": (
+        "income_officer", lambda w: _in_arrears(w) and "/arrears/unflagged/", "in_arrears",
+    ),
+    "arrears:unflagged_csv": (
+        "income_officer", lambda w: _in_arrears(w) and "/arrears/unflagged.csv", "in_arrears",
+    ),
     "arrears:flag": ("income_officer", lambda w: f"/arrears/{w['flag'].pk}/", "tenant"),
     "arrears:add_support": (
         "income_officer", lambda w: f"/arrears/{w['flag'].pk}/support/add/", "tenant",
