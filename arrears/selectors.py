@@ -35,6 +35,16 @@ REVIEW_FILTERS = [
 ]
 
 
+# The support offered under each flag, oldest first, as the flags CSV lists it: one query a
+# batch of flags (with the server-side cursor's chunk), the columns the list needs only.
+SUPPORT_KINDS = Prefetch(
+    "support",
+    queryset=SupportOffer.objects.order_by("offered_on", "pk").only(
+        "flag_id", "kind", "agency", "outcome"
+    ),
+)
+
+
 def flag_list(user, *, on, reason="", status="", review="", band="", team=""):
     """The flags `user` may see, with each tenant's latest balance, filtered; reviews due first.
 

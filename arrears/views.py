@@ -168,7 +168,8 @@ def _csv_columns(user, today):
     """The CSV's header and its row function: the list's columns, the balance only for a user
     who may see amounts (the CSV never shows more than the page)."""
     amounts = user.sees_arrears_amounts
-    header = ["flag", "tenancy_ref", "tenant", "reason", "status", "review_date"]
+    header = ["flag", "tenancy_ref", "tenant", "reported_on", "reason", "details", "status"]
+    header += ["review_date", "support_offered"]
     header += ["balance", "balance_as_at"] if amounts else []
     header.append("patch")
 
@@ -177,9 +178,16 @@ def _csv_columns(user, today):
             flag.pk,
             flag.tenant.tenancy_ref,
             flag.tenant.full_name,
+            flag.reported_on.isoformat(),
             flag.get_reason_display(),
+            flag.details,
             ArrearsFlag.Status(flag.status_on(today)).label,
             flag.review_date.isoformat() if flag.review_date else "",
+            # Each kind with its outcome, oldest first; never an amount (a weekly payment).
+            "; ".join(
+                f"{offer.title} ({offer.get_outcome_display().lower()})"
+                for offer in flag.support.all()
+            ),
         ]
         if amounts:  # positive is owed, negative in credit, as the rent file writes it
             cells += [
@@ -207,7 +215,7 @@ def flags_csv(request):
     return streaming_csv(
         filename=f"arrears-flags-{timezone.localtime():%Y-%m-%d-%H%M}.csv",
         header=header,
-        rows=queryset,
+        rows=queryset.prefetch_related(selectors.SUPPORT_KINDS),
         row=row,
         log=lambda batch: log_tenants_listed(user, [flag.tenant_id for flag in batch], path),
     )

@@ -14,7 +14,12 @@ from accounts.models import User
 from conftest import sign_in
 from tenants.models import AccessLog
 from tests.arrears.helpers import text_of
-from tests.factories import ArrearsFlagFactory, RentBalanceFactory, TenantFactory
+from tests.factories import (
+    ArrearsFlagFactory,
+    RentBalanceFactory,
+    SupportOfferFactory,
+    TenantFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,14 +48,45 @@ def test_the_download_is_the_list_as_the_page_shows_it(income_client, tenant, fl
             "flag": str(flag.pk),
             "tenancy_ref": "PHG-000101",
             "tenant": "Margaret Holt",
+            "reported_on": flag.reported_on.isoformat(),
             "reason": "Furlough",
+            "details": "",
             "status": "Review due",
             "review_date": today.isoformat(),
+            "support_offered": "",
             "balance": "1204.37",
             "balance_as_at": "2026-11-16",
             "patch": "PR-RIB",
         }
     ]  # another team's flag (Nowak) is not in it, as it is not on the page
+
+
+def test_the_download_has_the_date_reported_the_details_and_the_support_offered(
+    income_client, tenant, flag
+):
+    flag.reported_on = date(2026, 11, 2)
+    flag.reason, flag.details = "reduced_hours", "Hours cut at the care home, from 30 to 12"
+    flag.save()
+    SupportOfferFactory(
+        flag=flag,
+        kind="payment_arrangement",
+        weekly_amount=Decimal("12.50"),
+        outcome="agreed",
+        outcome_on=date(2026, 11, 6),
+        offered_on=date(2026, 11, 5),
+    )
+    SupportOfferFactory(
+        flag=flag, kind="external_agency", agency="StepChange", offered_on=date(2026, 11, 4)
+    )
+    (listed,) = rows(income_client.get("/arrears/flags.csv"))
+    assert listed["reported_on"] == "2026-11-02"
+    assert listed["reason"] == "Reduced hours"
+    assert listed["details"] == "Hours cut at the care home, from 30 to 12"
+    assert listed["support_offered"] == (
+        "External agency: StepChange (waiting for an outcome); "
+        "Payment arrangement (agreed or in place)"
+    )
+    assert "12.50" not in ",".join(listed.values())  # the weekly amount is not a column
 
 
 def test_a_credit_is_a_negative_number_and_no_balance_is_blank(income_client, patch, tenant, flag):
@@ -108,13 +144,13 @@ def test_the_download_reads_a_fixed_number_of_queries(
 
     # session, user (with whether they have a two-factor device), the teams (the team filter),
     # session renewal (savepoint, update, release); then, streamed: the planner setting, the
-    # flags with tenant, patch and latest balance (one server-side cursor), one access-log
-    # insert per batch of 1,000, the planner setting reset
+    # flags with tenant, patch and latest balance (one server-side cursor), per batch of 1,000
+    # their support offered and one access-log insert, the planner setting reset
     add(2)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert len(rows(income_client.get("/arrears/flags.csv", {"band": "under_500"}))) == 2
     add(20)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert len(rows(income_client.get("/arrears/flags.csv", {"band": "under_500"}))) == 22
 
 
@@ -127,7 +163,10 @@ def test_no_amount_leaves_for_a_user_who_may_not_see_amounts(
     monkeypatch.setattr(User, "sees_arrears_amounts", property(lambda user: False))
     response = income_client.get("/arrears/flags.csv")
     body = b"".join(response.streaming_content).decode()
-    assert body.splitlines()[0] == "flag,tenancy_ref,tenant,reason,status,review_date,patch"
+    assert body.splitlines()[0] == (
+        "flag,tenancy_ref,tenant,reported_on,reason,details,status,review_date,support_offered,"
+        "patch"
+    )
     assert "1204.37" not in body and "2026-11-16" not in body
     assert "Margaret Holt" in body
 
