@@ -273,7 +273,16 @@ def raise_flag(request):
     return render(
         request,
         "arrears/raise.html",
-        {"form": form, "tenant": tenant, "help_request": help_request},
+        {
+            "form": form,
+            "tenant": tenant,
+            "help_request": help_request,
+            # What the request says (a call's notes: "hours cut at the care home"), read-only
+            # beside the form, so the flag's details can be written from it.
+            "request_notes": list(help_request.notes.select_related("author"))
+            if help_request
+            else [],
+        },
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from arrears.actions import flag_raise
 from arrears.models import ArrearsFlag, ReviewChange, SupportOffer
+from here_to_help import actions as help_actions
 from tests.arrears.helpers import (
     date_fields,
     text_of,
@@ -53,12 +54,34 @@ class TestRaising:
         help_request = HelpRequestFactory(tenant=tenant, need="financial_difficulty")
         url = f"/arrears/raise/?tenant={tenant.pk}&request={help_request.pk}"
 
-        assert "From Here to Help request" in text_of(income_client.get(url))
+        page = text_of(income_client.get(url))
+        assert f'From <a class="govuk-link" href="/help/{help_request.pk}/">Here to Help' in page
         income_client.post(
             url, {**date_fields("reported_on", timezone.localdate()), "reason": "redundancy"}
         )
 
         assert ArrearsFlag.objects.get().help_request == help_request
+
+    def test_raised_from_a_help_request_the_form_shows_its_notes(
+        self, income_client, tenant, officer
+    ):
+        help_request = help_actions.request_raise(
+            tenant=tenant,
+            need="financial_difficulty",
+            source="welfare_call",
+            raised_by=officer,
+            notes="Hours cut at the care home, from 30 to 12 a week.\nRent is due Monday.",
+        )
+        url = f"/arrears/raise/?tenant={tenant.pk}&request={help_request.pk}"
+        page = text_of(income_client.get(url))
+        notes = page.split('id="request-notes"')[1].split("</div>")[0]
+        assert "Hours cut at the care home, from 30 to 12 a week.<br>Rent is due Monday." in notes
+        assert str(officer) in notes
+        # Shown, not posted: the details box is the officer's own, and a refused post keeps the
+        # notes beside the form.
+        assert 'name="details"' not in notes
+        refused = text_of(income_client.post(url, {"reason": "reduced_hours"}))
+        assert "Hours cut at the care home" in refused.split('id="request-notes"')[1]
 
     def test_a_help_request_about_another_tenant_is_not_found(self, income_client, tenant):
         other = HelpRequestFactory(
