@@ -273,16 +273,18 @@ class DemoLife:
     def arrears(self, day):
         r = self.random
         waiting = HelpRequest.objects.filter(
-            need=Need.FINANCIAL, arrears_considered_at__isnull=True
+            need=Need.FINANCIAL, arrears_considered_at__isnull=True, arrears_flags__isnull=True
         ).select_related("tenant")
         raised = []
         for request in waiting:
-            request_arrears_considered(help_request=request, by=self.income)
             if (
                 ArrearsFlag.objects.filter(tenant=request.tenant)
                 .exclude(status=ArrearsFlag.Status.CLOSED)
                 .exists()
             ):
+                request_arrears_considered(
+                    help_request=request, by=self.income, reason="Already has an open arrears flag"
+                )
                 continue
             flag_raise(
                 tenant=request.tenant,

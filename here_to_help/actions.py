@@ -217,8 +217,13 @@ def request_signpost(*, help_request, organisation, given_by, notes):
 
 
 @transaction.atomic
-def request_arrears_considered(*, help_request, by):
-    """An income officer has considered an arrears flag for a financial-difficulty request."""
+def request_arrears_considered(*, help_request, by, reason):
+    """An income officer decided a financial-difficulty request needs no arrears flag, and why:
+    kept on the request (shown there) and in its notes. A decision already recorded stands; a
+    flag can still be raised from the request afterwards."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Enter why no arrears flag is needed"})
     help_request = _lock(help_request)
     if help_request.need != Need.FINANCIAL:
         raise ValidationError("Only a financial-difficulty request asks for an arrears flag.")
@@ -226,8 +231,11 @@ def request_arrears_considered(*, help_request, by):
         return help_request
     help_request.arrears_considered_by = by
     help_request.arrears_considered_at = timezone.now()
-    help_request.save(update_fields=["arrears_considered_by", "arrears_considered_at"])
-    _note(help_request, by, "Considered an arrears flag.")
+    help_request.arrears_no_flag_reason = reason
+    help_request.save(
+        update_fields=["arrears_considered_by", "arrears_considered_at", "arrears_no_flag_reason"]
+    )
+    _note(help_request, by, f"No arrears flag needed: {reason}")
     return help_request
 
 

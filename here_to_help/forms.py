@@ -52,6 +52,19 @@ class RaiseRequestForm(GDSFormMixin, forms.Form):
         )
 
 
+class NoFlagNeededForm(GDSFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why no arrears flag is needed",
+        max_length=200,
+        help_text="For example, the tenant is up to date with the rent, or Universal Credit now "
+        "covers it. Shown on the request, with your name and the time.",
+        error_messages={
+            "required": "Enter why no arrears flag is needed",
+            "max_length": "The reason must be 200 characters or fewer",
+        },
+    )
+
+
 class NoteForm(GDSFormMixin, forms.Form):
     text = forms.CharField(
         label="Add a note",

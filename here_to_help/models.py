@@ -165,6 +165,10 @@ class HelpRequest(models.Model):
         related_name="+",
     )
     arrears_considered_at = models.DateTimeField(null=True, blank=True)
+    # What the income officer decided and why, when it was not a flag: "No flag needed" and this.
+    arrears_no_flag_reason = models.CharField(
+        "why no arrears flag is needed", max_length=200, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = HelpRequestQuerySet.as_manager()

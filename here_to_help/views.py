@@ -4,7 +4,9 @@ resource directory (any staff may read it; managers add, change and validate ent
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -18,6 +20,7 @@ from tenants.selectors import get_tenant_for_user, log_tenants_listed
 from . import actions, selectors
 from .forms import (
     DirectoryFilterForm,
+    NoFlagNeededForm,
     NoteForm,
     OrganisationForm,
     RaiseRequestForm,
@@ -314,23 +317,51 @@ def signpost(request, pk):
     )
 
 
-@income_required
-@require_POST
-def arrears_considered(request, pk):
-    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
-    try:
-        actions.request_arrears_considered(help_request=help_request, by=request.user)
-    except ValidationError as error:
-        return _refused(request, help_request, error)
-    messages.success(
-        request, f"Recorded that you considered an arrears flag for {help_request.tenant}."
-    )
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and url_has_allowed_host_and_scheme(  # a path, never a view name
+def _safe_next(request, next_url):
+    """`next_url` if it is a path on this site (never a view name or another site), else ""."""
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(next_url)
-    return redirect("help:request", pk=help_request.pk)
+        return next_url
+    return ""
+
+
+@income_required
+def arrears_considered(request, pk):
+    """ "No flag needed": the income officer's decision on a financial-difficulty request, with
+    the reason, on a page of its own that says what it records; a refused post keeps what was
+    typed. `next`: where to go afterwards (the home page's panel sends it)."""
+    help_request = selectors.get_request_for_user(request.user, pk, page=request.path)
+    if not help_request.is_financial_difficulty:
+        raise Http404("Only a financial-difficulty request asks for an arrears flag")
+    if help_request.arrears_considered_at is not None:
+        messages.info(request, "A decision on an arrears flag is already recorded.")
+        return redirect("help:request", pk=help_request.pk)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    form = NoFlagNeededForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.request_arrears_considered(
+                help_request=help_request, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, f"Recorded: no arrears flag needed for {help_request.tenant.full_name}."
+            )
+            return redirect(next_url or reverse("help:request", args=[help_request.pk]))
+    return render(
+        request,
+        "help/no_flag_needed.html",
+        {
+            "help_request": help_request,
+            "tenant": help_request.tenant,
+            "form": form,
+            "next": next_url,
+            "notes": list(help_request.notes.select_related("author")),
+        },
+    )
 
 
 # The resource directory.

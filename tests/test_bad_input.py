@@ -212,6 +212,9 @@ def test_arrears_considered_with_a_next_that_is_not_a_path(income_client, tenant
     from tests.factories import HelpRequestFactory
 
     help_request = HelpRequestFactory(tenant=tenant, need="financial_difficulty", raised_by=officer)
-    response = income_client.post(f"/help/{help_request.pk}/arrears-considered/", {"next": "99999"})
+    response = income_client.post(
+        f"/help/{help_request.pk}/arrears-considered/",
+        {"next": "99999", "reason": "Rent covered by Universal Credit"},
+    )
     assert response.status_code == 302
     assert response.url == f"/help/{help_request.pk}/"

@@ -54,7 +54,7 @@ NO_TENANT_DATA = {
     "welfare:take_next", "welfare:claim", "welfare:hand_back", "welfare:log_call",
     "welfare:escalation_action", "welfare:escalation_close", "welfare:run_queue_check",
     "welfare:rebalance", "welfare:cohort_edit",
-    "help:take", "help:release", "help:note", "help:status", "help:arrears_considered",
+    "help:take", "help:release", "help:note", "help:status",
     "help:organisation_add", "help:organisation", "help:organisation_edit",
     "help:organisation_validate",
     "messaging:kind_change", "messaging:bulk_action",
@@ -166,6 +166,11 @@ def _officer_history(world):
     return f"/queue/officer/{officer.pk}/history/"
 
 
+def _money(world):
+    """A financial-difficulty request about the world's tenant."""
+    return HelpRequestFactory(tenant=world["tenant"], need=Need.FINANCIAL)
+
+
 def _in_arrears(world):
     """A tenant of the world's patch owing rent with no flag (the world's tenant has one)."""
     world["in_arrears"] = TenantFactory(patch=world["tenant"].patch)
@@ -246,6 +251,9 @@ TENANT_PAGES = {
     "help:raise": ("officer", lambda w: f"/help/raise/{w['tenant'].pk}/", "tenant"),
     "help:request": ("officer", lambda w: f"/help/{w['request'].pk}/", "tenant"),
     "help:signpost": ("officer", lambda w: f"/help/{w['request'].pk}/signpost/", "tenant"),
+    "help:arrears_considered": (
+        "income_officer", lambda w: f"/help/{_money(w).pk}/arrears-considered/", "tenant",
+    ),
     "messaging:index": ("manager", lambda w: "/messages/", "tenant"),
     "messaging:bulk": ("manager", _bulk_preview, "left_out"),
     "messaging:bulk_left_out_csv": (

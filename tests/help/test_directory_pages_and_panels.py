@@ -99,10 +99,14 @@ class TestPanels:
         assert panel["requests"] == [money]
         page = response.content.decode()
         raise_url = f"/arrears/raise/?tenant={tenant.pk}&amp;request={money.pk}"
-        assert f'href="{raise_url}">Consider an arrears flag' in page
+        assert f'href="{raise_url}">Raise a flag' in page
+        assert f'href="/help/{money.pk}/arrears-considered/?next=/">No flag needed' in page
         assert escape(outsider.full_name) not in page  # as the page would write it
 
-        response = income_client.post(f"/help/{money.pk}/arrears-considered/", {"next": "/"})
+        response = income_client.post(
+            f"/help/{money.pk}/arrears-considered/",
+            {"next": "/", "reason": "Back at work full time; rent paid up"},
+        )
         assert response.url == "/"
         money.refresh_from_db()
         assert money.arrears_considered_by == income_officer
@@ -138,20 +142,21 @@ class TestPanels:
 
     def test_considering_twice_keeps_the_first(self, income_officer, tenant):
         money = HelpRequestFactory(tenant=tenant, need=Need.FINANCIAL)
-        actions.request_arrears_considered(help_request=money, by=income_officer)
+        actions.request_arrears_considered(help_request=money, by=income_officer, reason="Paid up")
         first = HelpRequest.objects.get().arrears_considered_at
         actions.request_arrears_considered(
-            help_request=money, by=IncomeOfficerFactory(team=income_officer.team)
+            help_request=money, by=IncomeOfficerFactory(team=income_officer.team), reason="Later"
         )
         money.refresh_from_db()
-        assert (money.arrears_considered_by, money.arrears_considered_at) == (
-            income_officer,
-            first,
-        )
+        assert (
+            money.arrears_considered_by,
+            money.arrears_considered_at,
+            money.arrears_no_flag_reason,
+        ) == (income_officer, first, "Paid up")
 
     def test_only_financial_difficulty_asks_for_a_flag(self, income_officer, food):
         with pytest.raises(ValidationError):
-            actions.request_arrears_considered(help_request=food, by=income_officer)
+            actions.request_arrears_considered(help_request=food, by=income_officer, reason="x")
 
     def test_officers_do_not_get_the_arrears_panel(self, officer_client, tenant):
         HelpRequestFactory(tenant=tenant, need=Need.FINANCIAL)

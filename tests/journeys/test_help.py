@@ -169,13 +169,22 @@ def test_income_officer_considers_an_arrears_flag_from_the_home_page(journey):
     page = journey.sign_in("ian")
     panel = page.locator("#panel-help-arrears")
     expect(panel).to_contain_text("Peter Ashworth")
-    expect(panel.get_by_role("link", name="Consider an arrears flag")).to_have_attribute(
+    expect(panel.get_by_role("link", name="Raise a flag")).to_have_attribute(
         "href", f"/arrears/raise/?tenant={tenant.pk}&request={money.pk}"
     )
-    panel.get_by_role("button", name="Considered").click()
+    panel.get_by_role("link", name="No flag needed").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("No arrears flag needed")
+    page.get_by_role("button", name="Record: no flag needed").click()
+    journey.check()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter why no arrears flag is needed"
+    )
+    page.get_by_label("Why no arrears flag is needed").fill("Back at work full time")
+    page.get_by_role("button", name="Record: no flag needed").click()
     journey.check()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "considered an arrears flag"
+        "no arrears flag needed for Peter Ashworth"
     )
     expect(page.locator("#panel-help-arrears")).to_have_count(0)
     money.refresh_from_db()
