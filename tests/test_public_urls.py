@@ -40,6 +40,7 @@ UNREACHABLE_REDIS = {
 # the Open Referral UK feed. (Signing in, password resets and health are in test_every_url.py.)
 PUBLIC_NAMESPACES = ("services", "help_centre", "subscriptions")
 STAFF = {"services:register", "services:change", "services:history", "services:cancel"}
+STAFF |= {"services:register_csv"}
 STAFF |= {"subscriptions:counts"}
 
 SCHEDULED = "Boiler room works planned."
