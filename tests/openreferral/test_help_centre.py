@@ -52,6 +52,8 @@ def test_a_food_search_in_pr1_finds_the_food_bank_and_nothing_else(
     assert '<a class="govuk-link" href="tel:+441614960123">0161 496 0123</a>' in page
     assert 'href="mailto:hello@prestonfoodbank.example"' in page
     assert 'value="PR1"' in page  # the district searched, in the box
+    # ... and the page says why the box now holds less than was typed.
+    assert "Places that cover PR1. We search by the postcode district" in page
 
 
 def test_without_a_search_everyone_validated_is_listed(client, food_bank, money_advice, lapsed):
@@ -92,13 +94,14 @@ def test_a_cache_hit_makes_no_query(client, food_bank, django_assert_num_queries
 
 
 def test_queries_do_not_grow_with_entries(client, food_bank, django_assert_max_num_queries):
-    # organisations, their needs, their areas (prefetched)
-    with django_assert_max_num_queries(3):
+    # organisations, their needs, their areas (prefetched); the Customer Contact Centre's status
+    # (the contact details at the foot follow it)
+    with django_assert_max_num_queries(4):
         page_of(client)
     for n in range(5):
         OrganisationFactory(name=f"Pantry {n}", needs=[Need.FOOD, Need.BEFRIENDING])
     cache.invalidate()
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         page_of(client)
 
 
