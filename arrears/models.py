@@ -7,6 +7,7 @@ Amounts are `Decimal` everywhere, never float. Only income officers and managers
 
 from datetime import date
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -215,6 +216,34 @@ class SupportOffer(models.Model):
         return f"{kind}: {self.agency}" if self.agency else kind
 
 
+_CURRENT = "arrears_currentrentbalance"
+_BALANCES = "arrears_rentbalance"
+_SET_CURRENT = (
+    "balance = excluded.balance, as_at = excluded.as_at, weekly_rent = excluded.weekly_rent"
+)
+# The inserted rows' latest balance per tenant, unless the one held is newer.
+CURRENT_FROM_NEW_ROWS = (
+    f"INSERT INTO {_CURRENT} AS c (tenant_id, balance, as_at, weekly_rent) "  # noqa: S608
+    "SELECT DISTINCT ON (tenant_id) tenant_id, balance, as_at, weekly_rent FROM new_rows "
+    f"ORDER BY tenant_id, as_at DESC ON CONFLICT (tenant_id) DO UPDATE SET {_SET_CURRENT} "
+    "WHERE excluded.as_at >= c.as_at;"
+)
+
+
+def _recompute(tenants):
+    """A trigger's body making the current balance of the tenants `tenants` selects their latest
+    again (none, for a tenant left with no balance)."""
+    return (
+        f"DELETE FROM {_CURRENT} c WHERE c.tenant_id IN ({tenants}) AND NOT EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {_BALANCES} b WHERE b.tenant_id = c.tenant_id); "
+        f"INSERT INTO {_CURRENT} (tenant_id, balance, as_at, weekly_rent) "
+        f"SELECT b.tenant_id, b.balance, b.as_at, b.weekly_rent FROM ({tenants}) t "
+        f"CROSS JOIN LATERAL (SELECT * FROM {_BALANCES} b WHERE b.tenant_id = t.tenant_id "
+        "ORDER BY b.as_at DESC LIMIT 1) b "
+        f"ON CONFLICT (tenant_id) DO UPDATE SET {_SET_CURRENT}; RETURN NULL;"
+    )
+
+
 class RentBalance(models.Model):
     """One balance from the rent system's export: positive is owed (arrears), negative in credit.
 
@@ -230,9 +259,77 @@ class RentBalance(models.Model):
     class Meta:
         ordering = ["tenant", "-as_at"]
         constraints = [
-            # Its index, read backwards, also finds each tenant's latest balance (the list's
-            # annotation, the import's lookups): no second index needed.
+            # Its index, read backwards, also finds each tenant's latest balance (the import's
+            # lookups, the tenant's page): no second index needed.
             models.UniqueConstraint(fields=["tenant", "as_at"], name="rentbalance_one_per_day"),
+        ]
+        # CurrentRentBalance kept by PostgreSQL for every writer: one statement per statement.
+        triggers = [
+            pgtrigger.Trigger(
+                name="rentbalance_current_on_insert",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func=f"{CURRENT_FROM_NEW_ROWS} RETURN NULL;",
+            ),
+            pgtrigger.Trigger(
+                name="rentbalance_current_on_update",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+                func=_recompute(
+                    "SELECT tenant_id FROM old_rows UNION SELECT tenant_id FROM new_rows"
+                ),
+            ),
+            pgtrigger.Trigger(
+                name="rentbalance_current_on_delete",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Delete,
+                referencing=pgtrigger.Referencing(old="old_rows"),
+                func=_recompute("SELECT DISTINCT tenant_id FROM old_rows"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_id}: {self.balance} at {self.as_at}"
+
+
+class CurrentRentBalance(models.Model):
+    """Each tenancy's current balance: its `RentBalance` of the latest `as_at`, copied here so
+    that it can be indexed (which balance is current is otherwise known per tenant only). The
+    worklist of tenants in arrears with no open flag reads it in balance order.
+
+    Who keeps it right: on PostgreSQL, statement triggers on `RentBalance` (its Meta), so every
+    writer does, the import, the demo, the tests' factories, a fix in psql: an insert upserts
+    the inserted rows' latest per tenant in ONE set-based `INSERT ... ON CONFLICT (tenant_id) DO
+    UPDATE ... WHERE excluded.as_at >= current.as_at`, in the writer's own statement and
+    transaction (an older balance never replaces a newer; a re-import changes nothing); an update
+    or a delete, rare (a same-day correction, a tenancy deleted), recomputes the tenants it
+    touched from their balances. A trigger rather than a write in the import because the import
+    is not the only writer and a copy that any writer can forget goes wrong silently. SQLite
+    (`make run`) has no such triggers: there the import, the only writer of balances in the
+    demo, upserts the same way itself (`keep_current`). Filled for existing balances by
+    migration 0003.
+    """
+
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, primary_key=True, related_name="current_rent_balance"
+    )
+    balance = models.DecimalField(max_digits=12, decimal_places=2)
+    as_at = models.DateField()
+    weekly_rent = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The worklist: those owing, highest first (ties by tenant), read in index order.
+            models.Index(
+                fields=["-balance", "tenant"],
+                condition=Q(balance__gt=0),
+                name="currentbalance_owed_idx",
+            ),
         ]
 
     def __str__(self):

@@ -4,7 +4,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from tenants.models import Tenant
@@ -90,39 +90,39 @@ def unflagged_in_arrears(user, *, on, min_balance=None, min_weeks=None):
     `balance_as_at` and `weekly_rent`. `min_balance` (pounds) and `min_weeks` (of rent, only
     tenants whose weekly rent is known) narrow it.
 
-    One statement, driven from the tenants in scope (`Tenant.visible_to`, `current`): no table
-    of balances is scanned or grouped. Per tenant in scope it costs one backward probe of the
-    unique index (tenant, as_at) and one heap row, the current balance (a tenancy's years of
-    weekly history add a level to the index, not a read per week), and for those owing one
-    probe of the partial unique index of open flags (arrearsflag_one_open_per_tenant); the
-    current balance's date and weekly rent are read for the rows shown only. Highest first
-    needs every tenant in scope looked at (a top-N sort keeps only the page), and the page's
-    count the same again. Measured on this 2-CPU machine under load, 1,000,000 tenants with
-    6,000,000 balances, 194,000 listed: a manager's count 2.3 s and page 2.7 s; an income
-    officer of a team with 200,000 tenants 2.6 s and 3.0 s (their tenants are scattered over
-    the table). Joining the balances instead let PostgreSQL scan every balance owed, which
-    grows with the weeks imported. No index makes it cheaper: which balance is current is known
-    per tenant only. Counts shown elsewhere use `unflagged_count`, which stops early.
+    One statement, driven from the current balances (`CurrentRentBalance`, one row a tenancy)
+    in the order of their partial index of those owing (balance descending, then tenant): each
+    row read joins its tenant (scope by patch's team, current tenancy) and probes the partial
+    unique index of open flags (arrearsflag_one_open_per_tenant), until the page's LIMIT and
+    OFFSET are met. A page costs the rows up to its end, not the register: measured on this
+    2-CPU machine, 1,000,000 tenants with 6,000,000 balances, 194,000 listed, page 1 about 1 ms
+    for a manager or a team of 200,000 (was 3.5 s), page 40 about 10-20 ms (see the README's
+    arrears section for the figures). A filter that few owing tenants pass (a small team,
+    many weeks owed) reads further down the index before the page is full. The page's count
+    is capped (`UnflaggedPaginator`); counts shown elsewhere use `unflagged_count`.
     """
-    latest = RentBalance.objects.filter(tenant_id=OuterRef("pk")).order_by("-as_at")
     open_flag = ArrearsFlag.objects.not_closed().filter(tenant_id=OuterRef("pk"))
     tenants = (
         Tenant.objects.visible_to(user)
         .current(on)
-        .annotate(balance=Subquery(latest.values("balance")[:1]))
-        .filter(balance__gt=0)
+        .filter(current_rent_balance__balance__gt=0)
         .exclude(Exists(open_flag))
         .annotate(
-            balance_as_at=Subquery(latest.values("as_at")[:1]),
-            weekly_rent=Subquery(latest.values("weekly_rent")[:1]),
+            balance=F("current_rent_balance__balance"),
+            balance_as_at=F("current_rent_balance__as_at"),
+            weekly_rent=F("current_rent_balance__weekly_rent"),
         )
         .select_related("patch")
-        .order_by("-balance", "pk")
+        # The index's order: tenant ids are the current balances' (one to one).
+        .order_by("-current_rent_balance__balance", "current_rent_balance__tenant_id")
     )
     if min_balance is not None:
-        tenants = tenants.filter(balance__gte=min_balance)
+        tenants = tenants.filter(current_rent_balance__balance__gte=min_balance)
     if min_weeks is not None:
-        tenants = tenants.filter(weekly_rent__gt=0, balance__gte=F("weekly_rent") * min_weeks)
+        tenants = tenants.filter(
+            current_rent_balance__weekly_rent__gt=0,
+            current_rent_balance__balance__gte=F("current_rent_balance__weekly_rent") * min_weeks,
+        )
     return tenants
 
 
@@ -133,7 +133,7 @@ def unflagged_count(user, *, on, cap=None):
     """How many `unflagged_in_arrears` lists, up to `cap`: (count, whether there are more).
     Counting stops at the cap's row, a few thousand index probes rather than the register's."""
     cap = UNFLAGGED_COUNT_CAP if cap is None else cap
-    count = unflagged_in_arrears(user, on=on).order_by()[: cap + 1].count()
+    count = unflagged_in_arrears(user, on=on)[: cap + 1].count()
     return min(count, cap), count > cap
 
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.access import income_required
 from config.csv_export import download_query, refused_download, streaming_csv
@@ -100,12 +101,35 @@ def _whose_unflagged(user):
     return "across every team" if user.is_manager else f"in your team's patches ({user.team})"
 
 
+class UnflaggedPaginator(Paginator):
+    """The worklist's pages, counted no further than `COUNT_AHEAD` tenants past the start of
+    the page asked for, so a view never counts the register: "1,000 or more" on page 1, and
+    always the next pages to go to (`more` says the count stopped). The count reads the same
+    index, in the same order, as the page, and stops at its LIMIT."""
+
+    COUNT_AHEAD = 1000
+
+    def __init__(self, object_list, per_page, *, number):
+        super().__init__(object_list, per_page)
+        self.more = False
+        self.cap = (max(_positive_int(number) or 1, 1) - 1) * per_page + self.COUNT_AHEAD
+
+    @cached_property
+    def count(self):
+        if isinstance(self.object_list, list):  # a refused filter's nothing
+            return len(self.object_list)
+        counted = self.object_list[: self.cap + 1].count()
+        self.more = counted > self.cap
+        return min(counted, self.cap)
+
+
 @income_required
 def unflagged(request):
     """Tenants in arrears with no open flag: the income officer's worklist of flags to raise."""
     today = timezone.localdate()
     form, queryset = _unflagged(request, today)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    page = UnflaggedPaginator(queryset, PAGE_SIZE, number=number).get_page(number)
     for tenant in page:
         tenant.weeks_owed = weeks_of_rent(tenant.balance, tenant.weekly_rent)
     log_tenants_listed(request.user, [tenant.pk for tenant in page], request.path)
