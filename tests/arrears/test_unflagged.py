@@ -227,3 +227,27 @@ def test_queries_do_not_grow_with_rows(client, patch, django_assert_num_queries)
     # (one server-side cursor), one access-log insert per batch of 1,000, the setting reset
     with django_assert_num_queries(10):
         assert len(csv_rows(client.get("/arrears/unflagged.csv"))) == 32
+
+
+def test_its_count_stops_ahead_of_the_page_and_every_page_is_reachable(
+    income_client, patch, monkeypatch
+):
+    """Counted no further than a set number of tenants past the page's start, so a page never
+    reads the register for its count: "5 or more", and the next page always linked."""
+    monkeypatch.setattr("arrears.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("arrears.views.UnflaggedPaginator.COUNT_AHEAD", 5)
+    for pence in range(8):
+        owes(TenantFactory(patch=patch), str(Decimal(100 + pence)))
+
+    first = income_client.get("/arrears/unflagged/")
+    page = text_of(first)
+    assert ">5 or more tenants in arrears with no open flag, in your team&#x27;s patches" in page
+    assert "Page 1 of 3 or more" in page and 'rel="next"' in page
+    assert [t.balance for t in listed(first)] == [Decimal(107), Decimal(106)]
+
+    third = income_client.get("/arrears/unflagged/", {"page": 3})
+    page = text_of(third)
+    assert ">8 tenants in arrears with no open flag" in page
+    assert "Page 3 of 4<" in page
+    last = income_client.get("/arrears/unflagged/", {"page": 4})
+    assert [t.balance for t in listed(last)] == [Decimal(101), Decimal(100)]
