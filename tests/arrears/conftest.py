@@ -15,6 +15,14 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _generated_refs_clear_of_the_named_ones():
+    """Generated tenancy refs start well past PHG-000101 to PHG-000103, which the fixtures below
+    name: in a worker that has made a hundred tenants the sequence reached them, and a test
+    then failed on the duplicate ref, depending on the order tests ran in."""
+    TenantFactory.reset_sequence(1000)
+
+
 @pytest.fixture
 def tenant(patch):
     return TenantFactory(
