@@ -311,8 +311,8 @@ class CurrentRentBalance(models.Model):
     touched from their balances. A trigger rather than a write in the import because the import
     is not the only writer and a copy that any writer can forget goes wrong silently. SQLite
     (`make run`) has no such triggers: there the import, the only writer of balances in the
-    demo, upserts the same way itself (`keep_current`). Filled for existing balances by
-    migration 0003.
+    demo, upserts the same way itself (`arrears.importing.keep_current`). Filled for existing
+    balances by migration 0003.
     """
 
     tenant = models.OneToOneField(

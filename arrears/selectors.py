@@ -95,11 +95,12 @@ def unflagged_in_arrears(user, *, on, min_balance=None, min_weeks=None):
     row read joins its tenant (scope by patch's team, current tenancy) and probes the partial
     unique index of open flags (arrearsflag_one_open_per_tenant), until the page's LIMIT and
     OFFSET are met. A page costs the rows up to its end, not the register: measured on this
-    2-CPU machine, 1,000,000 tenants with 6,000,000 balances, 194,000 listed, page 1 about 1 ms
-    for a manager or a team of 200,000 (was 3.5 s), page 40 about 10-20 ms (see the README's
-    arrears section for the figures). A filter that few owing tenants pass (a small team,
-    many weeks owed) reads further down the index before the page is full. The page's count
-    is capped (`UnflaggedPaginator`); counts shown elsewhere use `unflagged_count`.
+    2-CPU machine, 1,000,000 tenants with 6,000,000 balances, 194,000 listed, page 1 under 1 ms
+    for a manager or a team of 200,000 (was 3.5 s), page 40 4-77 ms (figures in the README's
+    arrears section). A scope or filter that few owing tenants pass (a team with few owing,
+    many weeks owed) reads further down the index before the page is full: the whole index,
+    600 ms, when none pass. The page's count stops 1,000 past the page
+    (`views.UnflaggedPaginator`); counts shown elsewhere use `unflagged_count`.
     """
     open_flag = ArrearsFlag.objects.not_closed().filter(tenant_id=OuterRef("pk"))
     tenants = (
