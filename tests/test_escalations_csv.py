@@ -1,8 +1,6 @@
 """The Escalations work list can be downloaded as CSV: every escalation its filters list (not
 only the page shown), managers only, each tenant logged as listed, a refused filter a 400."""
 
-import csv
-import io
 from datetime import timedelta
 
 import pytest
@@ -12,17 +10,11 @@ from django.utils import timezone
 
 from conftest import sign_in
 from tenants.models import AccessLog
+from tests.csv_support import rows
 from tests.factories import TenantFactory
 from welfare.call_models import Escalation
 
 pytestmark = pytest.mark.django_db
-
-
-def rows(response):
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
 
 
 def escalate(patch, days_ago=1, **fields):

@@ -1,9 +1,6 @@
 """The support providers list can be downloaded as CSV: the providers its filter lists, in its
 order, within the user's team scope; a refused filter a 400; the same queries however many."""
 
-import csv
-import io
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,17 +8,11 @@ from django.utils import timezone
 
 from conftest import sign_in
 from tenants.models import AccessLog
+from tests.csv_support import rows
 from tests.factories import SupportProviderFactory
 from welfare.provider_actions import provider_check_in_record, provider_oversight_set
 
 pytestmark = pytest.mark.django_db
-
-
-def rows(response):
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
 
 
 def owned(name, team, staffing=None, by=None):

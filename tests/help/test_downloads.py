@@ -1,25 +1,16 @@
 """The Here to Help lists can be downloaded as CSV: the whole filtered list, as the page lists
 it, every tenant in it logged as listed; a refused filter downloads nothing."""
 
-import csv
-import io
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from here_to_help.models import HelpRequest, Need
 from tenants.models import AccessLog
+from tests.csv_support import rows
 from tests.factories import HelpRequestFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def rows(response):
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
 
 
 def test_team_list_downloads_every_request_of_the_team_only(officer_client, food, outsider_request):

@@ -1,8 +1,6 @@
 """A bulk message's preview says how many it leaves out in all and downloads every one of them
 (why, their numbers to dial and postal address) for a letter or a call instead."""
 
-import csv
-import io
 import re
 
 import pytest
@@ -13,6 +11,7 @@ from conftest import sign_in
 from messaging import bulk as bulk_actions
 from messaging.models import BulkMessage, ContactPreference
 from tenants.models import AccessLog
+from tests.csv_support import rows
 from tests.factories import ManagerFactory, SchemeFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +38,6 @@ def no_mobiles(scheme, count):
         TenantFactory(scheme=scheme, last_name=f"Landline{n:02}", mobile="", phone="+441134960001")
         for n in range(count)
     ]
-
-
-def rows(response):
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
 
 
 def text(response):

@@ -2,9 +2,6 @@
 dashboard's "Services by status" figures open, and ?scheduled=yes); managers only; a filter
 value that is not one of the choices lists nothing and downloads nothing."""
 
-import csv
-import io
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,16 +10,11 @@ from django.utils import timezone
 from conftest import sign_in
 from services import actions
 from services.models import Status
+from tests.csv_support import rows
 from tests.factories import ServiceFactory, StatusChangeFactory
 from tests.services.conftest import local
 
 pytestmark = pytest.mark.django_db
-
-
-def rows(response):
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
 def test_the_whole_register_downloads_one_line_a_service(manager_client, repairs, boss):
