@@ -125,3 +125,17 @@ def test_the_download_takes_the_same_queries_however_many(manager_client, scheme
         return len(context.captured_queries)
 
     assert queries(2) == queries(20)
+
+
+def test_a_message_nobody_can_receive_offers_no_send_button(manager_client, scheme):
+    no_mobiles(scheme, 3)
+    page = manager_client.get(f"/messages/bulk/{draft(scheme).pk}/").content.decode()
+    assert 'id="nobody-to-send-to"' in page
+    assert "Send to 0 recipients" not in page
+    assert "Cancel this message" in page
+
+
+def test_a_message_someone_can_receive_offers_send(manager_client, scheme):
+    TenantFactory(scheme=scheme, first_name="Nigel", mobile="+447700900001")
+    page = manager_client.get(f"/messages/bulk/{draft(scheme).pk}/").content.decode()
+    assert "Send to 1 recipient<" in page and 'id="nobody-to-send-to"' not in page
