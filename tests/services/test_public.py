@@ -73,7 +73,7 @@ class TestPageForTenants:
         actions.status_change_create(
             service=centre,
             status=Status.UNAVAILABLE,
-            message="Our phone lines are closed. Email contact@northshore-housing.example.",
+            message="Our phone lines are closed until Monday.",
             user=boss,
         )
         cache.invalidate()
@@ -81,8 +81,9 @@ class TestPageForTenants:
             page = page_of(client, url)
             assert "tel:+441614960000" not in page, url
             assert "Call the Customer Contact Centre" not in page, url
-            assert "Our phone lines are closed." in page, url
+            assert "Our phone lines are closed until Monday." in page, url
             assert 'href="tel:+441614960999"' in page, url  # emergency repairs still
+            assert 'href="mailto:contact@northshore-housing.example"' in page, url  # email too
         assert "Our Customer Contact Centre is closed at the moment" in page_of(client)
         actions.status_change_create(
             service=centre, status=Status.REDUCED, message="Shorter hours.", user=boss
