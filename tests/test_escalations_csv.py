@@ -131,3 +131,11 @@ def test_the_pages_link_downloads_what_the_page_lists(manager_client, patch, oth
     assert link == f"/queue/escalations.csv?team={patch.team_id}"
     assert [row["escalation"] for row in rows(manager_client.get(link))] == [str(ours.pk)]
     assert theirs.tenant.full_name not in page.split('id="escalation-list"')[1]
+
+
+def test_a_team_filtered_list_names_its_team(manager_client, patch):
+    escalate(patch)
+    page = manager_client.get(f"/queue/escalations/?status=closed&team={patch.team_id}")
+    assert f"Closed, newest first: {patch.team.name}</caption>" in page.content.decode()
+    none = manager_client.get("/queue/escalations/?team=none").content.decode()
+    assert "Open, oldest first: No team</caption>" in none

@@ -326,6 +326,7 @@ def escalations(request):
             "by_team": by_team,
             "filters": filters,
             "team_filter": values["team"],
+            "team_label": dict(filters.fields["team"].choices).get(values["team"]) or "",
             "closed": closed,
             "now": timezone.now(),
             "csv_query": download_query(request.GET),
