@@ -82,6 +82,10 @@ class TestAnotherNumberLeft:
         assert page.index(f'href="tel:{MOBILE}"') < page.index("<del>0113 496 0961</del>")
         assert shown_number(page) == MOBILE  # the form's number dialled is the mobile now
         assert "You have this call until" in page
+        # Correcting the numbers from here leads back to this call.
+        correct = re.search(r'href="([^"]*)">Correct the phone number<', page).group(1)
+        assert correct == f"/tenants/{tenant.pk}/numbers/?task={task.pk}"
+        assert f'href="/queue/task/{task.pk}/"' in officer_client.get(correct).content.decode()
 
     def test_the_other_number_answering_finishes_the_call(self, officer_client, task):
         page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()

@@ -176,10 +176,14 @@ def _saved_banner(user, call):
     team_id = tenant.patch.team_id if tenant.patch_id else None
     if call.outcome != Call.Outcome.WRONG_NUMBER or not in_team_scope(user, team_id):
         return summary
+    url = reverse("tenants:numbers", args=[tenant.pk])
+    if call.task_id and call.task.is_open:
+        # The call goes on (another number to dial): the numbers page leads back to it.
+        url += f"?task={call.task_id}"
     return format_html(
         '{} <a class="govuk-notification-banner__link" href="{}">Correct the phone number</a>',
         summary,
-        reverse("tenants:numbers", args=[tenant.pk]),
+        url,
     )
 
 
