@@ -279,6 +279,11 @@ class UnflaggedFilterForm(FilterForm):
         min_value=1,
         max_value=520,
         help_text="Only tenants whose weekly rent is known",
+        error_messages={
+            "invalid": "Enter a whole number of weeks, like 4",
+            "min_value": "Enter 1 week or more",
+            "max_value": "Enter 520 weeks or fewer",
+        },
     )
 
     def clean_min_balance(self):

@@ -119,7 +119,8 @@ def test_the_filter_is_kept_in_the_address(income_client, worklist, query, expec
     [
         ({"min_balance": "lots"}, "Enter an amount in pounds and pence, like £12.50"),
         ({"min_balance": "0"}, "Enter an amount more than £0"),
-        ({"min_weeks": "4.5"}, "Enter a whole number."),
+        ({"min_weeks": "4.5"}, "Enter a whole number of weeks, like 4"),
+        ({"min_weeks": "0"}, "Enter 1 week or more"),
     ],
 )
 def test_a_refused_filter_lists_no_one_and_downloads_nothing(income_client, worklist, query, error):
@@ -128,6 +129,8 @@ def test_a_refused_filter_lists_no_one_and_downloads_nothing(income_client, work
     page = text_of(response)
     assert "There is a problem with the filter, so no tenants are listed" in page
     assert error in page and "Holt" not in page and "unflagged-csv" not in page
+    assert "No tenants listed: the filter was refused" in page
+    assert "0 tenants in arrears" not in page  # no count passing for a real one
     download = income_client.get("/arrears/unflagged.csv", query)
     assert download.status_code == 400
     assert "No CSV" in download.content.decode() and error in download.content.decode()
