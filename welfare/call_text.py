@@ -113,18 +113,38 @@ def _wrong_number_text(call):
     )
 
 
-def why_now(task, today, cohorts, cadence_days):
+def campaign_text(campaign, today):
+    """A campaign in a call's "why now": its name and, for a "once by" campaign, its deadline
+    ("Cold snap check - once by 19 Dec"); a campaign with a cadence is the task's cadence."""
+    if campaign.schedule != campaign.Schedule.ONCE or campaign.ends_on is None:
+        return campaign.name
+    by = f"{campaign.ends_on:%-d %b}"
+    if campaign.ends_on.year != today.year:
+        by += f" {campaign.ends_on:%Y}"
+    return f"{campaign.name} - once by {by}"
+
+
+def why_now(task, today, cohorts, cadence_days, campaigns=()):
     """Why this call is in the queue, in words, each fact once: "Lifeline customer - due every
     28 days - overdue 3 days" (a cohort named is not repeated from the task's own reasons).
 
     The cadence is the one the task is ranked by (the build's, `task.cadence_days`), so that it
     goes with the days overdue beside it: a supported living tenant (every 14 days) queued by
     the provider-critical campaign is "due every 7 days". `cadence_days`, the tenant's cohorts'
-    cadence, is the fallback for a task with none (a "once by" campaign's is 0)."""
+    cadence, is the fallback for a task with none (a "once by" campaign's is 0).
+
+    `campaigns`: the other running campaigns the tenant is due in, named after the cohorts
+    (campaign_selectors.campaigns_due_among). A task due after today is ranked by a "once by"
+    campaign's deadline alone: the cohorts' cadence is not due, so neither it nor "due today"
+    is said."""
     cadence_days = task.cadence_days or cadence_days
-    why = [*cohorts]
-    if cadence_days:
+    due = task.due_on <= today
+    why = [*cohorts, *(campaign_text(campaign, today) for campaign in campaigns)]
+    if cadence_days and due:
         why.append(f"due every {cadence_days} days")
     named = {name.lower() for name in cohorts}
-    why += [part for part in task.reasons(today).split(" - ") if part not in named]
+    reasons = task.reasons(today).split(" - ")
+    if not due:
+        reasons = reasons[1:]  # the first is how overdue it is: "due today" at most
+    why += [part for part in reasons if part not in named]
     return " - ".join(why)

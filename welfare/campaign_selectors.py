@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tenants.models import Tenant
 
+from . import call_config
 from .call_models import Call, Escalation
 from .campaign_models import Campaign, CampaignCall, CampaignReach
 from .campaign_rules import due_in, joined_on, members
@@ -199,3 +200,33 @@ def not_reached(campaign, on):
         .select_related("patch__team")
         .order_by("patch__team__name", "last_name", "first_name", "id")
     )
+
+
+def campaigns_due_among(tenant_ids, on):
+    """{tenant id: [campaign]}: the running campaigns each of `tenant_ids` is due in on `on`
+    (campaign_rules.due_in, as the build reads them), for the queue's "why now". Not the
+    programme nor provider critical: the cohorts' cadence rule calls their tenants, and the
+    queue names them with the cohorts (selectors.cohorts_of). One query for a page of tenants
+    (the running campaigns are the process's copy, welfare.call_config)."""
+    campaigns = [
+        campaign
+        for campaign in call_config.running_campaigns(on)
+        if not campaign.follows_cadence_rule
+    ]
+    if not campaigns or not tenant_ids:
+        return {}
+    cadences = call_config.active_cadences()
+    checks = {
+        f"due_{n}": Exists(due_in(campaign, on, cadences).filter(pk=OuterRef("pk")))
+        for n, campaign in enumerate(campaigns)
+    }
+    rows = (
+        Tenant.objects.filter(pk__in=tenant_ids)
+        .annotate(**checks)
+        .values_list("pk", *checks)
+        .order_by()
+    )
+    return {
+        pk: [campaign for campaign, due in zip(campaigns, flags, strict=True) if due]
+        for pk, *flags in rows
+    }

@@ -14,6 +14,7 @@ from tenants.selectors import log_tenants_listed
 from . import (
     actions,
     call_actions,
+    campaign_selectors,
     control_actions,
     control_selectors,
     provider_selectors,
@@ -42,10 +43,16 @@ queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 officer_required = role_required(User.Role.OFFICER)
 
 
-def _for_display(tasks, today, now, cohorts):
-    """Each task with its "why now" in words (the cohorts from `selectors.cohorts_of`)."""
+def _for_display(tasks, today, now, cohorts, campaigns):
+    """Each task with its "why now" in words (the cohorts from `selectors.cohorts_of`, the
+    campaigns from `campaign_selectors.campaigns_due_among`)."""
     for task in tasks:
-        task.reason_text = why_now(task, today, *cohorts.get(task.tenant_id, ([], None)))
+        task.reason_text = why_now(
+            task,
+            today,
+            *cohorts.get(task.tenant_id, ([], None)),
+            campaigns.get(task.tenant_id, []),
+        )
         task.claimed_now = task.claim_active(now)
     return tasks
 
@@ -59,9 +66,11 @@ def _queue_page(request, team, context, tasks=None, mine=()):
     shown = [task.tenant_id for task in [*listed, *mine]]
     # One lookup of the cohorts for every row on the page, however many rows there are.
     cohorts = selectors.cohorts_of(shown, today) if shown else {}
-    page.object_list = _for_display(listed, today, now, cohorts)
+    # And of the running campaigns each is due in: one more (none if no other campaign runs).
+    campaigns = campaign_selectors.campaigns_due_among(shown, today)
+    page.object_list = _for_display(listed, today, now, cohorts, campaigns)
     if mine:
-        context["mine"] = _for_display(mine, today, None, cohorts)
+        context["mine"] = _for_display(mine, today, None, cohorts, campaigns)
     log_tenants_listed(request.user, shown, request.path)
     return {
         "team": team,
