@@ -8,6 +8,7 @@ from django.utils import timezone
 from tenants.models import Tenant
 
 from . import call_config
+from .cadence import call_tenants
 from .call_models import Call, Escalation
 from .campaign_models import Campaign, CampaignCall, CampaignReach
 from .campaign_rules import due_in, joined_on, members
@@ -59,8 +60,10 @@ def get_campaign_for_user(user, pk):
 
 def with_progress(campaign, on):
     """The campaign's current tenants, each marked reached (spoken to on a call that covered
-    the campaign since they joined it), attempted (called in it since then, not reached) and
-    escalated (an escalation open now). They joined it when it began, when they were added
+    the campaign since they joined it), attempted (called in it since then, not reached),
+    escalated (an escalation open now) and whether they can be called (`can_be_called`: not
+    declined calls nor in hospital on `on`, cadence.eligible_for_calls: no call is made to
+    the others). They joined it when it began, when they were added
     to its list, or when their provider went critical (campaign_rules.joined_on): a call from
     an earlier critical spell, or from before they were on the list, does not count."""
     tenants = members(campaign, on).annotate(campaign_joined_on=joined_on(campaign))
@@ -75,18 +78,26 @@ def with_progress(campaign, on):
         call__made_on__gte=OuterRef("campaign_joined_on"),
     )
     escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
+    callable_ = call_tenants().eligible_for_calls(on).filter(pk=OuterRef("pk"))
     return tenants.annotate(
-        is_reached=Exists(reached), was_called=Exists(called), is_escalated=Exists(escalated)
+        is_reached=Exists(reached),
+        was_called=Exists(called),
+        is_escalated=Exists(escalated),
+        can_be_called=Exists(callable_),
     )
 
 
 # Each figure on the campaign page, as the condition its tenants meet: the figures count them
 # and the figures' lists (`figure_tenants`) filter by them, so a list always holds its figure.
+# Each tenant is in one of reached, attempted, not yet tried and not called (they add up to
+# the tenants); a tenant not reached who declined calls or is in hospital is "not called", not
+# "not yet tried": no call will be made. Escalated counts across them.
 FIGURE_FILTERS = {
     "tenants": Q(),
     "reached": Q(is_reached=True),
-    "attempted": Q(is_reached=False, was_called=True),
-    "not_tried": Q(is_reached=False, was_called=False),
+    "attempted": Q(is_reached=False, was_called=True, can_be_called=True),
+    "not_tried": Q(is_reached=False, was_called=False, can_be_called=True),
+    "not_called": Q(is_reached=False, can_be_called=False),
     "escalated": Q(is_escalated=True),
 }
 FIGURE_NAMES = {
@@ -94,6 +105,7 @@ FIGURE_NAMES = {
     "reached": "Reached",
     "attempted": "Attempted",
     "not_tried": "Not yet tried",
+    "not_called": "Not called: declined calls or in hospital",
     "escalated": "Escalated",
 }
 FIGURES = {
@@ -155,9 +167,12 @@ def figure_tenants(campaign, on, *, user, figure, team=""):
 
 def figure_state(tenant):
     """A figure list's "State" cell, in the words of the campaign page's columns."""
-    state = (
-        "Reached" if tenant.is_reached else "Attempted" if tenant.was_called else "Not yet tried"
-    )
+    if tenant.is_reached:
+        state = "Reached"
+    elif not tenant.can_be_called:
+        state = "Not called: " + ("declined calls" if tenant.declined_calls_on else "in hospital")
+    else:
+        state = "Attempted" if tenant.was_called else "Not yet tried"
     return f"{state}, escalated" if tenant.is_escalated else state
 
 

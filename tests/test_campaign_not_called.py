@@ -1,0 +1,79 @@
+"""The campaign page counts the tenants it will not call (declined welfare calls, in hospital)
+as their own figure, opening their list like the others, not as "Not yet tried": the figures
+still add up to the tenants. PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tenants.models import Tenant
+from tests.test_campaign_figures import ON, at, call, listed, over_70
+from welfare.campaign_actions import campaign_create
+from welfare.campaign_models import Campaign
+from welfare.queue import build_call_queue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(at(9), tick=True):
+        yield
+
+
+@pytest.fixture
+def campaign(manager, patch, officer):
+    """Ada reached, Bea not yet tried, Cy declined calls, Dot in hospital until next week."""
+    campaign = campaign_create(
+        by=manager,
+        name="Cold snap",
+        kind=Campaign.Kind.COHORT,
+        starts_on=ON,
+        ends_on=ON + timedelta(days=10),
+        schedule=Campaign.Schedule.ONCE,
+        min_age=70,
+        lives_alone_only=True,
+        questions=[{"text": "Warm enough?", "kind": "yes_no"}],
+    )
+    ada, _, cy, dot = (over_70(patch, name) for name in ("Ada", "Bea", "Cy", "Dot"))
+    Tenant.objects.filter(pk=cy.pk).update(declined_calls_on=ON - timedelta(days=30))
+    Tenant.objects.filter(pk=dot.pk).update(in_hospital_until=ON + timedelta(days=7))
+    build_call_queue(on=ON)
+    call(ada, officer, "spoke", 10)
+    return campaign
+
+
+def figure(page, value, label):
+    return f'aria-label="{value} {label}: all teams">{value}</a>' in page
+
+
+def test_tenants_who_will_not_be_called_are_their_own_figure(manager_client, campaign):
+    page = manager_client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    assert figure(page, 4, "tenants")
+    assert figure(page, 1, "reached")
+    assert figure(page, 0, "attempted")
+    assert figure(page, 1, "not yet tried")  # Bea alone: Cy and Dot will not be called
+    assert figure(page, 2, "not called: declined calls or in hospital")
+    assert "2 declined calls or in hospital</a>: not called." in page
+
+
+def test_their_list_opens_from_the_figure_and_says_why(manager_client, campaign):
+    page = manager_client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    link = f"{reverse('campaigns:tenants', args=[campaign.pk])}?show=not_called"
+    assert f'href="{link}"' in page
+    count, names, listing = listed(manager_client, campaign, show="not_called")
+    assert (count, names) == (2, {"Cy Figure", "Dot Figure"})
+    assert "Not called: declined calls" in listing and "Not called: in hospital" in listing
+    assert listed(manager_client, campaign, show="not_tried")[1] == {"Bea Figure"}
+
+
+def test_the_figures_and_their_lists_still_add_up(manager_client, campaign):
+    lists = {
+        show: listed(manager_client, campaign, show=show)[1]
+        for show in ("tenants", "reached", "attempted", "not_tried", "not_called")
+    }
+    parts = [lists[show] for show in ("reached", "attempted", "not_tried", "not_called")]
+    assert sum(len(part) for part in parts) == len(lists["tenants"]) == 4
+    assert set().union(*parts) == lists["tenants"]
