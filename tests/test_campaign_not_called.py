@@ -77,3 +77,16 @@ def test_the_figures_and_their_lists_still_add_up(manager_client, campaign):
     parts = [lists[show] for show in ("reached", "attempted", "not_tried", "not_called")]
     assert sum(len(part) for part in parts) == len(lists["tenants"]) == 4
     assert set().union(*parts) == lists["tenants"]
+
+
+def test_the_progress_download_adds_up_with_those_not_called(manager_client, campaign):
+    import csv
+    import io
+
+    response = manager_client.get(f"/campaigns/{campaign.pk}/progress.csv")
+    table = list(csv.reader(io.StringIO(response.content.decode())))
+    header, total = table[0], next(row for row in table if row and row[0] == "All teams")
+    row = dict(zip(header, total, strict=False))
+    assert row["not called"] == "2"
+    parts = ("reached", "attempted", "not yet tried", "not called")
+    assert sum(int(row[name]) for name in parts) == int(row["tenants"])

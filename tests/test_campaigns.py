@@ -404,8 +404,9 @@ class TestManagersPages:
         download = manager_client.get(reverse("campaigns:csv", args=[campaign.pk]))
         rows = list(csv.reader(io.StringIO(download.content.decode())))
         team = alone.patch.team.name
-        assert rows[1] == [team, "2", "1", "0", "1", "1"]
-        assert rows[2] == ["All teams", "2", "1", "0", "1", "1"]
+        # team, tenants, reached, attempted, not yet tried, not called, escalated
+        assert rows[1] == [team, "2", "1", "0", "1", "0", "1"]
+        assert rows[2] == ["All teams", "2", "1", "0", "1", "0", "1"]
         assert rows[5] == ["2026-12-01", "1", "1"]
         assert escape(team) in page.content.decode()
 

@@ -99,7 +99,9 @@ def campaign_csv(request, pk):
     progress = campaign_selectors.campaign_progress(campaign, today, user=request.user)
     response = csv_response(f"campaign-{campaign.pk}-progress-{today:%Y-%m-%d}.csv")
     writer = safe_writer(response)
-    writer.writerow(["team", "tenants", "reached", "attempted", "not yet tried", "escalated"])
+    writer.writerow(
+        ["team", "tenants", "reached", "attempted", "not yet tried", "not called", "escalated"]
+    )
     for row in [*progress["by_team"], {"patch__team__name": "All teams", **progress["totals"]}]:
         writer.writerow(
             [
@@ -108,6 +110,7 @@ def campaign_csv(request, pk):
                 row["reached"],
                 row["attempted"],
                 row["not_tried"],
+                row["not_called"],
                 row["escalated"],
             ]
         )
