@@ -87,6 +87,20 @@ def test_a_tenant_also_due_by_the_cadence_says_both(patch, cold_snap, pages):
         )
 
 
+def test_the_queue_download_says_why_as_the_page_does(patch, cold_snap, manager, team):
+    import csv
+    import io
+
+    tenant = over_70_alone(patch, 10)
+    build_call_queue(on=ON)
+    client = sign_in(Client(), manager)
+    response = client.get(reverse("welfare:team_csv", args=[team.pk]))
+    listed = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["why"] for row in listed if row["tenancy_ref"] == tenant.tenancy_ref] == [
+        f"Aged 70+ - {COLD_SNAP} - once by 19 Dec - lives alone"
+    ]
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_naming_the_campaigns_takes_one_query_for_the_page(
     officer_client, patch, cold_snap, size, django_assert_num_queries
