@@ -32,7 +32,7 @@ from here_to_help.actions import (
 from here_to_help.models import HelpRequest, Need, Organisation
 from services.actions import status_change_create
 from services.models import Service, Status
-from tenants.models import SupportProvider
+from tenants.models import SupportProvider, Tenant
 from welfare.actions import call_task_claim_next
 from welfare.call_actions import call_log, escalation_close, escalation_record_action
 from welfare.call_models import Call, Escalation, EscalationAction
@@ -300,17 +300,29 @@ class DemoLife:
             self.rent_balances(day)
 
     def rent_balances(self, day):
-        """The rent system's export for every flagged tenant, through the import's own code."""
-        r = self.random
-        flagged = ArrearsFlag.objects.values_list("tenant__tenancy_ref", flat=True).distinct()
+        """The rent system's export, through the import's own code: every flagged tenant owing,
+        and the rest of the register as a rent system sends it (about one in six owing, most
+        clear, some in credit), so the income officers' worklist of tenants in arrears with no
+        flag has tenants on it. Drawn from a generator of its own, by day, so the demo's other
+        events draw as they did."""
+        r = random.Random(f"rent balances {day.isoformat()}")
+        flagged = set(ArrearsFlag.objects.values_list("tenant__tenancy_ref", flat=True))
+        refs = Tenant.objects.current(on=day).order_by("pk").values_list("tenancy_ref", flat=True)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "rent-balances.csv"
             with path.open("w", newline="", encoding="utf-8") as file:
                 writer = safe_writer(file)
                 writer.writerow(["tenancy_ref", "balance", "as_at", "weekly_rent"])
-                for ref in flagged:
-                    balance = r.randrange(5000, 180000) / 100
-                    writer.writerow([ref, f"{balance:.2f}", day.isoformat(), "98.50"])
+                for ref in sorted(flagged | set(refs)):
+                    roll = r.random()
+                    if ref in flagged:
+                        balance = r.randrange(5000, 180000) / 100
+                    elif roll < 0.16:
+                        balance = r.randrange(2000, 150000) / 100
+                    else:
+                        balance = 0 if roll < 0.85 else -r.randrange(500, 20000) / 100
+                    rent = r.choice(["86.40", "98.50", "112.10"])
+                    writer.writerow([ref, f"{balance:.2f}", day.isoformat(), rent])
             report = RentBalanceImport(source_name="demo rent balances").run(path)
         if report.rejections:
             raise RuntimeError(f"Demo rent balances refused: {report.rejections[:3]}")

@@ -8,7 +8,9 @@ import time_machine
 from django.core.management import call_command
 from django.db.models import Max
 
+from accounts.models import User
 from arrears.models import ArrearsFlag, RentBalance
+from arrears.selectors import unflagged_in_arrears
 from dashboard.models import UpToDateDay
 from dashboard.tables import ALL_TEAMS
 from dashboard.trend import trend_days
@@ -73,6 +75,9 @@ def test_the_demo_days_hold_together():
     flagged = set(ArrearsFlag.objects.values_list("tenant", flat=True))
     assert flagged
     assert flagged <= set(RentBalance.objects.values_list("tenant", flat=True))
+    # The rest of the register has balances too: the worklist of tenants in arrears with no
+    # flag has tenants on it.
+    assert unflagged_in_arrears(User.objects.get(username="income.officer"), on=NOW.date())
     tomorrow = datetime(2027, 3, 11, 9, tzinfo=ZoneInfo("Europe/London"))
     assert StatusChange.objects.filter(effective_at=tomorrow, cancelled_at__isnull=True).exists()
 
