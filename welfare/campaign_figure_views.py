@@ -4,7 +4,7 @@ today's queue (what the campaign page shows after the campaign starts today)."""
 
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.access import manager_required
@@ -95,14 +95,18 @@ def campaign_tenants_csv(request, pk):
     )
 
 
-def today_context(campaign, rebuild_id=None):
+def named_rebuild(rebuild_id):
+    """The queue rebuild the address names (`?rebuild=`), or None."""
+    if not str(rebuild_id or "").isdigit():
+        return None
+    return QueueRebuild.objects.filter(pk=rebuild_id).first()
+
+
+def today_context(campaign, rebuild=None):
     """The campaign's part of today's queue, for its page: while the queue is being worked out
-    again after the campaign started (`rebuild_id`), that; once it is done (or with none), how
+    again after the campaign started (`rebuild`), that; once it is done (or with none), how
     many of its tenants due today have a call in the queue. Nothing for a campaign not running."""
     today = timezone.localdate()
-    rebuild = None
-    if rebuild_id and str(rebuild_id).isdigit():
-        rebuild = QueueRebuild.objects.filter(pk=rebuild_id).first()
     context = {"campaign": campaign, "today": today, "rebuild": rebuild, "queue_today": None}
     if campaign.is_running_on(today) and (rebuild is None or rebuild.finished):
         context["queue_today"] = campaign_selectors.in_todays_queue(campaign, today)
@@ -114,10 +118,9 @@ def campaign_today(request, pk):
     """The "Today's queue" part of the campaign page, asked again every second while the
     queue is being worked out (htmx)."""
     campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
-    rebuild_id = request.GET.get("rebuild", "")
-    if not rebuild_id.isdigit():
+    rebuild = named_rebuild(request.GET.get("rebuild"))
+    if rebuild is None:
         raise Http404
-    get_object_or_404(QueueRebuild, pk=rebuild_id)
     return render(
-        request, "welfare/campaigns/includes/today.html", today_context(campaign, rebuild_id)
+        request, "welfare/campaigns/includes/today.html", today_context(campaign, rebuild)
     )

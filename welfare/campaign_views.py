@@ -18,7 +18,7 @@ from imports.models import ImportJob
 from tenants.selectors import log_tenants_listed
 
 from . import campaign_actions, campaign_selectors, control_actions
-from .campaign_figure_views import today_context
+from .campaign_figure_views import named_rebuild, today_context
 from .campaign_forms import CampaignCloseForm, CampaignExtendForm, CampaignForm, ListUploadForm
 from .campaign_models import Campaign
 
@@ -84,7 +84,7 @@ def campaign(request, pk):
         request,
         "welfare/campaigns/detail.html",
         {
-            **today_context(campaign, request.GET.get("rebuild")),
+            **today_context(campaign, named_rebuild(request.GET.get("rebuild"))),
             "critical_spells": campaign_selectors.critical_spells(campaign),
             **campaign_selectors.campaign_progress(campaign, today, user=request.user),
         },
