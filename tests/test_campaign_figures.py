@@ -43,6 +43,22 @@ def clock():
         yield
 
 
+def cold_snap(manager):
+    """A cohort campaign from ON for ten days: each tenant aged 70 or more who lives alone,
+    once."""
+    return campaign_create(
+        by=manager,
+        name="Cold snap",
+        kind=Campaign.Kind.COHORT,
+        starts_on=ON,
+        ends_on=ON + timedelta(days=10),
+        schedule=Campaign.Schedule.ONCE,
+        min_age=70,
+        lives_alone_only=True,
+        questions=[{"text": "Warm enough?", "kind": "yes_no"}],
+    )
+
+
 def over_70(patch, name):
     """In the campaign (75, lives alone), spoken to yesterday: not due in the COVID calls."""
     tenant = TenantFactory(
@@ -76,17 +92,7 @@ def call(tenant, officer, outcome, hour):
 def campaign(manager, patch, other_patch, officer, other_officer):
     """North: one reached, one tried, one not tried, one not tried and escalated. South: one
     reached, two not tried. No patch: one not tried."""
-    campaign = campaign_create(
-        by=manager,
-        name="Cold snap",
-        kind=Campaign.Kind.COHORT,
-        starts_on=ON,
-        ends_on=ON + timedelta(days=10),
-        schedule=Campaign.Schedule.ONCE,
-        min_age=70,
-        lives_alone_only=True,
-        questions=[{"text": "Warm enough?", "kind": "yes_no"}],
-    )
+    campaign = cold_snap(manager)
     north = {name: over_70(patch, name) for name in ("Ada", "Bea", "Cy", "Dot")}
     south = {name: over_70(other_patch, name) for name in ("Eve", "Fay", "Gus")}
     over_70(None, "Hal")

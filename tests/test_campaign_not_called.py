@@ -9,9 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from tenants.models import Tenant
-from tests.test_campaign_figures import ON, at, call, listed, over_70
-from welfare.campaign_actions import campaign_create
-from welfare.campaign_models import Campaign
+from tests.test_campaign_figures import ON, at, call, cold_snap, listed, over_70
 from welfare.queue import build_call_queue
 
 pytestmark = pytest.mark.django_db
@@ -26,17 +24,7 @@ def clock():
 @pytest.fixture
 def campaign(manager, patch, officer):
     """Ada reached, Bea not yet tried, Cy declined calls, Dot in hospital until next week."""
-    campaign = campaign_create(
-        by=manager,
-        name="Cold snap",
-        kind=Campaign.Kind.COHORT,
-        starts_on=ON,
-        ends_on=ON + timedelta(days=10),
-        schedule=Campaign.Schedule.ONCE,
-        min_age=70,
-        lives_alone_only=True,
-        questions=[{"text": "Warm enough?", "kind": "yes_no"}],
-    )
+    campaign = cold_snap(manager)
     ada, _, cy, dot = (over_70(patch, name) for name in ("Ada", "Bea", "Cy", "Dot"))
     Tenant.objects.filter(pk=cy.pk).update(declined_calls_on=ON - timedelta(days=30))
     Tenant.objects.filter(pk=dot.pk).update(in_hospital_until=ON + timedelta(days=7))
