@@ -3,7 +3,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import cache
-from .models import StatusChange
+from .models import Service, StatusChange
+from .templatetags.service_status import govuk_datetime
 
 
 @transaction.atomic
@@ -18,6 +19,17 @@ def status_change_create(*, service, status, message, user, effective_at=None):
         effective_at = now
     elif effective_at <= now:
         raise ValidationError({"effective_at": "The date and time must be in the future"})
+    # Lock the service: two managers scheduling the same moment at once are told, not both kept.
+    Service.objects.select_for_update().filter(pk=service.pk).first()
+    clash = service.changes.filter(cancelled_at__isnull=True, effective_at=effective_at).first()
+    if clash is not None:
+        when = govuk_datetime(timezone.localtime(effective_at))
+        raise ValidationError(
+            {
+                "effective_at": f"{service} already changes to {clash.get_status_display()} on "
+                f"{when}. Cancel that change first, or choose another time"
+            }
+        )
     change = StatusChange(
         service=service,
         status=status,

@@ -137,6 +137,12 @@ class StatusChange(models.Model):
                 condition=Q(status__in=Status.values), name="status_change_status_valid"
             ),
             models.CheckConstraint(condition=~Q(message=""), name="status_change_has_message"),
+            # Never two changes to one service at the same moment: tenants would read both.
+            models.UniqueConstraint(
+                fields=["service", "effective_at"],
+                condition=Q(cancelled_at__isnull=True),
+                name="one_change_per_service_and_time",
+            ),
             # Once a change has taken effect it is history: it can only be replaced, not undone.
             models.CheckConstraint(
                 condition=Q(cancelled_at__isnull=True) | Q(cancelled_at__lt=F("effective_at")),

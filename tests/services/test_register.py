@@ -303,6 +303,68 @@ class TestChangingAStatus:
         assert "Enter a message for tenants" in page
 
 
+class TestOneChangeAtATime:
+    """Two changes to one service at the same moment: tenants would be shown both."""
+
+    def test_a_second_change_at_the_same_time_is_refused_with_what_was_typed(
+        self, manager_client, repairs, manager
+    ):
+        at = local(days=7, hour=9)
+        schedule(repairs, manager, at, status=Status.OPERATING)
+        data = change_form(status="reduced", message="Only urgent repairs.", when="later", at=at)
+        response = manager_client.post(f"/services/{REPAIRS}/change/", data)
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "There is a problem" in page
+        assert "already changes to Operating on" in page
+        assert "Cancel that change first, or choose another time" in page
+        assert "Only urgent repairs." in page
+        assert repairs.changes.scheduled(timezone.now()).count() == 1
+
+    def test_a_cancelled_change_leaves_its_time_free(self, repairs, manager):
+        at = local(days=7, hour=9)
+        actions.status_change_cancel(change=schedule(repairs, manager, at), user=manager)
+        schedule(repairs, manager, at, status=Status.REDUCED, message="Only urgent repairs.")
+        assert repairs.status_at(at).status == Status.REDUCED
+
+    def test_another_service_can_change_at_the_same_time(self, repairs, manager):
+        at = local(days=7, hour=9)
+        schedule(repairs, manager, at)
+        other = Service.objects.exclude(pk=repairs.pk).first()
+        schedule(other, manager, at, status=Status.REDUCED, message="Fewer staff.")
+        assert other.status_at(at).status == Status.REDUCED
+
+    def test_the_database_refuses_two_at_one_time(self, repairs, manager):
+        from django.db import IntegrityError, transaction
+
+        at = local(days=7, hour=9)
+        schedule(repairs, manager, at)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            StatusChangeFactory(service=repairs, effective_at=at)
+
+    def test_the_migration_keeps_the_latest_made_of_a_clash(self, manager):
+        executor = MigrationExecutor(connection)
+        executor.migrate([("services", "0003_service_group")])
+        old = executor.loader.project_state([("services", "0003_service_group")]).apps
+        OldChange = old.get_model("services", "StatusChange")
+        service_id = Service.objects.get(slug=REPAIRS).pk
+        at = local(days=7, hour=9)
+        first, second = (
+            OldChange.objects.create(
+                service_id=service_id, status=status, message="x", effective_at=at
+            )
+            for status in (Status.OPERATING, Status.REDUCED)
+        )
+        with connection.cursor() as cursor:  # the new rows' key checks, before the index
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([("services", "0004_one_change_per_service_and_time")])
+        kept = StatusChange.objects.filter(effective_at=at, cancelled_at__isnull=True).get()
+        assert (kept.pk, kept.status) == (second.pk, Status.REDUCED)
+        assert StatusChange.objects.get(pk=first.pk).cancelled_at < at
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
