@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
 
 from accounts.access import in_team_scope, teams_in_scope
 from accounts.models import Team
@@ -103,8 +104,25 @@ class ReviewDateForm(GDSFormMixin, forms.Form):
     )
 
     def __init__(self, *args, current=None, **kwargs):
+        # The current date is the box's starting value only while it is still ahead: one that
+        # has come (today) or gone is the date being replaced, and left in the box it made an
+        # unchanged Save a refusal ("must be today or in the future"). It is named in the hint
+        # instead, and the officer types the new date.
+        today = timezone.localdate()
+        ahead = current is not None and current > today
+        if ahead:
+            kwargs["initial"] = {"review_date": current, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
-        self.current = current
+        self.current, self.current_ahead = current, ahead
+        if current is not None and not ahead:
+            when = "overdue" if current < today else "due today"
+            field = self.fields["review_date"]
+            field.help_text = format_lazy(
+                "Current review date: {} ({}). {}",
+                f"{current.day} {current:%B %Y}",
+                when,
+                field.help_text,
+            )
 
     def clean_review_date(self):
         value = self.cleaned_data["review_date"]

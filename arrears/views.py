@@ -315,9 +315,7 @@ def review(request, pk):
     flag = selectors.get_flag_for_user(request.user, pk, page=request.path)
     if flag.is_closed:
         raise Http404("Closed flags have no review")
-    form = ReviewDateForm(
-        request.POST or None, current=flag.review_date, initial={"review_date": flag.review_date}
-    )
+    form = ReviewDateForm(request.POST or None, current=flag.review_date)
     if request.method == "POST" and form.is_valid():
         actions.flag_set_review_date(flag=flag, user=request.user, **form.cleaned_data)
         messages.success(request, "The review date has been saved.")

@@ -2,6 +2,7 @@
 
 Part of the arrears tests, split from test_arrears.py along its sections."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -161,6 +162,56 @@ class TestReviewDate:
         assert "Current review date: 1 October 2031." in page
         assert "Now:" not in page  # read as today's date
         assert page.count("Usual arrears escalation is held until this date") == 1
+
+    def test_an_overdue_review_date_is_named_in_the_hint_and_not_left_in_the_box(
+        self, income_client, flag
+    ):
+        overdue = timezone.localdate() - timedelta(days=3)
+        flag.review_date, flag.status = overdue, "review_due"
+        flag.save()
+
+        page = text_of(income_client.get(f"/arrears/{flag.pk}/review/"))
+
+        assert f"Current review date: {overdue.day} {overdue:%B %Y} (overdue)." in page
+        # The day, month and year boxes are empty: Save unchanged asks for a date, never says
+        # the old one "must be today or in the future".
+        for part in ("review_date_0", "review_date_1", "review_date_2"):
+            box = re.search(rf'<input[^>]*name="{part}"[^>]*>', page).group(0)
+            assert 'value="' not in box, box
+        saved = text_of(
+            income_client.post(f"/arrears/{flag.pk}/review/", {"reason": "Still furloughed"})
+        )
+        assert "Enter the review date" in saved
+        assert "must be today or in the future" not in saved
+
+    def test_a_review_date_still_ahead_starts_in_the_box(self, income_client, flag):
+        ahead = timezone.localdate() + timedelta(days=10)
+        flag.review_date = ahead
+        flag.save()
+
+        page = text_of(income_client.get(f"/arrears/{flag.pk}/review/"))
+
+        box = re.search(r'<input[^>]*name="review_date_2"[^>]*>', page).group(0)
+        assert f'value="{ahead.year}"' in box
+        assert "(overdue)" not in page
+
+    def test_a_refused_review_date_keeps_what_was_typed(self, income_client, flag):
+        flag.review_date = timezone.localdate() - timedelta(days=3)
+        flag.save()
+        typed = timezone.localdate() - timedelta(days=1)
+
+        page = text_of(
+            income_client.post(
+                f"/arrears/{flag.pk}/review/",
+                {**date_fields("review_date", typed), "reason": "Benefits check booked"},
+            )
+        )
+
+        assert "The date must be today or in the future" in page
+        for part, value in (("0", typed.day), ("1", typed.month), ("2", typed.year)):
+            box = re.search(rf'<input[^>]*name="review_date_{part}"[^>]*>', page).group(0)
+            assert f'value="{value}"' in box, box
+        assert "Benefits check booked" in page
 
     def test_a_past_date_and_no_reason_are_refused(self, income_client, flag):
         response = income_client.post(
