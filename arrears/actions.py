@@ -34,14 +34,20 @@ def flag_raise(
     user,
     reason: str,
     reported_on: date,
+    review_date: date,
     details: str = "",
-    review_date: date | None = None,
     help_request=None,
 ) -> ArrearsFlag:
     """Raise a flag: the amended procedure applies from now, escalation held to `review_date`.
 
-    A tenant has one flag open at a time; raising a second is refused.
+    The review date is required, from every caller: without one escalation is held with no
+    end and the review never comes due. A tenant has one flag open at a time; raising a second
+    is refused.
     """
+    if review_date is None:
+        raise ValidationError(
+            {"review_date": "Enter the review date: usual arrears escalation is held until then"}
+        )
     today = timezone.localdate()
     flag = ArrearsFlag(
         tenant=tenant,
@@ -65,14 +71,13 @@ def flag_raise(
     except IntegrityError:
         # Two people raising at once: the partial unique constraint lets one through.
         raise ValidationError(f"{tenant.full_name} already has an open arrears flag") from None
-    if review_date is not None:
-        ReviewChange.objects.create(
-            flag=flag,
-            old_date=None,
-            new_date=review_date,
-            reason="Set when the flag was raised",
-            changed_by=user,
-        )
+    ReviewChange.objects.create(
+        flag=flag,
+        old_date=None,
+        new_date=review_date,
+        reason="Set when the flag was raised",
+        changed_by=user,
+    )
     return flag
 
 

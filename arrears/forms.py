@@ -75,11 +75,15 @@ class RaiseFlagForm(GDSFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when the reason is Other",
     )
+    # Required: a flag holds the usual arrears escalation until this date, and one without it
+    # held escalation with no end and never came up as a review due.
     review_date = DateField(
-        label="Review date (optional)",
-        required=False,
+        label="Review date",
         future=True,
         help_text=date_example("Usual arrears escalation is held until this date."),
+        error_messages={
+            "required": "Enter the review date: usual arrears escalation is held until then"
+        },
     )
 
     def clean(self):

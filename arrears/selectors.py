@@ -175,6 +175,14 @@ def reviews_due(user, on):
     )
 
 
+def undated_count(user):
+    """How many open flags of `user`'s team (all, for a manager) have no review date: raised
+    before a review date was required, they hold escalation with no end and never come due."""
+    return (
+        ArrearsFlag.objects.visible_to(user).not_closed().filter(review_date__isnull=True).count()
+    )
+
+
 def arrears_context(user, tenant: Tenant):
     """What the tenant record's arrears section shows `user`, under the key `arrears`.
 

@@ -58,7 +58,12 @@ class TestRaising:
         page = text_of(income_client.get(url))
         assert f'From <a class="govuk-link" href="/help/{help_request.pk}/">Here to Help' in page
         income_client.post(
-            url, {**date_fields("reported_on", timezone.localdate()), "reason": "redundancy"}
+            url,
+            {
+                **date_fields("reported_on", timezone.localdate()),
+                "reason": "redundancy",
+                **date_fields("review_date", timezone.localdate() + timedelta(days=28)),
+            },
         )
 
         assert ArrearsFlag.objects.get().help_request == help_request
@@ -108,7 +113,42 @@ class TestRaising:
                 user=income_officer,
                 reason="illness",
                 reported_on=timezone.localdate(),
+                review_date=timezone.localdate() + timedelta(days=28),
             )
+
+    def test_a_flag_is_not_raised_without_a_review_date(self, income_client, tenant):
+        typed = timezone.localdate() - timedelta(days=2)
+        response = income_client.post(
+            f"/arrears/raise/?tenant={tenant.pk}",
+            {
+                **date_fields("reported_on", typed),
+                "reason": "furlough",
+                "details": "Furloughed from the bakery",
+            },
+        )
+
+        assert response.status_code == 200
+        page = text_of(response)
+        assert "Enter the review date: usual arrears escalation is held until then" in page
+        assert 'href="#id_review_date_0"' in page  # the error summary links to the box
+        assert "Review date (optional)" not in page
+        # What was typed is kept for the second try.
+        assert "Furloughed from the bakery" in page
+        assert f'value="{typed.day}"' in page
+        assert not ArrearsFlag.objects.exists()
+
+    def test_the_action_refuses_a_flag_with_no_review_date(self, tenant, income_officer):
+        from django.core.exceptions import ValidationError
+
+        with pytest.raises(ValidationError, match="Enter the review date"):
+            flag_raise(
+                tenant=tenant,
+                user=income_officer,
+                reason="illness",
+                reported_on=timezone.localdate(),
+                review_date=None,
+            )
+        assert not ArrearsFlag.objects.exists()
 
     def test_a_future_report_date_and_other_without_details_are_refused(
         self, income_client, tenant

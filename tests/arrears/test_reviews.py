@@ -105,6 +105,22 @@ class TestReviewsDue:
         assert "Margaret Holt (PHG-000101)" in page
         assert "Nowak" not in page
 
+    def test_home_page_counts_open_flags_with_no_review_date(
+        self, client, income_officer, tenant, outsider
+    ):
+        # Raised before a review date was required: they never come due by themselves.
+        ArrearsFlagFactory(tenant=tenant, review_date=None)
+        ArrearsFlagFactory(tenant=outsider, review_date=None)
+
+        page = text_of(sign_in(client, income_officer).get("/"))
+
+        undated = page.split('id="reviews-undated"')[1].split("</p>")[0]
+        assert "1 open flag has no review date" in undated
+        assert 'href="/arrears/?review=none">Set their review dates' in undated
+        assert "No arrears reviews due" in page
+        listed = text_of(client.get("/arrears/?review=none"))
+        assert "PHG-000101" in listed and "PHG-000103" not in listed
+
     def test_officers_home_page_has_no_arrears_panel(self, officer_client, tenant):
         ArrearsFlagFactory(tenant=tenant, review_date=timezone.localdate())
 

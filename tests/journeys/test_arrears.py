@@ -40,6 +40,11 @@ def test_income_officer_raises_a_flag_and_reviews_it_on_the_day(journey):
     page.get_by_label("Details").fill("Furloughed from the bakery since March")
     page.get_by_role("button", name="Raise flag").click()
     journey.check()
+    # A flag is never raised without a review date: escalation would be held with no end.
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the review date")
+    fill_date(page, "review_date", today + timedelta(days=28))
+    page.get_by_role("button", name="Raise flag").click()
+    journey.check()
     expect(page.get_by_role("heading", name="Arrears flag: Margaret Holt")).to_be_visible()
 
     page.get_by_role("link", name="Record support offered").click()
@@ -56,7 +61,7 @@ def test_income_officer_raises_a_flag_and_reviews_it_on_the_day(journey):
     expect(card).to_contain_text("Agreed or in place")
 
     review_day = today + timedelta(days=14)
-    page.get_by_role("link", name="Set the review date").click()
+    page.get_by_role("link", name="Change the review date").click()
     journey.check()
     fill_date(page, "review_date", review_day)
     page.get_by_label("Reason for the date").fill("Furlough scheme ends in two weeks")
