@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from tenants.models import Tenant
 from tenants.selectors import log_tenant_read
 
-from .models import ArrearsFlag, RentBalance, ReviewChange, SupportOffer
+from .models import ArrearsFlag, CurrentRentBalance, RentBalance, ReviewChange, SupportOffer
 
 # Balance bands for the list's filter: (code, label, condition on the annotated balance).
 BALANCE_BANDS = [
@@ -173,6 +173,14 @@ def reviews_due(user, on):
         .select_related("tenant")
         .order_by("review_date", "pk")
     )
+
+
+def current_balance(user, tenant):
+    """The tenancy's current rent balance (`CurrentRentBalance`: the latest the rent system
+    sent), or None when none is held; None, unqueried, for a user who may not see amounts."""
+    if not user.sees_arrears_amounts:
+        return None
+    return CurrentRentBalance.objects.filter(tenant=tenant).first()
 
 
 def undated_count(user):

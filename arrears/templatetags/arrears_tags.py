@@ -1,8 +1,9 @@
 from django import template
 from django.utils.html import format_html
 
+from arrears import selectors
 from arrears.models import ArrearsFlag
-from arrears.money import format_pounds
+from arrears.money import format_pounds, weeks_of_rent
 
 register = template.Library()
 
@@ -37,3 +38,16 @@ def flag_status(flag, on):
     return format_html(
         '<strong class="govuk-tag {}">{}</strong>', STATUS_COLOURS[status], status.label
     )
+
+
+@register.simple_tag
+def current_rent_balance(user, tenant):
+    """The tenant's current rent balance for `user` (None for one who may not see amounts), on
+    pages of other apps (the "No flag needed" decision on a Here to Help request)."""
+    return selectors.current_balance(user, tenant)
+
+
+@register.filter
+def weeks_owed(current):
+    """How many weeks of rent a current balance comes to, when owed and the rent is known."""
+    return weeks_of_rent(current.balance, current.weekly_rent) if current else None
