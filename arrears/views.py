@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.access import income_required
 from config.csv_export import download_query, refused_download, streaming_csv
@@ -40,6 +41,17 @@ def _positive_int(value):
     except (TypeError, ValueError):
         return None
     return number if number > 0 else None
+
+
+def _safe_next(request):
+    """The `next` of the post or address if it is a path on this site (the worklist's page,
+    filters kept), else "": never another site, a scheme-relative `//host`, or a view name."""
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
 
 
 def _filtered(request, today):
@@ -141,6 +153,8 @@ def unflagged(request):
             "page": page,
             "whose": _whose_unflagged(request.user),
             "csv_query": download_query(request.GET),
+            # "Raise a flag" comes back here, to this page with its filters, once saved.
+            "here": request.get_full_path(),
         },
     )
 
@@ -265,7 +279,8 @@ def flag(request, pk):
 @income_required
 def raise_flag(request):
     """Raise a flag for `?tenant=<id>`: from the tenant record, or (with `&request=<id>`) from a
-    financial-difficulty Here to Help request."""
+    financial-difficulty Here to Help request. `next` (a path on this site: the worklist's page
+    with its filters) is where the officer goes once it is raised; else the new flag."""
     tenant_id = _positive_int(request.GET.get("tenant"))
     if tenant_id is None:
         raise Http404("No tenant given")
@@ -280,6 +295,7 @@ def raise_flag(request):
     if existing:
         messages.info(request, f"{tenant.full_name} already has an open arrears flag.")
         return redirect("arrears:flag", pk=existing.pk)
+    next_url = _safe_next(request)
     form = RaiseFlagForm(request.POST or None, initial={"reported_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -292,8 +308,8 @@ def raise_flag(request):
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, "The arrears flag has been raised.")
-            return redirect("arrears:flag", pk=flag.pk)
+            messages.success(request, f"Arrears flag raised for {tenant.tenancy_ref}.")
+            return redirect(next_url or reverse("arrears:flag", args=[flag.pk]))
     return render(
         request,
         "arrears/raise.html",
@@ -301,6 +317,7 @@ def raise_flag(request):
             "form": form,
             "tenant": tenant,
             "help_request": help_request,
+            "next": next_url,
             # What the request says (a call's notes: "hours cut at the care home"), read-only
             # beside the form, so the flag's details can be written from it.
             "request_notes": list(help_request.notes.select_related("author"))

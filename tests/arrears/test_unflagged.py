@@ -4,15 +4,20 @@ highest balance first, filtered and downloaded as CSV."""
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
+from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
+from arrears.models import ArrearsFlag
 from conftest import sign_in
 from tenants.models import AccessLog, Tenant
-from tests.arrears.helpers import text_of
+from tests.arrears.helpers import date_fields, text_of
 from tests.factories import (
     ArrearsFlagFactory,
     ManagerFactory,
@@ -81,7 +86,8 @@ def test_lists_tenants_owing_on_their_latest_balance_with_no_open_flag(income_cl
     assert "£1,204.37" in row and "at 16 Nov 2026" in row  # the current balance and its date
     assert "12.0" in row and "at £100.00 a week" in row  # weeks of rent owed
     assert "PR-RIB" in row and "PHG-000101" in row
-    assert f'href="/arrears/raise/?tenant={holt.pk}">Raise a flag' in row
+    back = "next=%2Farrears%2Funflagged%2F"  # comes back to this page once raised
+    assert f'href="/arrears/raise/?tenant={holt.pk}&amp;{back}">Raise a flag' in row
     assert "Weekly rent not known" in page  # Dunn
 
 
@@ -254,3 +260,54 @@ def test_its_count_stops_ahead_of_the_page_and_every_page_is_reachable(
     assert "Page 3 of 4<" in page
     last = income_client.get("/arrears/unflagged/", {"page": 4})
     assert [t.balance for t in listed(last)] == [Decimal(101), Decimal(100)]
+
+
+def raise_from(client, link):
+    """Post the raise form reached by `link` (as the page has it), as an officer fills it."""
+    today = timezone.localdate()
+    page = text_of(client.get(link))
+    hidden = re.search(r'<input type="hidden" name="next" value="([^"]*)">', page)
+    return client.post(
+        link,
+        {
+            **date_fields("reported_on", today),
+            "reason": "reduced_hours",
+            **date_fields("review_date", today + timedelta(days=28)),
+            "next": unescape(hidden.group(1)) if hidden else "",
+        },
+    )
+
+
+def test_raising_from_a_filtered_page_comes_back_to_it_with_a_banner(income_client, patch):
+    for number in range(30):
+        owes(TenantFactory(patch=patch), f"{600 + number}.00")
+    owes(TenantFactory(patch=patch), "100.00")  # under the filter's £500
+    here = "/arrears/unflagged/?min_balance=500&page=2"
+    response = income_client.get(here)
+    tenant = listed(response)[0]
+    row = text_of(response).split(f'id="unflagged-{tenant.pk}"')[1].split("</tr>")[0]
+    link = unescape(re.search(r'href="(/arrears/raise/[^"]*)">Raise a flag', row).group(1))
+
+    response = raise_from(income_client, link)
+
+    assert response.status_code == 302
+    assert response.url == here
+    assert ArrearsFlag.objects.get().tenant == tenant
+    back = income_client.get(response.url)
+    banner = text_of(back).split("govuk-notification-banner--success")[1].split("</p>")[0]
+    assert f"Arrears flag raised for {tenant.tenancy_ref}." in banner
+    assert back.context["page"].number == 2
+    assert tenant not in listed(back)  # flagged: off the worklist
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/arrears/", "//evil.example/", "arrears:flags", " /x"]
+)
+def test_a_next_that_is_not_a_path_here_goes_to_the_new_flag(income_client, tenant, next_url):
+    link = f"/arrears/raise/?tenant={tenant.pk}&next={quote(next_url, safe='')}"
+
+    response = raise_from(income_client, link)
+
+    flag = ArrearsFlag.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/arrears/{flag.pk}/"
