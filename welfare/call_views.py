@@ -30,6 +30,7 @@ from .call_text import call_summary, target_text, when_text, why_now
 from .campaign_rules import campaigns_due_for
 from .escalation_csv import EscalationFilterForm, escalation_list
 from .models import Cohort, ProviderCheckInTask
+from .queue_take import take_next_unless_held
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 
@@ -162,10 +163,8 @@ def _render_call_page(request, task, form=None, status=200, **extra):
 def _next_call(request, after):
     """The officer's next call, for "Save and take next call": the one they already hold if a
     resubmission got here first, otherwise a new claim."""
-    held = selectors.my_held_task(request.user, exclude=after.pk)
-    if held is not None:
-        return held
-    return call_actions.work_take_next(user=request.user)
+    work, _held = take_next_unless_held(user=request.user, exclude=after.pk, check_ins=False)
+    return work
 
 
 def _saved_banner(user, call):

@@ -13,7 +13,6 @@ from tenants.selectors import log_tenants_listed
 
 from . import (
     actions,
-    call_actions,
     campaign_selectors,
     control_actions,
     control_selectors,
@@ -31,6 +30,7 @@ from .forms import (
     officers_of,
 )
 from .models import QUEUE_STATES, CallTask, Cohort, ProviderCheckInTask, claim_cutoff
+from .queue_take import take_next_unless_held
 
 PAGE_SIZE = 25
 
@@ -154,24 +154,23 @@ def _showing(filters, count):
 @officer_required
 def take_next(request):
     # A call (or check-in) still held goes first: taking another would give it back to the
-    # queue without a word while the officer may still be on it in another tab.
-    held = selectors.my_held_task(request.user)
-    if held is not None:
+    # queue without a word while the officer may still be on it in another tab. Checked under
+    # the same lock as the claim (queue_take), so two presses at once cannot both claim.
+    work, held = take_next_unless_held(user=request.user)
+    if held and isinstance(work, ProviderCheckInTask):
         messages.info(
             request,
-            f"You still have {held.tenant.full_name}'s call: record what happened, or hand it "
-            "back to the queue.",
-        )
-        return redirect("welfare:task", pk=held.pk)
-    held_check_in = provider_selectors.my_held_check_in(request.user)
-    if held_check_in is not None:
-        messages.info(
-            request,
-            f"You still have the check-in with {held_check_in.provider.name}: record it, or "
+            f"You still have the check-in with {work.provider.name}: record it, or "
             "hand it back to the queue.",
         )
-        return redirect("welfare:check_in", pk=held_check_in.pk)
-    work = call_actions.work_take_next(user=request.user)
+        return redirect("welfare:check_in", pk=work.pk)
+    if held:
+        messages.info(
+            request,
+            f"You still have {work.tenant.full_name}'s call: record what happened, or hand it "
+            "back to the queue.",
+        )
+        return redirect("welfare:task", pk=work.pk)
     if work is None:
         messages.info(request, "There are no calls waiting in your team's queue.")
         return redirect("welfare:queue")

@@ -1,20 +1,24 @@
 """ "Take next call" while the officer still holds a call: it takes them back to that call,
 never silently giving it back to the queue for a colleague to take while they are on it."""
 
+import contextlib
 import html
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import sign_in
 from tests.factories import CallTaskFactory, OfficerFactory
-from tests.queue.helpers import make_tenant
+from tests.queue.helpers import make_tenant, run_in_threads
 from tests.test_check_in_tasks import ON, at, overseen
-from welfare import actions
-from welfare.models import CallTask
+from welfare import actions, selectors
+from welfare.models import CallTask, claim_cutoff
 from welfare.provider_models import ProviderCheckInTask
 from welfare.queue import build_call_queue
 
@@ -113,3 +117,26 @@ def test_take_next_returns_to_a_check_in_still_held(
         "to the queue."
     ]
     assert ProviderCheckInTask.objects.filter(claimed_by=officer).get() == held
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_presses_at_once_leave_the_officer_one_call(officer, howard, monkeypatch):
+    """Two tabs press "Take next call" together: the officer ends with one call, and both tabs
+    open it. Each press waits, after checking what the officer holds, for the other to check
+    too (at most a second: a press that must wait for the other's claim never gets there), so
+    a check made outside the claim's lock lets both presses find nothing held."""
+    barrier = threading.Barrier(2)
+    check = selectors.my_held_task
+
+    def check_then_wait(*args, **kwargs):
+        held = check(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=1)
+        return held
+
+    monkeypatch.setattr(selectors, "my_held_task", check_then_wait)
+    clients = [sign_in(Client(), officer) for _ in range(2)]
+    opened = run_in_threads(2, lambda index: clients[index].post(TAKE_NEXT).url)
+    held = CallTask.objects.filter(claimed_by=officer, claimed_at__gte=claim_cutoff())
+    assert len(held) == 1
+    assert opened == [reverse("welfare:task", args=[held[0].pk])] * 2
