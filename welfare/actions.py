@@ -6,7 +6,7 @@ import weakref
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .models import RANK_SQL, Call, CallTask, claim_cutoff
@@ -14,6 +14,11 @@ from .models import RANK_SQL, Call, CallTask, claim_cutoff
 # A claim is a compare-and-set: it only succeeds if the task is still claimable when written,
 # so two officers can never both hold one, whatever the database.
 CLAIM_TRIES = 5
+# An officer who hands a call back (the line busy, or they must leave it) is given other calls
+# first for this long: pressing "Take next call" straight after must not give the same call
+# back because it tops the queue. Colleagues take it in its place meanwhile; with nothing else
+# to take, the officer gets it again. (The hand-back banner says "for the next hour".)
+HANDED_BACK_FOR = timedelta(hours=1)
 
 
 def _claim(pk, user, now):
@@ -32,23 +37,21 @@ def call_task_claim_next(*, user, now=None):
     a claim never steps over the tasks other officers hold or the retries not yet due."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
-        params = {
-            "team": user.team_id,
-            "user": user.pk,
-            "now": now,
-            "cutoff": claim_cutoff(now),
-            "late": now - CALL_BACK_GRACE,
-        }
-        return next(iter(CallTask.objects.raw(CLAIM_NEXT_SQL, params)), None)
+        return next(iter(CallTask.objects.raw(CLAIM_NEXT_SQL, _params(user, now))), None)
     claimable = CallTask.objects.claimable(now).filter(team_id=user.team_id)
     late_call_back = Call.objects.filter(
         task=OuterRef("pk"), outcome=Call.Outcome.CALL_BACK, call_back_at=OuterRef("available_from")
     )
-    for candidates in (
+    parts = (
         claimable.filter(assigned_to=user),
         claimable.filter(Exists(late_call_back), available_from__lte=now - CALL_BACK_GRACE),
         claimable.filter(assigned_to__isnull=True),
-    ):
+    )
+    handed_back = Q(handed_back_by=user, handed_back_at__gte=now - HANDED_BACK_FOR)
+    # The calls the officer has just handed back last, in the same order (as _HANDED_BACK).
+    for candidates in [part.exclude(handed_back) for part in parts] + [
+        part.filter(handed_back) for part in parts
+    ]:
         for _ in range(CLAIM_TRIES):
             with transaction.atomic():
                 task = _top(candidates)
@@ -58,6 +61,17 @@ def call_task_claim_next(*, user, now=None):
                     task.claimed_by, task.claimed_at = user, now
                     return task
     return None
+
+
+def _params(user, now):
+    return {
+        "team": user.team_id,
+        "user": user.pk,
+        "now": now,
+        "cutoff": claim_cutoff(now),
+        "late": now - CALL_BACK_GRACE,
+        "since": now - HANDED_BACK_FOR,
+    }
 
 
 def _part(condition):
@@ -85,37 +99,54 @@ def _small_part(condition):
 
 
 _AVAILABLE = "(available_from IS NULL OR available_from <= %(now)s)"
-_MINE = _small_part(
-    "assigned_to_id = %(user)s AND (claimed_by_id IS NULL OR claimed_at < %(cutoff)s)"
-    f" AND {_AVAILABLE}"
+_UNHELD = "(claimed_by_id IS NULL OR claimed_at < %(cutoff)s)"
+# Not a call this officer handed back within HANDED_BACK_FOR (those are _HANDED_BACK's).
+_NOT_HANDED_BACK = "(handed_back_by_id IS DISTINCT FROM %(user)s OR handed_back_at < %(since)s)"
+_MINE_SQL = f"assigned_to_id = %(user)s AND {_UNHELD} AND {_AVAILABLE}"
+_MINE = _small_part(f"{_MINE_SQL} AND {_NOT_HANDED_BACK}")
+_WAITING = _part(
+    "claimed_by_id IS NULL AND assigned_to_id IS NULL AND available_from IS NULL"
+    f" AND {_NOT_HANDED_BACK}"
 )
-_WAITING = _part("claimed_by_id IS NULL AND assigned_to_id IS NULL AND available_from IS NULL")
 _RETRY = _small_part(
     "claimed_by_id IS NULL AND assigned_to_id IS NULL AND available_from <= %(now)s"
+    f" AND {_NOT_HANDED_BACK}"
 )
 # A call-back is held for the officer who booked it; 15 minutes after its time any officer of
 # the team may take it, so a tenant waiting by the phone is not left there.
 CALL_BACK_GRACE = timedelta(minutes=15)
-_LATE_CALL_BACK = _small_part(
-    "assigned_to_id <> %(user)s AND available_from <= %(late)s"
-    " AND (claimed_by_id IS NULL OR claimed_at < %(cutoff)s)"
+_LATE_CALL_BACK_SQL = (
+    f"{_UNHELD} AND assigned_to_id <> %(user)s"  # noqa: S608 (fixed SQL)
+    " AND available_from <= %(late)s"
     " AND EXISTS (SELECT 1 FROM welfare_call c WHERE c.task_id = welfare_calltask.id"
     " AND c.outcome = 'call_back' AND c.call_back_at = welfare_calltask.available_from)"
 )
+_LATE_CALL_BACK = _small_part(f"{_LATE_CALL_BACK_SQL} AND {_NOT_HANDED_BACK}")
 _LAPSED = _small_part(
     "claimed_by_id IS NOT NULL AND claimed_at < %(cutoff)s AND assigned_to_id IS NULL"
-    f" AND {_AVAILABLE}"
+    f" AND {_AVAILABLE} AND {_NOT_HANDED_BACK}"
+)
+# The calls this officer handed back within HANDED_BACK_FOR that they could take (any of the
+# parts above), found through their own index (calltask_handed_back_idx): offered only when
+# nothing else is, so "Hand back" then "Take next call" gives the next other call.
+_HANDED_BACK = _small_part(
+    "handed_back_by_id = %(user)s AND handed_back_at >= %(since)s"
+    f" AND ({_MINE_SQL} OR ({_UNHELD} AND assigned_to_id IS NULL AND {_AVAILABLE})"
+    f" OR ({_LATE_CALL_BACK_SQL}))"
 )
 # One statement: the parts of the queue, each read through its own partial index
 # (CallTask.Meta.indexes), and the best of their tops claimed: the officer's own first (their
 # call-backs due), then a colleague's call-back 15 minutes late (a tenant is waiting by the
-# phone), then the rest in rank order.
+# phone), then the rest in rank order, and last a call the officer has just handed back.
+# Each part locks its top with SKIP LOCKED and the claim is written in the same statement, so
+# two officers never get the same call.
 CLAIM_NEXT_SQL = f"""
     WITH mine AS MATERIALIZED ({_MINE}),
     waiting AS MATERIALIZED ({_WAITING}),
     retry AS MATERIALIZED ({_RETRY}),
     lapsed AS MATERIALIZED ({_LAPSED}),
     late_call_back AS MATERIALIZED ({_LATE_CALL_BACK}),
+    handed_back AS MATERIALIZED ({_HANDED_BACK}),
     chosen AS (
         SELECT id FROM (
             SELECT 0 AS mine_first, * FROM mine
@@ -123,6 +154,7 @@ CLAIM_NEXT_SQL = f"""
             UNION ALL SELECT 2, * FROM waiting
             UNION ALL SELECT 2, * FROM retry
             UNION ALL SELECT 2, * FROM lapsed
+            UNION ALL SELECT 3, * FROM handed_back
         ) candidates
         ORDER BY mine_first, {RANK_SQL} LIMIT 1
     )
@@ -168,13 +200,7 @@ def take_next_in_one(*, user, now):
     there is no call to claim or a check-in is waiting: the caller then takes the long way."""
     if connection.vendor != "postgresql":
         return None
-    params = {
-        "team": user.team_id,
-        "user": user.pk,
-        "now": now,
-        "cutoff": claim_cutoff(now),
-        "late": now - CALL_BACK_GRACE,
-    }
+    params = _params(user, now)
     with connection.cursor() as cursor:
         if connection.connection not in _PREPARED_ON:
             # Not through Django's cursor: once a connection, so not a query of the request.
@@ -199,6 +225,7 @@ _PARAMETERS = {
     "now": "timestamptz",
     "cutoff": "timestamptz",
     "late": "timestamptz",
+    "since": "timestamptz",
 }
 _TAKE_NEXT_PREPARE = (
     f"PREPARE welfare_take_next ({', '.join(_PARAMETERS.values())}) AS "
@@ -225,12 +252,17 @@ def call_task_claim(*, task, user, now=None):
     return _claim(task.pk, user, now)
 
 
-def call_task_hand_back(*, task, user):
-    """Put a claimed task back in the queue: its claimer may, and so may a manager."""
+def call_task_hand_back(*, task, user, now=None):
+    """Put a claimed task back in the queue: its claimer may, and so may a manager. Colleagues
+    can take it at once; `user` is given other calls first for HANDED_BACK_FOR."""
+    now = now or timezone.now()
     tasks = CallTask.objects.filter(pk=task.pk)
     if not user.is_manager:
         tasks = tasks.filter(claimed_by=user)
-    return tasks.update(claimed_by=None, claimed_at=None) == 1
+    released = tasks.update(
+        claimed_by=None, claimed_at=None, handed_back_by=user, handed_back_at=now
+    )
+    return released == 1
 
 
 # Assigning, unassigning, moving, sharing out and redeployments, with their audit and undo, are

@@ -227,6 +227,17 @@ class CallTask(models.Model):
     available_from = models.DateTimeField(
         null=True, blank=True, help_text="Not offered before this time (retries)."
     )
+    # "Hand back to the queue": who last did and when. For a while "Take next call" gives them
+    # other calls first (welfare.actions.HANDED_BACK_FOR); colleagues take it in its place.
+    handed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handed_back_call_tasks",
+        db_index=False,  # calltask_handed_back_idx: only open tasks are ever looked up by it
+    )
+    handed_back_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = CallTaskQuerySet.as_manager()
@@ -270,6 +281,13 @@ class CallTask(models.Model):
                 fields=["team", "claimed_at"],
                 condition=Q(status="open", claimed_by__isnull=False),
                 name="calltask_claimed_idx",
+            ),
+            # "Take next call" finds the calls the officer has just handed back, to offer them
+            # last (welfare.actions._HANDED_BACK).
+            models.Index(
+                fields=["handed_back_by", "handed_back_at"],
+                condition=Q(status="open", handed_back_by__isnull=False),
+                name="calltask_handed_back_idx",
             ),
             # The build carries each tenant's last known wellbeing into their next task: one
             # probe per new task, into an index that holds only tasks with a wellbeing.

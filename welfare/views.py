@@ -204,12 +204,27 @@ def claim(request, pk):
 def hand_back(request, pk):
     task = selectors.get_task_for_user(request.user, pk, page=request.path)
     if actions.call_task_hand_back(task=task, user=request.user):
-        messages.success(request, f"The call to {task.tenant.full_name} is back in the queue.")
+        messages.success(request, _handed_back_banner(task, request.user))
     else:
         messages.error(request, "You do not hold this call, so it could not be handed back.")
     if request.user.is_manager:
         return redirect("welfare:task", pk=task.pk)
     return redirect("welfare:queue")
+
+
+def _handed_back_banner(task, user):
+    """What happens to a call handed back: who can take it, and that "Take next call" gives
+    the one who handed it back other calls first (actions.HANDED_BACK_FOR)."""
+    if task.assigned_to_id is None:
+        who = "a colleague can take it now"
+    elif task.assigned_to_id == user.pk:
+        who = "it is still assigned to you"
+    else:
+        who = f"it is still assigned to {task.assigned_to}"
+    return (
+        f"The call to {task.tenant.full_name} is back in the queue: {who}. "
+        "For the next hour, Take next call will give you other calls first."
+    )
 
 
 @manager_required

@@ -66,7 +66,10 @@ def test_take_next_returns_to_the_call_still_held(officer_client, officer, team,
 def test_handing_it_back_then_take_next_gives_a_call(officer_client, officer, howard):
     officer_client.post(TAKE_NEXT)
     back = officer_client.post(reverse("welfare:hand_back", args=[howard.pk]), follow=True)
-    assert "The call to Howard Atkinson is back in the queue." in messages_on(back)
+    assert messages_on(back) == [
+        "The call to Howard Atkinson is back in the queue: a colleague can take it now. "
+        "For the next hour, Take next call will give you other calls first."
+    ]
     howard.refresh_from_db()
     assert howard.claimed_by is None
     taken = officer_client.post(TAKE_NEXT, follow=True)
