@@ -10,6 +10,8 @@ import pytest
 from dashboard import tables
 from dashboard.refresh import dashboard_refresh
 from dashboard.tables import ALL_TEAMS, NO_TEAM, team_scope
+from services.actions import status_change_create
+from services.models import Service, Status
 from tests.dashboard.helpers import (
     NOW,
     TODAY,
@@ -202,6 +204,21 @@ class TestFigures:
         ]
         assert rows(tables.services_table(snapshot, ALL_TEAMS)) == expected
         assert rows(tables.services_table(snapshot, north_scope(world))) == expected
+
+    def test_services_are_live_not_as_of_the_snapshot(self, world, snapshot, manager):
+        # A manager changes a service and opens the dashboard: it agrees with the register at
+        # once, not at the next refresh (up to 15 minutes later).
+        unavailable = Service.objects.get(
+            changes__status=Status.UNAVAILABLE, changes__effective_at__lte=NOW
+        )
+        status_change_create(
+            service=unavailable, status=Status.OPERATING, message="Back.", user=manager
+        )
+        assert rows(tables.services_table(snapshot, ALL_TEAMS)) == [
+            ["Operating (within government guidance)", 3],
+            ["Reduced services", 1],
+            ["Currently unavailable", 0],
+        ]
 
     def test_the_page_shows_the_headline_and_every_table(self, world, snapshot, manager_client):
         page = manager_client.get("/dashboard/").content.decode()
