@@ -329,12 +329,19 @@ class DemoLife:
 
     # Services ---------------------------------------------------------------------------
     def services(self, day):
+        """A service's status changes, as a manager would write it: each message says what it
+        means and what to do instead. Services whose message tells tenants how to get help in
+        an emergency ("call 999") are left as loaded: a demo must not show them losing it."""
         r = self.random
-        service = r.choice(list(Service.objects.all()))
+        service = r.choice(
+            list(Service.objects.exclude(changes__message__contains="999").distinct())
+        )
         status = r.choice([Status.REDUCED, Status.UNAVAILABLE, Status.OPERATING])
         message = {
-            Status.REDUCED: "Fewer staff this week: expect longer waits.",
-            Status.UNAVAILABLE: "Closed for a few days while we make repairs.",
+            Status.REDUCED: "Fewer staff this week: expect longer waits. If it cannot wait, "
+            "call the Customer Contact Centre.",
+            Status.UNAVAILABLE: "Closed while we make repairs. Call the Customer Contact "
+            "Centre and we will help another way.",
             Status.OPERATING: "Back to normal.",
         }[status]
         status_change_create(service=service, status=status, message=message, user=self.manager)
@@ -348,7 +355,7 @@ def schedule_tomorrow(manager, today):
     return status_change_create(
         service=service,
         status=Status.REDUCED,
-        message="Reduced service tomorrow while the team is at training.",
+        message="Reduced service from 9am while the team is at training: expect longer waits.",
         user=manager,
         effective_at=at(today + timedelta(days=1), 9),
     )

@@ -15,7 +15,7 @@ from dashboard.models import UpToDateDay
 from dashboard.tables import ALL_TEAMS
 from dashboard.trend import trend_days
 from here_to_help.models import HelpRequest
-from services.models import StatusChange
+from services.models import Service, StatusChange
 from tenants.models import PhoneNumber, Tenant
 from welfare.call_models import Call, Escalation
 from welfare.campaign_models import Campaign, CampaignCall
@@ -78,6 +78,10 @@ def test_the_demo_days_hold_together():
     # The rest of the register has balances too: the worklist of tenants in arrears with no
     # flag has tenants on it.
     assert unflagged_in_arrears(User.objects.get(username="income.officer"), on=NOW.date())
+    # The demo's changes keep the emergency advice a service gave when loaded (a tester found
+    # the domestic abuse helpline's "call 999 and press 55" replaced by "Fewer staff this week").
+    for service in Service.objects.filter(changes__message__contains="999").distinct():
+        assert "999" in service.status_at(NOW).message, service
     tomorrow = datetime(2027, 3, 11, 9, tzinfo=ZoneInfo("Europe/London"))
     assert StatusChange.objects.filter(effective_at=tomorrow, cancelled_at__isnull=True).exists()
 
