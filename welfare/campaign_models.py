@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -25,6 +25,7 @@ __all__ = [
     "CampaignMember",
     "CampaignQuestion",
     "CampaignReach",
+    "answered_scripts_prefetch",
 ]
 
 
@@ -182,6 +183,13 @@ class CampaignQuestion(models.Model):
     def option_list(self):
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
+    def answer_words(self, answer):
+        """An answer as the officer chose it: "Yes" or "No" for a yes or no question (stored
+        as "yes" or "no"), else as typed or chosen."""
+        if self.kind == self.Kind.YES_NO:
+            return {"yes": "Yes", "no": "No"}.get(answer, answer)
+        return answer
+
 
 class CampaignMember(models.Model):
     """A tenant on an imported list campaign."""
@@ -230,3 +238,24 @@ class CampaignCall(models.Model):
 
     def __str__(self):
         return f"call {self.call_id} in {self.campaign_id}"
+
+    def answered_script(self):
+        """[(question, answer)] for the questions of the campaign's script the officer answered,
+        in the script's order (`answers` holds one per question, blank if not answered)."""
+        questions = self.campaign.questions.all()
+        return [
+            (question.text, question.answer_words(answer))
+            for question, answer in zip(questions, self.answers or [], strict=False)
+            if answer
+        ]
+
+
+def answered_scripts_prefetch():
+    """For `Call.answered_campaign_scripts` on a list of calls: each call's campaigns with
+    their questions, in two queries however many calls."""
+    return Prefetch(
+        "campaigns",
+        queryset=CampaignCall.objects.select_related("campaign").prefetch_related(
+            "campaign__questions"
+        ),
+    )

@@ -13,6 +13,7 @@ from tenants.selectors import log_tenant_read, tenant_history
 
 from . import call_config
 from .cadence import call_tenants, not_eligible_reason
+from .campaign_models import answered_scripts_prefetch
 from .models import QUEUE_STATES, Call, CallTask, Cohort, Escalation, claim_cutoff, queue_state_q
 
 
@@ -320,7 +321,7 @@ def tenant_timeline(tenant, changes=(), limit=TIMELINE_LIMIT):
 
     calls = (
         tenant.calls.select_related("officer")
-        .prefetch_related("later_notes__by")
+        .prefetch_related("later_notes__by", answered_scripts_prefetch())
         .order_by("-made_at")[:limit]
     )
     escalations = (

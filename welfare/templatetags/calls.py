@@ -5,18 +5,21 @@ from django import template
 from welfare.call_models import Call
 from welfare.call_text import day_text, when_text
 from welfare.call_text import target_text as _target_text
+from welfare.campaign_models import answered_scripts_prefetch
 
 register = template.Library()
 
 
 @register.simple_tag
 def raising_call(help_request):
-    """The welfare call that raised `help_request` (the "spoke to tenant" call on its task)."""
+    """The welfare call that raised `help_request` (the "spoke to tenant" call on its task),
+    with the answers to the campaigns' scripts it covered."""
     if not help_request.source_task_id:
         return None
     return (
         Call.objects.filter(task_id=help_request.source_task_id, outcome=Call.Outcome.SPOKE)
         .only("pk", "made_at", "notes", "answers", "officer_id")
+        .prefetch_related(answered_scripts_prefetch())
         .first()
     )
 
