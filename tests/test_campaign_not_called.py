@@ -78,3 +78,43 @@ def test_the_progress_download_adds_up_with_those_not_called(manager_client, cam
     assert row["not called"] == "2"
     parts = ("reached", "attempted", "not yet tried", "not called")
     assert sum(int(row[name]) for name in parts) == int(row["tenants"])
+
+
+def test_the_close_page_counts_those_not_called_apart_as_the_campaign_page_does(
+    manager_client, campaign
+):
+    page = manager_client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    assert figure(page, 1, "not yet tried") and figure(
+        page, 2, "not called: declined calls or in hospital"
+    )
+    url = reverse("campaigns:close", args=[campaign.pk])
+    closing = manager_client.get(url).content.decode()
+    assert (
+        "1 tenant has not been reached, and 2 will not be called (declined calls or in "
+        "hospital). Closing needs a reason."
+    ) in closing
+    listed_here = closing.split('id="not-reached"')[1].split("</table>")[0]
+    refs = dict(Tenant.objects.values_list("first_name", "tenancy_ref"))
+    assert refs["Bea"] in listed_here
+    assert refs["Cy"] not in listed_here and refs["Dot"] not in listed_here
+    # Each count opens its list, as the campaign page's figures do.
+    base = reverse("campaigns:tenants", args=[campaign.pk])
+    assert f'href="{base}?show=not_called">2 declined calls or in hospital</a>' in closing
+    assert f'href="{base}?show=not_tried">1 not yet tried</a>' in closing
+    assert f'href="{base}?show=attempted">0 attempted</a>' in closing
+    refused = manager_client.post(url, {"reason": ""})
+    assert refused.status_code == 400
+    assert "1 tenant not reached and 2 not called: enter a reason" in refused.content.decode()
+
+
+def test_closing_with_only_tenants_not_called_left_still_needs_a_reason(
+    manager_client, campaign, officer
+):
+    bea = Tenant.objects.get(first_name="Bea")
+    call(bea, officer, "spoke", 11)
+    url = reverse("campaigns:close", args=[campaign.pk])
+    closing = manager_client.get(url).content.decode()
+    assert "Every tenant who can be called has been reached, and 2 will not be called" in closing
+    assert 'id="not-reached"' not in closing
+    refused = manager_client.post(url, {"reason": ""})
+    assert "2 tenants not called: enter a reason" in refused.content.decode()

@@ -112,19 +112,29 @@ def campaign_extend(*, campaign, ends_on, by):
     return campaign
 
 
+def _left_out(not_reached, not_called):
+    """ "1 tenant not reached and 2 not called", "2 tenants not called"."""
+    parts = []
+    for count, what in ((not_reached, "not reached"), (not_called, "not called")):
+        if count:
+            noun = "" if parts else (" tenant" if count == 1 else " tenants")
+            parts.append(f"{count}{noun} {what}")
+    return " and ".join(parts)
+
+
 @transaction.atomic
-def campaign_close(*, campaign, by, not_reached, reason="", now=None):
-    """Close the campaign. With tenants not reached (`not_reached`, counted by the caller from
-    the same rule as the campaign page) it needs a reason, recorded with the close."""
+def campaign_close(*, campaign, by, not_reached, not_called=0, reason="", now=None):
+    """Close the campaign. With tenants not reached (`not_reached`: attempted or not yet
+    tried) or not called (`not_called`: declined calls or in hospital), counted by the caller
+    by the campaign page's rules, it needs a reason, recorded with the close."""
     campaign = _locked(campaign)
     if campaign.is_seeded:
         raise CampaignRefused(f"{campaign.name} cannot be closed.")
     if campaign.status == Campaign.Status.CLOSED:
         raise CampaignRefused("This campaign is already closed.")
-    if not_reached and not reason.strip():
+    if (not_reached or not_called) and not reason.strip():
         raise CampaignRefused(
-            f"{not_reached} tenant{'s' if not_reached != 1 else ''} not reached: "
-            "enter a reason for closing the campaign"
+            f"{_left_out(not_reached, not_called)}: enter a reason for closing the campaign"
         )
     campaign.status = Campaign.Status.CLOSED
     campaign.closed_at = now or timezone.now()

@@ -207,14 +207,30 @@ def in_todays_queue(campaign, on):
     return counts
 
 
-def not_reached(campaign, on):
-    """The campaign's current tenants not reached since it began, by team then name."""
+CLOSE_FIGURES = ("attempted", "not_tried", "not_called")
+
+
+def not_reached(campaign, on, *, user):
+    """The close page's list: the campaign's tenants `user` may see who have not been reached
+    since they joined it and can still be called (the campaign page's Attempted and Not yet
+    tried), by team then name. Those who will not be called (declined calls, in hospital) are
+    its "Not called" figure, counted apart (`close_figures`)."""
     return (
         with_progress(campaign, on)
-        .filter(is_reached=False)
+        .visible_to(user)
+        .filter(FIGURE_FILTERS["attempted"] | FIGURE_FILTERS["not_tried"])
         .select_related("patch__team")
         .order_by("patch__team__name", "last_name", "first_name", "id")
     )
+
+
+def close_figures(campaign, on, *, user):
+    """The close page's counts, by the campaign page's rules (FIGURE_FILTERS): attempted, not
+    yet tried, their sum `not_reached`, and not called. One query."""
+    tenants = with_progress(campaign, on).visible_to(user).order_by()
+    figures = tenants.aggregate(**{name: FIGURES[name] for name in CLOSE_FIGURES})
+    figures["not_reached"] = figures["attempted"] + figures["not_tried"]
+    return figures
 
 
 def campaigns_due_among(tenant_ids, on):

@@ -186,18 +186,21 @@ def campaign_extend(request, pk):
 
 @manager_required
 def campaign_close(request, pk):
-    """Closing lists the tenants not reached; with any, a reason is needed."""
+    """Closing lists the tenants not reached who can still be called, and counts those who
+    will not be (declined calls, in hospital) apart, as the campaign page does; with any of
+    either, a reason is needed."""
     campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
     today = timezone.localdate()
-    tenants = campaign_selectors.not_reached(campaign, today)
+    tenants = campaign_selectors.not_reached(campaign, today, user=request.user)
+    figures = campaign_selectors.close_figures(campaign, today, user=request.user)
     form = CampaignCloseForm(request.POST or None)
-    count = tenants.count()
     if request.method == "POST" and form.is_valid():
         try:
             campaign_actions.campaign_close(
                 campaign=campaign,
                 by=request.user,
-                not_reached=count,
+                not_reached=figures["not_reached"],
+                not_called=figures["not_called"],
                 reason=form.cleaned_data["reason"],
             )
         except campaign_actions.CampaignRefused as refusal:
@@ -216,7 +219,7 @@ def campaign_close(request, pk):
     return render(
         request,
         "welfare/campaigns/close.html",
-        {"campaign": campaign, "form": form, "page": page, "count": count},
+        {"campaign": campaign, "form": form, "page": page, "figures": figures},
         status=400 if form.is_bound else 200,
     )
 
