@@ -90,6 +90,10 @@ def call(tenant, officer, outcome, hour):
 
 @pytest.fixture
 def campaign(manager, patch, other_patch, officer, other_officer):
+    return cold_snap_called(manager, patch, other_patch, officer, other_officer)
+
+
+def cold_snap_called(manager, patch, other_patch, officer, other_officer):
     """North: one reached, one tried, one not tried, one not tried and escalated. South: one
     reached, two not tried. No patch: one not tried."""
     campaign = cold_snap(manager)

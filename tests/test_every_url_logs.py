@@ -158,6 +158,17 @@ def _call(world):
     return f"/queue/call/{call.pk}/"
 
 
+def _campaign_day(world):
+    """A day's calls in the world's campaign: one, to the world's tenant."""
+    task = world["task"]
+    call = Call.objects.create(
+        task=task, tenant=task.tenant, officer=OfficerFactory(team=task.team),
+        made_on=timezone.localdate(), outcome=Call.Outcome.NO_ANSWER,
+    )  # fmt: skip
+    call.campaigns.create(campaign_id=_campaign(world))
+    return f"?day={timezone.localdate():%Y-%m-%d}"
+
+
 def _officer_history(world):
     """An officer the world's call was given to: their history names the tenant."""
     task = world["task"]
@@ -269,6 +280,18 @@ TENANT_PAGES = {
     ),
     "campaigns:tenants_csv": (
         "manager", lambda w: f"/campaigns/{_campaign(w)}/tenants.csv", "tenant",
+    ),
+    "campaigns:day_calls": (
+        "manager", lambda w: f"/campaigns/{_campaign(w)}/calls/{_campaign_day(w)}", "tenant",
+    ),
+    "campaigns:day_calls_csv": (
+        "manager", lambda w: f"/campaigns/{_campaign(w)}/calls.csv{_campaign_day(w)}", "tenant",
+    ),
+    "campaigns:queue_today": (
+        "manager", lambda w: f"/campaigns/{_campaign(w)}/queue/", "tenant",
+    ),
+    "campaigns:queue_today_csv": (
+        "manager", lambda w: f"/campaigns/{_campaign(w)}/queue.csv", "tenant",
     ),
     "dashboard:list": ("manager", lambda w: "/dashboard/lists/escalations/", "tenant"),
     "dashboard:list_csv": ("manager", lambda w: "/dashboard/lists/escalations.csv", "tenant"),

@@ -9,7 +9,7 @@ from config.forms import DateField, FilterForm, GDSFormMixin
 from here_to_help.models import Need
 
 from .campaign_models import Campaign, CampaignQuestion
-from .campaign_selectors import FIGURE_NAMES, NO_TEAM
+from .campaign_selectors import FIGURE_NAMES, NO_TEAM, QUEUE_NAMES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -356,3 +356,29 @@ class FigureFilterForm(FilterForm):
 
     def team_name(self):
         return dict(self.fields["team"].choices).get(self.values()["team"], "All teams")
+
+
+class DayCallsFilterForm(FilterForm):
+    """Which day's calls a campaign's list shows (`day`, as 2026-12-01: a row of "Calls by
+    day") and whether all of them or only those that reached the tenant (`show`). A day that
+    is missing or not a date is refused: no calls, never every day's passing for it."""
+
+    day = forms.DateField(label="Day", input_formats=["%Y-%m-%d"])
+    show = forms.ChoiceField(
+        label="Calls", required=False, choices=[("", "Calls"), ("reached", "Reached")]
+    )
+
+    def reached_only(self):
+        return self.values()["show"] == "reached"
+
+
+class QueueFilterForm(FilterForm):
+    """Which of the campaign's "Today's queue" figures a list shows (`show`, blank: the calls
+    in today's queue)."""
+
+    show = forms.ChoiceField(
+        label="Figure", required=False, choices=[("", QUEUE_NAMES["queued"]), *QUEUE_NAMES.items()]
+    )
+
+    def figure(self):
+        return self.values()["show"] or "queued"

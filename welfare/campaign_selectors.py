@@ -5,6 +5,7 @@ from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.access import team_scoped
 from tenants.models import Tenant
 
 from . import call_config
@@ -188,23 +189,70 @@ def last_attempt(tenant):
     return f"{timezone.localtime(tenant.last_call_at):%-d %b %Y, %H:%M}: {outcome_label(tenant)}"
 
 
-def in_todays_queue(campaign, on):
-    """Of the campaign's tenants due on `on` (campaign_rules.due_in, as the build reads them):
-    how many have a call in the queue, how many are with a manager instead (an open
-    escalation: no call until it closes), and how many wait for the next build. One query."""
+# The campaign page's "Today's queue" figures, as the condition their tenants meet: counted by
+# `in_todays_queue`, listed by `todays_queue_tenants`.
+QUEUE_FILTERS = {
+    "queued": Q(has_call=True),
+    "with_manager": Q(has_call=False, held=True),
+    "waiting": Q(has_call=False, held=False),
+}
+QUEUE_NAMES = {
+    "queued": "In today's queue",
+    "with_manager": "Due today, with a manager",
+    "waiting": "Due today, joining at the next build",
+}
+
+
+def _due_today(campaign, on):
+    """The campaign's tenants due on `on` (campaign_rules.due_in, as the build reads them),
+    each marked `has_call` (an open call task) and `held` (an open escalation)."""
     open_task = CallTask.objects.filter(tenant=OuterRef("pk"), status=CallTask.Status.OPEN)
     escalated = Escalation.objects.filter(tenant=OuterRef("pk"), status=Escalation.Status.OPEN)
-    # The due rule's own annotations include aggregates: counted over it as a semi-join.
-    due = Tenant.objects.filter(pk__in=due_in(campaign, on).order_by().values("pk")).annotate(
+    # The due rule's own annotations include aggregates: read through it as a semi-join.
+    return Tenant.objects.filter(pk__in=due_in(campaign, on).order_by().values("pk")).annotate(
         has_call=Exists(open_task), held=Exists(escalated)
     )
-    counts = due.order_by().aggregate(
-        due=Count("id"),
-        queued=Count("id", filter=Q(has_call=True)),
-        with_manager=Count("id", filter=Q(has_call=False, held=True)),
+
+
+def in_todays_queue(campaign, on):
+    """Of the campaign's tenants due on `on`: how many have a call in the queue, how many are
+    with a manager instead (an open escalation: no call until it closes), and how many wait
+    for the next build. One query."""
+    counts = (
+        _due_today(campaign, on)
+        .order_by()
+        .aggregate(
+            due=Count("id"),
+            **{name: Count("id", filter=condition) for name, condition in QUEUE_FILTERS.items()},
+        )
     )
-    counts["waiting"] = counts["due"] - counts["queued"] - counts["with_manager"]
     return counts
+
+
+def todays_queue_tenants(campaign, on, *, user, show):
+    """The tenants one of the "Today's queue" figures counts (`show`, a key of QUEUE_FILTERS),
+    those `user` may see, by team then name: one query."""
+    return (
+        _due_today(campaign, on)
+        .visible_to(user)
+        .filter(QUEUE_FILTERS[show])
+        .select_related("patch__team")
+        .order_by("patch__team__name", "last_name", "first_name", "id")
+    )
+
+
+def day_calls(campaign, day, *, user, reached_only=False):
+    """The calls made in the campaign on `day` (a row of its "Calls by day"), to tenants `user`
+    may see; `reached_only`: those that spoke to the tenant (its "Reached"). Earliest first,
+    with tenant, team and officer: one query."""
+    calls = team_scoped(
+        Call.objects.filter(campaigns__campaign=campaign, made_on=day),
+        user,
+        "tenant__patch__team_id",
+    )
+    if reached_only:
+        calls = calls.filter(outcome=Call.Outcome.SPOKE)
+    return calls.select_related("tenant__patch__team", "officer").order_by("made_at", "id")
 
 
 CLOSE_FIGURES = ("attempted", "not_tried", "not_called")

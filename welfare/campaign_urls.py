@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import campaign_day_views as lists
 from . import campaign_figure_views as figures
 from . import campaign_views as views
 
@@ -13,6 +14,10 @@ urlpatterns = [
     path("<int:pk>/tenants/", figures.campaign_tenants, name="tenants"),
     path("<int:pk>/tenants.csv", figures.campaign_tenants_csv, name="tenants_csv"),
     path("<int:pk>/today/", figures.campaign_today, name="today"),
+    path("<int:pk>/calls/", lists.campaign_day_calls, name="day_calls"),
+    path("<int:pk>/calls.csv", lists.campaign_day_calls_csv, name="day_calls_csv"),
+    path("<int:pk>/queue/", lists.campaign_queue_today, name="queue_today"),
+    path("<int:pk>/queue.csv", lists.campaign_queue_today_csv, name="queue_today_csv"),
     path("<int:pk>/pause/", views.campaign_pause, name="pause"),
     path("<int:pk>/restart/", views.campaign_resume, name="resume"),
     path("<int:pk>/extend/", views.campaign_extend, name="extend"),
