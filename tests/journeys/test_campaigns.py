@@ -239,3 +239,51 @@ def test_a_list_of_20_tenancies_and_3_bad_rows_is_imported_and_the_3_reported(jo
     expect(page.locator("#list-size")).to_have_text("20 tenants on the list.")
     expect(report.locator("dt").first).to_have_text("Added")
     expect(page.locator("#rejections li")).to_have_count(3)
+
+
+def _tops(page):
+    """The top of each button in the campaign's button group, by its text."""
+    buttons = page.locator(".govuk-button-group .govuk-button")
+    return {
+        buttons.nth(n).inner_text(): buttons.nth(n).bounding_box()["y"]
+        for n in range(buttons.count())
+    }
+
+
+@pytest.mark.parametrize("width", [1200, 375])
+def test_pause_and_restart_sit_in_line_with_the_campaigns_other_buttons(journey, width):
+    from welfare.campaign_actions import campaign_create
+    from welfare.campaign_models import Campaign
+
+    today = timezone.localdate()
+    manager = ManagerFactory(username="maya", first_name="Maya")
+    campaign = campaign_create(
+        by=manager,
+        name="Shielding list",
+        kind=Campaign.Kind.LIST,
+        starts_on=today,
+        ends_on=today + timedelta(days=14),
+        schedule=Campaign.Schedule.ONCE,
+        questions=[{"text": "All well?", "kind": "yes_no"}],
+    )
+    page = sign_in_manager(journey, "maya")
+    page.set_viewport_size({"width": width, "height": 900})
+    journey.goto(f"/campaigns/{campaign.pk}/")
+    tops = _tops(page)
+    assert list(tops) == ["Pause", "Import the list", "Extend", "Close"]
+    if width > 640:  # one row: every button's top is the same
+        assert len(set(tops.values())) == 1, tops
+    else:  # stacked, each as wide as the others
+        buttons = page.locator(".govuk-button-group .govuk-button")
+        widths = {buttons.nth(n).bounding_box()["width"] for n in range(buttons.count())}
+        assert len(widths) == 1, widths
+    page.get_by_role("button", name="Pause").click()
+    journey.check()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Shielding list paused")
+    tops = _tops(page)
+    assert "Restart" in tops
+    if width > 640:
+        assert len(set(tops.values())) == 1, tops
+    page.get_by_role("button", name="Restart").click()
+    journey.check()
+    expect(page.locator(".govuk-button-group")).to_contain_text("Pause")
