@@ -13,6 +13,28 @@ from .models import AccessLog, FamilyContact, Tenant
 from .postcodes import POSTCODE_OR_OUTWARD
 
 REF = re.compile(r"^(?=.*\d)[A-Z0-9/-]{3,20}$")
+# The register's references are letters, a hyphen and digits (PHG-000101: the import's sample,
+# `tenants/formats/tenants-sample.csv`). A reference typed as letters and digits with no hyphen,
+# with spaces or other separators ("phg000101", "PHG 000 101") is rebuilt in that form.
+SEPARATED_REF = re.compile(r"^([A-Z]+)[\s/-]*((?:\d[\s-]*)+)$")
+
+
+def reference_forms(query):
+    """The references `query` (uppercased) may name: as typed without spaces and, where it is
+    letters then digits, the stored form LETTERS-DIGITS. Each is looked up as the start of a
+    reference through the `UPPER(tenancy_ref)` index (tenants migration 0009), never by
+    rewriting the column, so the search stays an index read at 1,000,000 tenants."""
+    forms = []
+    compact = query.replace(" ", "")
+    if REF.match(compact):
+        forms.append(compact)
+    separated = SEPARATED_REF.match(query)
+    if separated:
+        letters, digits = separated.group(1), re.sub(r"\D", "", separated.group(2))
+        canonical = f"{letters}-{digits}"
+        if len(canonical) <= 20 and canonical not in forms:
+            forms.append(canonical)
+    return forms
 
 
 def get_tenant_for_user(user, pk, *, page):
@@ -39,8 +61,8 @@ def search_tenants(user, query):
         return queryset.none()
     upper = query.upper()
     condition = Q()
-    if REF.match(upper):
-        condition |= Q(tenancy_ref__istartswith=upper)
+    for reference in reference_forms(upper):
+        condition |= Q(tenancy_ref__istartswith=reference)
     if POSTCODE_OR_OUTWARD.match(upper):
         compact = upper.replace(" ", "")
         if len(compact) >= 5:  # a full postcode: PR12AB -> PR1 2AB

@@ -39,3 +39,18 @@ def test_the_outward_code_search_reads_the_postcode_index(manager):
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert "tenant_postcode_idx" in plan
     assert [t.postcode for t in search_tenants(manager, "pr1")] == ["PR1 2AB"]
+
+
+@pytest.mark.django_db
+def test_a_reference_typed_without_its_hyphen_reads_the_reference_index(manager):
+    """A reference typed "phg 000101" is looked up as the stored form PHG-000101 through the
+    UPPER(tenancy_ref) index (migration 0009), not by rewriting every row's reference."""
+    TenantFactory(tenancy_ref="PHG-000101")
+    queryset = search_tenants(manager, "phg 000101")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "tenant_ref_prefix_idx" in plan
+    assert [t.tenancy_ref for t in queryset] == ["PHG-000101"]

@@ -94,6 +94,22 @@ class TestSearch:
         ]:
             assert self.results(officer_client, query) == [tenant], query
 
+    def test_finds_a_reference_typed_without_its_hyphen_with_spaces_or_in_lower_case(
+        self, officer_client, tenant, patch
+    ):
+        TenantFactory(tenancy_ref="PHG-000200", patch=patch)
+        for query in [
+            "PHG000101",
+            "phg000101",
+            "PHG 000101",
+            "phg 000 101",
+            "  Phg-000101 ",
+            "PHG/000101",
+            "PHG00010",  # the start of a reference, as "PHG-00010" finds it
+        ]:
+            found = [t.tenancy_ref for t in self.results(officer_client, query)]
+            assert found == ["PHG-000101"], query
+
     def test_outward_code_does_not_match_a_longer_one(self, officer_client, tenant, patch):
         TenantFactory(postcode="PR10 1AA", patch=patch)
         assert self.results(officer_client, "PR1") == [tenant]
