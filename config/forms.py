@@ -32,8 +32,22 @@ class FilterForm(forms.Form):
     def refused(self):
         return self.is_bound and not self.is_valid()
 
+    @property
+    def status_code(self):
+        """The list page's answer: 400 for a refused filter, as for any refused form (the page
+        still shows the error, what was typed, and no rows), else 200."""
+        return 400 if self.refused else 200
+
     def values(self):
         return self.cleaned_data if self.is_valid() else dict.fromkeys(self.fields, "")
+
+    def kept_values(self):
+        """What the filter shows: as `values`, but a refused filter keeps the fields that were
+        valid (the period chosen beside a team that is not one of the choices), so nothing
+        typed is lost. Never for a query: a refused filter lists nothing."""
+        if not self.refused:
+            return self.values()
+        return {**dict.fromkeys(self.fields, ""), **self.cleaned_data}
 
 
 class GDSFormMixin:

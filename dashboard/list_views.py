@@ -94,6 +94,7 @@ def _refused(request, name, spec, form):
             "today": timezone.localdate(),
             "csv_query": request.GET.urlencode(),
         },
+        status=form.status_code,
     )
 
 
@@ -120,7 +121,7 @@ def figure_list_csv(request, name):
 def _workload(request, teams):
     """The workload's filter and its lines: none for a refused filter."""
     form = WorkloadForm(request.GET or None, teams=teams, periods=PERIODS)
-    values = form.values()
+    values = form.kept_values()
     period = values["days"] or "30"
     team_id = int(values["team"]) if values["team"] else None
     lines = [] if form.refused else workload(days=PERIODS[period], team_id=team_id)
@@ -144,6 +145,7 @@ def officer_workload(request):
             "periods": PERIODS,
             "csv_query": download_query(request.GET),
         },
+        status=form.status_code,
     )
 
 
@@ -246,7 +248,7 @@ def trend(request):
         "chart_font": FONT,
     }
     if form.refused:
-        return render(request, "dashboard/trend.html", context)
+        return render(request, "dashboard/trend.html", context, status=form.status_code)
     code = form.values()["cohort"]
     chosen = next((c for c in cohorts if c["code"] == code), None)
     chosen = chosen or (cohorts[0] if cohorts else None)

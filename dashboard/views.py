@@ -89,6 +89,7 @@ def index(request):
             request,
             "dashboard/index.html",
             {"form": form, "teams": teams, "scope": tables.ALL_TEAMS, "no_team": tables.NO_TEAM},
+            status=form.status_code,
         )
     scope = tables.team_scope(form.values()["team"], teams)
     snapshot = tables.latest_snapshot()

@@ -59,6 +59,7 @@ def _list_page(request, template, queryset, filters, **context):
             "csv_query": download_query(request.GET),
             **context,
         },
+        status=filters.status_code,
     )
 
 
@@ -383,6 +384,7 @@ def directory(request):
             if request.user.is_manager
             else None,
         },
+        status=filters.status_code,
     )
 
 

@@ -77,6 +77,7 @@ def register(request):
             "scheduled_count": scheduled_count,
             "csv_query": download_query(request.GET),
         },
+        status=filters.status_code,
     )
 
 

@@ -61,6 +61,7 @@ def providers(request):
             "summary": provider_selectors.provider_counts(request.user, today),
             "csv_query": download_query(request.GET),
         },
+        status=filters.status_code,
     )
 
 

@@ -97,7 +97,7 @@ def test_an_invalid_trend_filter_shows_its_error_and_no_figures(
     with django_assert_num_queries(8):
         response = manager_client.get(reverse("dashboard:trend") + query)
     html = response.content.decode()
-    assert response.status_code == 200  # as the other refused lists
+    assert response.status_code == 400  # as every refused list (FilterForm.status_code)
     assert 'id="trend-refused"' in html and error in html
     assert "<title>Error: " in html
     assert 'id="trend-table"' not in html and 'role="img"' not in html

@@ -263,7 +263,7 @@ class TestFigures:
         with django_assert_num_queries(7):
             response = manager_client.get("/dashboard/", {"team": asked})
         page = response.content.decode()
-        assert response.status_code == 200  # as the other refused lists
+        assert response.status_code == 400  # as every refused list (FilterForm.status_code)
         assert 'id="dashboard-refused"' in page and "<title>Error: " in page
         assert "There is a problem with the filter, so no figures are shown" in page
         assert f'<a href="#team">Team: Select a valid choice. {asked} is not one' in page

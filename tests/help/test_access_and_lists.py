@@ -208,7 +208,7 @@ class TestLists:
         food.save()
         response = officer_client.get(url, query)
         page = response.content.decode()
-        assert response.status_code == 200  # as the other refused lists
+        assert response.status_code == 400  # as every refused list (FilterForm.status_code)
         assert 'id="requests-refused"' in page and error in page
         assert "<title>Error: " in page and "No requests are listed" in page
         assert list(response.context["page"].object_list) == []
