@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,8 +25,44 @@ def _current(service):
     return service.current_changes[0] if service.current_changes else None
 
 
+# A public message "sends tenants to the Contact Centre" when it names it or gives its number:
+# "contact centre" (or "contact center") in any case, or `CONTACT_PHONE` with spaces ignored.
+# A plain text match, so "Contact the Customer Contact Centre", "Phone or email the customer
+# contact centre" and "call 0161 4960000" all count; a message that only says "phone us" does not.
+_NAMES_CENTRE = re.compile(r"contact\s+cent(?:re|er)", re.IGNORECASE)
+
+
+def sends_tenants_to_contact_centre(message):
+    """Whether a public message tells tenants to contact or phone the Customer Contact Centre."""
+    if _NAMES_CENTRE.search(message):
+        return True
+    number = re.sub(r"\s", "", settings.CONTACT_PHONE)
+    return bool(number) and number in re.sub(r"\s", "", message)
+
+
+def _mark_messages_sending_to_a_closed_centre(services):
+    """While the Contact Centre (`settings.CONTACT_CENTRE_SERVICE`) is currently unavailable,
+    mark each other service whose message in force sends tenants to it
+    (`sends_to_closed_centre`), for the register to warn beside it; else mark none."""
+    centre = next((s for s in services if s.slug == settings.CONTACT_CENTRE_SERVICE), None)
+    closed = (
+        centre is not None
+        and centre.current is not None
+        and centre.current.status == Status.UNAVAILABLE
+    )
+    for service in services:
+        service.sends_to_closed_centre = (
+            closed
+            and service is not centre
+            and service.current is not None
+            and sends_tenants_to_contact_centre(service.current.message)
+        )
+
+
 def service_register(*, at):
-    """Every service with its change in force (`current`) and what is scheduled (`scheduled`)."""
+    """Every service with its change in force (`current`) and what is scheduled (`scheduled`),
+    and whether its message sends tenants to the Contact Centre while it is unavailable
+    (`sends_to_closed_centre`)."""
     services = list(
         _with_current(Service.objects.all(), at).prefetch_related(
             Prefetch(
@@ -37,6 +74,7 @@ def service_register(*, at):
     )
     for service in services:
         service.current = _current(service)
+    _mark_messages_sending_to_a_closed_centre(services)
     return services
 
 

@@ -61,6 +61,7 @@ def register(request):
         if service.current is not None:
             counts[service.current.status] += 1
     scheduled_count = sum(len(service.scheduled) for service in services)
+    to_fix = sum(service.sends_to_closed_centre for service in services)
     # ?status= (the dashboard's "Services by status" figures link here): those services only;
     # ?scheduled=yes: the services with a change scheduled.
     filters = RegisterFilterForm(request.GET or None)
@@ -75,6 +76,7 @@ def register(request):
             "services": services,
             "counts": [(Status(status), count) for status, count in counts.items()],
             "scheduled_count": scheduled_count,
+            "to_fix": to_fix,
             "csv_query": download_query(request.GET),
         },
         status=filters.status_code,
