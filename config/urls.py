@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("more/", views.more, name="more"),
     path("accounts/", include("accounts.urls")),
     path("", include("subscriptions.urls")),
     path("", include("services.urls")),

@@ -6,8 +6,10 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from accounts.access import staff_required
+from accounts.access import manager_required, staff_required
 from tenants.selectors import log_tenants_listed
+
+from .navigation import more_sections
 
 
 @staff_required
@@ -43,6 +45,12 @@ def home_panels(user):
             continue
         panels.extend(module.panels(user))
     return panels
+
+
+@manager_required
+def more(request):
+    """The manager's menu entry "More": the sections they open now and then, each a link."""
+    return render(request, "more.html", {"sections": more_sections(request.user)})
 
 
 def accessibility(request):

@@ -313,6 +313,7 @@ TENANT_PAGES = {
 # tenant on the campaign, in the provider's scheme...) and must answer 200 without the tenant's
 # name or tenancy reference anywhere in it. name: (who, the page for the world, why)
 NO_TENANT_PAGES = {
+    "more": ("manager", lambda w: "/more/", "links to the sections under More"),
     "campaigns:list": ("manager", lambda w: "/campaigns/", "names and dates of campaigns"),
     "campaigns:new": ("manager", lambda w: "/campaigns/new/", "a form"),
     "campaigns:detail": ("manager", lambda w: f"/campaigns/{_campaign(w)}/", "figures by team"),

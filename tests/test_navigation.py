@@ -1,5 +1,7 @@
 """The service navigation links only to pages the person can open: none before two-factor."""
 
+import re
+
 import pytest
 from django_otp.oath import totp
 
@@ -55,7 +57,7 @@ class TestBeforeTwoFactor:
         page = client.get("/").content.decode()
         menu = menu_links(page)
         assert 'href="/dashboard/"' in menu and 'href="/queue/"' in menu
-        assert "Your account" in menu
+        assert 'id="your-account"' in page  # in the header's top bar, beside the name
         assert 'id="signed-in-as"' in page
 
     def test_officer_without_two_factor_sees_their_menu(self, client, officer):
@@ -74,9 +76,9 @@ class TestBeforeTwoFactor:
 
 
 class TestImportsInTheMenu:
-    def test_managers_and_income_officers_find_their_imports_in_the_menu(self, manager_client):
-        menu = menu_links(manager_client.get("/").content.decode())
-        assert 'href="/imports/"' in menu
+    def test_managers_find_their_imports_under_more(self, manager_client):
+        more = manager_client.get("/more/").content.decode()
+        assert 'href="/imports/"' in more.split('id="more-sections"')[1]
 
     def test_income_officers_too(self, income_client):
         menu = menu_links(income_client.get("/imports/").content.decode())
@@ -85,3 +87,72 @@ class TestImportsInTheMenu:
 
     def test_officers_who_import_nothing_do_not(self, officer_client):
         assert 'href="/imports/"' not in menu_links(officer_client.get("/").content.decode())
+
+
+def menu_labels(page):
+    return [
+        label.strip()
+        for label in re.findall(
+            r">\s*(?:<strong[^>]*>)?([^<]+?)\s*(?:</strong>)?\s*</a>", menu_links(page)
+        )
+    ]
+
+
+def current_label(page):
+    found = re.search(r'aria-current="page">\s*<strong[^>]*>([^<]+)</strong>', menu_links(page))
+    return found.group(1) if found else None
+
+
+class TestManagersMenuFitsOneLine:
+    """A manager's menu wrapped onto two lines at 1280 px: the sections they open now and then
+    are one entry, "More", and their account and "Sign out" are in the header's top bar."""
+
+    def test_a_managers_menu_holds_the_daily_sections_and_more(self, manager_client):
+        page = manager_client.get("/").content.decode()
+        assert menu_labels(page) == [
+            "Home",
+            "Dashboard",
+            "Call queue",
+            "Tenants",
+            "Here to Help",
+            "Escalations",
+            "Campaigns",
+            "More",
+        ]
+        assert 'id="your-account"' in page and 'id="sign-out"' in page
+
+    def test_every_section_under_more_is_one_click_from_it(self, manager_client):
+        more = manager_client.get("/more/").content.decode()
+        listed = re.findall(r'<a class="govuk-link[^"]*" href="([^"]+)">([^<]+)</a>', more)
+        assert listed == [
+            ("/arrears/", "Arrears"),
+            ("/providers/", "Providers"),
+            ("/services/", "Service status"),
+            ("/messages/", "Messages"),
+            ("/imports/", "Imports"),
+        ]
+        for url, _label in listed:
+            assert manager_client.get(url).status_code == 200, url
+
+    @pytest.mark.parametrize(
+        "url", ["/more/", "/services/", "/providers/", "/messages/", "/imports/", "/arrears/"]
+    )
+    def test_more_is_marked_current_on_its_sections_pages(self, manager_client, url):
+        assert current_label(manager_client.get(url).content.decode()) == "More"
+
+    def test_escalations_are_still_their_own_entry(self, manager_client):
+        page = manager_client.get("/queue/escalations/").content.decode()
+        assert current_label(page) == "Escalations"
+
+    def test_officers_and_income_officers_keep_their_sections_in_the_menu(
+        self, client, officer, income_officer
+    ):
+        client.force_login(officer)
+        page = client.get("/").content.decode()
+        assert menu_labels(page) == ["Home", "Call queue", "Tenants", "Here to Help", "Providers"]
+        client.force_login(income_officer)
+        page = client.get("/").content.decode()
+        assert menu_labels(page) == ["Home", "Tenants", "Here to Help", "Arrears", "Imports"]
+
+    def test_more_is_for_managers(self, officer_client):
+        assert officer_client.get("/more/").status_code == 403

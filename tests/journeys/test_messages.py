@@ -39,6 +39,8 @@ SCHEME = ("Everyone in a scheme", "Scheme", "Ribble Court")
 
 def write_and_send(journey, audience=SCHEME):
     page = journey.page
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="More").click()
+    journey.check()
     page.get_by_role("link", name="Messages", exact=True).click()
     journey.check()
     page.get_by_role("link", name="Bulk messages").click()

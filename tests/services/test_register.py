@@ -533,9 +533,10 @@ class TestAccess:
     def test_unknown_service_is_404(self, manager_client):
         assert manager_client.get("/services/no-such-service/change/").status_code == 404
 
-    def test_managers_see_the_register_in_the_navigation(self, manager_client, officer):
+    def test_managers_find_the_register_under_more_in_the_navigation(self, manager_client):
         page = manager_client.get("/").content.decode()
-        assert 'href="/services/"' in page
+        assert 'href="/more/"' in page
+        assert 'href="/services/"' in manager_client.get("/more/").content.decode()
 
     def test_officers_do_not_see_the_register_in_the_navigation(self, officer_client):
         assert 'href="/services/"' not in officer_client.get("/").content.decode()
