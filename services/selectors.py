@@ -74,8 +74,28 @@ def service_register(*, at):
     )
     for service in services:
         service.current = _current(service)
+        service.needs_review = _needs_review(service, at)
     _mark_messages_sending_to_a_closed_centre(services)
+    # As tenants find them on the public page: by group, then the group's own order.
+    groups = list(ServiceGroup)
+    services.sort(key=lambda s: (groups.index(s.group), s.position, s.name))
     return services
+
+
+# A message about a reduced or closed service that nobody has touched for this long may no
+# longer be true ("Closed for a few days while we make repairs" in force for ten weeks): the
+# register asks the manager to check it, unless a change is already scheduled.
+REVIEW_AFTER = timedelta(days=14)
+
+
+def _needs_review(service, at):
+    current = service.current
+    return (
+        current is not None
+        and current.status != Status.OPERATING
+        and at - current.effective_at >= REVIEW_AFTER
+        and not service.scheduled
+    )
 
 
 def get_service(slug):

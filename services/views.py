@@ -36,20 +36,30 @@ class RegisterFilterForm(FilterForm):
         choices=[("", "Any"), ("yes", "A change scheduled")],
         error_messages={"invalid_choice": "Only services with a change scheduled (yes)"},
     )
+    review = forms.ChoiceField(
+        required=False,
+        label="Message to check",
+        choices=[("", "Any"), ("yes", "Reduced or unavailable, message unchanged 14 days")],
+        error_messages={"invalid_choice": "Only services whose message may be out of date (yes)"},
+    )
 
 
 def _filtered(services, filters):
-    """The services the filter shows: a status takes precedence over `scheduled`."""
+    """The services the filter shows: a status takes precedence over `scheduled`, which takes
+    precedence over `review`. Returns (status shown, scheduled only, review only, services)."""
     if filters.refused:
-        return None, False, []
+        return None, False, False, []
     values = filters.values()
     shown = Status(values["status"]) if values["status"] else None
     scheduled_only = shown is None and values["scheduled"] == "yes"
+    review_only = shown is None and not scheduled_only and values["review"] == "yes"
     if shown is not None:
         services = [s for s in services if s.current and s.current.status == shown]
     elif scheduled_only:
         services = [s for s in services if s.scheduled]
-    return shown, scheduled_only, services
+    elif review_only:
+        services = [s for s in services if s.needs_review]
+    return shown, scheduled_only, review_only, services
 
 
 @manager_required
@@ -62,10 +72,11 @@ def register(request):
             counts[service.current.status] += 1
     scheduled_count = sum(len(service.scheduled) for service in services)
     to_fix = sum(service.sends_to_closed_centre for service in services)
+    to_review = sum(service.needs_review for service in services)
     # ?status= (the dashboard's "Services by status" figures link here): those services only;
     # ?scheduled=yes: the services with a change scheduled.
     filters = RegisterFilterForm(request.GET or None)
-    shown, scheduled_only, services = _filtered(services, filters)
+    shown, scheduled_only, review_only, services = _filtered(services, filters)
     return render(
         request,
         "services/register.html",
@@ -73,10 +84,12 @@ def register(request):
             "filters": filters,
             "shown": shown,
             "scheduled_only": scheduled_only,
+            "review_only": review_only,
             "services": services,
             "counts": [(Status(status), count) for status, count in counts.items()],
             "scheduled_count": scheduled_count,
             "to_fix": to_fix,
+            "to_review": to_review,
             "csv_query": download_query(request.GET),
         },
         status=filters.status_code,
@@ -95,8 +108,8 @@ def register_csv(request):
     if filters.refused:
         return refused_download(filters)
     now = timezone.now()
-    _shown, _scheduled, services = _filtered(selectors.service_register(at=now), filters)
-    rows = [["service", "status_now", "since", "public_message", "scheduled"]]
+    _shown, _scheduled, _review, services = _filtered(selectors.service_register(at=now), filters)
+    rows = [["service", "status_now", "since", "public_message", "scheduled", "group", "to_check"]]
     for service in services:
         current = service.current
         scheduled = "; ".join(
@@ -111,6 +124,8 @@ def register_csv(request):
                 _when(current.effective_at) if current else "",
                 current.message if current else "",
                 scheduled,
+                service.get_group_display(),
+                "yes" if service.needs_review else "",
             ]
         )
     return csv_response(f"service-register-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv", rows)
