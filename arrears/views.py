@@ -96,6 +96,7 @@ def flags(request):
             # The worklist of those still to consider: their count, on the same team scope.
             "unflagged": selectors.unflagged_count(request.user, on=today),
         },
+        status=form.status_code,
     )
 
 
@@ -156,6 +157,7 @@ def unflagged(request):
             # "Raise a flag" comes back here, to this page with its filters, once saved.
             "here": request.get_full_path(),
         },
+        status=form.status_code,
     )
 
 

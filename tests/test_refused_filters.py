@@ -18,6 +18,8 @@ MANAGER_PAGES = [
     ("/dashboard/trend/?team=zzz", "trend-refused"),
     ("/dashboard/lists/tenants/?team=zzz", "list-refused"),
     ("/dashboard/lists/calls/?team=zzz", "list-refused"),
+    ("/arrears/?status=bogus", "list-refused"),
+    ("/arrears/unflagged/?min_weeks=lots", "list-refused"),
 ]
 
 
@@ -32,6 +34,11 @@ def test_a_refused_filter_answers_400_with_its_error(manager_client, url, summar
 @pytest.mark.parametrize("url", ["/help/?need=bogus", "/help/directory/?need=bogus"])
 def test_an_officer_s_refused_filter_answers_400_too(officer_client, url):
     assert officer_client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/arrears/?review=bogus", "/arrears/unflagged/?min_weeks=-"])
+def test_an_income_officer_s_refused_filter_answers_400_too(income_client, url):
+    assert income_client.get(url).status_code == 400
 
 
 def test_the_directory_keeps_the_district_typed_beside_a_refused_need(manager_client):
