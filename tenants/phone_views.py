@@ -14,7 +14,7 @@ from . import selectors
 from .actions import phone_number_add, phone_number_mark
 from .forms import PhoneNumberField
 from .models import PhoneNumber
-from .signals import tenant_numbers_changed
+from .signals import Followed, tenant_numbers_changed
 
 REASON = forms.CharField(
     label="Reason",
@@ -84,14 +84,27 @@ class MarkNumberForm(GDSFormMixin, forms.Form):
 
 def _calls_follow(tenant):
     """What the apps above did about the change (a call passed to a manager, or queued again):
-    their sentences, in the same transaction."""
+    each a `Followed`, in the same transaction."""
     responses = tenant_numbers_changed.send(sender=PhoneNumber, tenant=tenant, now=timezone.now())
-    return [sentence for _receiver, sentence in responses if sentence]
+    return [
+        response if isinstance(response, Followed) else Followed(response)
+        for _receiver, response in responses
+        if response
+    ]
 
 
-def _tell(request, sentences):
-    for sentence in sentences:
-        messages.info(request, sentence)
+def _tell(request, followed):
+    for item in followed:
+        messages.info(request, item.sentence)
+
+
+def _next(request, followed, back):
+    """Where the officer goes after a change: opened from a call (`back`), to the call that
+    came back to the queue if one did (the call they came from closed when it passed to a
+    manager), else to that call; otherwise this page again."""
+    if back:
+        return next((item.next_url for item in followed if item.next_url), back)
+    return request.get_full_path()
 
 
 @staff_required
@@ -111,7 +124,7 @@ def numbers(request, pk):
             followed = _calls_follow(tenant)
         messages.success(request, f"{row.number.as_national} added: it is dialled first.")
         _tell(request, followed)
-        return redirect(back or request.get_full_path())
+        return redirect(_next(request, followed, back))
     if action == "mark" and mark_form.is_valid():
         data = mark_form.cleaned_data
         with transaction.atomic():
@@ -121,7 +134,7 @@ def numbers(request, pk):
             request, f"{row.number.as_national} marked {row.get_status_display().lower()}."
         )
         _tell(request, followed)
-        return redirect(back or request.get_full_path())
+        return redirect(_next(request, followed, back))
     return render(
         request,
         "tenants/numbers.html",

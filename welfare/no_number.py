@@ -7,14 +7,19 @@ with the reason "No number to dial". One open escalation per tenant (the unique 
 `one_open_escalation_per_tenant`) keeps it to one, however often the build runs.
 
 When a number to dial is added or corrected, the next build closes the escalation with a
-result that says so and queues the tenant's call as usual (`no_number_escalations_close`).
+result that says so and queues the tenant's call as usual (`no_number_escalations_close`); so
+does the record's numbers page at once (`queue_now.calls_follow_numbers`). An officer's "Wrong or
+dead number" on a call escalates only when no number is left to dial (`call_actions`), so its
+escalation waits for a number too: it closes the same way once a number is added or marked good
+on the record after it opened (a number the tenant still had when it opened, never called
+again, does not close it).
 """
 
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from tenants.models import Tenant
+from tenants.models import PhoneNumber, Tenant
 
 from .call_models import Escalation
 from .models import CallTask
@@ -25,16 +30,31 @@ NUMBER_FOUND = (
 )
 
 
-def no_number_escalations_close(*, on, now, tenant_id=None, result=NUMBER_FOUND):
-    """Close the open "No number to dial" escalations of tenants who have a number to dial
-    now (of one tenant, `tenant_id`), with a result that says why; returns how many. One
-    UPDATE."""
+def waiting_for_a_number():
+    """Open escalations that wait for a number to dial and have one now: "No number to dial",
+    and an officer's "Wrong or dead number" with a number added or marked good on the record
+    since it opened."""
     dialable = Tenant.objects.with_number_to_dial().filter(
         pk=OuterRef("tenant_id"), has_number_to_dial=True
     )
-    escalations = Escalation.objects.filter(
-        Exists(dialable), status=Escalation.Status.OPEN, reason=Escalation.Reason.NO_NUMBER
+    found_since = PhoneNumber.objects.filter(
+        tenant_id=OuterRef("tenant_id"),
+        status=PhoneNumber.Status.GOOD,
+        at__gte=OuterRef("opened_at"),
     )
+    return Escalation.objects.filter(
+        Q(reason=Escalation.Reason.NO_NUMBER)
+        | Q(Exists(found_since), reason=Escalation.Reason.WRONG_NUMBER),
+        Exists(dialable),
+        status=Escalation.Status.OPEN,
+    )
+
+
+def no_number_escalations_close(*, on, now, tenant_id=None, result=NUMBER_FOUND):
+    """Close the open escalations waiting for a number to dial of tenants who have one now
+    (`waiting_for_a_number`; of one tenant, `tenant_id`), with a result that says why; returns
+    how many. One UPDATE."""
+    escalations = waiting_for_a_number()
     if tenant_id is not None:
         escalations = escalations.filter(tenant_id=tenant_id)
     return escalations.update(

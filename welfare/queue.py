@@ -7,8 +7,10 @@ In one transaction it:
 2. re-ranks the tasks still open from earlier days (due date, risk, team), writing only rows
    whose rank changed;
 3. passes every due tenant with no number to dial to a manager (`welfare.no_number`): an
-   escalation, and their open task closes; a "No number to dial" escalation of a tenant who
-   has a number again closes first, so their call is queued as usual;
+   escalation, and their open task closes; an escalation waiting for a number ("No number to
+   dial", or an officer's "Wrong or dead number" with a number found since) of a tenant who
+   has a number again closes first, so their call is queued as usual (the record's numbers
+   page does the same for one tenant at once: `queue_now.calls_follow_numbers`);
 4. opens a task for every other due tenant without one;
 5. opens a check-in task for every support provider whose check-in is due and has none open
    (`provider_actions.check_in_tasks_open`), in the team's queue beside the calls.

@@ -2,15 +2,18 @@
 change that puts a tenant back in the queue and must not wait for the next morning."""
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Patch
+from accounts.models import Patch, Team
 from tenants.models import Tenant
+from tenants.signals import Followed
 
 from .before_call import before_call_messages_queue
+from .call_models import Escalation
 from .campaign_rules import running_campaigns
 from .models import CallTask
-from .no_number import no_number_escalate, no_number_escalations_close
+from .no_number import no_number_escalate, no_number_escalations_close, waiting_for_a_number
 from .queue import _due_orm, _redeployments_on, risk_score
 
 
@@ -79,7 +82,14 @@ PASSED = (
     "No number is left to dial for {name}: their call was passed to a manager "
     '(escalation "No number to dial"), as a wrong number on a call is.'
 )
-BACK = 'The "No number to dial" escalation is closed{queued}.'
+BACK = (
+    "{name}'s call is back in {queue} for today: Take next call gives it to an officer "
+    'there in its turn (most overdue first). The "{reason}" escalation is closed.'
+)
+NOT_DUE = (
+    'The "{reason}" escalation is closed: {name} has a number to dial again. They are not due a '
+    "call today, so the morning queue build queues their call when they are."
+)
 HELD = (
     "No number is left to dial for {name}. Their call is with {officer} now: on the call page "
     'choose "Wrong or dead number" to pass it to a manager.'
@@ -89,19 +99,34 @@ HELD = (
 def calls_follow_numbers(*, tenant, now):
     """A number added or marked on the tenant's record: with none left to dial, their open call
     goes to a manager at once (as at the build: `no_number_escalate`), not to the next officer
-    who takes it; with one to dial again, their "No number to dial" escalation closes and their
-    call opens today if they are due (`call_task_open_for`). Returns a sentence saying what
-    followed, or None. Inside the transaction that made the change."""
+    who takes it; with one to dial again, their escalation waiting for a number closes (the
+    build's step: `no_number_escalations_close`) and their call opens today if they are due
+    (`call_task_open_for`). Returns a sentence saying what followed (a `Followed` naming the
+    call back in the queue), or None. Inside the transaction that made the change."""
     on = timezone.localdate(now)
     has_number = _has_number_to_dial(tenant.pk)
     if has_number:
-        closed = no_number_escalations_close(
+        # The build's own step, for this tenant (`no_number_escalations_close`): whatever
+        # closes here would have closed at the next morning's build.
+        waiting = waiting_for_a_number().filter(tenant_id=tenant.pk)
+        reason = waiting.values_list("reason", flat=True).first()
+        if reason is None or not no_number_escalations_close(
             on=on, now=now, tenant_id=tenant.pk, result=NUMBER_FOUND_ON_RECORD
-        )
-        if not closed:
+        ):
             return None
+        reason = Escalation.Reason(reason).label
         task = call_task_open_for(tenant_id=tenant.pk, on=on, now=now)
-        return BACK.format(queued=": their call is in the queue today" if task else "")
+        if task is None:
+            return NOT_DUE.format(reason=reason, name=tenant.full_name)
+        team = Team.objects.filter(pk=task.team_id).values_list("name", flat=True).first()
+        return Followed(
+            BACK.format(
+                name=tenant.full_name,
+                queue=f"the {team} queue" if team else "the queue of calls with no team",
+                reason=reason,
+            ),
+            next_url=reverse("welfare:task", args=[task.pk]),
+        )
     task = CallTask.objects.open().select_related("claimed_by").filter(tenant_id=tenant.pk).first()
     if task is not None and task.claim_active(now):
         # An officer is on this call now (the call page links here): their outcome decides

@@ -1,7 +1,10 @@
 """A number added or marked on the tenant's record (the numbers page) acts at once, not at the
 next morning's build: with none left to dial, their open call goes to a manager instead of the
-next officer who takes it; with one to dial again, their "No number to dial" escalation closes
-and their call is back in the queue today (welfare.queue_now.calls_follow_numbers)."""
+next officer who takes it; with one to dial again, their escalation waiting for a number ("No
+number to dial", or an officer's "Wrong or dead number") closes and their call is back in the
+queue today (welfare.queue_now.calls_follow_numbers)."""
+
+import uuid
 
 import pytest
 import time_machine
@@ -93,7 +96,8 @@ def test_a_number_added_closes_the_no_number_escalation_and_queues_the_call_toda
     assert "a number to dial was added or corrected on the tenant's record" in escalation.result
     assert open_task(due)
     assert any(
-        "escalation is closed: their call is in the queue today" in text
+        f"{due.full_name}'s call is back in the {due.patch.team} queue for today" in text
+        and 'The "No number to dial" escalation is closed.' in text
         for text in messages(response)
     )
     assert work_take_next(user=officer, now=at(ON)).tenant == due
@@ -106,15 +110,78 @@ def test_a_number_marked_good_again_does_the_same(officer_client, due):
     assert open_task(due)
 
 
-def test_an_officers_wrong_number_escalation_waits_for_its_manager(officer_client, due, patch):
-    """An escalation an officer raised on a call ("Wrong or dead number") is a manager's to
-    close: a number added does not close it."""
+def wrong_number_on_the_call(client, officer, tenant):
+    """The officer takes the call and records "Wrong or dead number" on the only number: the
+    call passes to a manager. Returns the call task, now closed."""
+    task = work_take_next(user=officer, now=at(ON))
+    assert task.tenant == tenant
+    client.post(
+        f"/queue/task/{task.pk}/log/",
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "then": "next",
+            "held_since": "",
+            "outcome": "wrong_number",
+            "number_dialled": LANDLINE,
+        },
+    )
+    task.refresh_from_db()
+    assert task.closed_reason == CallTask.ClosedReason.ESCALATED
+    escalation = Escalation.objects.get(tenant=tenant, status=Escalation.Status.OPEN)
+    assert escalation.reason == Escalation.Reason.WRONG_NUMBER
+    return task
+
+
+def test_a_number_added_after_a_wrong_number_on_a_call_puts_the_call_back_in_the_queue(
+    officer_client, officer, due
+):
+    wrong_number_on_the_call(officer_client, officer, due)
+    response = add(officer_client, due, GIVEN)
+    escalation = Escalation.objects.get(tenant=due)
+    assert escalation.status == Escalation.Status.CLOSED
+    assert "a number to dial was added or corrected on the tenant's record" in escalation.result
+    assert open_task(due).opened_on == ON
+    assert any(
+        f"{due.full_name}'s call is back in the {due.patch.team} queue for today" in text
+        and 'The "Wrong or dead number" escalation is closed.' in text
+        for text in messages(response)
+    )
+    assert work_take_next(user=officer, now=at(ON)).tenant == due
+    # The morning build finds nothing more to do: one call, no escalation opened again.
+    assert build_call_queue(on=ON).numbers_found == 0
+    assert CallTask.objects.open().filter(tenant=due).count() == 1
+    assert not Escalation.objects.filter(tenant=due, status=Escalation.Status.OPEN).exists()
+
+
+def test_a_wrong_number_marked_good_again_does_the_same(officer_client, officer, due):
+    wrong_number_on_the_call(officer_client, officer, due)
+    mark(officer_client, due, LANDLINE, status="good")
+    assert Escalation.objects.get(tenant=due).status == Escalation.Status.CLOSED
+    assert open_task(due)
+
+
+def test_from_the_call_the_officer_is_taken_to_the_call_back_in_the_queue(
+    officer_client, officer, due
+):
+    """The call page links to the numbers page with ?task=: that call closed when it passed to
+    a manager, so the officer goes on to the call that came back, not to the closed one."""
+    closed = wrong_number_on_the_call(officer_client, officer, due)
+    response = officer_client.post(
+        f"/tenants/{due.pk}/numbers/?task={closed.pk}",
+        {"action": "add", "add-number": GIVEN, "add-reason": "Given by her son"},
+    )
+    assert response.url == f"/queue/task/{open_task(due).pk}/"
+
+
+def test_a_wrong_number_escalation_with_no_number_found_since_waits_for_its_manager(due, patch):
+    """An escalation an officer raised on a call while the tenant still had a number (nothing
+    added or marked good since) is a manager's to close: the build leaves it."""
     task = open_task(due)
     Escalation.objects.create(
         tenant=due, task=task, team=patch.team, reason=Escalation.Reason.WRONG_NUMBER
     )
     CallTask.objects.filter(pk=task.pk).update(status=CallTask.Status.CLOSED)
-    add(officer_client, due, GIVEN)
+    assert build_call_queue(on=ON).numbers_found == 0
     assert Escalation.objects.get(tenant=due).status == Escalation.Status.OPEN
     assert not CallTask.objects.open().filter(tenant=due).exists()
 
@@ -129,7 +196,6 @@ def test_closing_the_escalation_puts_a_due_tenant_with_a_number_in_todays_queue(
         tenant=due, task=task, team=patch.team, reason=Escalation.Reason.WRONG_NUMBER
     )
     CallTask.objects.filter(pk=task.pk).update(status=CallTask.Status.CLOSED)
-    add(officer_client, due, GIVEN)
     sign_in(officer_client, manager)
     response = officer_client.post(
         f"/queue/escalations/{escalation.pk}/close/",
