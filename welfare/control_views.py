@@ -3,13 +3,13 @@ undoing an assignment, the assignment history per task and per officer, ending o
 redeployment, the queue settings and an escalation's owner."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import manager_required
+from accounts.access import in_team_scope, manager_required, role_required
 from accounts.models import Team, User
 from config.csv_export import refused_download, streaming_csv
 from tenants.selectors import log_tenant_read, log_tenants_listed
@@ -127,12 +127,17 @@ def escalation_owner(request, pk):
     return redirect("welfare:escalation", pk=escalation.pk)
 
 
-@manager_required
+@role_required(User.Role.OFFICER, User.Role.MANAGER)
 def queue_csv(request, team_id=None):
     """A team's queue (or no team's), as filtered on its page, as CSV: every call, in rank
-    order, each tenant written to the access log."""
+    order, each tenant written to the access log. A manager's for any team, as on the team's
+    page; an officer's for their own team only, as on their "Call queue" (its filter names no
+    officer): another team's, or no team's, is refused (`in_team_scope`)."""
+    if not in_team_scope(request.user, team_id):
+        raise PermissionDenied
     team = get_object_or_404(Team, pk=team_id) if team_id is not None else None
-    officers = list(officers_of(team.pk if team else None))
+    manager = request.user.is_manager
+    officers = list(officers_of(team.pk if team else None)) if manager else []
     filters = QueueFilterForm(request.GET or None, officers=officers)
     if filters.refused:
         return refused_download(filters)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import Team, User
+from config.csv_export import download_query
 from tenants.selectors import log_tenants_listed
 
 from . import (
@@ -103,6 +104,8 @@ def queue(request):
             "check_ins": list(provider_selectors.team_check_in_tasks(request.user.team_id)),
             "claim_cutoff": claim_cutoff(),
             "filters": filters,
+            # The queue as filtered here, every page (`control_views.queue_csv`).
+            "csv_query": download_query(request.GET),
         },
         tasks=filters.apply(selectors.team_queue(request.user.team_id), timezone.localdate()),
         mine=selectors.my_tasks(request.user),
