@@ -169,6 +169,15 @@ def _campaign_day(world):
     return f"?day={timezone.localdate():%Y-%m-%d}"
 
 
+def _my_call_today(world):
+    """A call the viewing officer recorded today to the world's tenant."""
+    task = world["task"]
+    Call.objects.create(
+        task=task, tenant=task.tenant, officer=world["viewer"], made_at=timezone.now(),
+        made_on=timezone.localdate(), outcome=Call.Outcome.NO_ANSWER,
+    )  # fmt: skip
+
+
 def _officer_history(world):
     """An officer the world's call was given to: their history names the tenant."""
     task = world["task"]
@@ -302,6 +311,10 @@ TENANT_PAGES = {
     "welfare:call": ("officer", _call, "tenant"),
     "welfare:task_history": ("manager", lambda w: f"/queue/task/{w['task'].pk}/history/", "tenant"),
     "welfare:officer_history": ("manager", _officer_history, "tenant"),
+    "welfare:calls_today": ("officer", lambda w: _my_call_today(w) or "/queue/today/", "tenant"),
+    "welfare:calls_today_csv": (
+        "officer", lambda w: _my_call_today(w) or "/queue/today.csv", "tenant",
+    ),
     "welfare:visit_raise": (
         "manager", lambda w: f"/queue/escalations/{w['escalation'].pk}/visit/", "tenant",
     ),

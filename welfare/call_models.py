@@ -79,6 +79,8 @@ class Call(models.Model):
             models.Index(fields=["made_on", "outcome"], name="call_day_outcome_idx"),
             # The dashboard's list of calls, newest first (dashboard.call_list).
             models.Index(fields=["made_at", "id"], name="call_made_idx"),
+            # An officer's own calls of a day, newest first ("Your calls today").
+            models.Index(fields=["officer", "made_at", "id"], name="call_officer_made_idx"),
             models.Index(fields=["task", "outcome", "made_on"], name="call_task_attempts_idx"),
         ]
         constraints = [

@@ -1,5 +1,7 @@
 """Reads for welfare calls: the queue, the managers' overview and the tenant record's panel."""
 
+from datetime import datetime, time, timedelta
+
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.shortcuts import get_object_or_404
@@ -355,3 +357,17 @@ def tenant_record_calls_context(tenant, changes=()):
         "call_numbers": tenant.contact_numbers(),
         "call_timeline": tenant_timeline(tenant, changes),
     }
+
+
+def calls_recorded_today(user, now=None):
+    """The calls `user` recorded today (Europe/London), newest first, each with its tenant:
+    their own only (a manager reads an officer's through the officer's history). Read through
+    the index `call_officer_made_idx`, however many calls everyone else made."""
+    today = timezone.localdate(now)
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    return (
+        Call.objects.filter(officer=user, made_at__gte=start, made_at__lt=end)
+        .select_related("tenant")
+        .order_by("-made_at", "-id")
+    )

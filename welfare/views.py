@@ -3,13 +3,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.models import Team, User
-from config.csv_export import download_query
+from config.csv_export import download_query, streaming_csv
 from tenants.selectors import log_tenants_listed
 
 from . import (
@@ -112,6 +113,42 @@ def queue(request):
     )
     context["showing"] = _showing(filters, context["page"].paginator.count)
     return render(request, "welfare/queue.html", context)
+
+
+@queue_staff
+def calls_today(request):
+    """The calls this officer recorded today, newest first: their own only."""
+    calls = selectors.calls_recorded_today(request.user)
+    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_tenants_listed(request.user, [call.tenant_id for call in page], request.path)
+    return render(
+        request, "welfare/queue_calls_today.html", {"page": page, "today": timezone.localdate()}
+    )
+
+
+@queue_staff
+def calls_today_csv(request):
+    """The same list as CSV, every page; each batch's tenants logged before it is sent."""
+    user, now = request.user, timezone.now()
+
+    def log(batch):
+        ids = [call.tenant_id for call in batch]
+        log_tenants_listed(user, ids, request.path, query="Your calls today CSV")
+
+    return streaming_csv(
+        filename=f"calls-today-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv",
+        header=["made_at", "tenancy_ref", "name", "outcome", "wellbeing", "call_url"],
+        rows=selectors.calls_recorded_today(user, now),
+        row=lambda call: [
+            timezone.localtime(call.made_at).isoformat(timespec="minutes"),
+            call.tenant.tenancy_ref,
+            call.tenant.full_name,
+            call.get_outcome_display(),
+            call.get_wellbeing_display(),
+            request.build_absolute_uri(reverse("welfare:call", args=[call.pk])),
+        ],
+        log=log,
+    )
 
 
 # The queue filter's reasons as words after "calls" ("the 7 calls to tenants who live alone"),
