@@ -129,11 +129,28 @@ def test_query_count_does_not_grow_with_calls(
         assert officer_client.get("/queue/today/").status_code == 200
 
 
-def test_the_list_is_read_through_the_officer_and_time_index(officer, travel):
-    """However many calls the other officers made: the plan reads this officer's, by index."""
+def test_the_list_is_read_through_the_officer_and_time_index(officer, patch, travel):
+    """With the day's calls of twenty colleagues in the table (and its statistics up to date),
+    the plan reads this officer's calls through the officer-and-time index."""
+    tenant = make_tenant(patch)
+    task = CallTaskFactory(tenant=tenant, status=CallTask.Status.DONE)
+    colleagues = [OfficerFactory(team=patch.team) for _ in range(20)]
+    Call.objects.bulk_create(
+        Call(
+            task=task,
+            tenant=tenant,
+            officer=colleague,
+            made_at=at(ON, 8) + timedelta(minutes=n),
+            made_on=ON,
+            outcome=Call.Outcome.NO_ANSWER,
+        )
+        for colleague in colleagues
+        for n in range(100)
+    )
+    call(officer, tenant, at(ON, 9))
     sql, params = calls_recorded_today(officer)[:25].query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("ANALYZE welfare_call")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "call_officer_made_idx" in plan, plan
