@@ -6,6 +6,10 @@ carriage return is read as a formula by Excel, LibreOffice and Google Sheets
 Numbers written as numbers (a count, a negative balance) are left alone: only text is a risk.
 The imports drop that quote again on reading (`unquote`), so a rejected-rows file corrected and
 imported again reads `+44 20 7946 0001` as it was.
+
+Every download starts with the UTF-8 byte-order mark: without it Excel on Windows reads the file
+as Windows-1252 and shows "Women’s" as "Womenâ€™s". LibreOffice, Google Sheets, Numbers and
+Python's `utf-8-sig` take the mark as what it is, and our own imports drop it.
 """
 
 import csv
@@ -13,6 +17,8 @@ import csv
 from django.http import HttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The byte-order mark, as text: written first, it is encoded as EF BB BF.
+BOM = "\ufeff"
 
 
 def neutralise(value):
@@ -54,7 +60,7 @@ def safe_writer(file, *args, **kwargs):
 
 def csv_response(filename, rows=()):
     """A download of `rows` named `filename`; write more rows with `safe_writer(response)`."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(BOM, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     safe_writer(response).writerows(rows)
     return response

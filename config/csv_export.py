@@ -8,7 +8,7 @@ from itertools import islice
 from django.db import connection
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 
-from .csv import safe_writer
+from .csv import BOM, safe_writer
 
 BATCH = 1000
 
@@ -43,7 +43,7 @@ def streaming_csv(*, filename, header, rows, row, log=None):
 
     def lines():
         writer = safe_writer(_Echo())  # no cell runs as a spreadsheet formula
-        yield writer.writerow(header)
+        yield BOM + writer.writerow(header)  # so Excel reads the file as UTF-8
         with _planned_for_every_row():
             iterator = rows.iterator(chunk_size=BATCH)
             while batch := list(islice(iterator, BATCH)):

@@ -108,7 +108,19 @@ def register_csv(request):
     if filters.refused:
         return refused_download(filters)
     now = timezone.now()
-    _shown, _scheduled, _review, services = _filtered(selectors.service_register(at=now), filters)
+    shown, scheduled_only, review_only, services = _filtered(
+        selectors.service_register(at=now), filters
+    )
+    # A filtered download says so in its name, so it is not taken for the whole register.
+    which = (
+        f"-{shown.value}"
+        if shown
+        else "-scheduled"
+        if scheduled_only
+        else "-to-check"
+        if review_only
+        else ""
+    )
     rows = [["service", "status_now", "since", "public_message", "scheduled", "group", "to_check"]]
     for service in services:
         current = service.current
@@ -128,7 +140,8 @@ def register_csv(request):
                 "yes" if service.needs_review else "",
             ]
         )
-    return csv_response(f"service-register-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv", rows)
+    stamp = f"{timezone.localtime(now):%Y-%m-%d-%H%M}"
+    return csv_response(f"service-register{which}-{stamp}.csv", rows)
 
 
 @manager_required

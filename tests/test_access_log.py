@@ -1,9 +1,6 @@
 """The access log: append-only in the database, outliving the tenant, with a row for every list
 page that showed a tenant, and an export for one tenant (a subject access request)."""
 
-import csv
-import io
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -11,6 +8,7 @@ from django.utils.html import escape
 
 from tenants.models import AccessLog, Tenant
 from tenants.selectors import log_tenants_listed, tenant_access_log
+from tests import csv_support
 from tests.factories import ArrearsFlagFactory, CallTaskFactory, HelpRequestFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +95,7 @@ def test_a_manager_exports_one_tenants_log_as_csv(manager_client, manager, offic
     response = manager_client.get(f"/tenants/{tenant.pk}/access.csv")
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="access-log-{tenant.pk}.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_support.lines(response)
     assert rows[0][0] == "When (UTC)"
     assert [(row[2], row[4], row[6]) for row in rows[1:]] == [
         (officer.username, "Shown in a list", "/arrears/"),

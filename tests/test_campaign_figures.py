@@ -3,8 +3,6 @@ state, last attempt), with a CSV of that list: the lists hold exactly the tenant
 figures count, by team and in all, within the user's team scope, in a flat number of queries.
 PostgreSQL."""
 
-import csv
-import io
 import re
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -18,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from tenants.models import AccessLog, Tenant
+from tests import csv_support
 from tests.factories import TenantFactory
 from welfare.call_actions import call_log
 from welfare.call_models import Escalation
@@ -121,7 +120,7 @@ def listed(client, campaign, **query):
 
 def downloaded(client, campaign, **query):
     response = client.get(reverse("campaigns:tenants_csv", args=[campaign.pk]), query)
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = csv_support.lines(response)
     assert rows[0] == ["name", "tenancy_ref", "team", "state", "last_attempt", "last_outcome"]
     return rows[1:]
 

@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from tenants.models import Tenant
+from tests import csv_support
 from tests.test_campaign_figures import ON, at, call, cold_snap, listed, over_70
 from welfare.queue import build_call_queue
 
@@ -68,11 +69,9 @@ def test_the_figures_and_their_lists_still_add_up(manager_client, campaign):
 
 
 def test_the_progress_download_adds_up_with_those_not_called(manager_client, campaign):
-    import csv
-    import io
 
     response = manager_client.get(f"/campaigns/{campaign.pk}/progress.csv")
-    table = list(csv.reader(io.StringIO(response.content.decode())))
+    table = csv_support.lines(response)
     header, total = table[0], next(row for row in table if row and row[0] == "All teams")
     row = dict(zip(header, total, strict=False))
     assert row["not called"] == "2"

@@ -2,8 +2,6 @@
 one task per tenant across campaigns, both scripts on the call page, progress, pause, extend
 and close. PostgreSQL."""
 
-import csv
-import io
 import itertools
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -17,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from tenants.models import AccessLog, Tenant
+from tests import csv_support
 from tests.factories import PatchFactory, SchemeFactory, TenantFactory
 from welfare.call_actions import queue_check
 from welfare.call_models import SCRIPT, Call, Escalation
@@ -402,7 +401,7 @@ class TestManagersPages:
         Escalation.objects.create(tenant=alone, reason="wrong_number", team=alone.patch.team)
         page = manager_client.get(reverse("campaigns:detail", args=[campaign.pk]))
         download = manager_client.get(reverse("campaigns:csv", args=[campaign.pk]))
-        rows = list(csv.reader(io.StringIO(download.content.decode())))
+        rows = csv_support.lines(download)
         team = alone.patch.team.name
         # team, tenants, reached, attempted, not yet tried, not called, escalated
         assert rows[1] == [team, "2", "1", "0", "1", "0", "1"]

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from config.csv import csv_response, neutralise, safe_writer
+from config.csv_export import streaming_csv
+from services.models import Service
+from tests import csv_support
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,10 +41,32 @@ def test_csv_response_is_a_named_download_with_neutralised_cells():
     response = csv_response("export.csv", [["Team", "Count"], ["=1+1", 3]])
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="export.csv"'
-    assert list(csv.reader(io.StringIO(response.content.decode()))) == [
+    assert csv_support.lines(response) == [
         ["Team", "Count"],
         ["'=1+1", "3"],
     ]
+
+
+@pytest.mark.django_db
+def test_every_download_starts_with_the_byte_order_mark_excel_needs():
+    # Without it Excel on Windows reads the file as Windows-1252: "Women’s" shows as
+    # "Womenâ€™s". With it, the first header cell is still just "service".
+    Service.objects.create(name="Women’s refuge", slug="womens-refuge")
+    plain = csv_response("services.csv", [["service"], ["Women’s refuge"]])
+    streamed = streaming_csv(
+        filename="services.csv",
+        header=["service"],
+        rows=Service.objects.filter(slug="womens-refuge"),
+        row=lambda service: [service.name],
+    )
+    for response in (plain, streamed):
+        body = csv_support.body(response)
+        assert body.startswith(b"\xef\xbb\xbfservice\r\n")
+        assert body.count(b"\xef\xbb\xbf") == 1
+        assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [
+            ["service"],
+            ["Women’s refuge"],
+        ]
 
 
 def test_no_csv_is_written_without_the_helper():

@@ -2,8 +2,6 @@
 holds (every page), each tenant in it logged as listed, amounts only for those who may see them;
 a refused filter downloads nothing."""
 
-import csv
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from conftest import sign_in
 from tenants.models import AccessLog
+from tests import csv_support
 from tests.arrears.helpers import text_of
 from tests.factories import (
     ArrearsFlagFactory,
@@ -28,8 +27,7 @@ def rows(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="arrears-flags-')
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
+    return csv_support.rows(response)
 
 
 def test_the_download_is_the_list_as_the_page_shows_it(income_client, tenant, flag, other_flag):
@@ -162,7 +160,7 @@ def test_no_amount_leaves_for_a_user_who_may_not_see_amounts(
     RentBalanceFactory(tenant=tenant, balance=Decimal("1204.37"), as_at=date(2026, 11, 16))
     monkeypatch.setattr(User, "sees_arrears_amounts", property(lambda user: False))
     response = income_client.get("/arrears/flags.csv")
-    body = b"".join(response.streaming_content).decode()
+    body = csv_support.text(response)
     assert body.splitlines()[0] == (
         "flag,tenancy_ref,tenant,reported_on,reason,details,status,review_date,support_offered,"
         "patch"

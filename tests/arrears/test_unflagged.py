@@ -2,8 +2,6 @@
 each tenancy's current (latest) rent balance, on the flags list's team scope, every read logged,
 highest balance first, filtered and downloaded as CSV."""
 
-import csv
-import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +15,7 @@ from accounts.models import User
 from arrears.models import ArrearsFlag
 from conftest import sign_in
 from tenants.models import AccessLog, Tenant
+from tests import csv_support
 from tests.arrears.helpers import date_fields, text_of
 from tests.factories import (
     ArrearsFlagFactory,
@@ -54,7 +53,7 @@ def names(response):
 def csv_rows(response):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="arrears-unflagged-')
-    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return csv_support.rows(response)
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
 """Helpers shared by the dashboard tests (split from test_dashboard.py along its sections)."""
 
-import csv
-import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from dashboard.tables import team_scope
+from tests import csv_support
 from tests.factories import (
     ArrearsFlagFactory,
     CallTaskFactory,
@@ -59,7 +58,7 @@ def north_scope(world):
 
 
 def read_csv(response):
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return csv_support.lines(response)
 
 
 URLS = ["/dashboard/", "/dashboard/cohorts.csv"]

@@ -1,8 +1,6 @@
 """The lists behind the dashboard's counts (issue 20): tenants overdue in a cohort, escalations
 past their target, requests past target. Paginated, filtered, CSV, logged, flat query counts."""
 
-import csv
-import io
 import re
 from datetime import date, timedelta
 
@@ -13,6 +11,7 @@ from django.utils.html import escape
 
 from dashboard.refresh import dashboard_refresh
 from tenants.models import AccessLog
+from tests import csv_support
 from tests.factories import HelpRequestFactory, TenantFactory
 from welfare.call_models import Escalation
 
@@ -60,7 +59,7 @@ def test_the_csv_has_every_matching_tenant_across_pages(manager_client, manager,
         reverse("dashboard:list_csv", args=["tenants"]) + "?cohort=aged_70&standing=overdue"
     )
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = csv_support.lines(response)
     assert rows[0][:2] == ["tenancy_ref", "name"]
     assert {row[0] for row in rows[1:]} == {t.tenancy_ref for t in tenants}
     named = [pk for row in AccessLog.objects.filter(user=manager) for pk in row.tenant_ids]

@@ -2,8 +2,6 @@
 cohort headlines, every count in every table (calls per day and services included), the calls
 summary, the workload's calls. Percentages are not counts and stay plain."""
 
-import csv
-import io
 import re
 from html import unescape
 from urllib.parse import urlparse
@@ -13,6 +11,7 @@ from django.utils.html import escape
 
 from dashboard.refresh import dashboard_refresh
 from tenants.models import AccessLog
+from tests import csv_support
 from tests.dashboard.helpers import NOW, TODAY
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +87,7 @@ def test_a_days_calls_open_as_a_list_filtered_logged_and_downloadable(
     spoke = expected.filter(outcome="spoke").count()
     assert f"<strong>{spoke}</strong> call" in reached
     response = manager_client.get("/dashboard/lists/calls.csv", {"day": day})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = csv_support.lines(response)
     assert rows[0] == ["tenancy_ref", "name", "made_at", "outcome", "officer", "team"]
     assert len(rows) - 1 == Call.objects.filter(made_on=TODAY).count()
 

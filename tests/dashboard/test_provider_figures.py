@@ -1,8 +1,6 @@
 """The dashboard's support providers (issue 18): counts by staffing status and overdue
 check-ins, each a link to its list (paginated, CSV, no tenant named so nothing logged)."""
 
-import csv
-import io
 from datetime import timedelta
 
 import pytest
@@ -10,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenants.models import AccessLog
+from tests import csv_support
 from tests.factories import SchemeFactory, SupportProviderFactory, TenantFactory
 from welfare.provider_actions import provider_check_in_record, provider_oversight_set
 from welfare.provider_models import ProviderOversight
@@ -81,7 +80,7 @@ def test_not_checked_in_yet(manager_client, providers):
 
 def test_the_csv_has_every_provider_with_its_tenants(manager_client, providers):
     response = manager_client.get(reverse("dashboard:list_csv", args=["providers"]))
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = csv_support.rows(response)
     by_name = {row["provider"]: row for row in rows}
     assert set(by_name) == {"Caring Hands", "Steady Care", "New Ltd", "Far Care"}
     assert (by_name["Caring Hands"]["staffing"], by_name["Caring Hands"]["tenants_supported"]) == (
@@ -134,7 +133,7 @@ def test_no_team_counts_open_their_list_empty(manager_client, providers):
     response = manager_client.get(
         reverse("dashboard:list_csv", args=["providers"]), {"team": "none"}
     )
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = csv_support.lines(response)
     assert len(rows) == 1  # the header alone
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from tenants.models import AccessLog
+from tests import csv_support
 from tests.factories import CallTaskFactory, ManagerFactory, OfficerFactory, TenantFactory
 from welfare import control_actions
 from welfare.call_models import Escalation
@@ -513,7 +514,7 @@ def test_the_queue_downloads_as_csv_with_the_filter_and_each_tenant_logged(
     overdue = tasks_in(patch, 3)
     CallTaskFactory(tenant=tenant_in(patch), due_on=timezone.localdate())
     response = manager_client.get(reverse("welfare:team_csv", args=[team.pk]) + "?reason=overdue")
-    rows = b"".join(response.streaming_content).decode().splitlines()
+    rows = csv_support.text(response).splitlines()
     assert rows[0].startswith("rank,tenancy_ref,name,due_on,why")
     assert [row.split(",")[1] for row in rows[1:]] == [t.tenant.tenancy_ref for t in overdue]
     named = [pk for row in AccessLog.objects.filter(user=manager) for pk in row.tenant_ids]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import sign_in
+from tests import csv_support
 from tests.queue.helpers import at, born_aged, make_tenant
 from tests.queue.test_why_now import why
 from welfare import call_config
@@ -88,14 +89,12 @@ def test_a_tenant_also_due_by_the_cadence_says_both(patch, cold_snap, pages):
 
 
 def test_the_queue_download_says_why_as_the_page_does(patch, cold_snap, manager, team):
-    import csv
-    import io
 
     tenant = over_70_alone(patch, 10)
     build_call_queue(on=ON)
     client = sign_in(Client(), manager)
     response = client.get(reverse("welfare:team_csv", args=[team.pk]))
-    listed = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    listed = csv_support.rows(response)
     assert [row["why"] for row in listed if row["tenancy_ref"] == tenant.tenancy_ref] == [
         f"Aged 70+ - {COLD_SNAP} - once by 19 Dec - lives alone"
     ]

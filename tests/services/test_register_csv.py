@@ -2,6 +2,8 @@
 dashboard's "Services by status" figures open, and ?scheduled=yes); managers only; a filter
 value that is not one of the choices lists nothing and downloads nothing."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -48,6 +50,25 @@ def test_the_download_keeps_the_registers_filter(manager_client, repairs, boss, 
     assert len(listed) == count == page.count('<tr class="govuk-table__row" id="service-')
     if key == "status":
         assert {row["status_now"] for row in listed} == {Status(value).label}
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({}, "service-register-"),
+        ({"status": "reduced"}, "service-register-reduced-"),
+        ({"status": "unavailable"}, "service-register-unavailable-"),
+        ({"scheduled": "yes"}, "service-register-scheduled-"),
+    ],
+)
+def test_a_filtered_download_says_so_in_its_file_name(manager_client, query, named):
+    response = manager_client.get("/services/register.csv", query)
+    filename = re.fullmatch(
+        r'attachment; filename="(.*)-\d{4}-\d{2}-\d{2}-\d{4}\.csv"',
+        response["Content-Disposition"],
+    )
+    assert filename is not None
+    assert f"{filename.group(1)}-" == named
 
 
 @pytest.mark.parametrize("query", [{"status": "closed"}, {"scheduled": "maybe"}])
