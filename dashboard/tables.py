@@ -11,7 +11,6 @@ from django.utils.http import urlencode
 
 from arrears.models import ArrearsFlag
 from here_to_help.models import HelpRequest, Need
-from services.models import STATUS_HEADINGS
 from services.models import Status as ServiceStatus
 from services.selectors import public_status
 from welfare.models import Escalation
@@ -374,7 +373,8 @@ def services_table(snapshot, scope=None):
     register = reverse("services:register")
     for status in ServiceStatus:
         link = f"{register}?{urlencode({'status': status.value})}"
-        table.rows.append(Row(STATUS_HEADINGS[status], [counts.get(status.value, 0)], links=[link]))
+        # The labels the register, its filter and the public pages use.
+        table.rows.append(Row(status.label, [counts.get(status.value, 0)], links=[link]))
     return table
 
 

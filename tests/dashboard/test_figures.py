@@ -198,8 +198,9 @@ class TestFigures:
         # Two operating, one reduced, one unavailable; the change due tomorrow and the service
         # whose first change is tomorrow do not count yet.
         expected = [
-            ["Operating (within government guidance)", 2],
-            ["Reduced services", 1],
+            # The register's labels, and the public pages': not a wording of the dashboard's own.
+            ["Operating", 2],
+            ["Reduced service", 1],
             ["Currently unavailable", 1],
         ]
         assert rows(tables.services_table(snapshot, ALL_TEAMS)) == expected

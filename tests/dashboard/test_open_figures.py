@@ -3,8 +3,11 @@ cohort headlines, every count in every table (calls per day and services include
 summary, the workload's calls. Percentages are not counts and stay plain."""
 
 import re
+from copy import copy
+from datetime import timedelta
 from html import unescape
 from urllib.parse import urlparse
+from uuid import uuid4
 
 import pytest
 from django.utils.html import escape
@@ -90,6 +93,22 @@ def test_a_days_calls_open_as_a_list_filtered_logged_and_downloadable(
     rows = csv_support.lines(response)
     assert rows[0] == ["tenancy_ref", "name", "made_at", "outcome", "officer", "team"]
     assert len(rows) - 1 == Call.objects.filter(made_on=TODAY).count()
+
+
+def test_a_list_writes_its_count_as_the_dashboard_does_with_a_thousands_comma(
+    world, snapshot, manager_client
+):
+    from welfare.call_models import Call
+
+    call = Call.objects.filter(made_on=TODAY).first()
+    day = TODAY - timedelta(days=40)  # a day the world made no calls on
+    copies = []
+    for _ in range(1016):
+        call.pk, call.made_on, call.idempotency_key = None, day, uuid4()
+        copies.append(copy(call))
+    Call.objects.bulk_create(copies)
+    page = manager_client.get("/dashboard/lists/calls/", {"day": day.isoformat()})
+    assert "<strong>1,016</strong> calls." in page.content.decode()
 
 
 def test_the_dashboard_s_day_counts_match_their_lists(world, snapshot, manager_client):
