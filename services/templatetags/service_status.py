@@ -34,7 +34,9 @@ def govuk_time(value):
 @register.simple_tag
 def status_tag(status):
     status = Status(status)
-    return format_html('<strong class="govuk-tag {}">{}</strong>', status.tag_colour, status.label)
+    return format_html(
+        '<strong class="govuk-tag app-status-tag {}">{}</strong>', status.tag_colour, status.label
+    )
 
 
 @register.filter
