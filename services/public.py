@@ -126,6 +126,25 @@ def service_page(request, slug):
     return _page_response(request, entry)
 
 
+# Where a tenant came to the accessibility statement from: its back link returns there.
+CAME_FROM = {"help-centre": "help_centre:home"}
+
+
+def accessibility(request):
+    """The accessibility statement for the tenants' pages, in their layout (the staff one at
+    /accessibility/ leads to staff sign-in), with the way back to the page it was opened from."""
+    came_from = request.GET.get("from", "")
+    back = CAME_FROM.get(came_from, "services:public")
+
+    def build():
+        html = _render_page(request, "services/public_accessibility.html", {"back": back})
+        # The contact details follow the Customer Contact Centre's status.
+        return html, selectors.next_change_at(at=timezone.now())
+
+    kind = f"accessibility:{came_from if came_from in CAME_FROM else ''}"
+    return _page_response(request, cache.get_or_build(kind, build))
+
+
 def public_json(request):
     """Our own JSON, kept for the association's website: see the README."""
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("status/", public.public_page, name="public"),
     path("status.json", public.public_json, name="json"),
     path("status/feed.atom", public.public_feed, name="feed"),
+    # Before status/<slug>/, which would otherwise take "accessibility".
+    path("status/accessibility/", public.accessibility, name="accessibility"),
     path("status/<slug:slug>/", public.service_page, name="service"),
     path("status/<slug:slug>/feed.atom", public.service_feed, name="service_feed"),
     # Managers.

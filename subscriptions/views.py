@@ -64,7 +64,9 @@ def _page(request, template, context=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
-    form = SubscribeForm(request.POST or None)
+    # Only when the page opens: after a POST the boxes say what the person chose.
+    chosen = _chosen_from_link(request) if request.method == "GET" else []
+    form = SubscribeForm(request.POST or None, initial={"services": [s.pk for s in chosen]})
     if request.method == "POST" and form.is_valid():
         channel, address = form.cleaned_data["channel"], form.cleaned_data["address"]
         ip = request.META.get("REMOTE_ADDR", "")
@@ -78,7 +80,13 @@ def subscribe(request):
             request.session[SESSION_PHONE] = address
             return redirect("subscriptions:code")
         return redirect("subscriptions:check_email")
-    return _page(request, "subscribe.html", {"form": form})
+    return _page(request, "subscribe.html", {"form": form, "chosen": chosen})
+
+
+def _chosen_from_link(request):
+    """A service's page links here with `?service=<slug>`: that service comes ticked."""
+    slug = request.GET.get("service", "")
+    return list(Service.objects.filter(slug=slug)) if slug else []
 
 
 def check_email(request):

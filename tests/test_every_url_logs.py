@@ -80,6 +80,7 @@ PUBLIC = (
     "services:json",
     "services:feed",
     "services:service",
+    "services:accessibility",
     "services:statuspage-",
     "accounts:sign",
     "accounts:logout",

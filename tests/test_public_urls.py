@@ -102,6 +102,7 @@ PAGES = {
     "services:json": (lambda w: "/status.json", "Urgent repairs only.", True),
     "services:feed": (lambda w: "/status/feed.atom", "Urgent repairs only.", True),
     "services:service": (lambda w: f"/status/{REPAIRS}/", SCHEDULED, True),
+    "services:accessibility": (lambda w: "/status/accessibility/", "0161 496 0000", True),
     "services:service_feed": (lambda w: f"/status/{REPAIRS}/feed.atom", "Urgent", True),
     "services:statuspage-summary": (lambda w: f"{API}summary.json", "Urgent", True),
     "services:statuspage-status": (lambda w: f"{API}status.json", '"indicator": "major"', True),

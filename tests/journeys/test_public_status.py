@@ -74,3 +74,46 @@ def test_a_tenant_reads_the_page_on_a_320_px_phone(journey, browser, live_server
         expect(bare.get_by_role("link", name="0161 496 0000").first).to_be_visible()
     finally:
         context.close()
+
+
+PHONE_375 = 375
+
+
+def tags_on_two_lines(page):
+    """The status tags taller than one line of their text."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main .govuk-tag')].filter(tag => {
+            const style = getComputedStyle(tag);
+            const text = tag.getBoundingClientRect().height
+                - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+            return text > 1.5 * parseFloat(style.lineHeight);
+        }).map(tag => tag.textContent)"""
+    )
+
+
+def test_on_a_375_px_phone_a_tenant_reads_whole_tags_and_finds_the_statement_and_updates(
+    journey, live_server
+):
+    load_seeded_services()
+    cache.invalidate()
+    journey.page.set_viewport_size({"width": PHONE_375, "height": 740})
+    page = journey.goto("/status/")
+    expect(page.get_by_text("Currently unavailable").first).to_be_visible()
+    assert tags_on_two_lines(page) == []
+
+    # The footer's statement is the tenants' own, with the way back.
+    page.locator("footer").get_by_role("link", name="Accessibility statement").click()
+    journey.check()
+    expect(page).to_have_url(f"{live_server.url}/status/accessibility/")
+    expect(page.locator("#accessibility-contact + ul")).to_contain_text("0161 496 0000")
+    page.get_by_role("link", name="All our services").click()
+    journey.check()
+
+    # A service's updates by email or text: the sign-up comes with that service ticked.
+    page.locator("#routine-repairs-and-maintenance").get_by_role("link", name=REPAIRS).click()
+    journey.check()
+    assert tags_on_two_lines(page) == []
+    page.get_by_role("link", name="Get updates by email or text message").click()
+    journey.check()
+    expect(page.get_by_role("checkbox", name=REPAIRS)).to_be_checked()
+    expect(page.locator("#privacy")).to_be_visible()

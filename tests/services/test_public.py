@@ -184,7 +184,7 @@ class TestPageForTenants:
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "services"
 PUBLIC_TEMPLATES = [
     "public_base.html", "public.html", "public_service.html", "public_404.html",
-    "includes/contact.html",
+    "public_accessibility.html", "includes/contact.html",
 ]  # fmt: skip
 
 
