@@ -216,8 +216,8 @@ class TestFigures:
             service=unavailable, status=Status.OPERATING, message="Back.", user=manager
         )
         assert rows(tables.services_table(snapshot, ALL_TEAMS)) == [
-            ["Operating (within government guidance)", 3],
-            ["Reduced services", 1],
+            ["Operating", 3],
+            ["Reduced service", 1],
             ["Currently unavailable", 0],
         ]
 
