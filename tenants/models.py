@@ -323,6 +323,8 @@ class PhoneNumber(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="one_row_per_tenant_number"),
         ]
+        # Tenant search by phone number finds numbers added in the app through this.
+        indexes = [models.Index(fields=["number"], name="phonenumber_number_idx")]
 
     def __str__(self):
         return f"{self.number} ({self.get_status_display()})"

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tenants.models import AccessLog, Tenant
+from tenants.models import AccessLog, PhoneNumber, Tenant
 from tests.factories import FamilyContactFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +93,25 @@ class TestSearch:
             "+44 1772 555010",
         ]:
             assert self.results(officer_client, query) == [tenant], query
+
+    def test_finds_a_number_an_officer_added_on_the_record(
+        self, officer_client, officer, tenant, patch
+    ):
+        # The tenant rings in from the mobile they gave on a call: it is found as a file's is.
+        other = TenantFactory(tenancy_ref="PHG-000200", patch=patch)
+        PhoneNumber.objects.create(
+            tenant=tenant, number="+447912345678", source=PhoneNumber.Source.APP, by=officer
+        )
+        PhoneNumber.objects.create(
+            tenant=other,
+            number="+447912345679",
+            source=PhoneNumber.Source.APP,
+            status=PhoneNumber.Status.WRONG,
+            by=officer,
+        )
+        assert self.results(officer_client, "07912 345678") == [tenant]
+        # A number marked wrong is not the tenant's any more.
+        assert self.results(officer_client, "07912 345679") == []
 
     def test_finds_a_reference_typed_without_its_hyphen_with_spaces_or_in_lower_case(
         self, officer_client, tenant, patch
