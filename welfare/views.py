@@ -112,7 +112,7 @@ def queue(request):
         mine=selectors.my_tasks(request.user),
     )
     context["showing"] = _showing(filters, context["page"].paginator.count)
-    return render(request, "welfare/queue.html", context)
+    return render(request, "welfare/queue.html", context, status=filters.status_code)
 
 
 @queue_staff
@@ -314,7 +314,7 @@ def team_queue(request, team_id=None):
         },
         tasks=matching,
     )
-    return render(request, "welfare/team_queue.html", context)
+    return render(request, "welfare/team_queue.html", context, status=filters.status_code)
 
 
 def _hidden_fields(post):

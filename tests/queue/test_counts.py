@@ -168,7 +168,9 @@ def test_an_invalid_filter_on_the_officers_queue_shows_its_error_and_no_calls(
     officer_client, queue, query, error
 ):
     """Never the whole queue in place of the count that was clicked: the error, and no rows."""
-    page = officer_client.get(reverse("welfare:queue") + query).content.decode()
+    response = officer_client.get(reverse("welfare:queue") + query)
+    page = response.content.decode()
+    assert response.status_code == 400  # as any refused form
     assert 'id="queue-refused"' in page and error in page
     assert not any(f"{name} Tenant" in page for name in NAMES)
     assert "No calls are listed" in page
@@ -180,7 +182,9 @@ def test_an_invalid_filter_on_a_managers_team_page_lists_and_changes_no_call(
     manager_client, team, queue
 ):
     url = reverse("welfare:team", args=[team.pk]) + "?show=bogus"
-    page = manager_client.get(url).content.decode()
+    response = manager_client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 400
     assert 'id="queue-refused"' in page and "bogus is not one of the available choices" in page
     assert not any(f"{name} Tenant" in page for name in NAMES)
     assert 'id="queue-csv"' not in page
