@@ -143,7 +143,13 @@ class TestNumberAddedDuringTheCall:
         self, officer_client, officer, task, tenant
     ):
         page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
-        assert f'href="/tenants/{tenant.pk}/numbers/?task={task.pk}"' in page
+        # "Correct a phone number" keeps what was typed on the call, then opens the numbers page.
+        assert (
+            f'formaction="/queue/task/{task.pk}/keep/" formnovalidate name="go" value="numbers"'
+            in page
+        )
+        response = officer_client.post(f"/queue/task/{task.pk}/keep/", {"go": "numbers"})
+        assert response.url == f"/tenants/{tenant.pk}/numbers/?task={task.pk}"
         response = officer_client.post(
             f"/tenants/{tenant.pk}/numbers/?task={task.pk}",
             {"action": "add", "add-number": "07911 123456", "add-reason": "Told on the call"},

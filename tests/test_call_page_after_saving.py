@@ -11,7 +11,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tests.factories import CallTaskFactory, TenantFactory, load_default_cohorts
+from conftest import sign_in
+from here_to_help.models import HelpRequest
+from tests.factories import (
+    CallTaskFactory,
+    FamilyContactFactory,
+    TenantFactory,
+    load_default_cohorts,
+)
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -70,3 +77,104 @@ def test_a_finished_call_does_not_say_why_now(clock, officer_client, task):
     assert "This call is done" in page
     assert "Why now" not in page and 'id="why-now"' not in page
     assert "overdue 91 days" not in page and "failed attempt" not in page
+
+
+def test_back_and_resubmit_after_saving_says_the_call_was_recorded(clock, officer_client, task):
+    """Spoke without how the tenant is (refused), fixed and saved, then Back and the browser's
+    resubmit of the refused form: the call as recorded first, and what was typed, read-only."""
+    key = str(uuid.uuid4())
+    refused = {"idempotency_key": key, "then": "queue", "outcome": "spoke", "notes": "Sounded low"}
+    url = f"/queue/task/{task.pk}/log/"
+    assert officer_client.post(url, refused).status_code == 400
+    assert officer_client.post(url, {**refused, "wellbeing": "okay"}).status_code == 302
+
+    response = officer_client.post(url, refused)
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 409
+    assert "This call was already recorded by you at 10:00: Spoke to tenant, okay." in page
+    assert re.search(r'id="typed-again">.*Notes.*Sounded low', page, re.S)
+    assert "Select how the tenant is" not in page
+    assert "Save and take next call" not in page and 'id="call-form"' not in page
+    assert task.calls.count() == 1
+
+
+def test_in_hospital_with_the_discharge_date_not_known(clock, officer_client, task):
+    page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+    assert "Nobody knows the discharge date yet: calls pause for 7 days" in page
+
+    response = save(
+        officer_client,
+        task,
+        outcome="in_hospital",
+        discharge_date_not_known="on",
+        hospital_confirmed="on",
+    )
+    call = task.calls.get()
+    assert call.in_hospital_until == FRIDAY.date() + timedelta(days=7)
+    assert call.discharge_date_not_known
+    task.tenant.refresh_from_db()
+    assert task.tenant.in_hospital_until == FRIDAY.date() + timedelta(days=7)
+    assert banner(response) == [
+        "Call to Howard Atkinson recorded: In hospital until 4 December 2026 (discharge date "
+        "not known: we call again then to ask)."
+    ]
+
+
+def test_a_discharge_date_and_not_known_together_are_refused(clock, officer_client, task):
+    response = save(
+        officer_client,
+        task,
+        outcome="in_hospital",
+        in_hospital_until_0="2",
+        in_hospital_until_1="12",
+        in_hospital_until_2="2026",
+        discharge_date_not_known="on",
+        hospital_confirmed="on",
+    )
+    assert response.status_code == 400
+    assert "or tick &quot;Not known&quot;: not both" in response.content.decode()
+    assert not task.calls.exists()
+
+
+def test_the_banner_links_each_request_raised_and_offers_to_take_them_on(
+    clock, officer_client, officer, task
+):
+    response = save(officer_client, task, outcome="spoke", wellbeing="struggling",
+                    needs=["food", "medication"])  # fmt: skip
+    food, medication = HelpRequest.objects.filter(source_task=task).order_by("need")
+    call = task.calls.get()
+    message = str(list(response.context["messages"])[0])
+    team = task.tenant.patch.team.name
+    assert f'href="/help/{food.pk}/">Food and shopping</a> (due' in message
+    assert f'href="/help/{medication.pk}/">Medication</a> (due' in message
+    assert f"They wait, with no owner, for someone in {team} to take them on" in message
+    assert f'href="/queue/call/{call.pk}/#call-requests">take them on yourself</a>' in message
+
+    page = officer_client.get(f"/queue/call/{call.pk}/").content.decode()
+    assert "Take them on (2 requests with no owner)" in page
+    response = officer_client.post(f"/queue/call/{call.pk}/take-requests/")
+    assert response.url == f"/queue/call/{call.pk}/#call-requests"
+    assert set(HelpRequest.objects.values_list("owner", "status")) == {(officer.pk, "in_progress")}
+    page = officer_client.get(f"/queue/call/{call.pk}/").content.decode()
+    assert "Take them on" not in page and page.count(", yours</li>") == 2
+
+
+def test_another_teams_officer_cannot_take_on_a_calls_requests(
+    clock, officer_client, client, other_officer, task
+):
+    save(officer_client, task, outcome="spoke", wellbeing="good", needs=["food"])
+    call = task.calls.get()
+    response = sign_in(client, other_officer).post(f"/queue/call/{call.pk}/take-requests/")
+    assert response.status_code == 404
+    assert HelpRequest.objects.get().owner is None
+
+
+def test_the_form_comes_before_the_side_column_in_the_page(clock, officer_client, task):
+    """Tab from the tenant's name reaches "What happened?" before the "Last spoken to" link or
+    a family contact's phone: the page's order is the keyboard's."""
+    FamilyContactFactory(tenant=task.tenant, phone="+447700900123")
+    page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+    outcomes = page.index('name="outcome"')
+    assert outcomes < page.index('id="before-dialling"')
+    assert outcomes < page.index('href="tel:+447700900123"')
+    assert outcomes < page.index("Last spoken to")

@@ -73,6 +73,9 @@ POST_ONLY = {
     "providers:check_in", "providers:add_contact", "providers:set_oversight",  # the provider
     "welfare:undo", "welfare:redeployment_end", "welfare:escalation_owner",  # redirects only
     "welfare:visit_record",  # re-shows the visit on an error: logged by get_visit_for_user
+    # Keep what was typed and leave the call, or show it beside the call recorded meanwhile
+    # (logged by get_task_for_user); take on a call's requests, back to the call (logged).
+    "welfare:keep_draft", "welfare:take_raised",
 }  # fmt: skip
 PUBLIC = (
     # the public status pages, feeds and Statuspage API (services:register... are staff pages)

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from .call_drafts import call_drafts_drop
 from .models import RANK_SQL, Call, CallTask, claim_cutoff
 
 # A claim is a compare-and-set: it only succeeds if the task is still claimable when written,
@@ -262,6 +263,9 @@ def call_task_hand_back(*, task, user, now=None):
     released = tasks.update(
         claimed_by=None, claimed_at=None, handed_back_by=user, handed_back_at=now
     )
+    if released:
+        # The call is no longer the officer's: what they kept typed goes with it.
+        call_drafts_drop(task=task)
     return released == 1
 
 

@@ -22,6 +22,7 @@ from tenants.models import PhoneNumber, Tenant
 
 from . import message_hooks
 from .actions import call_task_claim_next, take_next_in_one
+from .call_drafts import call_drafts_drop
 from .call_models import Call, CallNote, Escalation, EscalationAction, QueueGap
 from .campaign_actions import campaign_calls_record
 from .campaign_rules import due_in_any
@@ -72,6 +73,8 @@ def call_digest(content):
         until.isoformat() if until else None,
         (content["notes"] or "").strip(),
     ]
+    if content.get("discharge_date_not_known"):  # only then: earlier calls' digests stand
+        fingerprint.append("discharge date not known")
     return hashlib.sha256(json.dumps(fingerprint).encode()).hexdigest()
 
 
@@ -88,6 +91,7 @@ def call_log(
     family_contact=None,
     call_back_at=None,
     in_hospital_until=None,
+    discharge_date_not_known=False,
     number_dialled=None,
     notes="",
     campaigns=(),
@@ -121,15 +125,19 @@ def call_log(
         "family_contact": family_contact,
         "call_back_at": call_back_at if outcome == Call.Outcome.CALL_BACK else None,
         "in_hospital_until": in_hospital_until if outcome == Call.Outcome.IN_HOSPITAL else None,
+        "discharge_date_not_known": bool(
+            discharge_date_not_known and outcome == Call.Outcome.IN_HOSPITAL
+        ),
         "notes": notes,
     }
     digest = call_digest(content)
     # The task's row lock orders two submissions of one form: the second finds the first's call.
-    # The tenant's row is locked with it (and read with its patch, for the outcome), the patch
-    # is not: calls to a patch's tenants never wait for each other.
+    # The tenant's row is locked with it (and read with its patch, for the outcome, and team, for
+    # the banner: who picks up the requests raised), the patch is not: calls to a patch's
+    # tenants never wait for each other.
     task = (
         CallTask.objects.select_for_update(of=("self", "tenant"))
-        .select_related("tenant__patch")
+        .select_related("tenant__patch__team")
         .get(pk=task.pk)
     )
     existing = Call.objects.select_related("officer").filter(idempotency_key=idempotency_key)
@@ -172,6 +180,7 @@ def call_log(
         answers=content["answers"],
         call_back_at=content["call_back_at"],
         in_hospital_until=content["in_hospital_until"],
+        discharge_date_not_known=content["discharge_date_not_known"],
         family_updated=family_contact,
         notes=notes,
         idempotency_key=idempotency_key,
@@ -185,22 +194,29 @@ def call_log(
     if dialled is not None:
         call.number_marked = _mark_wrong(tenant, dialled, officer, now)
     call.raised_requests = _apply_outcome(call, task, tenant, officer, now, today, content["needs"])
+    # What was kept while the officer left the page mid-call is recorded now; a finished call's
+    # drafts (anyone's) are never shown again.
+    call_drafts_drop(task=task, officer=officer if task.is_open else None)
     message_hooks.after_call(call, tenant)  # queued now, sent by Celery after commit
     return call
 
 
-def requests_raised_by(call):
+def requests_raised_by(call, with_owner=False):
+    """The Here to Help requests `call` raised; with `with_owner`, their status and owner."""
     if call.outcome != Call.Outcome.SPOKE:
         return []
-    return list(
+    requests = (
         HelpRequest.objects.filter(
             source_task_id=call.task_id,
             source=HelpRequest.Source.WELFARE_CALL,
             raised_by_id=call.officer_id,
         )
+        .select_related(*(["owner"] if with_owner else []))
         .order_by("id")
-        .only("need", "due_at")
     )
+    if not with_owner:
+        requests = requests.only("need", "due_at")
+    return list(requests)
 
 
 @transaction.atomic

@@ -36,6 +36,11 @@ CALL_BACK_MAX_DAYS = 28
 # the record's flags form keeps too), for the same reason: a slipped year would hide the tenant
 # for a year. 90 days is the longest cadence ("everyone else"): a longer pause would skip a
 # whole round of calls. A tenant still in hospital then is paused again on that call.
+# In hospital, and nobody knows until when: calls pause this long, then the tenant is called to
+# ask again (if due then, as after any stay). A week: the cadence of the unwell or self-isolating
+# cohort (DOMAIN.md), which a tenant in hospital is; a longer guess could leave someone sent home
+# in a poor state uncalled for weeks.
+HOSPITAL_DATE_NOT_KNOWN_DAYS = 7
 
 
 class SmallConditionalRadios(ConditionalRadios):
@@ -125,12 +130,21 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         require_all_fields=False,
         help_text="The expected discharge date: calls pause until then.",
     )
+    discharge_date_not_known = forms.BooleanField(
+        label="Not known",
+        help_text=(
+            f"Nobody knows the discharge date yet: calls pause for {HOSPITAL_DATE_NOT_KNOWN_DAYS}"
+            " days, then the tenant is called to ask again."
+        ),
+        required=False,
+    )
     # The outcomes that take the tenant out of the call queue (a hospital stay, a decline, a
     # death reported) are never one click: each has a tick saying what follows.
     hospital_confirmed = forms.BooleanField(
         label="Yes, the tenant is in hospital",
         help_text=(
-            "Their call is closed and calls pause until the date above. If they are due then, "
+            "Their call is closed and calls pause until the date above (or for "
+            f"{HOSPITAL_DATE_NOT_KNOWN_DAYS} days if it is not known). If they are due then, "
             "they come back to the queue."
         ),
         required=False,
@@ -263,7 +277,7 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         if outcome == Call.Outcome.CALL_BACK:
             return ["call_back_date", "call_back_time"]
         if outcome == Call.Outcome.IN_HOSPITAL:
-            return ["in_hospital_until", "hospital_confirmed"]
+            return ["in_hospital_until", "discharge_date_not_known", "hospital_confirmed"]
         if outcome == Call.Outcome.DECLINED:
             return ["decline_confirmed"]
         if outcome == Call.Outcome.DECEASED:
@@ -346,9 +360,19 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             until = cleaned.get("in_hospital_until")
             today = timezone.localtime(now).date()
             latest = today + timedelta(days=IN_HOSPITAL_MAX_DAYS)
-            if until is None and "in_hospital_until" not in self.errors:
+            not_known = cleaned.get("discharge_date_not_known")
+            if not_known and (until or "in_hospital_until" in self.errors):
                 self.add_error(
-                    "in_hospital_until", "Enter the date the tenant is in hospital until"
+                    "in_hospital_until",
+                    'Enter the date the tenant is in hospital until, or tick "Not known": not both',
+                )
+            elif not_known:
+                until = today + timedelta(days=HOSPITAL_DATE_NOT_KNOWN_DAYS)
+                cleaned["in_hospital_until"] = until
+            elif until is None and "in_hospital_until" not in self.errors:
+                self.add_error(
+                    "in_hospital_until",
+                    'Enter the date the tenant is in hospital until, or tick "Not known"',
                 )
             elif until and until <= today:
                 self.add_error(
@@ -365,12 +389,31 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
                 )
         else:
             cleaned["in_hospital_until"] = None
+            cleaned["discharge_date_not_known"] = False
         spoke = outcome == Call.Outcome.SPOKE
         cleaned["answers"] = [
             cleaned.get(f"answer_{i}", "") if spoke else "" for i in range(len(SCRIPT))
         ]
         cleaned["campaign_answers"] = campaign_answers(cleaned, self.campaigns)
         return cleaned
+
+    def as_typed(self):
+        """The form as the officer left it (a kept draft, welfare.call_drafts), not checked: it
+        was not sent to be saved, so it shows no errors until Save is pressed."""
+        self._errors = forms.utils.ErrorDict()
+        self.cleaned_data = {}
+        return self
+
+    def typed_fields(self):
+        """What was typed in the form's boxes, as (label, text), whether or not it is valid:
+        shown read-only beside a call already recorded, so nothing typed is silently lost."""
+        typed = []
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Textarea | forms.TextInput):
+                text = str(self.data.get(self.add_prefix(name), "")).strip()
+                if text:
+                    typed.append((field.label, text))
+        return typed
 
     def typed_text(self):
         """What the officer typed, in words: the note added to a call already recorded."""
@@ -389,6 +432,8 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
             lines.append(f"Call back: {timezone.localtime(data['call_back_at']):%-d %B %Y %H:%M}")
         if data.get("in_hospital_until"):
             lines.append(f"In hospital until {data['in_hospital_until']:%-d %B %Y}")
+            if data.get("discharge_date_not_known"):
+                lines[-1] += " (discharge date not known)"
         if data.get("notes"):
             lines.append(data["notes"])
         return "\n".join(lines)

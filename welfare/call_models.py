@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from accounts.models import Team
 from tenants.models import FamilyContact, Tenant
 
-__all__ = ["SCRIPT", "Call", "CallNote", "Escalation", "EscalationAction", "QueueGap"]
+__all__ = ["SCRIPT", "Call", "CallDraft", "CallNote", "Escalation", "EscalationAction", "QueueGap"]
 
 # The seed document's welfare-call script, asked in this order.
 SCRIPT = [
@@ -65,6 +65,9 @@ class Call(models.Model):
         help_text="The family contact given a wellbeing update (only with the tenant's consent)",
     )
     notes = models.TextField(blank=True)
+    # In hospital with no discharge date known: `in_hospital_until` is then the date we call
+    # again to ask (welfare.call_forms.HOSPITAL_DATE_NOT_KNOWN_DAYS), not one anyone gave us.
+    discharge_date_not_known = models.BooleanField(default=False)
     # One per form shown: a double click, a resubmitted form or the back button sends the same
     # key again, and the database refuses a second call with it.
     idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4)
@@ -130,6 +133,32 @@ class Call(models.Model):
             for campaign, answers in sorted(scripts, key=lambda item: item[0].pk)
             if answers
         ]
+
+
+class CallDraft(models.Model):
+    """What an officer typed on a call they hold, kept while they leave the call page mid-call
+    (to correct a number, to read the record): the call page starts from it again. One per task
+    and officer, never shown to anyone else; gone when the call is saved or handed back.
+
+    A table, not the session: the session ends after SESSION_IDLE_MINUTES idle or when the
+    browser closes, and a hand back (the officer's, or a manager's for them) is a write in
+    welfare.actions that cannot reach the officer's session."""
+
+    task = models.ForeignKey("welfare.CallTask", on_delete=models.CASCADE, related_name="drafts")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # The call form's fields as posted: each name with its list of values.
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "officer"], name="calldraft_one_per_officer")
+        ]
+
+    def __str__(self):
+        return f"Draft of task {self.task_id} by {self.officer_id}"
 
 
 class CallNote(models.Model):

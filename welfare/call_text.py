@@ -66,8 +66,9 @@ def _ordinal(n):
     return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
 
 
-def call_summary(call, now=None):
-    """The saved banner: what the call did, with the requests it raised and their targets."""
+def call_summary(call, now=None, with_requests=True):
+    """The saved banner: what the call did, with the requests it raised and their targets
+    (`with_requests`; the call page's banner links them, welfare.call_views)."""
     what = call.get_outcome_display()
     if call.wellbeing:
         what += f", {call.get_wellbeing_display().lower()}"
@@ -75,6 +76,8 @@ def call_summary(call, now=None):
         what += f": call back {when_text(call.call_back_at, now)}"
     if call.in_hospital_until:
         what += f" until {call.in_hospital_until:%-d %B %Y}"
+        if call.discharge_date_not_known:
+            what += " (discharge date not known: we call again then to ask)"
     text = f"Call to {call.tenant.full_name} recorded: {what}."
     if call.outcome == call.Outcome.WRONG_NUMBER:
         text += _wrong_number_text(call)
@@ -86,7 +89,7 @@ def call_summary(call, now=None):
     elif call.outcome in call.FAILED and call.task.is_open and call.task.available_from:
         # No answer and voicemail alike: when the call comes back to the queue.
         text += f" The next attempt is from {day_text(call.task.available_from, now)}."
-    raised = getattr(call, "raised_requests", [])
+    raised = getattr(call, "raised_requests", []) if with_requests else []
     if raised:
         items = ", ".join(
             f"{request.get_need_display()} (due {when_text(request.due_at, now)})"

@@ -10,12 +10,12 @@ from django.db.models import Count, Min
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.access import in_team_scope, manager_required, role_required
+from accounts.access import manager_required, role_required
 from accounts.kept_labels import labelled_by
 from accounts.models import User
 from config.csv_export import download_query
@@ -23,10 +23,11 @@ from here_to_help.selectors import help_context
 from messaging.selectors import failing_numbers_for_tenant
 from tenants.selectors import log_tenants_listed
 
-from . import call_actions, call_config, call_lapse, selectors
+from . import call_actions, call_config, call_drafts, call_lapse, selectors
+from .call_banner import saved_banner
 from .call_forms import CallForm, EscalationActionForm, EscalationCloseForm
 from .call_models import SCRIPT, Call, Escalation, QueueGap
-from .call_text import call_summary, target_text, when_text, why_now
+from .call_text import target_text, when_text, why_now
 from .campaign_rules import campaigns_due_for
 from .escalation_csv import EscalationFilterForm, escalation_list
 from .models import Cohort, ProviderCheckInTask
@@ -96,15 +97,22 @@ def call_page_context(user, task, form=None):
     family_contacts = list(tenant.family_contacts.all())
     numbers = tenant.contact_numbers()
     form_html = None
+    draft = None
     if form is None and mine and task.is_open:
+        # What the officer typed before leaving the page mid-call (call_draft_views), if any.
+        draft = call_drafts.call_draft_for(task=task, officer=user)
         form = CallForm(
+            call_drafts.as_query_dict(draft) if draft else None,
             tenant=tenant,
             campaigns=campaigns,
             family_contacts=family_contacts,
             numbers=numbers,
             today=today,
         )
-        form_html = _blank_form_html(form, campaigns, today)
+        if draft:
+            form.as_typed()
+        else:
+            form_html = _blank_form_html(form, campaigns, today)
     # The task is the tenant's open task when it is open (one open task per tenant).
     calls_context = selectors.tenant_call_context(
         tenant, today, open_task=task if task.is_open else None
@@ -141,6 +149,7 @@ def call_page_context(user, task, form=None):
         or (tenant.patch is not None and tenant.patch.team_id == user.team_id),
         "call_form": form,
         "call_form_html": form_html,
+        "draft": draft,
         "campaigns": [c for c in campaigns if not c.is_programme],
         "last_calls": last_calls,
         # What the last attempt was ("Voicemail left at the last attempt"), for a retry not yet
@@ -165,25 +174,6 @@ def _next_call(request, after):
     resubmission got here first, otherwise a new claim."""
     work, _held = take_next_unless_held(user=request.user, exclude=after.pk, check_ins=False)
     return work
-
-
-def _saved_banner(user, call):
-    """`call_summary`, and after a wrong number a link to correct the tenant's numbers (for
-    those who may open them: the numbers page 404s for other teams)."""
-    summary = call_summary(call)
-    tenant = call.tenant
-    team_id = tenant.patch.team_id if tenant.patch_id else None
-    if call.outcome != Call.Outcome.WRONG_NUMBER or not in_team_scope(user, team_id):
-        return summary
-    url = reverse("tenants:numbers", args=[tenant.pk])
-    if call.task_id and call.task.is_open:
-        # The call goes on (another number to dial): the numbers page leads back to it.
-        url += f"?task={call.task_id}"
-    return format_html(
-        '{} <a class="govuk-notification-banner__link" href="{}">Correct the phone number</a>',
-        summary,
-        url,
-    )
 
 
 # For "Send what you typed?" (accounts.kept_labels): the button pressed, and the script's
@@ -213,6 +203,11 @@ def log_call(request, pk):
     form = CallForm(request.POST, tenant=task.tenant, campaigns=campaigns)
     if not form.is_valid():
         task.refresh_from_db()
+        # A form sent again after the call was recorded (Back, then the browser's "resubmit"):
+        # that it was recorded comes first, not this form's errors. Asked only of a form with
+        # errors: a valid one goes to call_log, which answers a replay or a conflict itself.
+        if _recorded_already(task, form) is not None:
+            return render_already_recorded(request, task, form)
         return _render_call_page(request, task, form, status=400)
     data = form.cleaned_data
     key = data["idempotency_key"]
@@ -245,6 +240,7 @@ def log_call(request, pk):
             family_contact=data.get("family_contact"),
             call_back_at=data.get("call_back_at"),
             in_hospital_until=data.get("in_hospital_until"),
+            discharge_date_not_known=data.get("discharge_date_not_known", False),
             number_dialled=data.get("number_dialled"),
             notes=data.get("notes", ""),
             campaigns=campaigns,
@@ -267,7 +263,7 @@ def log_call(request, pk):
         return _render_call_page(
             request, task, form, status=409, refused=True, held_since=held_since
         )
-    messages.success(request, _saved_banner(request.user, call))
+    messages.success(request, saved_banner(request.user, call))
     held = call.task.is_open and call.task.is_claimed_by(request.user)
     if call.outcome == Call.Outcome.WRONG_NUMBER and held:
         # Another number is left to dial: the same call, now (call_actions.call_log).
@@ -289,17 +285,47 @@ def log_call(request, pk):
     )
 
 
+def _recorded_already(task, form):
+    """The call this form was already recorded as (its key), or the call that finished the
+    task; None while the call is still to be recorded."""
+    try:
+        key = uuid.UUID(str(form.data.get("idempotency_key", "")))
+    except ValueError:
+        key = None
+    calls = task.calls.select_related("officer")
+    recorded = calls.filter(idempotency_key=key).first() if key else None
+    if recorded is None and not task.is_open:
+        recorded = calls.first()
+    return recorded
+
+
+def render_already_recorded(request, task, form=None):
+    """The call page for a form that came after the call was recorded: what was recorded, by
+    whom and when, and what was typed in this form, read-only (nothing typed goes silently)."""
+    if form is None:
+        form = CallForm(request.POST, tenant=task.tenant)
+    recorded = _recorded_already(task, form)
+    if recorded is None:  # no call recorded: the task was closed otherwise
+        messages.error(request, "This call is no longer open, so it was not recorded.")
+    return _render_call_page(
+        request, task, status=409, conflict=recorded, already=True, typed=form.typed_fields()
+    )
+
+
 @queue_staff
 def call_detail(request, pk):
     """One recorded call: outcome, wellbeing, answers, notes, requests raised, later notes."""
     call = selectors.get_call_for_user(request.user, pk, page=request.path)
+    raised = call_actions.requests_raised_by(call, with_owner=True)
     return render(
         request,
         "welfare/call.html",
         {
             "call": call,
             "tenant": call.tenant,
-            "requests": call_actions.requests_raised_by(call),
+            "requests": raised,
+            # Open and nobody's: "Take them on" (call_draft_views.take_raised_requests).
+            "unowned": sum(1 for r in raised if r.is_open and r.owner_id is None),
             "notes": call.later_notes.select_related("by"),
         },
     )

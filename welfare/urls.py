@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import call_views, control_views, escalation_csv, provider_views, views, visit_views
+from . import (
+    call_draft_views,
+    call_views,
+    control_views,
+    escalation_csv,
+    provider_views,
+    views,
+    visit_views,
+)
 
 app_name = "welfare"
 
@@ -13,7 +21,9 @@ urlpatterns = [
     path("task/<int:pk>/claim/", views.claim, name="claim"),
     path("task/<int:pk>/hand-back/", views.hand_back, name="hand_back"),
     path("task/<int:pk>/log/", call_views.log_call, name="log_call"),
+    path("task/<int:pk>/keep/", call_draft_views.keep_draft, name="keep_draft"),
     path("call/<int:pk>/", call_views.call_detail, name="call"),
+    path("call/<int:pk>/take-requests/", call_draft_views.take_raised_requests, name="take_raised"),
     path("check-in/<int:pk>/", provider_views.check_in_task, name="check_in"),
     path("check-in/<int:pk>/record/", provider_views.check_in_task_record, name="check_in_record"),
     path("check-in/<int:pk>/claim/", provider_views.check_in_task_claim, name="check_in_claim"),

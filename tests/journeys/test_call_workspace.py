@@ -203,7 +203,7 @@ def test_a_corrected_number_is_dialled_and_a_reimport_does_not_undo_it(journey, 
     build_call_queue()
     journey.sign_in("olivia")
     page = take_next_call(journey)
-    page.get_by_role("link", name="Correct a phone number").click()
+    page.get_by_role("button", name="Correct a phone number").click()
     journey.check()
     page.get_by_label("01772 555010 (housing management file)").check()
     page.get_by_label("Dead number").check()
@@ -211,7 +211,7 @@ def test_a_corrected_number_is_dialled_and_a_reimport_does_not_undo_it(journey, 
     page.get_by_role("button", name="Save").click()
     journey.check()
     expect(page.locator("#phone-numbers del")).to_have_text("01772 555010")
-    page.get_by_role("link", name="Correct a phone number").click()
+    page.get_by_role("button", name="Correct a phone number").click()
     journey.check()
     page.get_by_label("New phone number").fill("01772 555 011")
     page.locator("#id_add-reason").fill("Daughter gave her new number")
@@ -340,3 +340,57 @@ def test_on_a_phone_what_to_know_comes_before_the_outcomes(journey):
         page.locator(".app-form-actions").first.evaluate("e => getComputedStyle(e).position")
         == "static"
     )
+
+
+def test_correcting_a_number_mid_call_keeps_what_was_typed(journey):
+    """The tester's steps: Spoke to tenant, script answers and notes typed, "Correct a phone
+    number", a number added; back on the call, all of it is still there, and saves."""
+    tenant = a_tenant_due_a_call()
+    FamilyContactFactory(tenant=tenant, phone="+447700900555")
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    page.get_by_label("Spoke to tenant").check()
+    page.get_by_label("Okay").check()
+    page.get_by_label("1. How are you doing?").fill("Tired, but managing")
+    page.get_by_label("Notes").fill("Daughter now does the shopping")
+    page.get_by_role("button", name="Correct a phone number").click()
+    journey.check()
+    page.get_by_label("New phone number").fill("07911 123456")
+    page.locator("#id_add-reason").fill("Told on the call")
+    page.get_by_role("button", name="Add the number").click()
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Margaret Holt")
+    expect(page.locator("#call-draft")).to_contain_text("Your notes are kept")
+    expect(page.get_by_label("Spoke to tenant")).to_be_checked()
+    expect(page.get_by_label("Okay")).to_be_checked()
+    expect(page.get_by_label("1. How are you doing?")).to_have_value("Tired, but managing")
+    expect(page.get_by_label("Notes")).to_have_value("Daughter now does the shopping")
+    page.get_by_role("button", name="Save the call and return to the queue").click()
+    journey.check()
+    call = Call.objects.get(tenant=tenant)
+    assert (call.outcome, call.wellbeing, call.notes) == (
+        "spoke",
+        "okay",
+        "Daughter now does the shopping",
+    )
+    assert call.answers[0] == "Tired, but managing"
+
+
+def test_tab_from_the_name_reaches_the_outcomes_before_the_side_column(journey):
+    tenant = a_tenant_due_a_call()
+    FamilyContactFactory(tenant=tenant, phone="+447700900555")
+    journey.sign_in("olivia")
+    page = take_next_call(journey)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.reload()
+    side = page.locator("#call-side").bounding_box()
+    main = page.locator("#call-heading").bounding_box()
+    # Side by side, as before: the side column on the right, from the top of the page.
+    assert side["x"] > main["x"] + main["width"] and side["y"] <= main["y"] + main["height"]
+    page.locator("#call-heading").focus()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "outcome":
+            break
+        assert not page.evaluate("document.activeElement.closest('#call-side')")
+    assert page.evaluate("document.activeElement.name") == "outcome"

@@ -78,7 +78,7 @@ class TestTheCallPageAfterNoAnswer:
         with at(MONDAY + timedelta(minutes=5)) as officer_client:
             page = officer_client.get(reverse("welfare:task", args=[task.pk])).content.decode()
         assert status(page) == (
-            f"{said} at the last attempt: next attempt from tomorrow. It can be taken from then"
+            f"{said} at the last attempt: next attempt from tomorrow. It can be taken from then."
         )
         assert "Waiting in the queue" not in page and "Take this call" not in page
 
