@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("welfare", "0020_calltask_handed_back"),
+        ("welfare", "0021_call_officer_made_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
