@@ -117,7 +117,9 @@ def test_the_page_refuses_the_filters_its_download_refuses(manager_client, patch
     escalation, with its error, rather than every one as if unfiltered."""
     escalation = escalate(patch)
     before = AccessLog.objects.count()
-    page = manager_client.get("/queue/escalations/", query).content.decode()
+    response = manager_client.get("/queue/escalations/", query)
+    page = response.content.decode()
+    assert response.status_code == 400  # as any refused form
     assert "There is a problem with the filter, so no escalations are listed" in page
     assert escalation.tenant.full_name not in page.split('id="escalation-list"')[1]
     assert 'id="escalations-csv"' not in page

@@ -19,6 +19,7 @@ MANAGER_PAGES = [
     ("/dashboard/lists/tenants/?team=zzz", "list-refused"),
     ("/dashboard/lists/calls/?team=zzz", "list-refused"),
     ("/arrears/?status=bogus", "list-refused"),
+    ("/queue/escalations/?team=zzz", "escalations-refused"),
     ("/arrears/unflagged/?min_weeks=lots", "list-refused"),
 ]
 

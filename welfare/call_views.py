@@ -360,6 +360,7 @@ def escalations(request):
             "now": timezone.now(),
             "csv_query": download_query(request.GET),
         },
+        status=filters.status_code,
     )
 
 
