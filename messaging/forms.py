@@ -151,9 +151,28 @@ class ContactPreferenceForm(GDSFormMixin, forms.ModelForm):
         }
         widgets = {"preferred_channel": forms.RadioSelect, "source": forms.RadioSelect}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, unreachable, **kwargs):
+        """`unreachable`: {channel: why it cannot reach the tenant} (`selectors.unreachable_
+        channels`). Those are not offered as the preferred channel, and the hint says why,
+        unless it is the preference already saved (kept, so saving again loses nothing)."""
         super().__init__(*args, **kwargs)
-        self.fields["preferred_channel"].choices = [("", "No preference"), *Channel.choices]
+        saved = self.instance.preferred_channel if self.instance.pk else ""
+        self.fields["preferred_channel"].choices = [
+            ("", "No preference"),
+            *(
+                (value, label)
+                for value, label in Channel.choices
+                if value not in unreachable or value == saved
+            ),
+        ]
+        self.fields["preferred_channel"].help_text = " ".join(
+            f"{Channel(channel).label} cannot be chosen: {why[0].lower()}{why[1:]}."
+            for channel, why in unreachable.items()
+            if channel != saved
+        )
+        # The model's choices without Django's blank "---------": as radios it would be a
+        # choice of its own. Still required, as the model says.
+        self.fields["source"].choices = ContactPreference.Source.choices
         self.fields["source"].error_messages["required"] = "Select who told us"
 
     def clean(self):

@@ -51,6 +51,26 @@ def tenant_mobiles(tenant):
     return found
 
 
+def unreachable_channels(tenant, failing=None):
+    """{channel: why a message by it cannot reach `tenant`} for each channel that cannot:
+    "No mobile number recorded", or every one recorded failing. `failing`: the tenant's
+    `failing_contacts_for_tenant`, if the caller has them."""
+    if failing is None:
+        failing = failing_contacts_for_tenant(tenant)
+    failed = {contact.address for contact in failing}
+    mobiles = tenant_mobiles(tenant)
+    why = {}
+    if not mobiles:
+        why[Channel.SMS] = "No mobile number recorded"
+    elif all(number in failed for number in mobiles):
+        why[Channel.SMS] = "The mobile number on the record could not be reached"
+    if not tenant.email:
+        why[Channel.EMAIL] = "No email address recorded"
+    elif tenant.email.lower() in failed:
+        why[Channel.EMAIL] = "The email address on the record could not be reached"
+    return why
+
+
 def tenant_route(tenant):
     """How a message to `tenant` would go: (channel, address, None) or (None, None, reason).
 

@@ -200,7 +200,12 @@ def bulk_action(request, pk, action):
 def tenant_preferences(request, pk):
     tenant = get_tenant_for_user(request.user, pk, page=request.path)
     preference = selectors.contact_preference_for(tenant)
-    form = ContactPreferenceForm(request.POST or None, instance=preference)
+    failing = selectors.failing_contacts_for_tenant(tenant)
+    form = ContactPreferenceForm(
+        request.POST or None,
+        instance=preference,
+        unreachable=selectors.unreachable_channels(tenant, failing),
+    )
     if request.method == "POST" and form.is_valid():
         actions.contact_preference_save(tenant=tenant, **form.cleaned_data)
         messages.success(request, "Contact preferences saved.")
@@ -211,7 +216,7 @@ def tenant_preferences(request, pk):
         {
             "tenant": tenant,
             "form": form,
-            "failing": selectors.failing_contacts_for_tenant(tenant),
+            "failing": failing,
             "recent": tenant.messages.all()[:10],
             "history": preference.history.select_related("history_user")[:10] if preference else [],
         },

@@ -1,5 +1,7 @@
 """The messages pages: who may open them, what they show, and forms that keep what was typed."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -162,8 +164,18 @@ def test_the_creator_is_not_offered_approval_but_a_second_manager_is(
 # Contact preferences: on any tenant the user may see.
 
 
+def radios(page, name):
+    """The values of the radios called `name` on the page, with whether each is checked."""
+    found = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        if f'name="{name}"' in tag and 'type="radio"' in tag:
+            value = re.search(r'value="([^"]*)"', tag).group(1)
+            found[value] = bool(re.search(r"\schecked\b", tag))
+    return found
+
+
 def test_an_officer_records_a_tenants_contact_preference(officer_client, officer, patch):
-    tenant = TenantFactory(patch=patch)
+    tenant = TenantFactory(patch=patch, email="tenant@example.org")
     url = reverse("messaging:tenant_preferences", args=[tenant.pk])
     response = officer_client.post(
         url, {"no_sms": "on", "preferred_channel": "email", "source": "tenant_phone"}
@@ -176,7 +188,7 @@ def test_an_officer_records_a_tenants_contact_preference(officer_client, officer
 
 
 def test_a_preference_that_contradicts_itself_is_refused_and_kept(officer_client, patch):
-    tenant = TenantFactory(patch=patch)
+    tenant = TenantFactory(patch=patch, mobile="+447700900124")
     url = reverse("messaging:tenant_preferences", args=[tenant.pk])
     response = officer_client.post(
         url,
@@ -186,6 +198,47 @@ def test_a_preference_that_contradicts_itself_is_refused_and_kept(officer_client
     assert "cannot prefer texts and not want them" in page
     assert 'value="Asked"' in page
     assert not ContactPreference.objects.exists()
+
+
+def test_only_the_channels_that_reach_the_tenant_are_offered(officer_client, patch):
+    """A tenant with a landline and no email: "Prefers" offers no text and no email, and says
+    why; "Who told us" has no blank "---------" radio, and is still required."""
+    tenant = TenantFactory(patch=patch, phone="+441632960001", mobile="", email="")
+    url = reverse("messaging:tenant_preferences", args=[tenant.pk])
+    page = officer_client.get(url).content.decode()
+    assert list(radios(page, "preferred_channel")) == [""]
+    assert "Text message cannot be chosen: no mobile number recorded." in page
+    assert "Email cannot be chosen: no email address recorded." in page
+    assert "---------" not in page
+    assert list(radios(page, "source")) == [value for value, _ in ContactPreference.Source.choices]
+
+    refused = officer_client.post(url, {"preferred_channel": "email", "note": "Asked"})
+    text = refused.content.decode()
+    assert "Select who told us" in text
+    assert "Select a valid choice" in text
+    assert not ContactPreference.objects.exists()
+
+
+def test_a_mobile_and_an_email_are_both_offered(officer_client, patch):
+    tenant = TenantFactory(patch=patch, mobile="+447700900123", email="t@example.org")
+    url = reverse("messaging:tenant_preferences", args=[tenant.pk])
+    page = officer_client.get(url).content.decode()
+    assert list(radios(page, "preferred_channel")) == ["", "sms", "email"]
+    assert "cannot be chosen" not in page
+
+
+def test_a_saved_preference_for_a_channel_gone_is_kept(officer_client, patch):
+    """The email address left the record after the tenant said they prefer email: the saved
+    choice is still there to keep (saving the page again loses nothing)."""
+    tenant = TenantFactory(patch=patch, email="")
+    ContactPreference.objects.create(
+        tenant=tenant, preferred_channel="email", source="tenant_phone"
+    )
+    url = reverse("messaging:tenant_preferences", args=[tenant.pk])
+    page = officer_client.get(url).content.decode()
+    assert radios(page, "preferred_channel") == {"": False, "email": True}
+    response = officer_client.post(url, {"preferred_channel": "email", "source": "tenant_phone"})
+    assert response.status_code == 302
 
 
 def test_another_teams_tenant_is_not_found(client, other_officer, patch):
