@@ -1,6 +1,7 @@
 """Reads for other apps and for the messages pages."""
 
 from django.db.models import Count
+from phonenumber_field.phonenumber import PhoneNumber
 
 from .models import Channel, ContactPreference, FailingContact, Message, Status
 
@@ -95,6 +96,15 @@ def tenant_route(tenant):
     if failing:
         return None, None, "Every number and address on the record is failing"
     return None, None, "No mobile number or email address"
+
+
+def tenant_record_messages(tenant):
+    """The record's "Messages" row: how a message to `tenant` would go now (`tenant_route`),
+    with the number as it is written in the UK. Keys start with `messages_`."""
+    channel, address, reason = tenant_route(tenant)
+    if channel == Channel.SMS:
+        address = PhoneNumber.from_string(address).as_national
+    return {"messages_channel": channel, "messages_address": address, "messages_not_sent": reason}
 
 
 def outbox(limit=None):

@@ -5,9 +5,11 @@ template). Apps register in their AppConfig.ready, so tenants imports none of th
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Where on the record a section goes: beside the register's own details (before the family
+# Where on the record a section goes: rows of the register's own "Details" list (each
+# template one or more `govuk-summary-list__row`s), beside those details (before the family
 # contacts), or after them.
-WITH_DETAILS, AFTER_CONTACTS = "with_details", "after_contacts"
+IN_DETAILS, WITH_DETAILS, AFTER_CONTACTS = "in_details", "with_details", "after_contacts"
+PLACES = (IN_DETAILS, WITH_DETAILS, AFTER_CONTACTS)
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ _sections: dict[str, Section] = {}
 
 def register(name, *, template, context, place=AFTER_CONTACTS):
     """Add (or, registered again under the same name, replace) a section of the record."""
-    if place not in (WITH_DETAILS, AFTER_CONTACTS):
+    if place not in PLACES:
         raise ValueError(f"No place {place!r} on the tenant record")
     _sections[name] = Section(name, template, place, context)
 
@@ -33,7 +35,7 @@ def register(name, *, template, context, place=AFTER_CONTACTS):
 def record_sections(user, tenant, today):
     """The sections' context merged, and their templates by place, in registration order."""
     context = {}
-    templates = {WITH_DETAILS: [], AFTER_CONTACTS: []}
+    templates = {place: [] for place in PLACES}
     for section in _sections.values():
         context.update(section.context(user, tenant, today))
         templates[section.place].append(section.template)

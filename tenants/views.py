@@ -2,6 +2,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import manager_required, staff_required
@@ -33,6 +34,8 @@ def search(request):
 @staff_required
 def record(request, pk):
     tenant = selectors.get_tenant_for_user(request.user, pk, page=request.path)
+    # Read once for every section that asks for the numbers (the calls, the messages).
+    prefetch_related_objects([tenant], "phone_numbers")
     today = date.today()
     section_context, section_templates = record_sections(request.user, tenant, today)
     context = {

@@ -17,6 +17,7 @@ from . import call_config
 from .cadence import call_tenants, not_eligible_reason
 from .campaign_models import answered_scripts_prefetch
 from .models import QUEUE_STATES, Call, CallTask, Cohort, Escalation, claim_cutoff, queue_state_q
+from .record_reach import tenant_reach_context
 
 
 def get_task_for_user(user, pk, *, page):
@@ -352,9 +353,12 @@ def tenant_record_calls_section(tenant, today):
 
 
 def tenant_record_calls_context(tenant, changes=()):
-    """The record's calls section: numbers with their source and state, and the timeline."""
+    """The record's calls section: numbers with their source and state, the open escalation
+    and visit (welfare.record_reach), and the timeline."""
+    numbers = tenant.contact_numbers()
     return {
-        "call_numbers": tenant.contact_numbers(),
+        "call_numbers": numbers,
+        **tenant_reach_context(tenant, numbers),
         "call_timeline": tenant_timeline(tenant, changes),
     }
 
