@@ -25,12 +25,10 @@ class RaiseRequestForm(GDSFormMixin, forms.Form):
     )
     source = forms.ChoiceField(
         label="How did the request come in?",
-        # Requests from welfare calls are raised by logging the call.
-        choices=[
-            choice
-            for choice in HelpRequest.Source.choices
-            if choice[0] != HelpRequest.Source.WELFARE_CALL
-        ],
+        # Needs ticked when logging a call are raised with the call (and linked to it); a need
+        # that came up on a welfare call and was not ticked is raised here, and says so.
+        choices=HelpRequest.Source.choices,
+        help_text="Needs ticked when you log a welfare call are raised for you.",
         widget=forms.RadioSelect,
         error_messages={"required": "Select how the request came in"},
     )

@@ -39,14 +39,33 @@ class TestWorkflow:
         record = officer_client.get(f"/tenants/{tenant.pk}/").content.decode()
         assert f'href="/help/{help_request.pk}/"' in record
 
-    def test_raise_form_needs_a_need_and_offers_no_welfare_call_source(
-        self, officer_client, tenant
-    ):
-        response = officer_client.post(f"/help/raise/{tenant.pk}/", {"source": "welfare_call"})
+    def test_raise_form_needs_a_need_and_how_it_came_in(self, officer_client, tenant):
+        response = officer_client.post(f"/help/raise/{tenant.pk}/", {"notes": "Kept"})
         errors = response.context["form"].errors
         assert errors["need"] == ["Select what the tenant needs help with"]
-        assert "source" in errors
+        assert errors["source"] == ["Select how the request came in"]
         assert not HelpRequest.objects.exists()
+
+    def test_a_request_raised_by_hand_can_say_it_came_from_a_welfare_call(
+        self, officer_client, tenant
+    ):
+        """A need that came up on a call but was not ticked when the call was logged."""
+        page = officer_client.get(f"/help/raise/{tenant.pk}/").content.decode()
+        assert "How did the request come in?" in page
+        assert 'value="welfare_call"' in page
+        response = officer_client.post(
+            f"/help/raise/{tenant.pk}/",
+            {"need": Need.BEFRIENDING, "source": HelpRequest.Source.WELFARE_CALL},
+        )
+        help_request = HelpRequest.objects.get()
+        assert response.url == f"/help/{help_request.pk}/"
+        assert (help_request.source, help_request.source_task) == (
+            HelpRequest.Source.WELFARE_CALL,
+            None,
+        )
+        page = officer_client.get(response.url).content.decode()
+        came_from = page.split('id="request-source">', 1)[1].split("</dd>", 1)[0]
+        assert came_from.strip() == "Welfare call"
 
     def test_taking_ownership_moves_new_to_in_progress(self, officer_client, officer, food):
         response = officer_client.post(f"/help/{food.pk}/take/")
