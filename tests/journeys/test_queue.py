@@ -51,7 +51,7 @@ def test_officer_takes_the_next_call_and_hands_it_back(journey):
     expect(page.locator("#queue-counts")).to_contain_text("2 calls waiting")
     expect(page.locator("#queue tbody tr").first).to_contain_text("Margaret Holt")
     expect(page.locator("#queue tbody tr").first).to_contain_text(
-        "Aged 70+ - due every 14 days - overdue 16 days - lives alone"
+        "Aged 70+ - due every 14 days - overdue 16 days - lives alone outside a scheme"
     )
 
     page.get_by_role("button", name="Take next call").click()

@@ -118,9 +118,12 @@ class TestBuild:
             patch, last_contact_at=contacted(20), date_of_birth=born_aged(81), lives_alone=True
         )
         build_call_queue(on=ON)
-        assert open_task(tenant).reasons(ON) == "overdue 6 days - aged 70+ - lives alone"
+        assert (
+            open_task(tenant).reasons(ON)
+            == "overdue 6 days - aged 70+ - lives alone outside a scheme"
+        )
         assert open_task(tenant).reasons(ON - timedelta(days=6)) == (
-            "due today - aged 70+ - lives alone"
+            "due today - aged 70+ - lives alone outside a scheme"
         )
 
     def test_lives_alone_in_a_scheme_is_not_a_risk(self, patch):

@@ -10,6 +10,7 @@ from django.db import connection
 
 from conftest import sign_in
 from tenants.models import AccessLog
+from tests.csv_support import rows as csv_rows
 from tests.factories import CallTaskFactory, OfficerFactory
 from tests.queue.helpers import ON, at, make_tenant
 from welfare.call_models import Call
@@ -83,10 +84,10 @@ def test_no_calls_today_says_so(officer_client, officer, travel):
 
 def test_the_csv_lists_the_same_calls_and_logs_them(officer_client, officer, day):
     response = officer_client.get("/queue/today.csv")
-    rows = b"".join(response.streaming_content).decode().splitlines()
-    assert rows[0] == "made_at,tenancy_ref,name,outcome,wellbeing,call_url"
-    assert [row.split(",")[1] for row in rows[1:]] == ["TODAY-2", "TODAY-1", "TODAY-0"]
-    assert rows[2].startswith("2026-06-01T09:00+01:00,TODAY-1,")
+    rows = csv_rows(response)
+    assert list(rows[0]) == ["made_at", "tenancy_ref", "name", "outcome", "wellbeing", "call_url"]
+    assert [row["tenancy_ref"] for row in rows] == ["TODAY-2", "TODAY-1", "TODAY-0"]
+    assert rows[1]["made_at"] == "2026-06-01T09:00+01:00"
     named = [pk for row in AccessLog.objects.filter(user=officer) for pk in row.tenant_ids]
     assert sorted(named) == sorted(t.pk for t in day[:3])
 

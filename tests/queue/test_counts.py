@@ -84,7 +84,7 @@ def test_the_officers_queue_counts_and_lists_each_state(officer_client, queue):
     ("query", "sentence"),
     [
         ("?reason=overdue", "Showing the 5 overdue calls."),
-        ("?reason=lives_alone", "Showing the 2 calls to tenants who live alone."),
+        ("?reason=lives_alone", "Showing the 2 calls to tenants who live alone outside a scheme."),
         ("?reason=aged_70", "Showing the 1 call to a tenant aged 70 or over."),
         ("?reason=unwell", "Showing the 1 call to a tenant who is unwell or self-isolating."),
         (
@@ -96,7 +96,8 @@ def test_the_officers_queue_counts_and_lists_each_state(officer_client, queue):
         ("?show=waiting&assigned=none", "Showing the 2 calls waiting now, assigned to no one."),
         (
             "?reason=lives_alone&show=waiting&assigned=any",
-            "Showing the 1 call waiting now to a tenant who lives alone, assigned to an officer.",
+            "Showing the 1 call waiting now to a tenant who lives alone outside a scheme,"
+            " assigned to an officer.",
         ),
         # No comma straight after the calls.
         ("?assigned=any", "Showing the 2 calls assigned to an officer."),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from conftest import sign_in
 from tenants.models import AccessLog
+from tests.csv_support import rows as csv_rows
 from tests.factories import CallTaskFactory
 from tests.queue.helpers import make_tenant
 
@@ -27,16 +28,13 @@ def tasks(patch):
     return overdue
 
 
-def lines(response):
-    return b"".join(response.streaming_content).decode().splitlines()
-
-
 def test_an_officer_downloads_their_teams_queue_as_filtered(officer_client, officer, team, tasks):
     response = officer_client.get(f"/queue/team/{team.pk}.csv?reason=overdue")
     assert response.status_code == 200
-    rows = lines(response)
-    assert rows[0] == "rank,tenancy_ref,name,due_on,why,assigned_to,being_made_by"
-    assert [row.split(",")[1] for row in rows[1:]] == ["OVER-0", "OVER-1", "OVER-2"]
+    rows = csv_rows(response)
+    header = ["rank", "tenancy_ref", "name", "due_on", "why", "assigned_to", "being_made_by"]
+    assert list(rows[0]) == header
+    assert [row["tenancy_ref"] for row in rows] == ["OVER-0", "OVER-1", "OVER-2"]
     named = [pk for row in AccessLog.objects.filter(user=officer) for pk in row.tenant_ids]
     assert sorted(named) == sorted(task.tenant_id for task in tasks)
 

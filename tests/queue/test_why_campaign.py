@@ -72,7 +72,7 @@ def test_a_tenant_there_only_for_the_campaign_is_said_to_be(patch, cold_snap, pa
     task = CallTask.objects.open().get(tenant=tenant)
     for page in pages():
         text = why(page, task)
-        assert text == f"Aged 70+ - {COLD_SNAP} - once by 19 Dec - lives alone"
+        assert text == f"Aged 70+ - {COLD_SNAP} - once by 19 Dec - lives alone outside a scheme"
         assert "due today" not in text and "due every" not in text
 
 
@@ -84,7 +84,7 @@ def test_a_tenant_also_due_by_the_cadence_says_both(patch, cold_snap, pages):
     for page in pages():
         assert why(page, task) == (
             f"Aged 70+ - {COLD_SNAP} - once by 19 Dec - due every 14 days - overdue 3 days"
-            " - lives alone"
+            " - lives alone outside a scheme"
         )
 
 
@@ -96,7 +96,7 @@ def test_the_queue_download_says_why_as_the_page_does(patch, cold_snap, manager,
     response = client.get(reverse("welfare:team_csv", args=[team.pk]))
     listed = csv_support.rows(response)
     assert [row["why"] for row in listed if row["tenancy_ref"] == tenant.tenancy_ref] == [
-        f"Aged 70+ - {COLD_SNAP} - once by 19 Dec - lives alone"
+        f"Aged 70+ - {COLD_SNAP} - once by 19 Dec - lives alone outside a scheme"
     ]
 
 
