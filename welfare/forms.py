@@ -192,7 +192,7 @@ class QueueFilterForm(FilterForm):
         ("overdue", "Overdue"),
         ("unwell", "Unwell or self-isolating"),
         ("aged_70", "Aged 70+"),
-        ("lives_alone", "Lives alone"),
+        ("lives_alone", "Lives alone outside a scheme"),
         ("struggling", "Struggling at the last call"),
         ("retried", "Failed attempts"),
     ]

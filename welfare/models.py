@@ -356,7 +356,7 @@ class CallTask(models.Model):
         if self.aged_70:
             words.append("aged 70+")
         if self.lives_alone:
-            words.append("lives alone")
+            words.append("lives alone outside a scheme")
         if self.last_wellbeing == self.Wellbeing.STRUGGLING:
             words.append("struggling at the last call")
         if self.attempts:

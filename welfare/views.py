@@ -159,7 +159,10 @@ _REASON_WORDS = {
         "to tenants who are unwell or self-isolating",
     ),
     "aged_70": ("to a tenant aged 70 or over", "to tenants aged 70 or over"),
-    "lives_alone": ("to a tenant who lives alone", "to tenants who live alone"),
+    "lives_alone": (
+        "to a tenant who lives alone outside a scheme",
+        "to tenants who live alone outside a scheme",
+    ),
     "struggling": (
         "to a tenant who was struggling at the last call",
         "to tenants who were struggling at the last call",
