@@ -45,8 +45,11 @@ def listed_refs(page, table):
 
 
 def csv_rows(response):
+    """The download's rows as lists, after the byte-order mark every download starts with."""
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
 
 
 def detail(client, campaign):
