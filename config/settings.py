@@ -127,7 +127,17 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite serialises writers; a busy timeout stops "database is locked" under runserver.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The timeout cannot help a transaction that read first and then writes while another
+    # writes: SQLite refuses the upgrade at once ("database is locked", seen by two testers
+    # taking calls together on the demo). IMMEDIATE takes the write lock when a transaction
+    # begins, so the second waits its turn; WAL lets pages be read while a call is saved.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     # The demo's database has no NULLS NOT DISTINCT: the trend's one row per day and cohort
     # (dashboard.UpToDateDay) is PostgreSQL's rule; the demo's refresh writes each day once.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
