@@ -27,7 +27,8 @@ def status_change_create(*, service, status, message, user, effective_at=None):
         raise ValidationError(
             {
                 "effective_at": f"{service} already changes to {clash.get_status_display()} on "
-                f"{when}. Cancel that change first, or choose another time"
+                f"{when}. Cancel that change first (under Already scheduled), or choose another "
+                "time"
             }
         )
     change = StatusChange(

@@ -171,10 +171,11 @@ def change(request, slug):
                 when = govuk_datetime(timezone.localtime(made.effective_at))
                 messages.success(request, f"{service} will change to {label} on {when}.")
             return redirect("services:register")
+    scheduled = service.changes.scheduled(timezone.now()).select_related("created_by")
     return render(
         request,
         "services/change.html",
-        {"service": service, "current": current, "form": form},
+        {"service": service, "current": current, "form": form, "scheduled": scheduled},
     )
 
 
@@ -191,10 +192,13 @@ def history(request, slug):
 def cancel(request, pk):
     """Asks the manager to confirm (GET), then cancels the scheduled change (POST)."""
     change = selectors.get_change(pk)
-    back_to_history = request.POST.get("next", request.GET.get("next")) == "history"
+    # Back where the manager came from: the register, the service's history or its change form
+    # (which lists what is scheduled, and refuses a second change at the same moment).
+    came_from = request.POST.get("next", request.GET.get("next"))
+    came_from = came_from if came_from in ("history", "change") else ""
     back = (
-        redirect("services:history", slug=change.service.slug)
-        if back_to_history
+        redirect(f"services:{came_from}", slug=change.service.slug)
+        if came_from
         else redirect("services:register")
     )
     if request.method == "GET":
@@ -205,7 +209,7 @@ def cancel(request, pk):
         return render(
             request,
             "services/cancel.html",
-            {"change": change, "next": "history" if back_to_history else "", "back": back.url},
+            {"change": change, "next": came_from, "back": back.url},
         )
     try:
         actions.status_change_cancel(change=change, user=request.user)

@@ -317,9 +317,24 @@ class TestOneChangeAtATime:
         assert response.status_code == 200
         assert "There is a problem" in page
         assert "already changes to Operating on" in page
-        assert "Cancel that change first, or choose another time" in page
+        assert "Cancel that change first (under Already scheduled)" in page
         assert "Only urgent repairs." in page
         assert repairs.changes.scheduled(timezone.now()).count() == 1
+
+    def test_the_change_form_lists_what_is_scheduled_with_a_way_to_cancel_it(
+        self, manager_client, repairs, manager
+    ):
+        at = local(days=7, hour=9)
+        first = schedule(repairs, manager, at, status=Status.OPERATING)
+        page = manager_client.get(f"/services/{REPAIRS}/change/").content.decode()
+        listed = re.search(r'id="already-scheduled".*?</ul>', page, re.S).group(0)
+        assert "Repairs are back." in listed
+        cancel = f"/services/changes/{first.pk}/cancel/?next=change"
+        assert f'href="{cancel}"' in listed
+        response = manager_client.post(cancel.split("?")[0], {"next": "change"})
+        assert response.status_code == 302 and response.url == f"/services/{REPAIRS}/change/"
+        first.refresh_from_db()
+        assert first.cancelled_at is not None
 
     def test_a_cancelled_change_leaves_its_time_free(self, repairs, manager):
         at = local(days=7, hour=9)
