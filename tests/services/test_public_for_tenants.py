@@ -87,6 +87,16 @@ def get_updates(page):
     return page[page.index('id="get-updates"') :]
 
 
+def test_the_statement_says_how_to_report_a_problem_and_where_to_go_next(client):
+    # What an accessibility statement must hold (a tester found only "We aim to meet"):
+    # compliance status, how to report a problem, where to go next, when it was prepared.
+    page = page_of(client, "/status/accessibility/")
+    assert "We know of no part of these pages that does not meet it" in page
+    assert "Reporting accessibility problems" in page
+    assert 'href="https://www.equalityadvisoryservice.com/"' in page
+    assert "This statement was prepared on" in page
+
+
 def test_a_service_page_offers_updates_by_email_or_text_first(client):
     updates = get_updates(page_of(client, f"/status/{REPAIRS}/"))
     lead, developers = updates.split('id="for-developers"')
@@ -128,6 +138,7 @@ def test_the_sign_up_says_what_happens_to_the_address(client):
     assert "a link to unsubscribe at any time" in privacy
     assert "deletes your subscription at once" in privacy
     assert "We keep your subscription until you unsubscribe" in privacy
+    assert f'href="mailto:{settings.CONTACT_EMAIL}"' in privacy  # whom to ask about it
 
 
 def test_the_help_centre_gives_the_number_to_call_when_no_one_is_listed(client):
