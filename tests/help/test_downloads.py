@@ -78,3 +78,12 @@ def test_download_needs_sign_in(client, food):
     response = client.get("/help/team/requests.csv")
     assert response.status_code == 302
     assert HelpRequest.objects.count() == 1
+
+
+def test_an_empty_list_offers_no_download(officer_client):
+    # Nothing listed, nothing to download (a tester was offered "Download every request listed
+    # as CSV" under "0 requests").
+    for url in ("/help/", "/help/team/"):
+        page = officer_client.get(url).content.decode()
+        assert "0 requests" in page, url
+        assert 'id="requests-csv"' not in page, url
