@@ -82,4 +82,9 @@ def test_services_are_in_the_public_pages_groups_with_their_message(manager_clie
     assert order == sorted(order) and len(set(order)) > 1
     row = re.search(r'id="service-grounds-maintenance".*?</tr>', page, re.S).group(0)
     assert "Grass cut monthly." in row
-    assert "Repairs and maintenance" in row
+    # Each group's services under its heading, as on the public page.
+    headings = re.findall(r'<tr class="govuk-table__row" id="group-([^"]+)">', page)
+    assert headings == sorted(set(headings), key=lambda g: list(ServiceGroup).index(g))
+    assert len(headings) == len({groups[slug] for slug in slugs})
+    repairs = page[page.index('id="group-repairs"') :]
+    assert "Repairs and maintenance" in repairs[:300]
