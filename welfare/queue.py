@@ -47,7 +47,7 @@ from . import campaign_rules
 from .before_call import before_call_messages_queue
 from .cadence import call_tenants
 from .campaign_rules import running_campaigns
-from .models import CallTask, Escalation, Redeployment
+from .models import CallTask, Escalation, Redeployment, claim_cutoff
 from .no_number import no_number_escalate, no_number_escalate_sql, no_number_escalations_close
 from .provider_actions import check_in_tasks_open
 
@@ -166,11 +166,17 @@ def _build_campaigns(campaigns):
     return campaigns
 
 
-def _closing(on):
-    """Open tasks whose tenant is due in no running campaign today (the due table), each
-    marked with whether they are eligible for calls."""
+def _not_held(tasks, now):
+    """Leaves out a task an officer holds (a call being made now): closing it under them
+    would refuse the call they are typing. Its call closes it, or the next build does."""
+    return tasks.exclude(claimed_by__isnull=False, claimed_at__gte=claim_cutoff(now))
+
+
+def _closing(on, now):
+    """Open tasks whose tenant is due in no running campaign today (the due table) and that
+    no officer holds, each marked with whether they are eligible for calls."""
     return (
-        CallTask.objects.open()
+        _not_held(CallTask.objects.open(), now)
         .extra(  # noqa: S610 (a fixed table name; no value from outside)
             where=[_NOT_IN_DUE_TABLE]
         )
@@ -184,7 +190,7 @@ def _closing(on):
 
 def _close_sql(on, now, result):
     """One pass over the due table closes every task that should close, with its reason."""
-    closing_sql, closing_params = _closing(on).query.sql_with_params()
+    closing_sql, closing_params = _closing(on, now).query.sql_with_params()
     task = CallTask._meta.db_table
     reason = CallTask.ClosedReason
     with connection.cursor() as cursor:
@@ -209,7 +215,7 @@ def _close_sql(on, now, result):
 
 
 def _close_orm(on, now, result, due):
-    not_due = CallTask.objects.open().exclude(tenant_id__in=list(due))
+    not_due = _not_held(CallTask.objects.open(), now).exclude(tenant_id__in=list(due))
     closed = {"status": CallTask.Status.CLOSED, "closed_at": now}
     eligible = call_tenants().eligible_for_calls(on).filter(pk=OuterRef("tenant_id"))
     result.closed_not_eligible = not_due.filter(~Exists(eligible)).update(
