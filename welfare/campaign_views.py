@@ -41,6 +41,15 @@ def _queue_today(campaign, by, change):
     return control_actions.queue_rebuild_request(change=f"{campaign.name}: {change}", by=by)
 
 
+def _withdraw_today(was_running, campaign, by, change):
+    """A campaign that was running today, paused or closed: today's queue is worked out again
+    at once, so the build's step that closes tasks no longer due takes out the calls it alone
+    put there (a call an officer holds is left to them). None if it was not running."""
+    if not was_running:
+        return None
+    return control_actions.queue_rebuild_request(change=f"{campaign.name}: {change}", by=by)
+
+
 def _to_campaign(campaign, rebuild):
     """The campaign's page; after a rebuild was asked for, it shows its progress, then the
     campaign's calls in today's queue."""
@@ -121,26 +130,27 @@ def campaign_csv(request, pk):
     return response
 
 
-def _refusable(request, pk, action, done, **kwargs):
-    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
-    try:
-        action(campaign=campaign, by=request.user, **kwargs)
-    except campaign_actions.CampaignRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, done.format(name=campaign.name))
-    return redirect("campaigns:detail", pk=pk)
+def _leaving(campaign, rebuild, what):
+    if rebuild:
+        return f"{campaign.name} {what}: its calls are being taken out of today's queue."
+    return f"{campaign.name} {what}."
 
 
 @require_POST
 @manager_required
 def campaign_pause(request, pk):
-    return _refusable(
-        request,
-        pk,
-        campaign_actions.campaign_pause,
-        "{name} paused: its tenants leave the queue at the next build.",
-    )
+    """Paused, a campaign running today has the calls it alone queued taken out at once."""
+    campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    was_running = campaign.is_running_on(timezone.localdate())
+    try:
+        with transaction.atomic():
+            campaign = campaign_actions.campaign_pause(campaign=campaign, by=request.user)
+            rebuild = _withdraw_today(was_running, campaign, request.user, "paused")
+    except campaign_actions.CampaignRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("campaigns:detail", pk=pk)
+    messages.success(request, _leaving(campaign, rebuild, "paused"))
+    return _to_campaign(campaign, rebuild)
 
 
 @require_POST
@@ -195,19 +205,22 @@ def campaign_close(request, pk):
     figures = campaign_selectors.close_figures(campaign, today, user=request.user)
     form = CampaignCloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        was_running = campaign.is_running_on(today)
         try:
-            campaign_actions.campaign_close(
-                campaign=campaign,
-                by=request.user,
-                not_reached=figures["not_reached"],
-                not_called=figures["not_called"],
-                reason=form.cleaned_data["reason"],
-            )
+            with transaction.atomic():
+                campaign = campaign_actions.campaign_close(
+                    campaign=campaign,
+                    by=request.user,
+                    not_reached=figures["not_reached"],
+                    not_called=figures["not_called"],
+                    reason=form.cleaned_data["reason"],
+                )
+                rebuild = _withdraw_today(was_running, campaign, request.user, "closed")
         except campaign_actions.CampaignRefused as refusal:
             form.add_error("reason", str(refusal))
         else:
-            messages.success(request, f"{campaign.name} closed.")
-            return redirect("campaigns:detail", pk=pk)
+            messages.success(request, _leaving(campaign, rebuild, "closed"))
+            return _to_campaign(campaign, rebuild)
     page = Paginator(tenants, 50).get_page(request.GET.get("page"))
     # Tenants' names are shown: one access-log row naming the tenants on this page.
     log_tenants_listed(
