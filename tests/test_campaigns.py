@@ -406,7 +406,10 @@ class TestManagersPages:
         # team, tenants, reached, attempted, not yet tried, not called, escalated
         assert rows[1] == [team, "2", "1", "0", "1", "0", "1"]
         assert rows[2] == ["All teams", "2", "1", "0", "1", "0", "1"]
-        assert rows[5] == ["2026-12-01", "1", "1"]
+        days = csv_support.lines(
+            manager_client.get(reverse("campaigns:days_csv", args=[campaign.pk]))
+        )
+        assert days == [["day", "calls", "reached"], ["2026-12-01", "1", "1"]]
         assert escape(team) in page.content.decode()
 
     def test_progress_page_queries_do_not_grow_with_teams_or_calls(

@@ -101,6 +101,8 @@ FIGURE_FILTERS = {
     "not_called": Q(is_reached=False, can_be_called=False),
     "escalated": Q(is_escalated=True),
 }
+# The lists: each figure's, and the close page's "not reached" (attempted or not yet tried).
+LIST_FILTERS = {**FIGURE_FILTERS, "not_reached": Q(is_reached=False, can_be_called=True)}
 FIGURE_NAMES = {
     "tenants": "Tenants",
     "reached": "Reached",
@@ -108,6 +110,7 @@ FIGURE_NAMES = {
     "not_tried": "Not yet tried",
     "not_called": "Not called: declined calls or in hospital",
     "escalated": "Escalated",
+    "not_reached": "Not reached: attempted or not yet tried",
 }
 FIGURES = {
     name: Count("id", filter=condition) if condition else Count("id")
@@ -142,11 +145,11 @@ def campaign_progress(campaign, on, user=None):
 
 
 def figure_tenants(campaign, on, *, user, figure, team=""):
-    """The tenants one figure on the campaign page counts: `figure` a key of FIGURE_FILTERS,
+    """The tenants one figure on the campaign page counts: `figure` a key of LIST_FILTERS,
     `team` a team's id, NO_TEAM or "" (every team), those `user` may see. Each with
     `last_call_at` and `last_outcome`: their latest call in the campaign since they joined it.
     By team, then name: one query however many."""
-    tenants = with_progress(campaign, on).visible_to(user).filter(FIGURE_FILTERS[figure])
+    tenants = with_progress(campaign, on).visible_to(user).filter(LIST_FILTERS[figure])
     if team == NO_TEAM:
         tenants = tenants.filter(patch__team__isnull=True)
     elif team:
@@ -266,7 +269,7 @@ def not_reached(campaign, on, *, user):
     return (
         with_progress(campaign, on)
         .visible_to(user)
-        .filter(FIGURE_FILTERS["attempted"] | FIGURE_FILTERS["not_tried"])
+        .filter(LIST_FILTERS["not_reached"])
         .select_related("patch__team")
         .order_by("patch__team__name", "last_name", "first_name", "id")
     )

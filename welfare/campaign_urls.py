@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.campaign_new, name="new"),
     path("<int:pk>/", views.campaign, name="detail"),
     path("<int:pk>/progress.csv", views.campaign_csv, name="csv"),
+    path("<int:pk>/days.csv", views.campaign_days_csv, name="days_csv"),
     path("<int:pk>/tenants/", figures.campaign_tenants, name="tenants"),
     path("<int:pk>/tenants.csv", figures.campaign_tenants_csv, name="tenants_csv"),
     path("<int:pk>/today/", figures.campaign_today, name="today"),

@@ -18,6 +18,7 @@ from imports.models import ImportJob
 from tenants.selectors import log_tenants_listed
 
 from . import campaign_actions, campaign_selectors, control_actions
+from .call_models import SCRIPT
 from .campaign_figure_views import named_rebuild, today_context
 from .campaign_forms import CampaignCloseForm, CampaignExtendForm, CampaignForm, ListUploadForm
 from .campaign_models import Campaign
@@ -96,16 +97,23 @@ def campaign(request, pk):
             **today_context(campaign, named_rebuild(request.GET.get("rebuild"))),
             "critical_spells": campaign_selectors.critical_spells(campaign),
             **campaign_selectors.campaign_progress(campaign, today, user=request.user),
+            # A campaign without questions of its own: which script officers use on its calls.
+            "welfare_script": SCRIPT if campaign.uses_welfare_script else None,
         },
     )
 
 
-@manager_required
-def campaign_csv(request, pk):
-    """The progress tables as a CSV: figures only, no tenant's details."""
+def _progress(request, pk):
     campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
     today = timezone.localdate()
-    progress = campaign_selectors.campaign_progress(campaign, today, user=request.user)
+    return campaign, today, campaign_selectors.campaign_progress(campaign, today, user=request.user)
+
+
+@manager_required
+def campaign_csv(request, pk):
+    """The progress by team as a CSV, one table a spreadsheet reads: figures only, no tenant's
+    details. The calls by day are a download of their own (`campaign_days_csv`)."""
+    campaign, today, progress = _progress(request, pk)
     response = csv_response(f"campaign-{campaign.pk}-progress-{today:%Y-%m-%d}.csv")
     writer = safe_writer(response)
     writer.writerow(
@@ -123,7 +131,15 @@ def campaign_csv(request, pk):
                 row["escalated"],
             ]
         )
-    writer.writerow([])
+    return response
+
+
+@manager_required
+def campaign_days_csv(request, pk):
+    """The campaign's calls by day as a CSV: figures only."""
+    campaign, today, progress = _progress(request, pk)
+    response = csv_response(f"campaign-{campaign.pk}-calls-by-day-{today:%Y-%m-%d}.csv")
+    writer = safe_writer(response)
     writer.writerow(["day", "calls", "reached"])
     for row in progress["by_day"]:
         writer.writerow([row["call__made_on"].isoformat(), row["calls"], row["reached"]])
@@ -200,6 +216,8 @@ def campaign_close(request, pk):
     will not be (declined calls, in hospital) apart, as the campaign page does; with any of
     either, a reason is needed."""
     campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    if campaign.is_seeded:
+        raise Http404  # never closed (campaign_actions.campaign_close): no page to close it
     today = timezone.localdate()
     tenants = campaign_selectors.not_reached(campaign, today, user=request.user)
     figures = campaign_selectors.close_figures(campaign, today, user=request.user)
