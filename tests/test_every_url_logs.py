@@ -337,6 +337,9 @@ NO_TENANT_PAGES = {
     "campaigns:csv": (
         "manager", lambda w: f"/campaigns/{_campaign(w)}/progress.csv", "figures by team",
     ),
+    "campaigns:days_csv": (
+        "manager", lambda w: f"/campaigns/{_campaign(w)}/days.csv", "calls by day: figures",
+    ),
     "campaigns:extend": ("manager", lambda w: f"/campaigns/{_campaign(w)}/extend/", "a form"),
     "campaigns:today": (
         "manager",
