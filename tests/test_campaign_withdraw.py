@@ -94,9 +94,7 @@ def test_pausing_a_campaign_takes_its_calls_out_of_todays_queue(
     assert "paused: its calls are being taken out of today" in page
 
 
-def test_the_page_shows_the_calls_leaving_until_the_worker_has_run(
-    manager_client, patch, running
-):
+def test_the_page_shows_the_calls_leaving_until_the_worker_has_run(manager_client, patch, running):
     aged_92(patch)
     build_call_queue()
     response = manager_client.post(
