@@ -13,6 +13,7 @@ from django.utils import timezone
 from tenants.models import AccessLog, Tenant
 from tests import csv_support
 from tests.factories import CallTaskFactory, TenantFactory
+from welfare import campaign_actions
 from welfare.call_models import SCRIPT, Call
 from welfare.campaign_actions import campaign_create
 from welfare.campaign_models import Campaign, CampaignCall, CampaignReach
@@ -107,6 +108,23 @@ def test_a_built_in_campaign_has_no_close_page(manager_client, kind):
     assert manager_client.post(url, {"reason": "Typed the address"}).status_code == 404
     built_in.refresh_from_db()
     assert built_in.status == Campaign.Status.ACTIVE
+
+
+@pytest.mark.parametrize("kind", [Campaign.Kind.PROGRAMME, Campaign.Kind.PROVIDER_CRITICAL])
+def test_a_built_in_campaign_has_no_end_date_to_extend(manager_client, manager, kind):
+    # An end date would stop the built-in campaign: no page, and the action refuses.
+    built_in = Campaign.objects.get(kind=kind)
+    url = reverse("campaigns:extend", args=[built_in.pk])
+    assert manager_client.get(url).status_code == 404
+    later = (timezone.localdate() + timedelta(days=30)).isoformat().split("-")
+    data = {"ends_on_0": later[2], "ends_on_1": later[1], "ends_on_2": later[0]}
+    assert manager_client.post(url, data).status_code == 404
+    with pytest.raises(campaign_actions.CampaignRefused):
+        campaign_actions.campaign_extend(
+            campaign=built_in, ends_on=timezone.localdate() + timedelta(days=30), by=manager
+        )
+    built_in.refresh_from_db()
+    assert built_in.ends_on is None
 
 
 def test_the_progress_downloads_are_one_table_each(manager_client, manager, campaign, patch):

@@ -101,6 +101,9 @@ def campaign_resume(*, campaign, by):
 def campaign_extend(*, campaign, ends_on, by):
     """Move the end date (the deadline of a 'once by' campaign) later."""
     campaign = _locked(campaign)
+    if campaign.is_seeded:
+        # The built-in campaigns run with no end: an end date would stop them.
+        raise CampaignRefused(f"{campaign.name} has no end date to move.")
     if campaign.status == Campaign.Status.CLOSED:
         raise CampaignRefused("A closed campaign cannot be extended.")
     if campaign.ends_on and ends_on <= campaign.ends_on:

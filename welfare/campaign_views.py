@@ -191,6 +191,8 @@ def campaign_resume(request, pk):
 @manager_required
 def campaign_extend(request, pk):
     campaign = campaign_selectors.get_campaign_for_user(request.user, pk)
+    if campaign.is_seeded:
+        raise Http404  # no end date to move (campaign_actions.campaign_extend)
     form = CampaignExtendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
