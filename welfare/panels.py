@@ -29,10 +29,18 @@ def queue_panels(user):
         call_backs_due=Count("id", filter=call_backs & Q(available_from__lte=now)),
         next_call_back=Min("available_from", filter=call_backs & Q(available_from__gt=now)),
     )
+    if user.is_manager:
+        # The overview's own figures (its rows added up), so home's "waiting now across all
+        # teams" is the sum of the overview's "Waiting now" column, said beside the calls in the
+        # queue that it does not count (being made, not due yet).
+        totals = selectors.overview_totals(selectors.team_overview(timezone.localdate(), now))
+        counts["waiting"] = totals["waiting"]
+        counts["totals"] = totals
     return [
         {
             "template": "welfare/panels/queue.html",
-            "team": user.team,
+            # A manager's figures are every team's, whichever team they belong to.
+            "team": None if user.is_manager else user.team,
             "takes_calls": user.is_officer,
             **counts,
         }

@@ -131,8 +131,11 @@ def queue_counts(tasks, today, now=None):
 
 
 def team_overview(today, now=None):
-    """Per team (and "No team" for tenants without a patch): queue size and oldest task."""
-    cutoff = claim_cutoff(now)
+    """Per team (and "No team" for tenants without a patch): queue size, split into the queue's
+    states as its own page counts them (QUEUE_STATES: waiting now, being made, not due yet), and
+    the oldest task. Home's "calls waiting now across all teams" is the sum of the rows'
+    "waiting" (`overview_totals`)."""
+    now = now or timezone.now()
     figures = {
         row["team_id"]: row
         for row in CallTask.objects.open()
@@ -142,7 +145,7 @@ def team_overview(today, now=None):
             size=Count("id"),
             oldest_due_on=Min("due_on"),
             unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
-            claimed=Count("id", filter=Q(claimed_by__isnull=False, claimed_at__gte=cutoff)),
+            **{show: Count("id", filter=queue_state_q(show, now)) for show in QUEUE_STATES},
         )
     }
     rows = []
@@ -159,10 +162,15 @@ def team_overview(today, now=None):
                 "oldest_due_on": oldest,
                 "oldest_days_overdue": (today - oldest).days if oldest else None,
                 "unassigned": row["unassigned"] if row else 0,
-                "claimed": row["claimed"] if row else 0,
+                **{show: row[show] if row else 0 for show in QUEUE_STATES},
             }
         )
     return rows
+
+
+def overview_totals(rows):
+    """The overview's rows added up: the figures home gives a manager, so both agree."""
+    return {key: sum(row[key] for row in rows) for key in ["size", "unassigned", *QUEUE_STATES]}
 
 
 def _not_queued_reason(tenant, today):

@@ -89,10 +89,11 @@ def queue(request):
     """An officer's team queue; for a manager, every team's queue at a glance."""
     if request.user.is_manager:
         today = timezone.localdate()
+        rows = selectors.team_overview(today)
         return render(
             request,
             "welfare/overview.html",
-            {"rows": selectors.team_overview(today), "today": today},
+            {"rows": rows, "totals": selectors.overview_totals(rows), "today": today},
         )
     # The counts' links (`?show=waiting`, `?reason=overdue`) list the calls they count.
     filters = QueueFilterForm(request.GET or None, officers=[])

@@ -154,6 +154,44 @@ def test_the_managers_overview_says_what_it_counts_and_opens_it(manager_client, 
     assert '6<span class="govuk-visually-hidden"> calls in the queue of North team</span>' in page
 
 
+def test_home_and_the_overview_give_a_manager_the_same_figures_that_add_up(
+    manager, manager_client, team, other_team, queue
+):
+    """Tester: home said 127 calls waiting, the overview's rows added up to 133. Home's figure
+    is the overview's "Waiting now" column added up, said beside what it leaves out; a
+    manager who belongs to a team still reads every team's figures."""
+    from tests.factories import PatchFactory
+
+    manager.team = other_team
+    manager.save()
+    south = PatchFactory(code="SO-UTH", name="South", team=other_team)
+    CallTaskFactory(tenant=make_tenant(south), due_on=NOW.date())
+    home = manager_client.get(reverse("home")).content.decode()
+    waiting = home.split('id="calls-waiting">', 1)[1].split("</p>", 1)[0]
+    assert waiting == (
+        f'<a class="govuk-link" href="{reverse("welfare:queue")}">'
+        "<strong>4</strong> calls waiting now across all teams</a>, of "
+        f'<a class="govuk-link" href="{reverse("welfare:queue")}">7 in the queue</a>: '
+        "1 being made now, 2 not due yet."
+    )
+    page = manager_client.get(reverse("welfare:queue")).content.decode()
+    totals = page.split('id="overview-totals">', 1)[1].split("</p>", 1)[0]
+    assert totals.startswith(
+        "<strong>4</strong> calls waiting now across all teams, of 7 in the queue: "
+        "1 being made now, 2 not due yet"
+    )
+    north = reverse("welfare:team", args=[team.pk])
+    south_url = reverse("welfare:team", args=[other_team.pk])
+    assert "Waiting now</th>" in page and "Not due yet</th>" in page
+    assert f'<a class="govuk-link" href="{north}?show=waiting">3<span' in page
+    assert f'<a class="govuk-link" href="{south_url}?show=waiting">1<span' in page
+    assert f'<a class="govuk-link" href="{north}?show=later">2<span' in page
+    assert "3<span class=\"govuk-visually-hidden\"> calls waiting now in North team</span>" in page
+    # Each opens the list it counts.
+    listed_waiting = listed(manager_client.get(north + "?show=waiting").content.decode())
+    assert listed_waiting == {"Waiting", "Assigned", "Overdue"}
+
+
 NAMES = ["Waiting", "Assigned", "Overdue", "Held", "Retry", "Booked"]
 
 
