@@ -186,7 +186,7 @@ def test_home_and_the_overview_give_a_manager_the_same_figures_that_add_up(
     assert f'<a class="govuk-link" href="{north}?show=waiting">3<span' in page
     assert f'<a class="govuk-link" href="{south_url}?show=waiting">1<span' in page
     assert f'<a class="govuk-link" href="{north}?show=later">2<span' in page
-    assert "3<span class=\"govuk-visually-hidden\"> calls waiting now in North team</span>" in page
+    assert '3<span class="govuk-visually-hidden"> calls waiting now in North team</span>' in page
     # Each opens the list it counts.
     listed_waiting = listed(manager_client.get(north + "?show=waiting").content.decode())
     assert listed_waiting == {"Waiting", "Assigned", "Overdue"}
