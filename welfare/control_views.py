@@ -5,6 +5,7 @@ redeployment, the queue settings and an escalation's owner."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -152,6 +153,8 @@ def queue_csv(request, team_id=None):
         log_tenants_listed(user, ids, request.path, query=query)
         cohorts = selectors.cohorts_of(ids, today)
         campaigns = campaign_selectors.campaigns_due_among(ids, today)
+        # The numbers the call page offers, for the whole batch in one query.
+        prefetch_related_objects([task.tenant for task in batch], "phone_numbers")
         for task in batch:
             task.reason_text = why_now(
                 task,
@@ -164,7 +167,18 @@ def queue_csv(request, team_id=None):
     slug = team.pk if team else "no-team"
     return streaming_csv(
         filename=f"queue-{slug}-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv",
-        header=["rank", "tenancy_ref", "name", "due_on", "why", "assigned_to", "being_made_by"],
+        header=[
+            "rank",
+            "tenancy_ref",
+            "name",
+            "due_on",
+            "why",
+            "assigned_to",
+            "being_made_by",
+            "status",
+            "available_from",
+            "numbers_to_dial",
+        ],
         rows=tasks,
         row=lambda task: [
             next(ranks),
@@ -174,6 +188,33 @@ def queue_csv(request, team_id=None):
             task.reason_text,
             str(task.assigned_to or ""),
             str(task.claimed_by) if task.claim_active(now) else "",
+            queue_csv_status(task, now),
+            _local(task.available_from) if task.available_from else "",
+            "; ".join(number.as_national for number in task.tenant.numbers_to_dial()),
         ],
         log=log,
     )
+
+
+def _local(moment):
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def queue_csv_status(task, now):
+    """What the queue page's status tag says (`includes/task_status.html`), with a date and
+    time that still mean something when the file is read tomorrow: someone working from the
+    file must not ring a tenant whose next attempt, or call-back, has not come."""
+    if task.claim_active(now):
+        return f"Being made by {task.claimed_by}"
+    if task.available_from and task.available_from > now:
+        local = timezone.localtime(task.available_from)
+        if task.is_call_back:
+            return f"Call back {local:%-d %b %Y %H:%M}"
+        # A retry after no answer comes back from the start of a day: its day, never "00:00".
+        when = (
+            f"{local:%-d %b %Y}"
+            if (local.hour, local.minute) == (0, 0)
+            else f"{local:%-d %b %Y %H:%M}"
+        )
+        return f"Next attempt {when}"
+    return "Waiting"

@@ -32,7 +32,10 @@ def test_an_officer_downloads_their_teams_queue_as_filtered(officer_client, offi
     response = officer_client.get(f"/queue/team/{team.pk}.csv?reason=overdue")
     assert response.status_code == 200
     rows = csv_rows(response)
-    header = ["rank", "tenancy_ref", "name", "due_on", "why", "assigned_to", "being_made_by"]
+    header = [
+        *["rank", "tenancy_ref", "name", "due_on", "why", "assigned_to", "being_made_by"],
+        *["status", "available_from", "numbers_to_dial"],
+    ]
     assert list(rows[0]) == header
     assert [row["tenancy_ref"] for row in rows] == ["OVER-0", "OVER-1", "OVER-2"]
     named = [pk for row in AccessLog.objects.filter(user=officer) for pk in row.tenant_ids]
@@ -64,3 +67,76 @@ def test_an_officers_filter_names_no_officer(officer_client, officer, team, task
     never the whole queue passing for it."""
     response = officer_client.get(f"/queue/team/{team.pk}.csv?assigned={officer.pk}")
     assert response.status_code == 400
+
+
+def test_the_download_says_when_each_call_can_be_made_and_which_numbers_to_dial(
+    officer_client, officer, team, patch, django_assert_num_queries
+):
+    """Tester: rank 1 said "Next attempt tomorrow" on the page and nothing in the file, so
+    someone working from the file would ring a tenant not due. The file says what the page
+    says, with its date, and the numbers the call page offers, in its order (an app-added
+    number first; a number marked dead never)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from tenants.models import PhoneNumber
+    from tests.factories import OfficerFactory
+    from welfare.models import CallTask
+
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+    with time_machine.travel(now, tick=False):
+        retry = CallTaskFactory(
+            tenant=make_tenant(patch, tenancy_ref="RETRY", phone="+442079460624"),
+            due_on=now.date() - timedelta(days=9),
+        )
+        held = CallTaskFactory(
+            tenant=make_tenant(patch, tenancy_ref="HELD"), due_on=now.date() - timedelta(days=8)
+        )
+        waiting = CallTaskFactory(
+            tenant=make_tenant(patch, tenancy_ref="WAITING", phone="+442079460625"),
+            due_on=now.date() - timedelta(days=7),
+        )
+        colleague = OfficerFactory(team=team, first_name="Jo", last_name="Smith")
+        CallTask.objects.filter(pk=retry.pk).update(
+            attempts=1, available_from=datetime(2026, 12, 2, 9, 0, tzinfo=now.tzinfo)
+        )
+        CallTask.objects.filter(pk=held.pk).update(claimed_by=colleague, claimed_at=now)
+        PhoneNumber.objects.create(
+            tenant=retry.tenant,
+            number="+447911123456",
+            source=PhoneNumber.Source.APP,
+            file_numbers=retry.tenant.file_numbers_key(),
+            by=officer,
+        )
+        PhoneNumber.objects.create(
+            tenant=waiting.tenant,
+            number="+442079460625",
+            source=PhoneNumber.Source.FILE,
+            status=PhoneNumber.Status.DEAD,
+            by=officer,
+        )
+        rows = {
+            row["tenancy_ref"]: row
+            for row in csv_rows(officer_client.get(f"/queue/team/{team.pk}.csv"))
+        }
+        assert rows["RETRY"]["status"] == "Next attempt 2 Dec 2026 09:00"
+        assert rows["RETRY"]["available_from"] == "2026-12-02 09:00"
+        assert rows["RETRY"]["numbers_to_dial"] == "07911 123456; 020 7946 0624"
+        assert rows["HELD"]["status"] == f"Being made by {colleague}"
+        assert rows["WAITING"]["status"] == "Waiting"
+        assert rows["WAITING"]["available_from"] == ""
+        assert rows["WAITING"]["numbers_to_dial"] == ""
+        # The numbers for every row come in one query, however many rows there are.
+        for n in range(5):
+            CallTaskFactory(tenant=make_tenant(patch, tenancy_ref=f"MORE-{n}"), due_on=now.date())
+        with django_assert_num_queries(12) as captured:
+            csv_rows(officer_client.get(f"/queue/team/{team.pk}.csv"))
+        assert (
+            sum(
+                "phone_numbers" in q["sql"] or "tenants_phonenumber" in q["sql"]
+                for q in captured.captured_queries
+            )
+            == 1
+        )
