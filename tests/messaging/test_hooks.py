@@ -102,6 +102,40 @@ class TestHereToHelp:
         resolved = Message.objects.get(kind="request_resolved")
         assert resolved.personalisation["organisation"] == "Ribble Pantry, 0161 496 0123"
 
+    def test_two_needs_on_one_call_send_one_received_message_naming_both(
+        self, task, officer, tenant, django_capture_on_commit_callbacks
+    ):
+        """Tester: two requests raised on one call sent two identical "Request received"
+        texts at the same moment. One message, naming both needs; the same form sent again
+        raises and sends nothing more; a later request, in another save, is its own message."""
+        key = uuid.uuid4()
+        with django_capture_on_commit_callbacks(execute=True):
+            for _attempt in range(2):
+                call_log(
+                    task=task,
+                    officer=officer,
+                    outcome=Call.Outcome.SPOKE,
+                    wellbeing="okay",
+                    needs=[Need.FOOD, Need.MEDICATION],
+                    idempotency_key=key,
+                )
+        assert HelpRequest.objects.filter(tenant=tenant).count() == 2
+        received = Message.objects.get(kind="request_received")
+        assert received.recipient == MOBILE
+        assert received.personalisation["need"] == "food and shopping; medication"
+        assert received.personalisation["first_name"] == "Margaret"
+        with django_capture_on_commit_callbacks(execute=True):
+            help_actions.request_raise(
+                tenant=tenant,
+                need=Need.BENEFITS,
+                source=HelpRequest.Source.PHONE_IN,
+                raised_by=officer,
+            )
+        later = Message.objects.filter(kind="request_received").exclude(pk=received.pk).get()
+        assert later.personalisation["need"] == "benefits advice"
+        received.refresh_from_db()
+        assert received.personalisation["need"] == "food and shopping; medication"
+
     def test_closing_as_not_needed_sends_nothing(self, tenant, officer):
         request = help_actions.request_raise(
             tenant=tenant, need=Need.FOOD, source=HelpRequest.Source.PHONE_IN, raised_by=officer
