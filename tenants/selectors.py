@@ -192,5 +192,53 @@ def tenant_history(tenant, limit=50):
                 "changes": [],
             }
         )
+    changes += phone_number_changes(tenant, limit)
     changes.sort(key=lambda change: change["when"], reverse=True)
     return changes[:limit]
+
+
+PHONE_STATUS_WORDS = {
+    PhoneNumber.Status.GOOD: "marked good",
+    PhoneNumber.Status.WRONG: "marked wrong",
+    PhoneNumber.Status.DEAD: "marked dead",
+}
+
+
+def _phone_number_what(record, previous):
+    number = record.number.as_national if record.number else "A number"
+    marked = f"{number} {PHONE_STATUS_WORDS[record.status]}"
+    app = record.source == PhoneNumber.Source.APP
+    if record.history_type == "-":
+        return f"{number} removed"
+    if previous is None:  # its first row: added in the app, or a mark on the file's number
+        return f"{number} added" if app and record.status == PhoneNumber.Status.GOOD else marked
+    if app and previous.source != record.source:
+        return f"{number} added"  # the file's number, now one the officer added
+    if previous.status != record.status:
+        return marked
+    return f"{number} added again" if app else f"{marked} again"
+
+
+def phone_number_changes(tenant, limit=50):
+    """The numbers' own history (added in the app, marked good, wrong or dead, with who and
+    why), for the record's history and timeline: one query, whatever the rows. Each change is
+    told from the one before it of the same number ("020 7946 0624 marked dead")."""
+    records = list(
+        PhoneNumber.history.filter(tenant_id=tenant.pk)
+        .select_related("history_user", "by")
+        .order_by("-history_date", "-history_id")[: limit * 2]
+    )
+    earlier = {}
+    for record in reversed(records):  # oldest first: each row's previous is the one before
+        record.previous = earlier.get(record.id)
+        earlier[record.id] = record
+    return [
+        {
+            "when": record.history_date,
+            "who": record.history_user or record.by,
+            "what": _phone_number_what(record, record.previous),
+            "reason": record.reason,
+            "changes": [],
+        }
+        for record in records[:limit]
+    ]

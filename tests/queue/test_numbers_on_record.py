@@ -234,3 +234,40 @@ def test_a_call_an_officer_is_making_is_not_taken_from_under_them(officer_client
     assert task.is_open and task.claimed_by == officer
     assert not Escalation.objects.filter(tenant=due).exists()
     assert any("Their call is with" in text for text in messages(response))
+
+
+def test_number_changes_appear_in_the_records_history_and_timeline(
+    officer_client, officer, patch, travel
+):
+    """Tester: adding 07911 123456 and marking a number dead showed only "Record created". The
+    numbers' own history: what, who, when and why, in both lists, in one query however many."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer.first_name, officer.last_name = "Jo", "Smith"
+    officer.save()
+    tenant = make_tenant(patch, phone="+442079460624", mobile="")
+    add(officer_client, tenant, "07911 123456")
+    mark(officer_client, tenant, "+442079460624", status="dead")
+    page = officer_client.get(f"/tenants/{tenant.pk}/").content.decode()
+    history = page.split('id="history-list"', 1)[1].split("</ol>", 1)[0]
+    timeline = page.split('id="history"', 1)[0]
+    for listed in (history, timeline):
+        assert "07911 123456 added</h3>" in listed
+        assert "020 7946 0624 marked dead</h3>" in listed
+        assert f"by {officer}. Reason: Given by her son" in listed
+        assert "Reason: Tenant&#x27;s son says it is not hers" in listed
+    assert history.index("marked dead") < history.index("07911 123456 added")  # newest first
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            officer_client.get(f"/tenants/{tenant.pk}/")
+        return len(context)
+
+    before = queries()
+    for _ in range(3):  # more history, the same numbers in the end
+        mark(officer_client, tenant, "+447911123456", status="wrong")
+        mark(officer_client, tenant, "+447911123456", status="good")
+    assert queries() == before
+    page = officer_client.get(f"/tenants/{tenant.pk}/").content.decode()
+    assert "07911 123456 marked wrong</h3>" in page and "07911 123456 marked good</h3>" in page
