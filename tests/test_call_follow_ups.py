@@ -524,6 +524,13 @@ class TestNumbersTypedWithLetters:
         assert not form.is_valid()
         assert form.errors["number_given"] == [self.MESSAGE]
 
+    def test_the_visit_forms_example_number_is_one_it_accepts(self):
+        form = VisitOutcomeForm(data={"outcome": "card_left", "number_given": "0800 123"})
+        assert not form.is_valid()
+        (error,) = form.errors["number_given"]
+        example = error.rsplit("like ", 1)[1]
+        assert VisitOutcomeForm(data={"outcome": "card_left", "number_given": example}).is_valid()
+
     def test_numbers_in_digits_are_still_taken_in_any_common_form(self, officer_client, tenant):
         officer_client.post(
             f"/tenants/{tenant.pk}/numbers/",

@@ -145,10 +145,18 @@ def test_the_banner_links_each_request_raised_and_offers_to_take_them_on(
     call = task.calls.get()
     message = str(list(response.context["messages"])[0])
     team = task.tenant.patch.team.name
-    assert f'href="/help/{food.pk}/">Food and shopping</a> (due' in message
-    assert f'href="/help/{medication.pk}/">Medication</a> (due' in message
+    # In a new tab, and saying so: after "Save and take next call" the banner sits above the
+    # next call's form, and following a link in the same tab would lose what was typed there.
+    new_tab = 'target="_blank" rel="noopener"'
+    assert f'href="/help/{food.pk}/" {new_tab}>Food and shopping (opens in new tab)</a> (due' in (
+        message
+    )
+    assert f'href="/help/{medication.pk}/" {new_tab}>Medication (opens in new tab)</a>' in message
     assert f"They wait, with no owner, for someone in {team} to take them on" in message
-    assert f'href="/queue/call/{call.pk}/#call-requests">take them on yourself</a>' in message
+    assert (
+        f'href="/queue/call/{call.pk}/#call-requests" {new_tab}>take them on yourself '
+        "(opens in new tab)</a>"
+    ) in message
 
     page = officer_client.get(f"/queue/call/{call.pk}/").content.decode()
     assert "Take them on (2 requests with no owner)" in page
@@ -178,3 +186,33 @@ def test_the_form_comes_before_the_side_column_in_the_page(clock, officer_client
     assert outcomes < page.index('id="before-dialling"')
     assert outcomes < page.index('href="tel:+447700900123"')
     assert outcomes < page.index("Last spoken to")
+
+
+def test_a_finished_call_reached_with_back_offers_the_next_call(clock, officer_client, task):
+    save(officer_client, task, outcome="spoke", wellbeing="good")
+    page = officer_client.get(f"/queue/task/{task.pk}/").content.decode()
+    assert "This call is done" in page
+    offer = page.split('id="call-done-next"')[1].split("</form>")[0]
+    assert 'action="/queue/next/"' in page.split('id="call-done-next"')[0].rsplit("<form", 1)[1]
+    assert "Take next call</button>" in offer
+
+
+def test_a_note_added_to_the_recorded_call_says_amended_only_when_the_outcome_changed(
+    clock, officer_client, task
+):
+    """Back after saving, more notes typed, "Add it as a note to the recorded call"."""
+    key = str(uuid.uuid4())
+    url = f"/queue/task/{task.pk}/log/"
+    saved = {"idempotency_key": key, "then": "queue", "outcome": "spoke", "wellbeing": "okay"}
+    assert officer_client.post(url, saved).status_code == 302
+    call = task.calls.get()
+    officer_client.post(url, {**saved, "notes": "Daughter visits Sundays", "add_note": call.pk})
+    officer_client.post(
+        url,
+        {**saved, "idempotency_key": str(uuid.uuid4()), "wellbeing": "struggling",
+         "notes": "Low", "add_note": call.pk},
+    )  # fmt: skip
+    assert list(call.later_notes.order_by("at").values_list("text", flat=True)) == [
+        "Note added\nDaughter visits Sundays",
+        "Amended to: Spoke to tenant, struggling\nLow",
+    ]

@@ -12,13 +12,16 @@ from .call_text import call_summary, when_text
 
 def _raised_text(call):
     """The requests a call raised, each a link to its page, and who picks them up: the team,
-    until someone takes them on (DOMAIN.md, Here to Help), from the call's page in one click."""
+    until someone takes them on (DOMAIN.md, Here to Help), from the call's page in one click.
+    The links open in a new tab: after "Save and take next call" this banner sits above the
+    next call, whose form the officer may already be typing in."""
     raised = getattr(call, "raised_requests", [])
     if not raised:
         return ""
     links = format_html_join(
         ", ",
-        '<a class="govuk-notification-banner__link" href="{}">{}</a> (due {})',
+        '<a class="govuk-notification-banner__link" href="{}" target="_blank" rel="noopener">'
+        "{} (opens in new tab)</a> (due {})",
         (
             (reverse("help:request", args=[r.pk]), r.get_need_display(), when_text(r.due_at))
             for r in raised
@@ -31,7 +34,8 @@ def _raised_text(call):
     them = "them" if count != 1 else "it"
     return format_html(
         ' Raised {} request{}: {}. {} for someone in {} to take {} on: <a class="govuk-'
-        'notification-banner__link" href="{}#call-requests">take {} on yourself</a>.',
+        'notification-banner__link" href="{}#call-requests" target="_blank" rel="noopener">take {} '
+        "on yourself (opens in new tab)</a>.",
         count,
         "s" if count != 1 else "",
         links,

@@ -415,13 +415,19 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
                     typed.append((field.label, text))
         return typed
 
-    def typed_text(self):
-        """What the officer typed, in words: the note added to a call already recorded."""
+    def typed_text(self, recorded=None):
+        """What the officer typed, in words: the note added to `recorded`, a call already
+        recorded. "Amended to" only when the outcome (or how the tenant is) differs from it."""
         data = self.cleaned_data
         labels = dict(Call.Outcome.choices)
-        lines = [f"Amended to: {labels.get(data.get('outcome'), '')}".rstrip()]
+        outcome = f"{labels.get(data.get('outcome'), '')}".rstrip()
         if data.get("wellbeing"):
-            lines[0] += f", {dict(WELLBEING)[data['wellbeing']].lower()}"
+            outcome += f", {dict(WELLBEING)[data['wellbeing']].lower()}"
+        unchanged = recorded is not None and (recorded.outcome, recorded.wellbeing or "") == (
+            data.get("outcome"),
+            data.get("wellbeing") or "",
+        )
+        lines = ["Note added" if unchanged else f"Amended to: {outcome}"]
         for question, answer in zip(SCRIPT, data.get("answers", []), strict=False):
             if answer:
                 lines.append(f"{question} {answer}")

@@ -214,7 +214,7 @@ def log_call(request, pk):
     if request.POST.get("add_note"):
         recorded = get_object_or_404(Call, pk=request.POST["add_note"], tenant_id=task.tenant_id)
         call_actions.call_add_note(
-            call=recorded, text=form.typed_text(), by=request.user, idempotency_key=key
+            call=recorded, text=form.typed_text(recorded), by=request.user, idempotency_key=key
         )
         messages.success(
             request,

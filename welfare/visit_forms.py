@@ -74,7 +74,7 @@ class VisitOutcomeForm(GDSFormMixin, forms.Form):
         help_text="A number the tenant or a neighbour gave: the call retries on it.",
         required=False,
         region="GB",
-        error_messages={"invalid": "Enter a real UK phone number, like 07700 900123"},
+        error_messages={"invalid": "Enter a real UK phone number, like 01772 123456"},
     )
     emergency_contacted = forms.CharField(
         label="Who in the emergency services was contacted",
