@@ -216,3 +216,26 @@ def test_a_note_added_to_the_recorded_call_says_amended_only_when_the_outcome_ch
         "Note added\nDaughter visits Sundays",
         "Amended to: Spoke to tenant, struggling\nLow",
     ]
+
+
+def test_the_record_does_not_read_a_not_known_discharge_date_as_the_date(
+    clock, officer_client, task
+):
+    save(officer_client, task, outcome="in_hospital", discharge_date_not_known="on",
+         hospital_confirmed="on")  # fmt: skip
+    page = html.unescape(officer_client.get(f"/tenants/{task.tenant.pk}/").content.decode())
+    assert "In hospital (discharge date not known); we call again on 4 Dec 2026" in page
+    next_call = page.split('id="next-call">')[1].split("</dd>")[0].strip()
+    assert next_call == (
+        "Not queued: in hospital (discharge date not known); we call again on 4 December 2026 "
+        "to ask"
+    )
+    assert "In hospital until 4 Dec" not in page and "in hospital until 4 December" not in page
+
+
+def test_a_known_discharge_date_is_shown_as_the_date(clock, officer_client, task):
+    save(officer_client, task, outcome="in_hospital", in_hospital_until_0="4",
+         in_hospital_until_1="12", in_hospital_until_2="2026", hospital_confirmed="on")  # fmt: skip
+    page = html.unescape(officer_client.get(f"/tenants/{task.tenant.pk}/").content.decode())
+    assert "In hospital until 4 Dec 2026" in page
+    assert "Not queued: in hospital until 4 December 2026" in page

@@ -151,3 +151,35 @@ def why_now(task, today, cohorts, cadence_days, campaigns=()):
         reasons = reasons[1:]  # the first is how overdue it is: "due today" at most
     why += [part for part in reasons if part not in named]
     return " - ".join(why)
+
+
+def hospital_date_not_known(tenant):
+    """Whether the tenant's hospital stay was recorded on a call that did not know the
+    discharge date: the date held is then when we call again to ask, not the discharge
+    date, and the record must not read as if it were."""
+    if not tenant.in_hospital_until:
+        return False
+    from .call_models import Call
+
+    latest = (
+        Call.objects.filter(tenant_id=tenant.pk, outcome=Call.Outcome.IN_HOSPITAL)
+        .order_by("-made_at")
+        .only("in_hospital_until", "discharge_date_not_known")
+        .first()
+    )
+    return bool(
+        latest
+        and latest.discharge_date_not_known
+        and latest.in_hospital_until == tenant.in_hospital_until
+    )
+
+
+def hospital_text(tenant, not_known):
+    """ "in hospital until 8 December 2026", or when nobody knew the discharge date, "in
+    hospital (discharge date not known); we call again on 8 December 2026 to ask"."""
+    if not_known:
+        return (
+            "in hospital (discharge date not known); we call again on "
+            f"{tenant.in_hospital_until:%-d %B %Y} to ask"
+        )
+    return f"in hospital until {tenant.in_hospital_until:%-d %B %Y}"

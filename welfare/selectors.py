@@ -15,6 +15,7 @@ from tenants.selectors import log_tenant_read, tenant_history
 
 from . import call_config
 from .cadence import call_tenants, not_eligible_reason
+from .call_text import hospital_date_not_known, hospital_text
 from .campaign_models import answered_scripts_prefetch
 from .models import QUEUE_STATES, Call, CallTask, Cohort, Escalation, claim_cutoff, queue_state_q
 from .record_reach import tenant_reach_context
@@ -173,12 +174,12 @@ def overview_totals(rows):
     return {key: sum(row[key] for row in rows) for key in ["size", "unassigned", *QUEUE_STATES]}
 
 
-def _not_queued_reason(tenant, today):
+def _not_queued_reason(tenant, today, hospital_date_not_known=False):
     reason = not_eligible_reason(tenant, today)
     if reason == "declined":
         return f"declined welfare calls on {tenant.declined_calls_on:%-d %B %Y}"
     if reason == "in_hospital":
-        return f"in hospital until {tenant.in_hospital_until:%-d %B %Y}"
+        return hospital_text(tenant, hospital_date_not_known)
     return reason.replace("_", " ") if reason else "not eligible for calls"
 
 
@@ -281,8 +282,14 @@ def tenant_call_context(tenant, today, open_task=None):
     cadence, overdue = row["call_cadence_days"], row["call_days_overdue"]
     due_on = due_text = None
     not_queued = ""
+    # The tag on the record and "Next call" say so: the date held is not the discharge date.
+    hospital_not_known = bool(
+        tenant.in_hospital_until
+        and tenant.in_hospital_until > today
+        and hospital_date_not_known(tenant)
+    )
     if not row["call_eligible"]:
-        not_queued = _not_queued_reason(tenant, today)
+        not_queued = _not_queued_reason(tenant, today, hospital_not_known)
     elif cadence is None:
         not_queued = "no cohort with calls switched on"
     else:
@@ -316,6 +323,7 @@ def tenant_call_context(tenant, today, open_task=None):
         "call_due_text": due_text,
         "call_never_contacted": tenant.last_contact_at is None,
         "call_not_queued": not_queued,
+        "call_hospital_date_not_known": hospital_not_known,
         "call_task": task,
         "call_task_claimed": bool(task and task.claim_active(timezone.now())),
     }
