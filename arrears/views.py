@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.access import income_required
@@ -310,7 +311,16 @@ def raise_flag(request):
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, f"Arrears flag raised for {tenant.tenancy_ref}.")
+            messages.success(
+                request,
+                format_html(
+                    'Arrears flag raised for {} ({}). <a class="govuk-notification-banner__link" '
+                    'href="{}">View the flag</a>',
+                    tenant.full_name,
+                    tenant.tenancy_ref,
+                    reverse("arrears:flag", args=[flag.pk]),
+                ),
+            )
             return redirect(next_url or reverse("arrears:flag", args=[flag.pk]))
     return render(
         request,

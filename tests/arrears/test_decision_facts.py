@@ -2,6 +2,7 @@
 needed" pages show the tenant's current rent balance and, for a request raised on a welfare
 call, what the tenant answered to the call script (as the request page does)."""
 
+import html
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -87,3 +88,25 @@ def test_a_tenant_with_no_balance_held_is_said_to_have_none(income_client, tenan
     balance = facts_of(page).split('id="current-rent-balance"')[1].split("</dd>")[0]
     assert "No balance held" in balance
     assert 'id="call-answers"' not in page  # not from a request: no call to show
+
+
+def test_raised_without_a_request_it_shows_the_tenants_latest_spoken_call(
+    income_client, tenant, officer, money, balances
+):
+    """From the worklist or the record (no request): the last call the tenant was spoken on,
+    not an earlier one, nor a later no answer."""
+    later = CallTaskFactory(tenant=tenant, claimed_by=officer, claimed_at=timezone.now())
+    call_log(task=later, officer=officer, outcome="no_answer", idempotency_key=uuid.uuid4())
+
+    page = text_of(income_client.get(f"/arrears/raise/?tenant={tenant.pk}"))
+
+    assert_shows_the_call_and_balance(page, balances)
+    latest = facts_of(page).split('id="latest-call"')[1].split("</dd>")[0]
+    assert f", by {officer}; the tenant was struggling" in html.unescape(latest)
+
+
+def test_a_tenant_never_spoken_to_is_said_to_have_no_call(income_client, tenant):
+    page = text_of(income_client.get(f"/arrears/raise/?tenant={tenant.pk}"))
+
+    latest = facts_of(page).split('id="latest-call"')[1].split("</dd>")[0]
+    assert "No welfare call where" in latest and "was spoken to" in latest

@@ -294,7 +294,11 @@ def test_raising_from_a_filtered_page_comes_back_to_it_with_a_banner(income_clie
     assert ArrearsFlag.objects.get().tenant == tenant
     back = income_client.get(response.url)
     banner = text_of(back).split("govuk-notification-banner--success")[1].split("</p>")[0]
-    assert f"Arrears flag raised for {tenant.tenancy_ref}." in banner
+    flag = ArrearsFlag.objects.get()
+    assert (
+        f"Arrears flag raised for {tenant.full_name} ({tenant.tenancy_ref}). "
+        f'<a class="govuk-notification-banner__link" href="/arrears/{flag.pk}/">View the flag</a>'
+    ) in unescape(banner)
     assert back.context["page"].number == 2
     assert tenant not in listed(back)  # flagged: off the worklist
 

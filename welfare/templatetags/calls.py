@@ -18,8 +18,21 @@ def raising_call(help_request):
         return None
     return (
         Call.objects.filter(task_id=help_request.source_task_id, outcome=Call.Outcome.SPOKE)
-        .only("pk", "made_at", "notes", "answers", "officer_id")
+        .select_related("officer")
         .prefetch_related(answered_scripts_prefetch())
+        .first()
+    )
+
+
+@register.simple_tag
+def latest_spoken_call(tenant):
+    """The last call on which `tenant` was spoken to, with the answers to the campaigns' scripts
+    it covered: the facts beside "Raise a flag" when no Here to Help request leads to it."""
+    return (
+        Call.objects.filter(tenant_id=tenant.pk, outcome=Call.Outcome.SPOKE)
+        .select_related("officer")
+        .prefetch_related(answered_scripts_prefetch())
+        .order_by("-made_at")
         .first()
     )
 
