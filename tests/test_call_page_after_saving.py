@@ -239,3 +239,19 @@ def test_a_known_discharge_date_is_shown_as_the_date(clock, officer_client, task
     page = html.unescape(officer_client.get(f"/tenants/{task.tenant.pk}/").content.decode())
     assert "In hospital until 4 Dec 2026" in page
     assert "Not queued: in hospital until 4 December 2026" in page
+
+
+def test_the_other_need_needs_the_notes_to_say_what_it_is(clock, officer_client, task):
+    typed = {"outcome": "spoke", "wellbeing": "okay", "needs": ["food", "other"],
+             "answer_0": "Getting by"}  # fmt: skip
+    response = save(officer_client, task, **typed)
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    summary = page.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    assert 'href="#id_notes">Say in the notes what the "Other" need is</a>' in summary
+    assert "\nGetting by</textarea>" in page and re.search(r'value="other"\s+checked', page)
+    assert not task.calls.exists() and not HelpRequest.objects.exists()
+
+    save(officer_client, task, **typed, notes="Needs a new front door key cut")
+    other = HelpRequest.objects.get(need="other")
+    assert "Needs a new front door key cut" in other.notes.first().text

@@ -317,6 +317,9 @@ class CallForm(FollowUpsMixin, GDSFormMixin, forms.Form):
         if outcome == Call.Outcome.SPOKE:
             if not cleaned.get("wellbeing"):
                 self.add_error("wellbeing", "Select how the tenant is")
+            # The request raised carries the call's notes: "Other" alone says nothing.
+            if Need.OTHER in cleaned.get("needs", []) and not cleaned.get("notes", "").strip():
+                self.add_error("notes", 'Say in the notes what the "Other" need is')
         else:
             cleaned["needs"] = []
             cleaned["wellbeing"] = ""
