@@ -144,6 +144,9 @@ def numbers(request, pk):
             "add_form": add_form,
             "mark_form": mark_form,
             "back": back,
+            # Left mid-call with what was typed kept (welfare's keep_draft): said on every
+            # showing of the page, not only the first, which a flash message would be.
+            "kept": bool(back) and request.GET.get("kept") == "1",
         },
         status=400 if action else 200,
     )

@@ -149,7 +149,7 @@ class TestNumberAddedDuringTheCall:
             in page
         )
         response = officer_client.post(f"/queue/task/{task.pk}/keep/", {"go": "numbers"})
-        assert response.url == f"/tenants/{tenant.pk}/numbers/?task={task.pk}"
+        assert response.url == f"/tenants/{tenant.pk}/numbers/?task={task.pk}&kept=1"
         response = officer_client.post(
             f"/tenants/{tenant.pk}/numbers/?task={task.pk}",
             {"action": "add", "add-number": "07911 123456", "add-reason": "Told on the call"},

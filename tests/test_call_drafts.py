@@ -75,7 +75,9 @@ def test_correct_a_phone_number_is_a_button_of_the_call_form(officer_client, tas
 def test_correct_a_phone_number_mid_call_keeps_what_was_typed(officer_client, task):
     response = leave(officer_client, task, "numbers")
     assert response.status_code == 302
-    assert response.url == reverse("tenants:numbers", args=[task.tenant_id]) + f"?task={task.pk}"
+    assert response.url == (
+        reverse("tenants:numbers", args=[task.tenant_id]) + f"?task={task.pk}&kept=1"
+    )
 
     page = call_page(officer_client, task)
     assert shows_what_was_typed(page)
@@ -85,6 +87,35 @@ def test_correct_a_phone_number_mid_call_keeps_what_was_typed(officer_client, ta
 def test_the_full_record_mid_call_keeps_what_was_typed(officer_client, task):
     response = leave(officer_client, task, "record")
     assert response.url == reverse("tenants:record", args=[task.tenant_id])
+    assert shows_what_was_typed(call_page(officer_client, task))
+
+
+def test_the_full_record_leads_back_to_the_call_the_officer_holds(
+    officer_client, client, task, team
+):
+    response = leave(officer_client, task, "record")
+    page = html.unescape(officer_client.get(response.url).content.decode())
+    back = page.split('id="back-to-call"')[1].split("</p>")[0]
+    assert f'href="/queue/task/{task.pk}/"' in back
+    assert f"Back to your call to {task.tenant.full_name}</a>" in back
+    # Not for a colleague reading the same record: the call is not theirs.
+    colleague = sign_in(client, OfficerFactory(team=team))
+    assert 'id="back-to-call"' not in colleague.get(response.url).content.decode()
+
+
+def test_the_numbers_page_still_says_what_was_typed_is_kept_after_a_refused_entry(
+    officer_client, task
+):
+    url = leave(officer_client, task, "numbers").url
+    for response in (
+        officer_client.get(url),
+        officer_client.post(url, {"action": "add", "add-number": "not a number"}),
+    ):
+        page = html.unescape(response.content.decode())
+        kept = page.split('id="call-kept">')[1].split("</div>")[0]
+        assert kept.startswith(f"What you typed on the call to {task.tenant.full_name} is kept")
+        assert f'href="/queue/task/{task.pk}/">go back to the call</a>' in kept
+    assert response.status_code == 400
     assert shows_what_was_typed(call_page(officer_client, task))
 
 

@@ -22,8 +22,9 @@ queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
 def _destinations(task):
     tenant_id = task.tenant_id
     return {
-        # The numbers page leads back to the call (its ?task=).
-        "numbers": reverse("tenants:numbers", args=[tenant_id]) + f"?task={task.pk}",
+        # The numbers page leads back to the call (its ?task=), and says what was typed is
+        # kept (&kept=1) for as long as the officer is on it, a refused entry included.
+        "numbers": reverse("tenants:numbers", args=[tenant_id]) + f"?task={task.pk}&kept=1",
         "record": reverse("tenants:record", args=[tenant_id]),
     }
 
@@ -44,11 +45,12 @@ def keep_draft(request, pk):
         call_drafts.call_draft_keep(
             task=task, officer=request.user, data=call_drafts.typed_fields(request.POST)
         )
-        messages.info(
-            request,
-            f"What you typed on the call to {task.tenant.full_name} is kept: it is filled in "
-            "again when you go back to the call.",
-        )
+        if go == "record":  # the numbers page says so itself (&kept=1), whatever is posted
+            messages.info(
+                request,
+                f"What you typed on the call to {task.tenant.full_name} is kept: it is filled "
+                "in again when you go back to the call.",
+            )
     else:
         # Finished meanwhile (by a colleague, or in another tab): nothing to go back to. The
         # call page says who recorded it, beside what was typed (as log_call does).
