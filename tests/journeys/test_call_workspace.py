@@ -66,7 +66,7 @@ def test_back_amend_save_is_told_and_loses_nothing(journey):
     journey.check()
     expect(banner(page)).to_contain_text(
         "Call to Margaret Holt recorded: Spoke to tenant, struggling. Raised 1 request: "
-        "Food and shopping (due"
+        "Food and shopping (opens in new tab) (due"
     )
     outcomes = set(Call.objects.filter(tenant=tenant).values_list("outcome", flat=True))
     assert outcomes == {"no_answer", "spoke"}
