@@ -85,6 +85,11 @@ def pytest_configure(config):
         "own_clock: the test sets its own clock, or its code runs in a subprocess, which "
         "`--clock` does not reach, so the clock reruns leave it out",
     )
+    config.addinivalue_line(
+        "markers",
+        "date_free: a file in a date-sensitive package whose tests no date can change (the "
+        "words on a page, who may open it, concurrency): the clock reruns leave it out",
+    )
 
 
 # The longest tests (whole migration runs, subprocesses, crawls) go first, so that the two
@@ -123,7 +128,9 @@ def is_date_sensitive(item, fixturenames):
         return False
     name = getattr(item, "originalname", item.name)
     classes = "_".join(CAMEL.sub("_", part).lower() for part in item.nodeid.split("::")[1:-1])
-    if item.get_closest_marker("own_clock") or CLOCK_FREE_WORDS.search(f"{classes}_{name}"):
+    if item.get_closest_marker("own_clock") or item.get_closest_marker("date_free"):
+        return False
+    if CLOCK_FREE_WORDS.search(f"{classes}_{name}"):
         return False
     return bool(
         item.path.name.startswith(DATE_SENSITIVE_FILES)

@@ -22,7 +22,7 @@ from tests.factories import (
 )
 from welfare.call_models import CallDraft
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_free]
 
 TYPED = {
     "outcome": "spoke",

@@ -19,7 +19,7 @@ from welfare.campaign_models import Campaign
 from welfare.models import CallTask
 from welfare.queue import build_call_queue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_free]
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from tests.arrears.helpers import text_of
 from tests.factories import CallTaskFactory, RentBalanceFactory, load_default_cohorts
 from welfare.call_actions import call_log
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_free]
 
 ANSWERS = ["Worried sick", "", "", "", "", "Hours cut at the care home, rent is behind"]
 

@@ -22,7 +22,7 @@ from welfare.models import CallTask, claim_cutoff
 from welfare.provider_models import ProviderCheckInTask
 from welfare.queue import build_call_queue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_free]
 TAKE_NEXT = reverse("welfare:take_next")
 
 

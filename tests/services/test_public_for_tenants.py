@@ -11,7 +11,7 @@ from services import actions, cache
 from services.models import Service, Status
 from tests.services.conftest import REPAIRS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_free]
 
 PHONE_LINK = '<a class="govuk-link" href="tel:+441614960000">0161 496 0000</a>'
 CENTRE = "customer-contact-centre"

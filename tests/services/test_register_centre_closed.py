@@ -13,7 +13,7 @@ from services.selectors import sends_tenants_to_contact_centre
 
 from .conftest import REPAIRS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_free]
 
 WARNING = "This message tells tenants to phone the Customer Contact Centre, which is currently"
 
