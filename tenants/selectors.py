@@ -152,7 +152,16 @@ CONTACT_CHANGE = {
 
 
 def tenant_history(tenant, limit=50):
-    """The record's audit trail: tenant and family-contact changes, newest first, with who."""
+    """The record's audit trail: tenant, family-contact and phone-number changes, newest first,
+    with who. Read once per tenant object: the record page shows it, and the welfare section's
+    timeline (given the same tenant) shows it again."""
+    kept = tenant.__dict__.setdefault("_record_history", {})
+    if limit not in kept:
+        kept[limit] = _tenant_history(tenant, limit)
+    return kept[limit]
+
+
+def _tenant_history(tenant, limit):
     changes = []
     # One extra row so the oldest shown change can still be compared with the one before it.
     records = list(
