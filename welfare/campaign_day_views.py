@@ -43,19 +43,21 @@ def _day_query(campaign, filters):
     return f"campaign {campaign.pk}: calls on {day or '?'}, {show}"
 
 
+def _page_logged(request, rows, tenant_id, *, query):
+    """The page of `rows` asked for (none for a refused filter, `rows` None), each tenant on
+    it logged as listed."""
+    page = Paginator(rows if rows is not None else [], PAGE_SIZE).get_page(request.GET.get("page"))
+    log_tenants_listed(request.user, [tenant_id(row) for row in page], request.path, query=query)
+    return page
+
+
 @manager_required
 def campaign_day_calls(request, pk):
     """One day's calls in the campaign: time, tenant, reference, team, officer and outcome, 50
     a page, each linking to the call's page. A refused day lists none (400)."""
     campaign, filters, calls = _day_calls(request, pk)
-    page = Paginator(calls if calls is not None else [], PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    log_tenants_listed(
-        request.user,
-        [call.tenant_id for call in page],
-        request.path,
-        query=_day_query(campaign, filters),
+    page = _page_logged(
+        request, calls, lambda call: call.tenant_id, query=_day_query(campaign, filters)
     )
     return render(
         request,
@@ -116,13 +118,10 @@ def campaign_queue_today(request, pk):
     """The tenants behind one of the "Today's queue" figures: name, reference and team, 50 a
     page. A refused figure lists no one (400)."""
     campaign, filters, tenants = _queue_tenants(request, pk)
-    page = Paginator([] if filters.refused else tenants, PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    log_tenants_listed(
-        request.user,
-        [tenant.pk for tenant in page],
-        request.path,
+    page = _page_logged(
+        request,
+        None if filters.refused else tenants,
+        lambda tenant: tenant.pk,
         query=_queue_query(campaign, filters),
     )
     return render(
