@@ -167,3 +167,28 @@ def test_the_call_pages_other_links_open_in_a_new_tab(officer_client, officer, t
     for link in side.split("<a ")[1:]:
         if 'href="tel:' not in link:
             assert 'target="_blank"' in link and "(opens in new tab)" in link, link
+
+
+def test_leaving_by_any_other_way_keeps_what_was_typed_without_moving(officer_client, task):
+    """The call page's script posts the form as the officer leaves by the menu, the back link
+    or the browser (go=stay): kept the same way, and nothing to follow."""
+    page = call_page(officer_client, task)
+    keep = reverse("welfare:keep_draft", args=[task.pk])
+    assert f'id="call-form" data-keep-url="{keep}"' in page
+    response = leave(officer_client, task, "stay")
+    assert response.status_code == 204
+    assert shows_what_was_typed(call_page(officer_client, task))
+
+
+def test_a_call_recorded_meanwhile_keeps_no_draft_when_left(officer_client, task):
+    task.status = task.Status.DONE
+    task.save()
+    response = leave(officer_client, task, "stay")
+    assert response.status_code == 409
+    assert not CallDraft.objects.exists()
+
+
+def test_another_teams_officer_cannot_keep_a_draft_by_leaving(client, other_officer, task):
+    response = leave(sign_in(client, other_officer), task, "stay")
+    assert response.status_code == 404
+    assert not CallDraft.objects.exists()

@@ -2,7 +2,7 @@
 taking on the Here to Help requests a call raised."""
 
 from django.contrib import messages
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import ngettext
@@ -17,6 +17,7 @@ from . import call_actions, call_drafts, selectors
 from .call_views import render_already_recorded
 
 queue_staff = role_required(User.Role.OFFICER, User.Role.MANAGER)
+STAY = "stay"  # the call page's script, as the officer leaves it (keep_draft)
 
 
 def _destinations(task):
@@ -34,13 +35,24 @@ def _destinations(task):
 def keep_draft(request, pk):
     """The call form's "Correct a phone number" and "full record" buttons: what was typed is
     kept for this task and officer, then the officer goes where they asked. Nothing is checked:
-    the call is not being saved. Works without JavaScript (a submit button's formaction)."""
+    the call is not being saved. Works without JavaScript (a submit button's formaction).
+
+    `go=stay` is the call page's script (static/js/call-page.js) as the officer leaves the page
+    any other way (the menu, the back link, the browser's Back, closing the tab) with something
+    typed: the same draft is kept, and the answer is empty (a beacon reads no answer)."""
     task = selectors.get_task_for_user(request.user, pk, page=request.path)
     destinations = _destinations(task)
     go = request.POST.get("go")
     team_id = task.tenant.patch.team_id if task.tenant.patch_id else None
-    if go not in destinations or not in_team_scope(request.user, team_id):
+    if (go not in destinations and go != STAY) or not in_team_scope(request.user, team_id):
         return HttpResponseBadRequest("Choose where to go from the call page.")
+    if go == STAY:
+        if not task.is_open:
+            return HttpResponse(status=409)  # recorded meanwhile: the call page says so
+        call_drafts.call_draft_keep(
+            task=task, officer=request.user, data=call_drafts.typed_fields(request.POST)
+        )
+        return HttpResponse(status=204)
     if task.is_open:
         call_drafts.call_draft_keep(
             task=task, officer=request.user, data=call_drafts.typed_fields(request.POST)

@@ -13,3 +13,35 @@ if (target) {
     target.focus({ preventScroll: true });
   }
 }
+
+// Leaving the call page any other way than its own buttons (the menu, the back link, the
+// browser's Back, closing the tab) with something typed: what was typed is kept as the "full
+// record" button keeps it (welfare.call_draft_views.keep_draft, go=stay), and the call page
+// fills it in again when the officer comes back to the call. Not when a form of the page is
+// sent: saving, handing back and the page's own buttons say themselves what becomes of it.
+const callForm = document.getElementById("call-form");
+if (callForm && callForm.dataset.keepUrl && navigator.sendBeacon) {
+  let typed = false;
+  let sent = false;
+  const noteTyped = () => {
+    typed = true;
+  };
+  callForm.addEventListener("input", noteTyped);
+  callForm.addEventListener("change", noteTyped);
+  document.addEventListener(
+    "submit",
+    () => {
+      sent = true;
+    },
+    true,
+  );
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) sent = false; // back from the browser's cache after a Back
+  });
+  window.addEventListener("pagehide", () => {
+    if (!typed || sent) return;
+    const data = new FormData(callForm);
+    data.set("go", "stay");
+    navigator.sendBeacon(callForm.dataset.keepUrl, data);
+  });
+}
