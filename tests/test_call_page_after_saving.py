@@ -118,6 +118,12 @@ def test_in_hospital_with_the_discharge_date_not_known(clock, officer_client, ta
         "Call to Howard Atkinson recorded: In hospital until 4 December 2026 (discharge date "
         "not known: we call again then to ask)."
     ]
+    # The record's history says the date is ours, not the hospital's.
+    record = html.unescape(officer_client.get(f"/tenants/{task.tenant_id}/").content.decode())
+    assert (
+        "Reason: welfare call: discharge date not known, we call again on 4 December 2026 to "
+        "ask" in record
+    )
 
 
 def test_a_discharge_date_and_not_known_together_are_refused(clock, officer_client, task):

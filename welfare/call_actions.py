@@ -242,9 +242,9 @@ def _close(task, reason, now):
     _release(task)
 
 
-def _save_tenant(tenant, officer, fields):
+def _save_tenant(tenant, officer, fields, reason=HISTORY_REASON):
     tenant._history_user = officer
-    tenant._change_reason = HISTORY_REASON
+    tenant._change_reason = reason
     tenant.save(update_fields=[*fields, "updated_at"])
 
 
@@ -303,7 +303,15 @@ def _apply_outcome(call, task, tenant, officer, now, today, needs):
         _close(task, CallTask.ClosedReason.DECLINED, now)
     elif outcome == Call.Outcome.IN_HOSPITAL:
         tenant.in_hospital_until = call.in_hospital_until
-        _save_tenant(tenant, officer, ["in_hospital_until"])
+        # The record's history shows the date; it says when the date is ours, not the tenant's.
+        reason = HISTORY_REASON
+        if call.discharge_date_not_known:
+            # (At most 100 characters: simple-history's column.)
+            reason += (
+                f": discharge date not known, we call again on {call.in_hospital_until:%-d %B %Y}"
+                " to ask"
+            )
+        _save_tenant(tenant, officer, ["in_hospital_until"], reason)
         _close(task, CallTask.ClosedReason.IN_HOSPITAL, now)
     elif outcome == Call.Outcome.DECEASED:
         tenant.deceased_reported_on = today
