@@ -21,7 +21,8 @@ if (target) {
 // sent: saving, handing back and the page's own buttons say themselves what becomes of it.
 const callForm = document.getElementById("call-form");
 if (callForm && callForm.dataset.keepUrl && navigator.sendBeacon) {
-  let typed = false;
+  // A refused save shows again what was typed: leaving it untouched keeps it too.
+  let typed = Boolean(document.querySelector(".govuk-error-summary"));
   let sent = false;
   const noteTyped = () => {
     typed = true;
