@@ -61,6 +61,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    # Status page subscribers who never confirmed are deleted once their link or code has
+    # expired (24 hours), so an address no one confirms is kept 25 hours at most. Safe to run
+    # twice (an advisory lock; a second run finds none).
+    "subscriptions-discard-lapsed": {
+        "task": "subscriptions.discard_lapsed",
+        "schedule": crontab(minute=25),
+    },
 }
 
 

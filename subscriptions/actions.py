@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +16,6 @@ from messaging.models import Kind
 from services.models import StatusChange
 
 from .models import (
-    CONFIRM_HOURS,
     MAX_CODE_ATTEMPTS,
     Channel,
     Notification,
@@ -26,6 +25,7 @@ from .models import (
 )
 
 NOTIFY_LOCK = "subscriptions.notify"
+DISCARD_LOCK = "subscriptions.discard_lapsed"
 # A change that took effect longer ago than this is history, not news (a job down for a day
 # does not send a backlog of stale messages).
 NEWS_HOURS = 24
@@ -81,17 +81,10 @@ def subscribe(*, channel, address, services):
     return subscriber
 
 
-def _pending(queryset):
-    return queryset.filter(
-        confirmed_at__isnull=True,
-        created_at__gte=timezone.now() - timedelta(hours=CONFIRM_HOURS),
-    )
-
-
 @transaction.atomic
 def confirm_link(*, token):
     """Confirm by the emailed link; the Subscriber, or None for a wrong or expired link."""
-    subscriber = _pending(Subscriber.objects.select_for_update()).filter(token=token).first()
+    subscriber = Subscriber.objects.select_for_update().pending().filter(token=token).first()
     if subscriber is None:
         return None
     subscriber.confirmed_at = timezone.now()
@@ -108,7 +101,8 @@ def confirm_code(*, address, code):
     except ValidationError:
         return None
     subscriber = (
-        _pending(Subscriber.objects.select_for_update())
+        Subscriber.objects.select_for_update()
+        .pending()
         .filter(channel=Channel.SMS, address=address)
         .first()
     )
@@ -129,6 +123,42 @@ def unsubscribe(*, token):
     """Delete the subscriber and everything about them; True if there was one."""
     deleted, _ = Subscriber.objects.filter(token=token).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def discard_lapsed(now=None):
+    """Delete the subscribers who never confirmed and whose link or code has expired, with their
+    chosen services (and notifications, though an unconfirmed subscriber is never sent one).
+
+    The hourly beat job: one statement, safe to run twice (a second run finds none) and under an
+    advisory lock. The rows are locked as they are chosen, so one asked for again meanwhile
+    (subscribe() resets it under its own row lock) is looked at again and kept. Their messages
+    stay, as after unsubscribing (README: Subscriptions). Returns how many subscribers went,
+    or None when another run holds the lock.
+    """
+    if not advisory_xact_lock(DISCARD_LOCK):
+        return None
+    lapsed, params = (
+        Subscriber.objects.lapsed(now).select_for_update().values("pk").query.sql_with_params()
+    )
+    tables = {
+        "subscriber": Subscriber._meta.db_table,
+        "services": Subscriber.services.through._meta.db_table,
+        "notification": Notification._meta.db_table,
+    }
+    # One statement, where delete() would read the rows and then delete them by id without the
+    # rule. The foreign keys are checked at commit, so the order within it does not matter.
+    sql = """
+        WITH gone AS (DELETE FROM {subscriber} WHERE id IN ({lapsed}) RETURNING id),
+        services AS (DELETE FROM {services} WHERE subscriber_id IN (SELECT id FROM gone)),
+        notifications AS (
+            DELETE FROM {notification} WHERE subscriber_id IN (SELECT id FROM gone)
+        )
+        SELECT count(*) FROM gone
+    """.format(lapsed=lapsed, **tables)  # noqa: S608  table names and a query of ours
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def _notify(change, kind, text):

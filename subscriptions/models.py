@@ -1,11 +1,13 @@
 """Subscribers to the public status page: people told by email or text when a service changes.
 
 Personal data kept apart from tenants: a subscriber is an address, not a tenant, and is never
-shown publicly or to staff (managers see counts). Unsubscribing deletes the row and its history.
+shown publicly or to staff (managers see counts). Unsubscribing deletes the row and its history;
+one never confirmed is deleted once its link or code has expired (actions.discard_lapsed).
 """
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -14,6 +16,11 @@ from django.utils import timezone
 CONFIRM_HOURS = 24
 # Wrong SMS codes allowed before the code stops working and a new one must be asked for.
 MAX_CODE_ATTEMPTS = 5
+
+
+def confirm_cutoff(now=None):
+    """A subscription asked for before this moment can no longer be confirmed."""
+    return (now or timezone.now()) - timedelta(hours=CONFIRM_HOURS)
 
 
 def new_token():
@@ -32,6 +39,15 @@ class Channel(models.TextChoices):
 class SubscriberQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(confirmed_at__isnull=False)
+
+    def pending(self, now=None):
+        """Unconfirmed, and their link or code still works."""
+        return self.filter(confirmed_at__isnull=True, created_at__gte=confirm_cutoff(now))
+
+    def lapsed(self, now=None):
+        """Unconfirmed, and their link or code no longer works: nothing they can do keeps them
+        (asking again makes a new confirmation), so the hourly job deletes them."""
+        return self.filter(confirmed_at__isnull=True, created_at__lt=confirm_cutoff(now))
 
     def following(self, service_id):
         """Confirmed subscribers to every service or to this one."""

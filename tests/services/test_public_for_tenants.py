@@ -138,6 +138,10 @@ def test_the_sign_up_says_what_happens_to_the_address(client):
     assert "a link to unsubscribe at any time" in privacy
     assert "deletes your subscription at once" in privacy
     assert "We keep your subscription until you unsubscribe" in privacy
+    assert (
+        "If you do not confirm it within 24 hours, we send you nothing more, and we delete it"
+        in privacy
+    )
     assert f'href="mailto:{settings.CONTACT_EMAIL}"' in privacy  # whom to ask about it
 
 
