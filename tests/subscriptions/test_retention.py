@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from messaging.models import Kind, Message
 from services.models import Service
-from subscriptions import actions
+from subscriptions import actions, tasks
 from subscriptions.models import CONFIRM_HOURS, Channel, Notification, Subscriber
 from tests.subscriptions.conftest import EMAIL, MOBILE
 
@@ -100,3 +100,5 @@ def test_the_job_is_on_the_hourly_beat_schedule():
     entry = app.conf.beat_schedule["subscriptions-discard-lapsed"]
     assert entry["task"] == "subscriptions.discard_lapsed"
     assert entry["schedule"] == crontab(minute=25)
+    assert entry["task"] == tasks.discard_lapsed.name
+    assert tasks.discard_lapsed() == 0
