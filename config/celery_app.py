@@ -17,6 +17,12 @@ app.conf.beat_schedule = {
         "task": "imports.discard_stale_files",
         "schedule": crontab(minute=10),
     },
+    # What officers typed on calls they left and never finished (welfare.CallDraft) is deleted
+    # a week after it was last kept. Safe to run twice (an advisory lock; a second run finds none).
+    "welfare-discard-stale-drafts": {
+        "task": "welfare.discard_stale_drafts",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # The day's welfare call queue, before the first officer signs in. Running it twice is safe.
     "welfare-build-call-queue": {
         "task": "welfare.build_call_queue",

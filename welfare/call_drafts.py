@@ -2,11 +2,19 @@
 to correct a phone number or read the tenant's record, and back to the call as they left it."""
 
 import uuid
+from datetime import timedelta
 
+from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from config.locks import advisory_xact_lock
+
 from .call_models import CallDraft
+
+# A draft last kept longer ago than this is of a call nobody finished: the daily job deletes it.
+DRAFTS_KEPT = timedelta(days=7)
+DISCARD_LOCK = "welfare.discard_stale_drafts"
 
 # Posted with the form but not part of what was typed: the buttons, the hold and the token; and
 # the number dialled, which the page shows again as the numbers are when the officer is back
@@ -47,6 +55,19 @@ def call_drafts_drop(*, task, officer=None):
     if officer is not None:
         drafts = drafts.filter(officer=officer)
     drafts.delete()
+
+
+@transaction.atomic
+def call_drafts_discard_stale(now=None):
+    """Delete drafts last kept more than DRAFTS_KEPT ago (their call was never saved or handed
+    back). A younger one stays even if the officer's hold on the call lapsed: they may take the
+    call again, and it comes back. The daily beat job: one DELETE under an advisory lock, safe
+    to run twice. Returns how many went, or None when another run holds the lock."""
+    if not advisory_xact_lock(DISCARD_LOCK):
+        return None
+    cutoff = (now or timezone.now()) - DRAFTS_KEPT
+    deleted, _ = CallDraft.objects.filter(saved_at__lt=cutoff).delete()
+    return deleted
 
 
 def as_query_dict(draft):

@@ -138,7 +138,8 @@ class Call(models.Model):
 class CallDraft(models.Model):
     """What an officer typed on a call they hold, kept while they leave the call page mid-call
     (to correct a number, to read the record): the call page starts from it again. One per task
-    and officer, never shown to anyone else; gone when the call is saved or handed back.
+    and officer, never shown to anyone else; gone when the call is saved or handed back, or a
+    week after it was last kept (call_drafts.call_drafts_discard_stale).
 
     A table, not the session: the session ends after SESSION_IDLE_MINUTES idle or when the
     browser closes, and a hand back (the officer's, or a manager's for them) is a write in

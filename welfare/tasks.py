@@ -3,6 +3,7 @@ from datetime import date
 from celery import shared_task
 
 from .call_actions import queue_check
+from .call_drafts import call_drafts_discard_stale
 from .queue import build_call_queue
 
 
@@ -17,6 +18,12 @@ def build_call_queue_task(on=None):
 def queue_check_task():
     """The 06:20 beat job: due tenants with neither a call task nor an escalation, for managers."""
     return {"missing": queue_check()}
+
+
+@shared_task(name="welfare.discard_stale_drafts")
+def discard_stale_drafts_task():
+    """The 03:40 beat job: call drafts nobody came back to in a week are deleted."""
+    return {"deleted": call_drafts_discard_stale()}
 
 
 @shared_task(name="welfare.rebuild_queue", bind=True, max_retries=60)
