@@ -141,7 +141,8 @@ def counts(request):
             "total": sum(by_channel.values()),
             "everything": everything,
             "per_service": per_service,
-            "pending": Subscriber.objects.filter(confirmed_at__isnull=True).count(),
+            # Only those whose link or code still works: the lapsed go within the hour.
+            "pending": Subscriber.objects.pending().count(),
         },
     )
 

@@ -2,8 +2,10 @@
 what managers see: counts, never addresses."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django.utils.html import escape
 
 from conftest import sign_in
@@ -154,6 +156,12 @@ class TestManagers:
         assert "2 messages" in page and page.count("A status page subscriber") == 2
         counts = manager_client.get("/services/subscribers/").content.decode()
         assert "2 waiting to confirm" in counts
+        # One whose link has lapsed waits for nothing (the hourly job deletes it).
+        Subscriber.objects.filter(channel="sms").update(
+            created_at=timezone.now() - timedelta(hours=25)
+        )
+        counts = manager_client.get("/services/subscribers/").content.decode()
+        assert "1 waiting to confirm" in counts
 
     def test_the_admin_holds_no_subscriber_nor_any_message_to_one(self, client):
         subscribe(client)
