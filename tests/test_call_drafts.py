@@ -192,3 +192,15 @@ def test_another_teams_officer_cannot_keep_a_draft_by_leaving(client, other_offi
     response = leave(sign_in(client, other_officer), task, "stay")
     assert response.status_code == 404
     assert not CallDraft.objects.exists()
+
+
+def test_a_refused_saves_address_opened_again_leads_to_the_call(officer_client, task):
+    """A refused save is shown at the form's address; the address bar is set to the call's own
+    page, and the form's address opened as a page (a reload, Back) leads there too, not to a
+    "This address is for sending a form" dead end."""
+    log = reverse("welfare:log_call", args=[task.pk])
+    refused = officer_client.post(log, {"idempotency_key": str(uuid.uuid4()), "then": "queue"})
+    assert refused.status_code == 400
+    assert f'data-page-url="/queue/task/{task.pk}/"' in refused.content.decode()
+    response = officer_client.get(log)
+    assert response.status_code == 302 and response.url == f"/queue/task/{task.pk}/"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import manager_required, role_required
 from accounts.kept_labels import labelled_by
@@ -194,10 +194,14 @@ CallPageLabels = type(
 )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @queue_staff
 @labelled_by(CallForm, CallPageLabels)
 def log_call(request, pk):
+    if request.method == "GET":
+        # The address a refused save was shown at, opened again (a reload, Back, a bookmark):
+        # the call's own page, which checks access and starts from any kept draft.
+        return redirect("welfare:task", pk=pk)
     task = selectors.get_task_for_user(request.user, pk, page=request.path)
     campaigns = campaigns_due_for(task.tenant, timezone.localdate())
     form = CallForm(request.POST, tenant=task.tenant, campaigns=campaigns)
@@ -208,7 +212,9 @@ def log_call(request, pk):
         # errors: a valid one goes to call_log, which answers a replay or a conflict itself.
         if _recorded_already(task, form) is not None:
             return render_already_recorded(request, task, form)
-        return _render_call_page(request, task, form, status=400)
+        # The address bar shows the call's own page (call-page.js), not this one.
+        task_url = reverse("welfare:task", args=[task.pk])
+        return _render_call_page(request, task, form, status=400, page_url=task_url)
     data = form.cleaned_data
     key = data["idempotency_key"]
     if request.POST.get("add_note"):
