@@ -85,3 +85,38 @@ def phone_number_mark(*, tenant, number, status, reason, by, now=None):
     row._history_user = by
     row.save()
     return row
+
+
+class EmailChangedMeanwhile(Exception):
+    """The tenant's email is no longer the one the officer's page showed: someone changed it
+    since. Nothing is changed; `email`, `by` and `at` say what it is now, and who set it when."""
+
+    def __init__(self, *, email, by, at):
+        super().__init__(email)
+        self.email, self.by, self.at = email, by, at
+
+
+@transaction.atomic
+def tenant_email_set(*, tenant, email, shown, reason, by) -> bool:
+    """Add, change or remove (`email` blank) the tenant's email address, as an officer learned
+    it. `shown` is the address the officer's page showed: if it has changed since, nothing is
+    changed (EmailChangedMeanwhile). False if the address is already `email` (the same form
+    sent twice). The file's address at the time is kept (`Tenant.email_in_file`), so a
+    re-import of the same file does not undo this; the history keeps who and why."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.email == email:
+        return False
+    if tenant.email != shown:
+        last = tenant.history.select_related("history_user").first()
+        raise EmailChangedMeanwhile(
+            email=tenant.email, by=last and last.history_user, at=last and last.history_date
+        )
+    in_file = tenant.email if tenant.email_in_file is None else tenant.email_in_file
+    tenant.email = email
+    # Back to the file's own address: the file's again, which a re-import may change.
+    tenant.email_in_file = None if email == in_file else in_file
+    tenant.full_clean()
+    tenant._change_reason = reason
+    tenant._history_user = by
+    tenant.save(update_fields=["email", "email_in_file", "updated_at"])
+    return True

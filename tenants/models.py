@@ -135,6 +135,11 @@ class Tenant(models.Model):
     mobile = PhoneNumberField(blank=True)
     no_phone = models.BooleanField(default=False)
     email = models.EmailField(blank=True)
+    # What the housing management file sent as the email when an officer last set `email` in
+    # the app; null while `email` is the file's own. The import keeps the officer's email
+    # while the file sends this same one, as for a number added in the app
+    # (`contact_numbers`): a file that sends a different one wins.
+    email_in_file = models.CharField(max_length=254, null=True, blank=True)
     address_line_1 = models.CharField(max_length=200)
     address_line_2 = models.CharField(max_length=200, blank=True)
     town = models.CharField(max_length=100, blank=True)
@@ -184,7 +189,7 @@ class Tenant(models.Model):
     # not kept (each was one more index for the first import to build and every change to
     # write).
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "last_contact_at"],
+        excluded_fields=["updated_at", "last_contact_at", "email_in_file"],
         no_db_index=["tenancy_ref", "patch", "scheme", "support_provider"],
     )
 

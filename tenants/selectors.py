@@ -144,6 +144,18 @@ def tenant_access_log(tenant_id):
     return AccessLog.objects.filter(Q(tenant_id=tenant_id) | shown).select_related("user")
 
 
+def _record_what(record, diff):
+    """What a change of the record is called: what the email page did ("Email address added"),
+    else "Record changed"."""
+    if record.history_type == "+":
+        return "Record created"
+    if [change.field for change in diff] == ["email"]:
+        change = diff[0]
+        done = "removed" if not change.new else "changed" if change.old else "added"
+        return f"Email address {done}"
+    return "Record changed"
+
+
 CONTACT_CHANGE = {
     "+": "Family contact added",
     "~": "Family contact changed",
@@ -174,7 +186,7 @@ def _tenant_history(tenant, limit):
             {
                 "when": record.history_date,
                 "who": record.history_user,
-                "what": "Record created" if record.history_type == "+" else "Record changed",
+                "what": _record_what(record, diff),
                 "reason": record.history_change_reason,
                 "changes": [
                     {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import phone_views, views
+from . import email_views, phone_views, views
 
 app_name = "tenants"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/access/", views.access_log, name="access_log"),
     path("<int:pk>/access.csv", views.access_log_csv, name="access_log_csv"),
     path("<int:pk>/numbers/", phone_views.numbers, name="numbers"),
+    path("<int:pk>/email/", email_views.email, name="email"),
 ]

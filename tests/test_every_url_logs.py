@@ -287,6 +287,7 @@ TENANT_PAGES = {
         "officer", lambda w: f"/messages/tenants/{w['tenant'].pk}/", "tenant",
     ),
     "tenants:numbers": ("officer", lambda w: f"/tenants/{w['tenant'].pk}/numbers/", "tenant"),
+    "tenants:email": ("officer", lambda w: f"/tenants/{w['tenant'].pk}/email/", "tenant"),
     "campaigns:close": ("manager", lambda w: f"/campaigns/{_campaign(w)}/close/", "tenant"),
     "campaigns:tenants": (
         "manager", lambda w: f"/campaigns/{_campaign(w)}/tenants/?show=not_tried", "tenant",
