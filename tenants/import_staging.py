@@ -36,6 +36,22 @@ def _quote(name):
     return connection.ops.quote_name(name)
 
 
+# Columns not simply copied from the file: the key, the patch (a blank keeps the one held) and
+# the email. An email an officer set in the app stands while the file sends the address it sent
+# then (`Tenant.email_in_file`, as for a number added in the app); a file that sends another
+# address wins, and the email is the file's own again. Set-based: one comparison in the join.
+_OWN_RULES = {"tenancy_ref", "patch", "email"}
+_EMAIL_KEPT = "t.email_in_file = s.email"
+_EMAIL_DIFFERS = (
+    "(CASE WHEN t.email_in_file IS NULL THEN s.email IS DISTINCT FROM t.email "
+    "ELSE t.email_in_file IS DISTINCT FROM s.email END)"
+)
+_EMAIL_SET = (
+    f"email = CASE WHEN {_EMAIL_KEPT} THEN t.email ELSE s.email END, "
+    f"email_in_file = CASE WHEN {_EMAIL_KEPT} THEN t.email_in_file END"
+)
+
+
 class TenantStage:
     """A temporary table of the run's rows: its line and each column the run writes."""
 
@@ -59,14 +75,14 @@ class TenantStage:
                 f"(line integer, digest uuid, {definitions}) ON COMMIT DROP"
             )
         self.columns = ", ".join(_quote(field.column) for field in fields)
-        self.differs = " OR ".join(
-            [
-                f"s.{_quote(field.column)} IS DISTINCT FROM t.{_quote(field.column)}"
-                for field in fields
-                if field.name not in {"tenancy_ref", "patch"}
-            ]
-            + ["COALESCE(s.patch_id, t.patch_id) IS DISTINCT FROM t.patch_id"]
-        )
+        plain = [field.column for field in fields if field.name not in _OWN_RULES]
+        differs = [f"s.{_quote(name)} IS DISTINCT FROM t.{_quote(name)}" for name in plain]
+        differs.append("COALESCE(s.patch_id, t.patch_id) IS DISTINCT FROM t.patch_id")
+        self.assignments = [f"{_quote(name)} = s.{_quote(name)}" for name in plain]
+        if "email" in importer.plain:
+            differs.append(_EMAIL_DIFFERS)
+            self.assignments.append(_EMAIL_SET)
+        self.differs = " OR ".join(differs)
 
     def add(self, rows):
         """Copy rows in: each a list of the line, then values in `names` order."""
@@ -112,11 +128,7 @@ class TenantStage:
         register)."""
         tenants = _quote(Tenant._meta.db_table)
         copied, into_history = _into_history()
-        assignments = ", ".join(
-            f"{_quote(field.column)} = s.{_quote(field.column)}"
-            for field in self.fields
-            if field.name not in {"tenancy_ref", "patch"}
-        )
+        assignments = ", ".join(self.assignments)
         given = {field.column for field in self.fields}
         defaults = [
             field

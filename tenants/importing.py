@@ -85,6 +85,19 @@ def _plain(value):
     return value.as_e164 if isinstance(value, PhoneNumber) else value
 
 
+def _keep_apps_email(held, values):
+    """The rule of `TenantStage`'s email, row by row (the ORM path): an email set in the app
+    stands while the file sends the address it sent then (`values` given the held one). True
+    if `held` changed: a file that sends another address wins and the email is its own again."""
+    if "email" not in values or held.email_in_file is None:
+        return False
+    if values["email"] == held.email_in_file:
+        values["email"] = held.email
+        return False
+    held.email_in_file = None
+    return True
+
+
 class TenantImport(CsvImport):
     """The housing management system's tenant export: `tenancy_ref` creates or updates.
 
@@ -120,6 +133,8 @@ class TenantImport(CsvImport):
         self.sets_scheme = bool(self.present & {"scheme_type", "scheme_name"})
         self.plain = [name for name in _PLAIN if name in self.present]
         self.update_fields = [*self.plain, "patch", "updated_at"]
+        if "email" in self.present:
+            self.update_fields.append("email_in_file")
         if self.sets_scheme:
             self.update_fields.append("scheme")
         if "support_provider" in self.present:
@@ -239,7 +254,7 @@ class TenantImport(CsvImport):
                 created.append(tenant)
             else:
                 tenant = held
-                differs = False
+                differs = _keep_apps_email(held, values)
                 for name, value in values.items():
                     if _plain(getattr(tenant, name)) != _plain(value):
                         setattr(tenant, name, value)
