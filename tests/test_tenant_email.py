@@ -55,6 +55,12 @@ def test_a_manager_of_another_team_may_change_it(manager_client, tenant):
     assert "Email address changed" in response.content.decode()
 
 
+def test_an_income_officer_of_the_team_may_add_it_as_on_the_numbers_page(income_client, tenant):
+    assert save(income_client, tenant, "m@example.org").status_code == 200
+    tenant.refresh_from_db()
+    assert tenant.email == "m@example.org"
+
+
 def test_another_teams_officer_gets_404_and_nothing_changes(client, other_officer, tenant):
     sign_in(client, other_officer)
     assert client.get(url(tenant)).status_code == 404
