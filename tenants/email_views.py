@@ -5,6 +5,7 @@ emails (messaging) reach a tenant the phone does not. The rule a re-import keeps
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from accounts.access import staff_required
 from accounts.submit_once import submit_once
@@ -61,7 +62,7 @@ def email(request, pk):
             )
         except EmailChangedMeanwhile as now:
             who = f" by {now.by}" if now.by else ""
-            when = f" at {now.at:%H:%M on %-d %B %Y}" if now.at else ""
+            when = f" at {timezone.localtime(now.at):%H:%M on %-d %B %Y}" if now.at else ""
             held = now.email or "no address"
             form.add_error(
                 "email",

@@ -1,7 +1,11 @@
 """The tenant's email address, added, changed or removed on the record's email page, so that
 Notify's emails reach a tenant the phone does not; a re-import of the file does not undo it."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.utils.html import escape
 
 from conftest import sign_in
@@ -9,6 +13,8 @@ from tenants.models import AccessLog, Tenant
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
@@ -134,6 +140,16 @@ def test_a_change_made_since_the_page_was_opened_is_told_not_overwritten(
     assert again.status_code == 200
     tenant.refresh_from_db()
     assert tenant.email == "margaret@example.org"
+
+
+def test_the_change_made_meanwhile_is_timed_in_uk_time(client, officer, manager, tenant):
+    from tenants.actions import tenant_email_set
+
+    with time_machine.travel(datetime(2027, 7, 1, 10, 30, tzinfo=LONDON), tick=False):
+        sign_in(client, officer)  # on that day: a session idle since today has ended
+        tenant_email_set(tenant=tenant, email="son@example.org", shown="", reason="x", by=manager)
+        response = save(client, tenant, "margaret@example.org", shown="")
+    assert "at 10:30 on 1 July 2027" in response.content.decode()  # BST, not UTC's 09:30
 
 
 def test_the_same_change_sent_twice_is_saved_once(officer_client, tenant):
