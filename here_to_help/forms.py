@@ -80,7 +80,10 @@ class NoteForm(GDSFormMixin, forms.Form):
             # On an open request the box belongs to the status form too (the HTML `form`
             # attribute): "Save status" sends what was typed here, and saves it with the status.
             self.fields["text"].widget.attrs["form"] = form_id
-            self.fields["text"].help_text = "Saved with the status if you change it."
+            self.fields["text"].help_text = (
+                '"Add note" below saves it on its own; "Save status" above saves it with the '
+                "new status."
+            )
         # Sent with a status change, a note is optional.
         self.fields["text"].required = not optional
         self.helper.layout = Layout(Field.textarea("text", label_size=Size.MEDIUM))

@@ -1,5 +1,6 @@
 """What an officer typed or sent on a request's pages: never dropped, never saved twice."""
 
+import html
 import re
 import uuid
 from datetime import timedelta
@@ -32,6 +33,11 @@ class TestANoteTypedWithAStatus:
     def test_save_status_sends_the_note_box_with_it(self, officer_client, food):
         page = officer_client.get(f"/help/{food.pk}/").content.decode()
         assert _form_of(page, "text") == _form_of(page, "status")
+        # The box sits under "Save status", beside its own button: it says what each does.
+        assert (
+            '"Add note" below saves it on its own; "Save status" above saves it with the new '
+            "status." in html.unescape(page)
+        )
 
     def test_save_status_saves_the_note_too(self, officer_client, officer, food):
         response = officer_client.post(
