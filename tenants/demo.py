@@ -6,6 +6,7 @@ written in batches (COPY on PostgreSQL), so a million tenants never sit in memor
 """
 
 import random
+import re
 from datetime import date, timedelta
 
 from faker.providers.person.en_GB import Provider as People
@@ -136,10 +137,11 @@ class DemoTenants:
         isolating_from = self.today - timedelta(days=r.randrange(0, 6)) if isolating else None
         no_phone = r.random() < 0.01
         has_mobile = not no_phone and r.random() < 0.5
+        first_name, last_name = r.choice(self.first_names), r.choice(self.last_names)
         return {
             "tenancy_ref": f"PHG-{index:07d}",
-            "first_name": r.choice(self.first_names),
-            "last_name": r.choice(self.last_names),
+            "first_name": first_name,
+            "last_name": last_name,
             "date_of_birth": self.birth_date(aged),
             "phone": "" if no_phone or (has_mobile and r.random() < 0.5) else self.phone(),
             "mobile": self.phone() if has_mobile else "",
@@ -161,7 +163,10 @@ class DemoTenants:
             else None,
             # No contact yet: seed_demo's calls (dashboard/demo_life.py) give each one.
             "last_contact_at": None,
-            "email": "",
+            # A third have an email address, at example.org (reserved: it reaches nobody), so
+            # the demo's messages have someone to reach besides the phone. From the row's
+            # number, not the random stream, which the rest of the demo follows.
+            "email": demo_email(first_name, last_name, index) if index % 3 == 0 else "",
             "address_line_2": "",
             "in_hospital_until": None,
             "tenancy_end_date": None,
@@ -180,3 +185,9 @@ class DemoTenants:
             consent_to_updates=consent,
             consent_given_on=self.today - timedelta(days=r.randrange(1, 300)) if consent else None,
         )
+
+
+def demo_email(first_name, last_name, index):
+    """A demo tenant's email address: letters of their names and their row, at example.org."""
+    letters = [re.sub(r"[^a-z]", "", name.lower()) for name in (first_name, last_name)]
+    return f"{'.'.join(part for part in letters if part)}.{index}@example.org"

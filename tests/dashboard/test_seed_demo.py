@@ -41,6 +41,9 @@ def test_the_demo_days_hold_together():
         .values_list("tenant", "last")
     )
     assert spoke, "no tenant was spoken to"
+    # A third have an email address, at example.org (it reaches nobody), for the messages.
+    emails = list(Tenant.objects.exclude(email="").values_list("email", flat=True))
+    assert len(emails) == 50 and all(email.endswith("@example.org") for email in emails)
     for tenant_id, last_contact_at in Tenant.objects.values_list("pk", "last_contact_at"):
         assert last_contact_at == spoke.get(tenant_id), tenant_id
 
