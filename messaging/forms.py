@@ -1,9 +1,10 @@
 import uuid
 
+from crispy_forms_gds.layout import ConditionalRadios, Field, Layout
 from django import forms
 from django.conf import settings
 
-from config.forms import GDSFormMixin
+from config.forms import GDSFormMixin, RevealedQuestion
 
 from . import audiences
 from .models import Channel, ContactPreference, MessageKind
@@ -52,8 +53,8 @@ class BulkMessageForm(GDSFormMixin, forms.Form):
     body = forms.CharField(
         label="Message",
         help_text=(
-            "Sent as the bulk template's ((body)), after “Dear ((first_name))”. Plain English; "
-            f"up to {BODY_MAX} characters."
+            "Tenants receive “Dear” and their first name, then your message. Write in plain "
+            f"English; up to {BODY_MAX} characters."
         ),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -115,7 +116,21 @@ class BulkMessageForm(GDSFormMixin, forms.Form):
             )
         fields["rate_per_minute"] = rate
         self.fields = fields
-        self.helper.layout = self.helper.build_default_layout(self)  # with the new selects
+        # Each list sits under its own "Send to" choice, shown by GOV.UK Frontend's
+        # conditional reveal only while it is chosen (without JavaScript, all are shown).
+        self.helper.layout = Layout(
+            "title",
+            Field.textarea("body", rows=6, max_characters=BODY_MAX),
+            "channel",
+            ConditionalRadios(
+                "audience",
+                *(
+                    RevealedQuestion(label, value)
+                    for value, label in self.fields["audience"].choices
+                ),
+            ),
+            "rate_per_minute",
+        )
 
     def clean(self):
         data = super().clean()
