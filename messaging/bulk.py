@@ -30,6 +30,10 @@ from . import audiences
 from .models import BulkMessage, Channel, ContactPreference, FailingContact, Kind, Message, Status
 from .routes import file_numbers_key, sms_address
 
+NOT_CHANGEABLE = (
+    "This message can no longer be changed: it was sent, cancelled or sent for approval"
+)
+
 # Tenants per INSERT, and rows per sending task.
 INSERT_BATCH = 20_000
 SEND_BATCH = 500
@@ -164,6 +168,29 @@ def bulk_message_create(
 ):
     """A draft bulk message, not yet sent. `audience` is (kind, key) of a registered audience
     (messaging.audiences), instead of a scheme or a patch."""
+    bulk = BulkMessage(created_by=user)
+    _fill(bulk, title, body, channel, scheme, patch, audience, rate_per_minute)
+    bulk.full_clean()
+    bulk.save()
+    return bulk
+
+
+@transaction.atomic
+def bulk_message_change(
+    *, bulk, user, title, body, channel, scheme=None, patch=None, audience=None, rate_per_minute
+):
+    """The preview's "Change the message": the same draft rewritten in place, so a message
+    whose preview reached too few is corrected, not left behind as a second draft."""
+    bulk = BulkMessage.objects.select_for_update().get(pk=bulk.pk)
+    if bulk.state != BulkMessage.State.DRAFT:
+        raise ValidationError(NOT_CHANGEABLE)
+    _fill(bulk, title, body, channel, scheme, patch, audience, rate_per_minute)
+    bulk.full_clean()
+    bulk.save()
+    return bulk
+
+
+def _fill(bulk, title, body, channel, scheme, patch, audience, rate_per_minute):
     kind, key = audience or ("", "")
     name = ""
     if kind:
@@ -171,21 +198,10 @@ def bulk_message_create(
         name = dict(registered.choices()).get(key) if registered else None
         if name is None:
             raise ValidationError("That group no longer exists")
-    bulk = BulkMessage(
-        title=title,
-        body=body,
-        channel=channel,
-        scheme=scheme,
-        patch=patch,
-        audience_kind=kind,
-        audience_key=key,
-        audience_name=name[:200],
-        rate_per_minute=rate_per_minute,
-        created_by=user,
-    )
-    bulk.full_clean()
-    bulk.save()
-    return bulk
+    bulk.title, bulk.body, bulk.channel = title, body, channel
+    bulk.scheme, bulk.patch = scheme, patch
+    bulk.audience_kind, bulk.audience_key, bulk.audience_name = kind, key, name[:200]
+    bulk.rate_per_minute = rate_per_minute
 
 
 @transaction.atomic

@@ -132,6 +132,23 @@ class BulkMessageForm(GDSFormMixin, forms.Form):
             "rate_per_minute",
         )
 
+    @classmethod
+    def initial_for(cls, bulk):
+        """A draft's choices and text, to change it: the form as it was filled in."""
+        if bulk.audience_kind:
+            audience = {"audience": bulk.audience_kind, bulk.audience_kind: bulk.audience_key}
+        elif bulk.scheme_id:
+            audience = {"audience": cls.SCHEME, "scheme": bulk.scheme_id}
+        else:
+            audience = {"audience": cls.PATCH, "patch": bulk.patch_id}
+        return {
+            "title": bulk.title,
+            "body": bulk.body,
+            "channel": bulk.channel,
+            "rate_per_minute": bulk.rate_per_minute,
+            **audience,
+        }
+
     def clean(self):
         data = super().clean()
         audience = data.get("audience")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("bulk/", views.bulk_list, name="bulk_list"),
     path("bulk/new/", views.bulk_new, name="bulk_new"),
     path("bulk/<int:pk>/", views.bulk_detail, name="bulk"),
+    path("bulk/<int:pk>/change/", views.bulk_change, name="bulk_change"),
     path("bulk/<int:pk>/left-out.csv", views.bulk_left_out_csv, name="bulk_left_out_csv"),
     path("bulk/<int:pk>/<slug:action>/", views.bulk_action, name="bulk_action"),
     path("tenants/<int:pk>/", views.tenant_preferences, name="tenant_preferences"),

@@ -76,25 +76,54 @@ def bulk_list(request):
     return render(request, "messaging/bulk_list.html", {"bulks": bulks})
 
 
+def _bulk_form(request, initial=None):
+    return BulkMessageForm(
+        request.POST or None,
+        initial=dict(initial or {}),
+        schemes=Scheme.objects.all(),
+        patches=Patch.objects.all(),
+    )
+
+
+def _bulk_fields(data):
+    return {
+        "title": data["title"],
+        "body": data["body"],
+        "channel": data["channel"],
+        "scheme": data["scheme"],
+        "patch": data["patch"],
+        "audience": data["registered_audience"],
+        "rate_per_minute": data["rate_per_minute"],
+    }
+
+
 @manager_required
 def bulk_new(request):
-    form = BulkMessageForm(
-        request.POST or None, schemes=Scheme.objects.all(), patches=Patch.objects.all()
-    )
+    form = _bulk_form(request)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        made = bulk.bulk_message_create(
-            user=request.user,
-            title=data["title"],
-            body=data["body"],
-            channel=data["channel"],
-            scheme=data["scheme"],
-            patch=data["patch"],
-            audience=data["registered_audience"],
-            rate_per_minute=data["rate_per_minute"],
-        )
+        made = bulk.bulk_message_create(user=request.user, **_bulk_fields(form.cleaned_data))
         return redirect("messaging:bulk", made.pk)
     return render(request, "messaging/bulk_new.html", {"form": form})
+
+
+@manager_required
+def bulk_change(request, pk):
+    """The preview's "Change the message": the form as it was filled in, saved over the same
+    draft, so nothing typed is lost and no second draft is left behind."""
+    item = get_object_or_404(BulkMessage, pk=pk)
+    if item.state != BulkMessage.State.DRAFT:
+        messages.error(request, bulk.NOT_CHANGEABLE)
+        return redirect("messaging:bulk", pk)
+    form = _bulk_form(request, initial=BulkMessageForm.initial_for(item))
+    if request.method == "POST" and form.is_valid():
+        try:
+            bulk.bulk_message_change(
+                bulk=item, user=request.user, **_bulk_fields(form.cleaned_data)
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        return redirect("messaging:bulk", pk)
+    return render(request, "messaging/bulk_new.html", {"form": form, "bulk": item})
 
 
 @manager_required

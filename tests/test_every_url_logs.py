@@ -387,6 +387,9 @@ NO_TENANT_PAGES = {
     "messaging:kinds": ("manager", lambda w: "/messages/kinds/", "message kinds"),
     "messaging:bulk_list": ("manager", lambda w: "/messages/bulk/", "bulk texts and counts"),
     "messaging:bulk_new": ("manager", lambda w: "/messages/bulk/new/", "a form"),
+    "messaging:bulk_change": (
+        "manager", lambda w: _bulk_preview(w) + "change/", "a form with the draft's own text",
+    ),
     "accounts:security": ("officer", lambda w: "/accounts/security/", "the user's own account"),
     "welfare:rebuild": (
         "manager",

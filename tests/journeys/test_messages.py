@@ -103,6 +103,42 @@ def test_a_manager_sends_a_bulk_message_to_a_cohort(journey, settings):
     expect(page.locator("h1")).to_contain_text("cohort Lifeline customer")
 
 
+def test_a_manager_changes_an_email_nobody_can_receive_into_a_text(journey, settings):
+    settings.NOTIFY_API_KEY = ""
+    ribble_court()  # nobody there has an email address
+    ManagerFactory(username="maya")
+    sign_in_manager(journey, "maya")
+    page = journey.page
+    journey.goto(reverse("messaging:bulk_new"))
+    # Only the chosen audience's list is shown.
+    expect(page.get_by_label("Scheme", exact=True)).to_be_hidden()
+    page.get_by_label("Title").fill("Heatwave advice")
+    page.get_by_label("Message", exact=True).fill("Keep cool: drink water.")
+    expect(page.locator(".govuk-character-count__status")).to_contain_text(
+        "877 characters remaining"
+    )
+    page.get_by_label("Email").check()
+    page.get_by_label("Everyone in a scheme").check()
+    expect(page.get_by_label("Patch", exact=True)).to_be_hidden()
+    page.get_by_label("Scheme", exact=True).select_option(label="Ribble Court")
+    page.get_by_role("button", name="Preview").click()
+    journey.check()
+
+    expect(page.locator("#nobody-to-send-to")).to_contain_text("No tenants would receive")
+    expect(page.get_by_role("button", name="Send to")).to_have_count(0)
+    page.get_by_role("link", name="Change the message").click()
+    journey.check()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Keep cool: drink water.")
+    expect(page.get_by_label("Scheme", exact=True)).to_be_visible()
+    page.get_by_label("Text message").check()
+    page.get_by_role("button", name="Preview").click()
+    journey.check()
+    expect(page.locator("#recipient-count")).to_have_text("2 recipients")
+    page.get_by_role("link", name="Back to bulk messages").click()
+    journey.check()
+    expect(page.locator("#bulks tbody tr")).to_have_count(1)  # no draft left behind
+
+
 def test_a_bulk_message_through_notify_shows_what_was_delivered(journey, settings, live_server):
     stub = NotifyStub().start()
     try:
