@@ -2,6 +2,8 @@
 the whole queue), and each opens the list of the calls it counts, on the officer's queue, the
 manager's team page and home."""
 
+import html
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -234,3 +236,49 @@ def test_an_invalid_filter_on_a_managers_team_page_lists_and_changes_no_call(
     csv_response = manager_client.get(reverse("welfare:team_csv", args=[team.pk]) + "?show=bogus")
     assert csv_response.status_code == 400
     assert "bogus is not one of the available choices" in csv_response.content.decode()
+
+
+def _cell(page, team_name, label):
+    """The overview's cell `label` in `team_name`'s row: (the link it opens, the text shown)."""
+    row = page.split(f'<th scope="row" class="govuk-table__header">{team_name}</th>', 1)[1]
+    cell = row.split("</tr>", 1)[0].split(f'data-label="{label}">', 1)[1].split("</td>", 1)[0]
+    match = re.fullmatch(r'<a class="govuk-link" href="([^"]+)">([^<]+)<span.*</a>', cell)
+    assert match, f"{label} is not a link: {cell}"
+    return html.unescape(match[1]), match[2]
+
+
+def _rows(page):
+    table = page.split('id="queue"', 1)[1].split("</table>", 1)[0].split("<tbody", 1)[1]
+    tenant = r'app-queue-table__tenant"><a class="govuk-link" href="[^"]+">([^<]+)<'
+    return re.findall(tenant, table)
+
+
+def test_the_overviews_not_assigned_figure_opens_the_calls_assigned_to_no_one(
+    manager_client, team, queue
+):
+    """Tester: "Not assigned" was plain text while the other columns opened their lists."""
+    page = manager_client.get(reverse("welfare:queue")).content.decode()
+    url, figure = _cell(page, "North team", "Not assigned")
+    assert url == reverse("welfare:team", args=[team.pk]) + "?assigned=none"
+    listed = _rows(manager_client.get(url).content.decode())
+    assert int(figure) == len(listed) == 4
+    assert {name.split()[0] for name in listed} == {"Waiting", "Overdue", "Held", "Retry"}
+
+
+def test_the_overviews_oldest_call_opens_the_queue_with_that_call_first(
+    manager_client, team, queue
+):
+    page = manager_client.get(reverse("welfare:queue")).content.decode()
+    url, text = _cell(page, "North team", "Oldest call")
+    assert (url, text) == (reverse("welfare:team", args=[team.pk]), "Overdue 5 days")
+    assert _rows(manager_client.get(url).content.decode())[0] == "Booked Tenant"
+
+
+def test_the_overviews_no_team_row_opens_its_own_lists(manager_client, team, queue):
+    CallTaskFactory(tenant=make_tenant(None, first_name="Nopatch", last_name="Tenant"))
+    page = manager_client.get(reverse("welfare:queue")).content.decode()
+    url, figure = _cell(page, "No team (tenants with no patch)", "Not assigned")
+    assert url == reverse("welfare:no_team") + "?assigned=none"
+    assert int(figure) == len(_rows(manager_client.get(url).content.decode())) == 1
+    url, _ = _cell(page, "No team (tenants with no patch)", "Oldest call")
+    assert _rows(manager_client.get(url).content.decode()) == ["Nopatch Tenant"]
