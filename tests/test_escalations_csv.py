@@ -1,6 +1,8 @@
 """The Escalations work list can be downloaded as CSV: every escalation its filters list (not
 only the page shown), managers only, each tenant logged as listed, a refused filter a 400."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -141,3 +143,51 @@ def test_a_team_filtered_list_names_its_team(manager_client, patch):
     assert f"Closed, newest first: {patch.team.name}</caption>" in page.content.decode()
     none = manager_client.get("/queue/escalations/?team=none").content.decode()
     assert "Open, oldest first: No team</caption>" in none
+
+
+def _open_figures(page):
+    """Each "Open" figure of the by-team table: (the link it opens, the number shown)."""
+    table = page.split('id="escalations-by-team"', 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r'numeric"><a class="govuk-link" href="([^"]+)">(\d+)<span', table)
+    return [(html.unescape(href), int(figure)) for href, figure in cells]
+
+
+def test_each_teams_open_figure_opens_that_teams_open_escalations(
+    manager_client, patch, other_patch
+):
+    """Tester: the "Open" counts per team were plain text. Each opens its team's open ones, as
+    many as it says, on the page and in the page's download."""
+    for days in (1, 2, 3):
+        escalate(patch, days)
+    escalate(other_patch, 4)
+    escalate(None, 5)
+    closed = {"status": Escalation.Status.CLOSED, "result": "Moved", "closed_at": timezone.now()}
+    escalate(patch, 6, **closed)
+    page = manager_client.get("/queue/escalations/").content.decode()
+    figures = _open_figures(page)
+    assert figures == [
+        (f"?status=open&team={patch.team_id}", 3),
+        (f"?status=open&team={other_patch.team_id}", 1),
+        ("?status=open&team=none", 1),
+    ]
+    for query, figure in figures:
+        listed = manager_client.get("/queue/escalations/" + query).content.decode()
+        table = listed.split('id="escalation-list"', 1)[1].split("</table>", 1)[0]
+        assert table.count('href="/queue/escalations/') == figure
+        link = listed.split('id="escalations-csv" href="')[1].split('"')[0]
+        assert len(rows(manager_client.get(html.unescape(link)))) == figure
+
+
+def test_the_page_reads_a_fixed_number_of_queries(
+    manager_client, patch, other_patch, django_assert_num_queries
+):
+    for n in range(3):
+        escalate(patch if n % 2 else other_patch, n)
+    # 3 (session, user, device) + the teams for the filter + the count and the page of
+    # escalations + the access log (insert) + the figures by team + 3 (save)
+    with django_assert_num_queries(11):
+        manager_client.get("/queue/escalations/")
+    for n in range(30):
+        escalate(patch if n % 2 else other_patch, n)
+    with django_assert_num_queries(11):
+        manager_client.get("/queue/escalations/")
