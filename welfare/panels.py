@@ -29,6 +29,11 @@ def queue_panels(user):
         call_backs_due=Count("id", filter=call_backs & Q(available_from__lte=now)),
         next_call_back=Min("available_from", filter=call_backs & Q(available_from__gt=now)),
     )
+    # One call held: the panel names its tenant and links back to it (one more query, only
+    # then). A list, so home logs the tenant named (config.views.home).
+    counts["my_call"] = (
+        list(tasks.filter(mine).select_related("tenant")[:1]) if counts["mine"] == 1 else []
+    )
     if user.is_manager:
         # The overview's own figures (its rows added up), so home's "waiting now across all
         # teams" is the sum of the overview's "Waiting now" column, said beside the calls in the

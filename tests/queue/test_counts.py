@@ -9,8 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tenants.models import AccessLog
 from tests.factories import CallTaskFactory, OfficerFactory
 from tests.queue.helpers import make_tenant
 from welfare.models import CallTask
@@ -282,3 +285,56 @@ def test_the_overviews_no_team_row_opens_its_own_lists(manager_client, team, que
     assert int(figure) == len(_rows(manager_client.get(url).content.decode())) == 1
     url, _ = _cell(page, "No team (tenants with no patch)", "Oldest call")
     assert _rows(manager_client.get(url).content.decode()) == ["Nopatch Tenant"]
+
+
+def _your_calls(page):
+    return page.split('id="your-calls">', 1)[1].split("</p>", 1)[0]
+
+
+def test_home_names_the_one_call_an_officer_holds_and_returns_to_it(officer_client, officer, queue):
+    """Tester: home said "You have 1 call claimed or assigned to you" without saying whose or
+    leading back to it."""
+    CallTask.objects.filter(pk=queue["Waiting"].pk).update(claimed_by=officer, claimed_at=NOW)
+    before = AccessLog.objects.count()
+    page = officer_client.get(reverse("home")).content.decode()
+    url = reverse("welfare:task", args=[queue["Waiting"].pk])
+    assert _your_calls(page) == (
+        "You have a call claimed or assigned to you: Waiting Tenant. "
+        f'<a class="govuk-link" href="{url}">Return to your call'
+        '<span class="govuk-visually-hidden"> to Waiting Tenant</span></a>.'
+    )
+    # The tenant named is logged as read, as any listed on home.
+    logged = AccessLog.objects.order_by("id")[before:]
+    assert queue["Waiting"].tenant_id in {pk for entry in logged for pk in entry.tenant_ids}
+    assert "Waiting Tenant" in officer_client.get(url).content.decode()
+
+
+def test_homes_figure_of_an_officers_calls_opens_as_many(officer_client, officer, queue):
+    CallTask.objects.filter(pk=queue["Waiting"].pk).update(claimed_by=officer, claimed_at=NOW)
+    CallTask.objects.filter(pk__in=[queue["Overdue"].pk, queue["Retry"].pk]).update(
+        assigned_to=officer
+    )
+    page = officer_client.get(reverse("home")).content.decode()
+    link = re.fullmatch(
+        r'You have <a class="govuk-link" href="([^"]+)"><strong>(\d+)</strong> calls claimed or '
+        r"assigned to you</a>\.",
+        _your_calls(page),
+    )
+    assert link[1] == reverse("welfare:queue") + "#mine-heading"
+    mine = officer_client.get(link[1]).content.decode().split('id="mine"', 1)[1]
+    listed = mine.split("</table>", 1)[0].count("app-queue-table__tenant")
+    assert int(link[2]) == listed == 3
+
+
+def test_home_names_the_one_call_in_a_fixed_number_of_queries(officer_client, officer, patch):
+    held = CallTaskFactory(tenant=make_tenant(patch), claimed_by=officer, claimed_at=NOW)
+
+    def queries(others):
+        for _ in range(others):
+            CallTaskFactory(tenant=make_tenant(patch))
+        with CaptureQueriesContext(connection) as context:
+            page = officer_client.get(reverse("home")).content.decode()
+        assert held.tenant.full_name in _your_calls(page)
+        return len(context.captured_queries)
+
+    assert queries(2) == queries(20)
