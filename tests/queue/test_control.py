@@ -467,8 +467,8 @@ class TestEscalationOwnerAndTarget:
         url = reverse("welfare:escalation", args=[escalation.pk])
         with time_machine.travel(datetime(2026, 6, 9, 23, 50, tzinfo=LONDON)):
             page = manager_client.get(url).content.decode()
-            assert "Closed by the end of Tuesday 9 June 2026" in page
-            assert "Past target" not in page
+            assert "Target: closed by the end of Tuesday 9 June 2026" in page
+            assert "Past target" not in page and "missed by" not in page
             assert not control_actions_past_target()
         with time_machine.travel(datetime(2026, 6, 10, 0, 5, tzinfo=LONDON)):
             assert "Past target" in manager_client.get(url).content.decode()
@@ -479,6 +479,43 @@ class TestEscalationOwnerAndTarget:
             )
         escalation.refresh_from_db()
         assert escalation.owner == boss
+
+    def test_an_open_escalation_past_its_target_says_by_how_much(self, manager_client, patch):
+        # Opened on Wednesday 4 November 2026: the target is the end of Friday 6 November.
+        opened = datetime(2026, 11, 4, 10, 0, tzinfo=LONDON)
+        escalation = Escalation.objects.create(
+            tenant=tenant_in(patch), team=patch.team, reason="wrong_number", opened_at=opened
+        )
+        url = reverse("welfare:escalation", args=[escalation.pk])
+        with time_machine.travel(datetime(2026, 11, 10, 8, 0, tzinfo=LONDON)):
+            page = manager_client.get(url).content.decode()
+        assert "Target: closed by the end of Friday 6 November 2026 (missed by 4 days)" in page
+        assert "Closed 10 Nov" not in page
+
+    def test_a_closed_escalation_says_whether_it_met_its_target(self, manager_client, patch):
+        opened = datetime(2026, 11, 4, 10, 0, tzinfo=LONDON)
+        late, on_time = (
+            Escalation.objects.create(
+                tenant=tenant_in(patch),
+                team=patch.team,
+                reason="wrong_number",
+                opened_at=opened,
+                status=Escalation.Status.CLOSED,
+                closed_at=closed_at,
+                result="Spoke to the tenant",
+            )
+            for closed_at in (
+                datetime(2026, 11, 10, 8, 0, tzinfo=LONDON),
+                datetime(2026, 11, 6, 16, 0, tzinfo=LONDON),
+            )
+        )
+        with time_machine.travel(datetime(2026, 11, 11, 9, 0, tzinfo=LONDON)):
+            page = manager_client.get(reverse("welfare:escalation", args=[late.pk])).content
+            kept = manager_client.get(reverse("welfare:escalation", args=[on_time.pk])).content
+        page, kept = page.decode(), kept.decode()
+        assert "Closed 10 Nov 2026, after 5\xa0days, 22\xa0hours: 4 days after its target" in page
+        assert "Past target" not in page and "missed by" not in page
+        assert "Closed 6 Nov 2026, after 2\xa0days, 6\xa0hours: within its target" in kept
 
 
 def control_actions_past_target():
