@@ -33,7 +33,7 @@ MANAGERS_MORE = {
     "providers:list": "Support providers, their staffing and check-ins",
     "services:register": "The service-status register that tenants read",
     "messaging:index": "Texts and emails to tenants, one at a time or in bulk",
-    "imports:list": "Tenant files, campaign lists and rent balances",
+    "imports:list": "Tenant files and rent balances, and the files you have imported",
 }
 MORE_LABEL = "More"
 

@@ -28,6 +28,9 @@ class ImportKind:
     # callable(job) -> url) says where to upload another file.
     listed: bool = True
     start_url: str = ""
+    # For an unlisted kind, "Your imports" says where one is started: a sentence, then a link
+    # (URL name, link text) to the pages it is started from.
+    started_from: tuple[str, str, str] = ()
     # Shown on the job page in place of the counts, with `report_context(job)` (dotted paths).
     report_template: str = ""
     report_context: str = ""

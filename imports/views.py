@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models.fields.json import KT
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff_required
@@ -172,7 +173,13 @@ def your_imports(request):
         )
     )
     page = Paginator(jobs_, 25).get_page(request.GET.get("page"))
-    kinds = [kind for kind in registry.kinds() if kind.listed and kind.allows(request.user)]
+    allowed = [kind for kind in registry.kinds() if kind.allows(request.user)]
+    kinds = [kind for kind in allowed if kind.listed]
+    elsewhere = [
+        (kind.slug, kind.started_from[0], reverse(kind.started_from[1]), kind.started_from[2])
+        for kind in allowed
+        if not kind.listed and kind.started_from
+    ]
     titles = {kind.slug: kind.file_label for kind in registry.kinds()}
     for each in page.object_list:
         each.kind_label = titles.get(each.kind, each.kind).capitalize()
@@ -183,4 +190,6 @@ def your_imports(request):
         )
         # An import that left rows out says so in the list, not only on its own page.
         each.left_out = int(each.rows_left_out or 0) if each.status == "imported" else 0
-    return render(request, "imports/list.html", {"page": page, "kinds": kinds})
+    return render(
+        request, "imports/list.html", {"page": page, "kinds": kinds, "elsewhere": elsewhere}
+    )

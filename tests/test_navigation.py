@@ -85,6 +85,20 @@ class TestImportsInTheMenu:
         assert 'href="/imports/"' in menu
         assert "govuk-service-navigation__item--active" in menu.split('href="/imports/"')[0][-300:]
 
+    def test_more_promises_only_what_imports_offers(self, manager_client):
+        more = manager_client.get("/more/").content.decode().split('id="more-sections"')[1]
+        assert "Tenant files and rent balances, and the files you have imported" in more
+        assert "campaign lists" not in more
+
+    def test_imports_says_where_a_campaigns_list_is_imported(self, manager_client):
+        page = manager_client.get("/imports/").content.decode()
+        said = page.split('id="imported-elsewhere-campaign-list">')[1].split("</p>")[0]
+        assert "A campaign&#x27;s list is imported from the campaign&#x27;s own page" in said
+        assert 'href="/campaigns/">Campaigns</a>' in said
+
+    def test_income_officers_are_not_sent_to_campaigns_they_cannot_open(self, income_client):
+        assert "imported-elsewhere" not in income_client.get("/imports/").content.decode()
+
     def test_officers_who_import_nothing_do_not(self, officer_client):
         assert 'href="/imports/"' not in menu_links(officer_client.get("/").content.decode())
 

@@ -36,6 +36,11 @@ class WelfareConfig(AppConfig):
                 roles=("manager",),
                 listed=False,
                 start_url="welfare.campaign_import.upload_url",
+                started_from=(
+                    "A campaign's list is imported from the campaign's own page",
+                    "campaigns:list",
+                    "Campaigns",
+                ),
                 report_template="welfare/campaigns/_list_report.html",
                 report_context="welfare.campaign_import.report_context",
                 counts=(
