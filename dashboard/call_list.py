@@ -13,11 +13,24 @@ from config.forms import FilterForm
 from welfare.models import Call
 
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
+DEFAULT_PERIOD = "90"
 
 
 def officer_choices():
     officers = User.objects.filter(role=User.Role.OFFICER).order_by("first_name", "last_name", "id")
     return [("", "Any officer"), *((str(o.pk), o.get_full_name() or o.username) for o in officers)]
+
+
+class PeriodField(forms.ChoiceField):
+    """The period, offered once each: the blank choice is the 90 days a list with no period
+    shows, and "90" (as the workload page's links send it) is read as that blank choice."""
+
+    def valid_value(self, value):
+        return value == DEFAULT_PERIOD or super().valid_value(value)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return "" if value == DEFAULT_PERIOD else value
 
 
 class CallListForm(FilterForm):
@@ -28,8 +41,11 @@ class CallListForm(FilterForm):
         input_formats=["%Y-%m-%d"],
         widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}),
     )
-    period = forms.ChoiceField(
-        required=False, label="Period", choices=[("", "Last 90 days"), *PERIODS.items()]
+    period = PeriodField(
+        required=False,
+        label="Period",
+        choices=[("", PERIODS[DEFAULT_PERIOD])]
+        + [(key, label) for key, label in PERIODS.items() if key != DEFAULT_PERIOD],
     )
     officer = forms.ChoiceField(required=False, label="Officer")
     reached = forms.BooleanField(required=False, label="Only calls that reached the tenant")
@@ -52,7 +68,7 @@ def calls_list(values, now):
     if values.get("day"):
         calls = Call.objects.filter(made_on=values["day"])
     else:
-        days = int(values.get("period") or 90)
+        days = int(values.get("period") or DEFAULT_PERIOD)
         calls = Call.objects.filter(made_on__gte=today - timedelta(days=days - 1))
     if values.get("officer"):
         calls = calls.filter(officer_id=int(values["officer"]))

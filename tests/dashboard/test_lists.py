@@ -232,3 +232,21 @@ def test_a_long_calls_list_counts_up_to_its_cap_and_says_there_are_more(
     page = manager_client.get(url("calls")).content.decode()
     assert "More than <strong>2</strong> calls: the first 2 are shown" in page
     assert page.count(escape(task.tenant.full_name)) == 2
+
+
+def test_the_calls_list_offers_each_period_once(manager_client, patch):
+    from tests.factories import CallTaskFactory, OfficerFactory
+
+    task = CallTaskFactory(tenant=TenantFactory(patch=patch))
+    call(task, OfficerFactory(team=patch.team), "spoke", days_ago=60)
+    page = manager_client.get(url("calls")).content.decode()
+    assert page.count("Last 90 days") == 1
+    assert page.count("Last 7 days") == 1
+    # The workload page's links ask for 90 days by name: the same list, with nothing refused.
+    response = manager_client.get(url("calls", period="90"))
+    assert response.status_code == 200
+    assert "<strong>1</strong> call." in response.content.decode()
+    assert (
+        "<strong>0</strong> calls."
+        in manager_client.get(url("calls", period="30")).content.decode()
+    )
