@@ -98,3 +98,15 @@ def test_an_officers_here_to_help_figures_open_their_lists(officer_client, reque
         href, shown = figure_link(page, link_id)
         assert shown == figure
         assert listed_count(officer_client, href) == figure, link_id
+
+
+@pytest.mark.parametrize("role_client", ["officer_client", "manager_client"])
+def test_the_here_to_help_panel_says_requests_no_one_owns_once(role_client, request, requests):
+    page = request.getfixturevalue(role_client).get("/").content.decode()
+    panel = page.split('id="panel-help-requests"')[1].split("</div>")[0]
+    visible = re.sub(r'<span class="govuk-visually-hidden">[^<]*</span>|<[^>]+>', "", panel)
+    assert visible.lower().count("no one owns") == 1
+    # Each list is linked once: the lines below the figures open the lists they do not.
+    hrefs = re.findall(r'href="([^"]+)"', panel)
+    assert len(hrefs) == len(set(hrefs))
+    assert "/help/team/" in hrefs
