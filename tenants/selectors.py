@@ -95,6 +95,24 @@ def search_tenants(user, query):
     return queryset.filter(condition)
 
 
+WHOLE_REF = re.compile(r"^([A-Z]+[/-]?)(\d+)$")
+
+
+def reference_example(query):
+    """`query`, digits only, as a whole reference in the register's format ("486" ->
+    "PHG-0000486"): a reference is found from its start, so the end of one finds nothing.
+    The format is read from the first tenant by primary key (one index row, no search); None
+    where the query is not digits, is longer than a reference's digits (a phone number), or
+    the register holds no reference of letters then digits."""
+    if not query.isdigit():
+        return None
+    first = Tenant.objects.order_by("pk").values_list("tenancy_ref", flat=True).first()
+    shape = WHOLE_REF.match((first or "").upper())
+    if not shape or len(query) > len(shape.group(2)):
+        return None
+    return shape.group(1) + query.zfill(len(shape.group(2)))
+
+
 def log_access(*, user, kind, page, tenant=None, query=""):
     """One insert per read: who looked at which tenant, or searched for what, and where. The
     tenant is kept by id and tenancy reference, so the row outlives the record."""

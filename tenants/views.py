@@ -21,14 +21,17 @@ PAGE_SIZE = 25
 def search(request):
     form = SearchForm(request.GET)
     query = form.data.get("q", "").strip()[:100]
-    page = None
+    page = example = None
     if query:
         results = selectors.search_tenants(request.user, query)
         page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
         selectors.log_tenants_listed(
             request.user, [tenant.pk for tenant in page], request.path, query=query
         )
-    return render(request, "tenants/search.html", {"form": form, "query": query, "page": page})
+        if not page.object_list:
+            example = selectors.reference_example(query)
+    context = {"form": form, "query": query, "page": page, "reference_example": example}
+    return render(request, "tenants/search.html", context)
 
 
 @staff_required

@@ -129,6 +129,19 @@ class TestSearch:
             found = [t.tenancy_ref for t in self.results(officer_client, query)]
             assert found == ["PHG-000101"], query
 
+    def test_digits_alone_that_find_nobody_say_to_type_the_whole_reference(
+        self, officer_client, patch
+    ):
+        TenantFactory(tenancy_ref="PHG-0000101", patch=patch)
+        page = officer_client.get("/tenants/", {"q": "486"}).content.decode()
+        assert "type it whole, for example PHG-0000486." in page
+        assert "or search by tenancy reference" not in page
+        # A name, or a phone number (more digits than a reference has), keeps the usual hint.
+        for query in ["Smithers", "07912 345678"]:
+            page = officer_client.get("/tenants/", {"q": query}).content.decode()
+            assert "Check the spelling, or search by tenancy reference or postcode." in page
+            assert "type it whole" not in page
+
     def test_outward_code_does_not_match_a_longer_one(self, officer_client, tenant, patch):
         TenantFactory(postcode="PR10 1AA", patch=patch)
         assert self.results(officer_client, "PR1") == [tenant]
