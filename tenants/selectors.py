@@ -13,7 +13,7 @@ from .models import AccessLog, FamilyContact, PhoneNumber, Tenant
 from .postcodes import POSTCODE_OR_OUTWARD
 
 REF = re.compile(r"^(?=.*\d)[A-Z0-9/-]{3,20}$")
-# The register's references are letters, a hyphen and digits (PHG-0000101: the import's sample,
+# The register's references are letters, a hyphen and digits (PHG-0900101: the import's sample,
 # `tenants/formats/tenants-sample.csv`). A reference typed as letters and digits with no hyphen,
 # with spaces or other separators ("phg000101", "PHG 000 101") is rebuilt in that form.
 SEPARATED_REF = re.compile(r"^([A-Z]+)[\s/-]*((?:\d[\s-]*)+)$")

@@ -43,7 +43,7 @@ COLUMNS = [
 def tenant_row(**cells):
     row = dict.fromkeys(COLUMNS, "")
     row.update(
-        tenancy_ref="PHG-0000101",
+        tenancy_ref="PHG-0900101",
         first_name="Margaret",
         last_name="Holt",
         date_of_birth="1941-03-12",

@@ -54,7 +54,7 @@ def test_rent_balances_have_their_own_columns_and_sample(income_client):
     assert body == BALANCES_SAMPLE.read_text()
     assert (
         "The sample file's rows are for the three tenancies in the tenant sample file, "
-        "PHG-0000101 to PHG-0000103." in page
+        "PHG-0900101 to PHG-0900103." in page
     )
 
 
@@ -63,7 +63,7 @@ def test_the_balances_sample_names_the_tenant_samples_tenancies_in_the_registers
     balances = csv.DictReader(io.StringIO(BALANCES_SAMPLE.read_text()))
     assert [row["tenancy_ref"] for row in balances] == refs
     # The register's references have seven digits (the demo's, from `tenants.demo`).
-    assert refs == ["PHG-0000101", "PHG-0000102", "PHG-0000103"]
+    assert refs == ["PHG-0900101", "PHG-0900102", "PHG-0900103"]
 
 
 def test_officers_get_no_sample(officer_client):

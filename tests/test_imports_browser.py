@@ -143,7 +143,7 @@ def test_manager_uploads_checks_and_confirms(
     result = manager_client.get(response.url)
     assert result.context["heading"] == "Tenants imported"
     assert Tenant.objects.count() == 3
-    history = History.objects.get(tenancy_ref="PHG-0000101")
+    history = History.objects.get(tenancy_ref="PHG-0900101")
     assert history.history_user == manager
     assert history.history_change_reason == "import tenants-sample.csv"
     job.refresh_from_db()
@@ -263,8 +263,8 @@ def test_a_duplicated_ref_rejects_both_rows(manager_client, upload):
 
     page = manager_client.get(f"/imports/{latest_job().pk}/").content.decode()
 
-    assert "line 2: tenancy_ref &quot;PHG-0000101&quot; is also on line 3" in page
-    assert "line 3: tenancy_ref &quot;PHG-0000101&quot; is already on line 2" in page
+    assert "line 2: tenancy_ref &quot;PHG-0900101&quot; is also on line 3" in page
+    assert "line 3: tenancy_ref &quot;PHG-0900101&quot; is already on line 2" in page
     assert "Import only the 1 valid row, leaving out 2" in page
 
 

@@ -31,7 +31,7 @@ def test_sample_file_imports_every_row(run, patch, other_patch):
 
     assert code == 0, err
     assert "created 3, updated 0, unchanged 0, rejected 0, unassigned 1" in out
-    holt = Tenant.objects.get(tenancy_ref="PHG-0000101")
+    holt = Tenant.objects.get(tenancy_ref="PHG-0900101")
     assert holt.phone.as_e164 == "+441772555010"
     assert holt.postcode == "PR1 2AB"
     assert holt.patch == patch
@@ -40,14 +40,14 @@ def test_sample_file_imports_every_row(run, patch, other_patch):
     assert holt.lifeline is True
     assert holt.lives_alone is True
     assert holt.communication_needs == "hard of hearing"
-    patel = Tenant.objects.get(tenancy_ref="PHG-0000102")
+    patel = Tenant.objects.get(tenancy_ref="PHG-0900102")
     assert patel.mobile.as_e164 == "+447412345678"
     assert patel.phone == ""
     assert patel.scheme is None
     assert patel.patch is None  # PR25 is in no patch map: imported, unassigned
     assert patel.self_isolating_from == date(2026, 11, 18)
     assert patel.lives_alone is False
-    nowak = Tenant.objects.get(tenancy_ref="PHG-0000103")
+    nowak = Tenant.objects.get(tenancy_ref="PHG-0900103")
     assert nowak.support_provider.name == "Harbour Support Services"
     assert nowak.scheme.support_provider == nowak.support_provider
     assert nowak.lives_alone is None  # blank: not known
@@ -57,7 +57,7 @@ def test_sample_file_imports_every_row(run, patch, other_patch):
 def test_created_tenants_have_a_history_row_naming_the_file(run, patch, other_patch):
     run(SAMPLE)
 
-    history = History.objects.filter(tenancy_ref="PHG-0000101").get()
+    history = History.objects.filter(tenancy_ref="PHG-0900101").get()
     assert history.history_type == "+"
     assert history.history_change_reason == "import tenants-sample.csv"
     assert history.first_name == "Margaret"
@@ -72,7 +72,7 @@ def test_a_byte_order_mark_is_read_as_utf8(write, run):
     code, out, err = run(write(b"\xef\xbb\xbf" + csv_text([tenant_row()]).encode()))
 
     assert code == 0, err
-    assert Tenant.objects.get().tenancy_ref == "PHG-0000101"
+    assert Tenant.objects.get().tenancy_ref == "PHG-0900101"
 
 
 def test_crlf_line_endings_are_read(write, run):
@@ -451,7 +451,7 @@ def test_support_provider_is_found_by_name_or_created(import_rows):
     code, out, err = import_rows(rows)
 
     assert code == 0, err
-    assert Tenant.objects.get(tenancy_ref="PHG-0000101").support_provider == harbour
+    assert Tenant.objects.get(tenancy_ref="PHG-0900101").support_provider == harbour
     assert SupportProvider.objects.filter(name="Ribble Care").count() == 1
     assert Tenant.objects.filter(support_provider__name="Ribble Care").count() == 2
 
@@ -523,11 +523,11 @@ def test_a_tenant_matched_by_neither_is_imported_unassigned(import_rows, ribble)
 
     assert code == 0, err
     assert "unassigned 1" in out
-    assert Tenant.objects.unassigned().get().tenancy_ref == "PHG-0000101"
+    assert Tenant.objects.unassigned().get().tenancy_ref == "PHG-0900101"
 
 
 def test_an_unmatched_update_keeps_the_patch_a_manager_gave(import_rows, patch):
-    TenantFactory(tenancy_ref="PHG-0000101", postcode="LA1 1AA", patch=patch)
+    TenantFactory(tenancy_ref="PHG-0900101", postcode="LA1 1AA", patch=patch)
 
     code, out, err = import_rows([tenant_row(postcode="LA1 1AA", patch="", first_name="Edna")])
 

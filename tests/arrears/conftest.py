@@ -17,7 +17,7 @@ from tests.factories import (
 
 @pytest.fixture(autouse=True)
 def _generated_refs_clear_of_the_named_ones():
-    """Generated tenancy refs start well past PHG-0000101 to PHG-0000103, which the fixtures below
+    """Generated tenancy refs start well past PHG-0900101 to PHG-0900103, which the fixtures below
     name: in a worker that has made a hundred tenants the sequence reached them, and a test
     then failed on the duplicate ref, depending on the order tests ran in."""
     TenantFactory.reset_sequence(1000)
@@ -26,14 +26,14 @@ def _generated_refs_clear_of_the_named_ones():
 @pytest.fixture
 def tenant(patch):
     return TenantFactory(
-        first_name="Margaret", last_name="Holt", tenancy_ref="PHG-0000101", patch=patch
+        first_name="Margaret", last_name="Holt", tenancy_ref="PHG-0900101", patch=patch
     )
 
 
 @pytest.fixture
 def outsider(other_patch):
     return TenantFactory(
-        first_name="Agnieszka", last_name="Nowak", tenancy_ref="PHG-0000103", patch=other_patch
+        first_name="Agnieszka", last_name="Nowak", tenancy_ref="PHG-0900103", patch=other_patch
     )
 
 
@@ -81,7 +81,7 @@ def run():
 def three_tenants(patch, other_patch):
     return [
         TenantFactory(tenancy_ref=ref, patch=patch)
-        for ref in ("PHG-0000101", "PHG-0000102", "PHG-0000103")
+        for ref in ("PHG-0900101", "PHG-0900102", "PHG-0900103")
     ]
 
 

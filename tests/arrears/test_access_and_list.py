@@ -202,7 +202,7 @@ class TestFlagList:
             assert "No flags match" not in page
             # No rows: not the flags they may see passing for another team's.
             assert list(response.context["page"]) == []
-            assert "PHG-0000101" not in page and "PHG-0000103" not in page
+            assert "PHG-0900101" not in page and "PHG-0900103" not in page
         assert not AccessLog.objects.filter(user=income_officer).exists()
 
     def test_a_team_that_does_not_exist_is_refused_for_a_manager(
@@ -212,7 +212,7 @@ class TestFlagList:
         page = text_of(response)
         assert "Team: There is no team 9999 whose flags you can see" in page
         assert list(response.context["page"]) == []
-        assert "PHG-0000101" not in page and "PHG-0000103" not in page
+        assert "PHG-0900101" not in page and "PHG-0900103" not in page
 
     def test_own_team_or_a_managers_team_in_the_address_is_no_refusal(
         self, client, income_officer, manager, team, other_team, flag, other_flag

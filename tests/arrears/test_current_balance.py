@@ -26,7 +26,7 @@ def current(tenant):
 
 
 def line(day, balance, rent="98.50"):
-    return f"PHG-0000101,{balance},{day.isoformat()},{rent}\n"
+    return f"PHG-0900101,{balance},{day.isoformat()},{rent}\n"
 
 
 @pytest.mark.usefixtures("travel")

@@ -44,7 +44,7 @@ def test_the_download_is_the_list_as_the_page_shows_it(income_client, tenant, fl
     assert listed == [
         {
             "flag": str(flag.pk),
-            "tenancy_ref": "PHG-0000101",
+            "tenancy_ref": "PHG-0900101",
             "tenant": "Margaret Holt",
             "reported_on": flag.reported_on.isoformat(),
             "reason": "Furlough",

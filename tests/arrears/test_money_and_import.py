@@ -102,22 +102,22 @@ class TestImport:
         assert "created 3, updated 0, unchanged 0, ignored 0, rejected 0" in out
         as_at = date(2026, 11, 16)
         assert balances() == {
-            ("PHG-0000101", as_at): (Decimal("0.00"), Decimal("98.50")),
-            ("PHG-0000102", as_at): (Decimal("1204.37"), Decimal("112.10")),
-            ("PHG-0000103", as_at): (Decimal("-23.10"), Decimal("105.00")),
+            ("PHG-0900101", as_at): (Decimal("0.00"), Decimal("98.50")),
+            ("PHG-0900102", as_at): (Decimal("1204.37"), Decimal("112.10")),
+            ("PHG-0900103", as_at): (Decimal("-23.10"), Decimal("105.00")),
         }
 
     def test_a_byte_order_mark_crlf_and_header_case_are_read(self, write, run, tenant):
-        text = "\ufeff Tenancy_Ref ,BALANCE,As_At,Notes\r\nPHG-0000101,£12.50,16/11/2026,x\r\n"
+        text = "\ufeff Tenancy_Ref ,BALANCE,As_At,Notes\r\nPHG-0900101,£12.50,16/11/2026,x\r\n"
 
         code, out, err = run(write(text))
 
         assert code == 0, err
         assert "Ignored unknown columns: Notes" in out
-        assert balances() == {("PHG-0000101", date(2026, 11, 16)): (Decimal("12.50"), None)}
+        assert balances() == {("PHG-0900101", date(2026, 11, 16)): (Decimal("12.50"), None)}
 
     def test_blank_lines_are_skipped_and_lines_keep_their_numbers(self, write, run, tenant):
-        text = HEADER + "PHG-0000101,1.00,2026-11-16,\n\n   \nPHG-0000101,oops,2026-11-09,\n"
+        text = HEADER + "PHG-0900101,1.00,2026-11-16,\n\n   \nPHG-0900101,oops,2026-11-09,\n"
 
         code, out, err = run(write(text))
 
@@ -127,7 +127,7 @@ class TestImport:
         ]
 
     def test_a_file_in_another_encoding_is_refused(self, write, run, tenant):
-        text = HEADER + "PHG-0000101,£12.50,2026-11-16,\n"
+        text = HEADER + "PHG-0900101,£12.50,2026-11-16,\n"
 
         code, out, err = run(write(text, encoding="cp1252"))
 
@@ -136,7 +136,7 @@ class TestImport:
         assert not RentBalance.objects.exists()
 
     def test_a_missing_required_column_refuses_the_file(self, write, run, tenant):
-        code, out, err = run(write("tenancy_ref,balance\nPHG-0000101,1.00\n"))
+        code, out, err = run(write("tenancy_ref,balance\nPHG-0900101,1.00\n"))
 
         assert code == 1
         assert "refused: line 1: the file has no as_at column" in err
@@ -145,10 +145,10 @@ class TestImport:
         tomorrow = timezone.localdate() + timedelta(days=1)
         text = (
             HEADER
-            + "PHG-0000101,12.345,2026-11-16,\n"
-            + f"PHG-0000101,1.00,{tomorrow:%Y-%m-%d},\n"
-            + "PHG-0000101,1.00,31/02/2026,\n"
-            + "PHG-0000101,,2026-11-16,-5.00\n"
+            + "PHG-0900101,12.345,2026-11-16,\n"
+            + f"PHG-0900101,1.00,{tomorrow:%Y-%m-%d},\n"
+            + "PHG-0900101,1.00,31/02/2026,\n"
+            + "PHG-0900101,,2026-11-16,-5.00\n"
             + "NOPE-1,1.00,2026-11-16,\n"
             + "PHG 1,1.00,2026-11-16,\n"
         )
@@ -168,7 +168,7 @@ class TestImport:
         assert "Nothing imported: 6 rows rejected" in err
 
     def test_one_bad_row_imports_nothing(self, write, run, three_tenants):
-        text = HEADER + "PHG-0000101,1.00,2026-11-16,\nNOPE-1,2.00,2026-11-16,\n"
+        text = HEADER + "PHG-0900101,1.00,2026-11-16,\nNOPE-1,2.00,2026-11-16,\n"
 
         code, out, err = run(write(text))
 
@@ -178,7 +178,7 @@ class TestImport:
     def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(
         self, write, run, three_tenants, tmp_path
     ):
-        text = HEADER + "PHG-0000101,1.00,2026-11-16,\nNOPE-1,2.00,2026-11-16,\n"
+        text = HEADER + "PHG-0900101,1.00,2026-11-16,\nNOPE-1,2.00,2026-11-16,\n"
         errors = tmp_path / "rejected.csv"
 
         code, out, err = run(write(text), "--skip-invalid", "--errors-out", str(errors))
@@ -186,7 +186,7 @@ class TestImport:
         assert code == 0, err
         assert "created 1, updated 0, unchanged 0, ignored 0, rejected 1" in out
         assert rejected(err) == ['line 3: tenancy_ref "NOPE-1" is not a tenancy the register holds']
-        assert list(balances()) == [("PHG-0000101", date(2026, 11, 16))]
+        assert list(balances()) == [("PHG-0900101", date(2026, 11, 16))]
         assert errors.read_text().splitlines() == [
             "tenancy_ref,balance,as_at,weekly_rent,line,reason",
             "NOPE-1,2.00,2026-11-16,,3,"
@@ -197,13 +197,13 @@ class TestImport:
         self, write, run, tenant, tmp_path
     ):
         errors = tmp_path / "rejected.csv"
-        text = HEADER + "PHG-0000101,£1.234,2026-11-16,\n"
+        text = HEADER + "PHG-0900101,£1.234,2026-11-16,\n"
 
         code, out, err = run(write(text), "--errors-out", str(errors))
 
         assert code == 1
         assert errors.read_text().splitlines()[1] == (
-            'PHG-0000101,£1.234,2026-11-16,,2,"balance ""£1.234"" has more than 2 decimal places"'
+            'PHG-0900101,£1.234,2026-11-16,,2,"balance ""£1.234"" has more than 2 decimal places"'
         )
 
     def test_dry_run_checks_and_writes_nothing(self, run, three_tenants):
@@ -216,7 +216,7 @@ class TestImport:
 
     def test_an_older_balance_is_ignored_and_reported(self, write, run, tenant):
         RentBalanceFactory(tenant=tenant, as_at=date(2026, 11, 16), balance=Decimal("300.00"))
-        text = HEADER + "PHG-0000101,999.99,2026-11-09,\n"
+        text = HEADER + "PHG-0900101,999.99,2026-11-09,\n"
 
         code, out, err = run(write(text))
 
@@ -227,12 +227,12 @@ class TestImport:
             "ignored" in out
         )
         assert balances() == {
-            ("PHG-0000101", date(2026, 11, 16)): (Decimal("300.00"), Decimal("98.50"))
+            ("PHG-0900101", date(2026, 11, 16)): (Decimal("300.00"), Decimal("98.50"))
         }
 
     def test_an_old_file_imported_again_changes_nothing(self, write, run, tenant):
-        old = write(HEADER + "PHG-0000101,100.00,2026-11-09,98.50\n", name="old.csv")
-        new = write(HEADER + "PHG-0000101,200.00,2026-11-16,98.50\n", name="new.csv")
+        old = write(HEADER + "PHG-0900101,100.00,2026-11-09,98.50\n", name="old.csv")
+        new = write(HEADER + "PHG-0900101,200.00,2026-11-16,98.50\n", name="new.csv")
         run(old)
         run(new)
 
@@ -243,15 +243,15 @@ class TestImport:
         assert latest.balance == Decimal("200.00")
 
     def test_each_tenancy_keeps_its_balance_history(self, write, run, tenant):
-        run(write(HEADER + "PHG-0000101,100.00,2026-11-09,98.50\n"))
-        run(write(HEADER + "PHG-0000101,150.00,2026-11-16,98.50\n"))
+        run(write(HEADER + "PHG-0900101,100.00,2026-11-09,98.50\n"))
+        run(write(HEADER + "PHG-0900101,150.00,2026-11-16,98.50\n"))
 
         assert list(
             RentBalance.objects.filter(tenant=tenant).order_by("as_at").values_list("balance")
         ) == [(Decimal("100.00"),), (Decimal("150.00"),)]
 
     def test_several_days_of_one_tenancy_in_a_file_are_all_kept(self, write, run, tenant):
-        text = HEADER + "PHG-0000101,150.00,2026-11-16,\nPHG-0000101,100.00,2026-11-09,\n"
+        text = HEADER + "PHG-0900101,150.00,2026-11-16,\nPHG-0900101,100.00,2026-11-09,\n"
 
         code, out, err = run(write(text))
 
@@ -260,25 +260,25 @@ class TestImport:
         assert RentBalance.objects.filter(tenant=tenant).count() == 2
 
     def test_the_same_tenancy_and_day_twice_is_an_error_on_the_later_line(self, write, run, tenant):
-        text = HEADER + "PHG-0000101,1.00,2026-11-16,\nPHG-0000101,2.00,16/11/2026,\n"
+        text = HEADER + "PHG-0900101,1.00,2026-11-16,\nPHG-0900101,2.00,16/11/2026,\n"
 
         code, out, err = run(write(text))
 
         assert rejected(err) == [
-            'line 3: tenancy_ref "PHG-0000101" with as_at "16/11/2026" is already on line 2'
+            'line 3: tenancy_ref "PHG-0900101" with as_at "16/11/2026" is already on line 2'
         ]
 
     def test_the_same_day_again_corrects_the_balance_or_changes_nothing(self, write, run, tenant):
         RentBalanceFactory(tenant=tenant, as_at=date(2026, 11, 16), balance=Decimal("300.00"))
 
-        code, out, err = run(write("tenancy_ref,balance,as_at\nPHG-0000101,300.00,2026-11-16\n"))
+        code, out, err = run(write("tenancy_ref,balance,as_at\nPHG-0900101,300.00,2026-11-16\n"))
         assert "created 0, updated 0, unchanged 1" in out
 
-        code, out, err = run(write("tenancy_ref,balance,as_at\nPHG-0000101,310.00,2026-11-16\n"))
+        code, out, err = run(write("tenancy_ref,balance,as_at\nPHG-0900101,310.00,2026-11-16\n"))
         assert "created 0, updated 1, unchanged 0" in out
         # A file without weekly_rent leaves the weekly rent held alone.
         assert balances() == {
-            ("PHG-0000101", date(2026, 11, 16)): (Decimal("310.00"), Decimal("98.50"))
+            ("PHG-0900101", date(2026, 11, 16)): (Decimal("310.00"), Decimal("98.50"))
         }
 
     def test_queries_do_not_grow_with_rows(self, write, patch):

@@ -28,13 +28,13 @@ def test_every_amount_is_read_as_parse_pounds_reads_it(write, run, tenant):
     first = date(2026, 6, 1)
     days = [first + timedelta(days=index) for index in range(len(AMOUNTS))]
     rows = "".join(
-        f"PHG-0000101,{_csv(cell)},{day:%Y-%m-%d},\n"
+        f"PHG-0900101,{_csv(cell)},{day:%Y-%m-%d},\n"
         for cell, day in zip(AMOUNTS, days, strict=True)
     )
     expected_messages, expected = [], {}
     for line, (cell, day) in enumerate(zip(AMOUNTS, days, strict=True), start=2):
         try:
-            expected[("PHG-0000101", day)] = (parse_pounds(cell), None)
+            expected[("PHG-0900101", day)] = (parse_pounds(cell), None)
         except NotAnAmount as error:
             expected_messages.append(f'line {line}: balance "{cell}" {error}')
 
@@ -47,18 +47,18 @@ def test_every_amount_is_read_as_parse_pounds_reads_it(write, run, tenant):
 
 def test_weekly_rent_limits_and_dates_are_those_of_the_python_rules(write, run, tenant):
     text = HEADER + (
-        "PHG-0000101,1.00,2026-11-01,-0.00\n"
-        "PHG-0000101,1.00,2026-11-02,999999.99\n"
-        "PHG-0000101,1.00,2026-11-03,1000000\n"
-        "PHG-0000101,1.00,2026-11-04,-0.01\n"
-        "PHG-0000101,1.00,29/02/2024,\n"
-        "PHG-0000101,1.00,29/02/2026,\n"
-        "PHG-0000101,1.00,1/3/2026,\n"
-        "PHG-0000101,1.00,2026-3-05,\n"
-        "PHG-0000101,1.00,0000-01-01,\n"
-        "PHG-0000101,1.00,2026-11-23,\n"
-        "PHG-0000101,1.00,2026-11-24,\n"
-        "PHG-0000101-ABCDEFGHIJ,1.00,2026-11-05,\n"
+        "PHG-0900101,1.00,2026-11-01,-0.00\n"
+        "PHG-0900101,1.00,2026-11-02,999999.99\n"
+        "PHG-0900101,1.00,2026-11-03,1000000\n"
+        "PHG-0900101,1.00,2026-11-04,-0.01\n"
+        "PHG-0900101,1.00,29/02/2024,\n"
+        "PHG-0900101,1.00,29/02/2026,\n"
+        "PHG-0900101,1.00,1/3/2026,\n"
+        "PHG-0900101,1.00,2026-3-05,\n"
+        "PHG-0900101,1.00,0000-01-01,\n"
+        "PHG-0900101,1.00,2026-11-23,\n"
+        "PHG-0900101,1.00,2026-11-24,\n"
+        "PHG-0900101-ABCDEFGHIJ,1.00,2026-11-05,\n"
     )
 
     code, out, err = run(write(text), "--skip-invalid")
@@ -70,25 +70,25 @@ def test_weekly_rent_limits_and_dates_are_those_of_the_python_rules(write, run, 
         'line 9: as_at "2026-3-05" is not a date',
         'line 10: as_at "0000-01-01" is not a date',
         'line 12: as_at "2026-11-24" is in the future',
-        'line 13: tenancy_ref "PHG-0000101-ABCDEFGHIJ" is not 1-20 letters, digits, "-" or "/"',
+        'line 13: tenancy_ref "PHG-0900101-ABCDEFGHIJ" is not 1-20 letters, digits, "-" or "/"',
     ]
     assert balances() == {
-        ("PHG-0000101", date(2026, 11, 1)): (Decimal("1.00"), Decimal("0.00")),
-        ("PHG-0000101", date(2026, 11, 2)): (Decimal("1.00"), Decimal("999999.99")),
-        ("PHG-0000101", date(2024, 2, 29)): (Decimal("1.00"), None),
-        ("PHG-0000101", date(2026, 3, 1)): (Decimal("1.00"), None),
-        ("PHG-0000101", date(2026, 11, 23)): (Decimal("1.00"), None),
+        ("PHG-0900101", date(2026, 11, 1)): (Decimal("1.00"), Decimal("0.00")),
+        ("PHG-0900101", date(2026, 11, 2)): (Decimal("1.00"), Decimal("999999.99")),
+        ("PHG-0900101", date(2024, 2, 29)): (Decimal("1.00"), None),
+        ("PHG-0900101", date(2026, 3, 1)): (Decimal("1.00"), None),
+        ("PHG-0900101", date(2026, 11, 23)): (Decimal("1.00"), None),
     }
 
 
 def test_a_row_read_in_python_still_finds_the_same_tenancy_and_day_later(write, run, tenant):
     # Line 2 is quoted as a rejected-rows file quotes a cell (read in Python); line 3 is not.
-    text = HEADER + "PHG-0000101,'-1.00,2026-11-16,\nPHG-0000101,2.00,16/11/2026,\n"
+    text = HEADER + "PHG-0900101,'-1.00,2026-11-16,\nPHG-0900101,2.00,16/11/2026,\n"
 
     code, out, err = run(write(text))
 
     assert rejected(err) == [
-        'line 3: tenancy_ref "PHG-0000101" with as_at "16/11/2026" is already on line 2'
+        'line 3: tenancy_ref "PHG-0900101" with as_at "16/11/2026" is already on line 2'
     ]
 
 
@@ -96,7 +96,7 @@ def test_notices_of_rows_ignored_come_in_line_order(write, run, tenant):
     RentBalanceFactory(tenant=tenant, as_at=date(2026, 11, 16), balance=Decimal("300.00"))
     # Lines 2 and 4 are checked in SQL, line 3 (quoted) in Python.
     text = HEADER + (
-        "PHG-0000101,1.00,2026-11-02,\nPHG-0000101,'-1.00,2026-11-03,\nPHG-0000101,1.00,2026-11-04,\n"
+        "PHG-0900101,1.00,2026-11-02,\nPHG-0900101,'-1.00,2026-11-03,\nPHG-0900101,1.00,2026-11-04,\n"
     )
 
     code, out, err = run(write(text))

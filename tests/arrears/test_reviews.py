@@ -102,7 +102,7 @@ class TestReviewsDue:
         page = text_of(sign_in(client, income_officer).get("/"))
 
         assert "1 arrears review due" in page
-        assert "Margaret Holt (PHG-0000101)" in page
+        assert "Margaret Holt (PHG-0900101)" in page
         assert "Nowak" not in page
 
     def test_home_page_counts_open_flags_with_no_review_date(
@@ -119,7 +119,7 @@ class TestReviewsDue:
         assert 'href="/arrears/?review=none">Set their review dates' in undated
         assert "No arrears reviews due" in page
         listed = text_of(client.get("/arrears/?review=none"))
-        assert "PHG-0000101" in listed and "PHG-0000103" not in listed
+        assert "PHG-0900101" in listed and "PHG-0900103" not in listed
 
     def test_officers_home_page_has_no_arrears_panel(self, officer_client, tenant):
         ArrearsFlagFactory(tenant=tenant, review_date=timezone.localdate())

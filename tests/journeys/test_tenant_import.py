@@ -63,7 +63,7 @@ def test_manager_uploads_the_sample_file_checks_it_and_imports_it(journey):
     page.get_by_role("link", name="1 tenant with no patch").click()
     journey.check()
     expect(page.locator("#unassigned-count")).to_have_text("1 tenant with no patch.")
-    expect(page.get_by_role("row", name="PHG-0000102")).to_contain_text("Imran Patel")
+    expect(page.get_by_role("row", name="PHG-0900102")).to_contain_text("Imran Patel")
 
 
 def test_manager_fixes_the_file_or_imports_the_valid_rows(journey, tmp_path):
@@ -89,13 +89,13 @@ def test_manager_fixes_the_file_or_imports_the_valid_rows(journey, tmp_path):
         page.get_by_role("button", name="Fix the file").click()
     rows = list(csv.reader(Path(download.value.path()).read_text(encoding="utf-8").splitlines()))
     assert rows[0][-2:] == ["line", "reason"]
-    assert [(row[0], row[-2]) for row in rows[1:]] == [("PHG-0000102", "3"), ("PHG-0000103", "4")]
+    assert [(row[0], row[-2]) for row in rows[1:]] == [("PHG-0900102", "3"), ("PHG-0900103", "4")]
 
     page.get_by_role("button", name="Import only the 1 valid row, leaving out 2").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tenants imported")
     journey.check()
     expect(page.locator("#count-rejected")).to_have_text("2")
-    assert list(Tenant.objects.values_list("tenancy_ref", flat=True)) == ["PHG-0000101"]
+    assert list(Tenant.objects.values_list("tenancy_ref", flat=True)) == ["PHG-0900101"]
 
 
 def test_a_large_file_is_checked_in_the_background_and_can_be_left(journey, tmp_path):
