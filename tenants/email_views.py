@@ -29,11 +29,15 @@ class EmailForm(GDSFormMixin, forms.Form):
             attrs={"class": "govuk-input", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
+    # Kept in the record's history, whose reason holds at most 100 characters.
     reason = forms.CharField(
         label="Reason",
         help_text="For example, the tenant gave it on a call",
-        max_length=500,
-        error_messages={"required": "Enter the reason"},
+        max_length=100,
+        error_messages={
+            "required": "Enter the reason",
+            "max_length": "The reason must be 100 characters or fewer",
+        },
     )
     # The address the page showed: a change made by someone else since is told, not overwritten.
     shown = forms.CharField(required=False, max_length=254, widget=forms.HiddenInput)

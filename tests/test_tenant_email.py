@@ -103,6 +103,8 @@ def test_removing_it_is_recorded_with_the_reason(officer_client, tenant):
         ("margaret.holt", "Given on a call", "Enter an email address in the correct format"),
         ("", "Given on a call", "Enter the email address"),
         ("m@example.org", "", "Enter the reason"),
+        # The history keeps a reason of at most 100 characters (simple-history's column).
+        ("m@example.org", "x" * 101, "The reason must be 100 characters or fewer"),
     ],
 )
 def test_a_refused_form_is_shown_again_with_what_was_typed(
