@@ -144,6 +144,7 @@ def test_a_change_made_since_the_page_was_opened_is_told_not_overwritten(
     assert tenant.email == "margaret@example.org"
 
 
+@pytest.mark.own_clock  # a day in British Summer Time, whatever clock the run is at
 def test_the_change_made_meanwhile_is_timed_in_uk_time(client, officer, manager, tenant):
     from tenants.actions import tenant_email_set
 

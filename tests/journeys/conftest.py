@@ -77,6 +77,11 @@ class Journey:
         url = self.page.url
         self.visited.append(url)
         self.checked.add(url)
+        # The address the document was loaded at, if the page's script has since set another
+        # (history.replaceState: a refused call save shows the call's own address).
+        self.checked.add(
+            self.page.evaluate("() => performance.getEntriesByType('navigation')[0]?.name")
+        )
         blocking = [
             f"{v['id']} ({v['impact']}): {v['help']} -> "
             + "; ".join(
