@@ -204,3 +204,13 @@ def test_a_refused_saves_address_opened_again_leads_to_the_call(officer_client, 
     assert f'data-page-url="/queue/task/{task.pk}/"' in refused.content.decode()
     response = officer_client.get(log)
     assert response.status_code == 302 and response.url == f"/queue/task/{task.pk}/"
+
+
+def test_hand_back_says_beforehand_that_what_was_typed_is_not_kept(officer_client, task):
+    page = call_page(officer_client, task)
+    button = page.split("Hand back to the queue</button>", 1)[0].rsplit("<button", 1)[1]
+    assert 'aria-describedby="hand-back-hint"' in button
+    assert (
+        'id="hand-back-hint">Anything typed on this call is not kept when you hand it back.</p>'
+        in page
+    )
