@@ -8,6 +8,7 @@ from celery.schedules import crontab
 from django.utils import timezone
 
 from tests.factories import CallTaskFactory, OfficerFactory, TenantFactory
+from tests.lock_support import lock_held_elsewhere
 from welfare.call_drafts import (
     DISCARD_LOCK,
     DRAFTS_KEPT,
@@ -67,16 +68,8 @@ def test_a_second_run_the_same_day_deletes_nothing_more(patch, officer, django_a
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_run_at_the_same_time_skips():
-    from django.db import connections
-
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("BEGIN; SELECT pg_advisory_xact_lock(hashtext(%s))", [DISCARD_LOCK])
-            assert call_drafts_discard_stale() is None
-            cursor.execute("ROLLBACK")
-    finally:
-        other.close()
+    with lock_held_elsewhere(DISCARD_LOCK):
+        assert call_drafts_discard_stale() is None
 
 
 def test_the_job_is_on_the_beat_schedule_each_night(db):

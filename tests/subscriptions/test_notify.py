@@ -13,6 +13,7 @@ from services.models import Service, Status
 from subscriptions import actions
 from subscriptions.models import Channel, Notification, Subscriber
 from tests.factories import ManagerFactory
+from tests.lock_support import lock_held_elsewhere
 from tests.subscriptions.conftest import EMAIL, MOBILE
 
 pytestmark = pytest.mark.django_db
@@ -98,16 +99,5 @@ def test_the_constraint_refuses_a_second_notification(scheduled):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_run_at_the_same_time_skips(repairs):
-    # Another connection holds the lock, as a second beat job would.
-    from django.db import connections
-
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            cursor.execute(
-                "BEGIN; SELECT pg_advisory_xact_lock(hashtext(%s))", [actions.NOTIFY_LOCK]
-            )
-            assert actions.notify_subscribers() is None
-            cursor.execute("ROLLBACK")
-    finally:
-        other.close()
+    with lock_held_elsewhere(actions.NOTIFY_LOCK):
+        assert actions.notify_subscribers() is None

@@ -12,6 +12,7 @@ from messaging.models import Kind, Message
 from services.models import Service
 from subscriptions import actions, tasks
 from subscriptions.models import CONFIRM_HOURS, Channel, Notification, Subscriber
+from tests.lock_support import lock_held_elsewhere
 from tests.subscriptions.conftest import EMAIL, MOBILE
 
 pytestmark = pytest.mark.django_db
@@ -80,18 +81,8 @@ def test_a_second_run_an_hour_later_deletes_nothing_more(repairs):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_run_at_the_same_time_skips(repairs):
-    from django.db import connections
-
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            cursor.execute(
-                "BEGIN; SELECT pg_advisory_xact_lock(hashtext(%s))", [actions.DISCARD_LOCK]
-            )
-            assert actions.discard_lapsed() is None
-            cursor.execute("ROLLBACK")
-    finally:
-        other.close()
+    with lock_held_elsewhere(actions.DISCARD_LOCK):
+        assert actions.discard_lapsed() is None
 
 
 def test_the_job_is_on_the_hourly_beat_schedule():
